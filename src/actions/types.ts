@@ -1,0 +1,84 @@
+import type { Inventory, InventoryHost } from '../inventory/types.ts';
+import type { RemoteHost } from '../transport/types.ts';
+
+/** One argument an action takes; this one table drives validation, `plan` and the README. */
+export interface ArgSpec {
+  type: 'string' | 'number' | 'boolean' | 'string[]' | 'object' | 'any';
+  required?: boolean;
+  default?: unknown;
+  description: string;
+  /** The value is a secret: masked in plans, journals and errors. */
+  secret?: boolean;
+}
+
+/** A command an action would run on a host, for `plan` and the journal; secrets already masked. */
+export interface PlannedCommand {
+  host: string;
+  command: string;
+  /** What goes to stdin, described (e.g. "LDIF, 12 lines" or "password ***"). */
+  stdin?: string;
+  note?: string;
+}
+
+export interface ActionEvent {
+  kind: 'progress' | 'command' | 'warning';
+  host: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** Everything an action sees while planning or running one host. */
+export interface ActionContext {
+  host: InventoryHost;
+  inventory: Inventory;
+  /** Arguments, templated and validated against the action's ArgSpec table. */
+  args: Record<string, unknown>;
+  /** Variables of the run: params, registered outputs, facts (`topology`, ...). */
+  vars: Record<string, unknown>;
+  /** Connects lazily; the same RemoteHost for the whole run. `connect(other)` reaches a peer. */
+  connect(hostName?: string): Promise<RemoteHost>;
+  /** Resolves an inventory secret by name (registered for masking). */
+  secret(name: string): Promise<string>;
+  signal: AbortSignal;
+  timeoutMs?: number;
+  emit(event: Omit<ActionEvent, 'host'> & { host?: string }): void;
+  /** Directory of this run (journal, fetched files). */
+  runDir: string;
+  /** True in check mode: the action must not change anything. */
+  check: boolean;
+}
+
+export interface ActionResult {
+  /** Did this host change? The journal records it; `resume` and reports rely on it. */
+  changed: boolean;
+  /** Short human summary for the live view and report. */
+  summary?: string;
+  /** Structured output, kept under the step's `register` name. */
+  output?: unknown;
+  /** How to put back exactly what this run changed on this host (overrides the step's undo). */
+  undo?: { do: string; with: Record<string, unknown> };
+  /** Facts to merge into the run's vars (e.g. `topology` from topology.discover). */
+  facts?: Record<string, unknown>;
+}
+
+export interface Action {
+  name: string;
+  description: string;
+  args: Record<string, ArgSpec>;
+  /** Changes state in a way an operator should confirm (playbooks still decide with `confirm`). */
+  destructive?: boolean;
+  /** Runs once for the step rather than once per host (e.g. topology.discover may still be per host). */
+  plan(ctx: ActionContext): PlannedCommand[] | Promise<PlannedCommand[]>;
+  run(ctx: ActionContext): Promise<ActionResult>;
+}
+
+/** Thrown by actions for an expected failure: the message is shown as is (after masking). */
+export class ActionError extends Error {
+  constructor(
+    message: string,
+    readonly detail?: { command?: string; code?: number | null; stdout?: string; stderr?: string; hint?: string },
+  ) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}

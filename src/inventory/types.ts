@@ -1,0 +1,43 @@
+/** A reference to a secret: never inline by necessity. `value` exists for tests and labs only. */
+export type SecretRef = { env: string } | { file: string } | { value: string };
+
+export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
+
+export interface SshSettings {
+  user: string;
+  port: number;
+  identityFile?: string;
+  /** Path of the known_hosts file used for verification (default ~/.ssh/known_hosts). */
+  knownHosts?: string;
+  hostKeyPolicy: HostKeyPolicy;
+  /** Name of an inventory host, or `user@host:port`, to jump through (ProxyJump). */
+  jump?: string;
+  /** Run commands through `sudo` on the remote side. */
+  become: boolean;
+  becomePassword?: SecretRef;
+  useAgent: boolean;
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  connectRetries: number;
+}
+
+export interface InventoryHost {
+  name: string;
+  address: string;
+  roles: string[];
+  groups: string[];
+  vars: Record<string, unknown>;
+  ssh: SshSettings;
+}
+
+export interface Inventory {
+  /** Absolute path of the file it was read from. */
+  file: string;
+  cluster: string;
+  /** Product profile: `389ds`, `ipa`, `keytrustee`. */
+  profile: string;
+  vars: Record<string, unknown>;
+  hosts: InventoryHost[];
+  groups: Record<string, string[]>;
+  secrets: Record<string, SecretRef>;
+}

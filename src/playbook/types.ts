@@ -1,0 +1,53 @@
+/** Where something was written in a YAML file, for error messages. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface ParamSpec {
+  description?: string;
+  required: boolean;
+  default?: unknown;
+  /** Values of secret params are masked everywhere. */
+  secret: boolean;
+}
+
+export interface UndoSpec {
+  do: string;
+  with: Record<string, unknown>;
+}
+
+export interface Step {
+  /** Zero-based position in the playbook; the journal keys on it. */
+  index: number;
+  name: string;
+  /** Host selector, still templated: `all`, `role:ca`, `all:!{{ master }}`. */
+  on: string;
+  do: string;
+  with: Record<string, unknown>;
+  concurrency?: number;
+  /** `topology`: breadth-first from `from` (a host, templated), each host after its parent. */
+  order: 'inventory' | 'topology';
+  from?: string;
+  timeoutMs?: number;
+  retries: number;
+  delayMs: number;
+  /** Template expression; the step runs only when it is truthy. */
+  when?: string;
+  /** Destructive step: asks before running unless --yes. A string is the question. */
+  confirm?: string | boolean;
+  undo?: UndoSpec;
+  onError: 'stop' | 'continue';
+  /** Name under which each host's action output is kept for later templating. */
+  register?: string;
+  loc: SourceLocation;
+}
+
+export interface Playbook {
+  file: string;
+  name: string;
+  description: string;
+  params: Record<string, ParamSpec>;
+  steps: Step[];
+}
