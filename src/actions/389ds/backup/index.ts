@@ -1,0 +1,3 @@
+import type { Action } from '../../types.ts';
+
+export const backupActions: Action[] = [];
