@@ -1,0 +1,25 @@
+import { createInkReporter } from './ink/ink-reporter.tsx';
+import { createJsonReporter } from './json.ts';
+import { createPlainReporter } from './plain.ts';
+import type { ReportMode, Reporter } from './types.ts';
+
+export type { ReportMode, Reporter, ReportOutcome } from './types.ts';
+export { summaryLines } from './summary.ts';
+
+/** `--json` wins over `--plain`; otherwise the live view on a terminal and plain lines elsewhere. */
+export function chooseReportMode(flags: { json?: boolean; plain?: boolean }, isTTY: boolean): ReportMode {
+  if (flags.json) return 'json';
+  if (flags.plain) return 'plain';
+  return isTTY ? 'ink' : 'plain';
+}
+
+export function createReporter(mode: ReportMode, out: NodeJS.WritableStream, stdin?: NodeJS.ReadStream): Reporter {
+  switch (mode) {
+    case 'json':
+      return createJsonReporter(out);
+    case 'plain':
+      return createPlainReporter(out);
+    case 'ink':
+      return createInkReporter(out, stdin);
+  }
+}

@@ -1,0 +1,65 @@
+import React from 'react';
+import { render, type Instance } from 'ink';
+import type { RunEvent } from '../../engine/events.ts';
+import { mask } from '../../util/secrets.ts';
+import type { ReportOutcome, Reporter } from '../types.ts';
+import { initialViewState, reduceView, type ViewState } from '../view-state.ts';
+import { LiveView } from './live-view.tsx';
+
+/**
+ * Live view on a TTY. State lives here and is re-rendered on each event; ink throttles frames.
+ * `stdin` is used only while a confirmation question is shown.
+ */
+export function createInkReporter(out: NodeJS.WritableStream, stdin?: NodeJS.ReadStream): Reporter {
+  let state: ViewState = initialViewState;
+  let answer: ((yes: boolean) => void) | undefined;
+  let instance: Instance | undefined;
+  let closed = false;
+
+  const onAnswer = (yes: boolean) => {
+    const resolve = answer;
+    answer = undefined;
+    state = { ...state, question: undefined };
+    draw();
+    resolve?.(yes);
+  };
+  const view = () => <LiveView state={state} onAnswer={onAnswer} />;
+  function draw() {
+    if (closed) return;
+    if (!instance) {
+      instance = render(view(), {
+        stdout: out as NodeJS.WriteStream,
+        stdin,
+        // SIGINT is handled by the CLI (graceful abort first, hard exit second).
+        exitOnCtrlC: false,
+        patchConsole: false,
+      });
+    } else instance.rerender(view());
+  }
+
+  const reporter: Reporter = {
+    onEvent(e: RunEvent) {
+      state = reduceView(state, e);
+      draw();
+    },
+    finish(outcome: ReportOutcome) {
+      state = { ...state, outcome };
+      draw();
+      reporter.close();
+    },
+    close() {
+      if (closed) return;
+      if (answer) onAnswer(false);
+      instance?.unmount();
+      closed = true;
+    },
+    confirm(question: string) {
+      return new Promise<boolean>((resolve) => {
+        answer = resolve;
+        state = { ...state, question: mask(question) };
+        draw();
+      });
+    },
+  };
+  return reporter;
+}

@@ -1,0 +1,156 @@
+import React, { useEffect, useState } from 'react';
+import { Box, Static, Text, useInput } from 'ink';
+import Spinner from 'ink-spinner';
+import { formatDuration, oneLine, stepLabel } from '../format.ts';
+import { summaryLines } from '../summary.ts';
+import type { HostView, LogItem, StepView, ViewState } from '../view-state.ts';
+
+const MARK: Record<string, { sign: string; color: string }> = {
+  ok: { sign: '✔', color: 'green' },
+  changed: { sign: '✔', color: 'yellow' },
+  skipped: { sign: '-', color: 'gray' },
+  failed: { sign: '✖', color: 'red' },
+  waiting: { sign: '·', color: 'gray' },
+};
+
+function FinishedStep({ step, total }: { step: StepView; total: number }) {
+  const mark = MARK[step.status] ?? MARK.ok!;
+  const counts = new Map<string, number>();
+  for (const h of step.hosts) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
+  const tally = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+  const failures = step.hosts.filter((h) => h.status === 'failed');
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text color={mark.color}>{mark.sign}</Text> {stepLabel(step.index, total)} {step.name}{' '}
+        <Text dimColor>
+          {formatDuration(step.durationMs ?? 0)}
+          {tally ? `  ${tally}` : ''}
+        </Text>
+      </Text>
+      {failures.map((h) => (
+        <Text key={h.host} color="red">
+          {'    '}
+          {h.host}: {oneLine(h.error ?? 'failed')}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function LogLine({ item }: { item: LogItem }) {
+  switch (item.kind) {
+    case 'run':
+      return (
+        <Text bold>
+          Run {item.runId}: {item.playbook} on {item.hosts.join(', ')} ({item.steps} steps)
+        </Text>
+      );
+    case 'step':
+      return <FinishedStep step={item.step} total={item.total} />;
+    case 'warning':
+      return (
+        <Text color="yellow">
+          ! {item.host ? `${item.host}: ` : ''}
+          {oneLine(item.message)}
+        </Text>
+      );
+    case 'undo':
+      return (
+        <Text color={item.failed ? 'red' : 'cyan'}>
+          ↩ {item.host} {oneLine(item.text)}
+        </Text>
+      );
+  }
+}
+
+function HostLine({ host, now }: { host: HostView; now: number }) {
+  const name = host.host.padEnd(12);
+  if (host.status === 'running') {
+    const elapsed = host.startedAt !== undefined ? formatDuration(now - host.startedAt) : '';
+    return (
+      <Text>
+        {'  '}
+        <Text color="cyan">
+          <Spinner type="dots" />
+        </Text>{' '}
+        {name} <Text dimColor>{elapsed}</Text> {host.message ? oneLine(host.message) : ''}
+      </Text>
+    );
+  }
+  const mark = MARK[host.status] ?? MARK.waiting!;
+  const detail = host.status === 'failed' ? oneLine(host.error ?? '') : oneLine(host.message ?? '');
+  return (
+    <Text>
+      {'  '}
+      <Text color={mark.color}>{mark.sign}</Text> {name} {host.status}
+      {host.durationMs !== undefined ? <Text dimColor> {formatDuration(host.durationMs)}</Text> : null}
+      {detail ? ` ${detail}` : ''}
+    </Text>
+  );
+}
+
+function CurrentStep({ step, total, now }: { step: StepView; total: number; now: number }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        {stepLabel(step.index, total)} {step.name} <Text dimColor>{step.action}</Text>
+      </Text>
+      {step.hosts.map((h) => (
+        <HostLine key={h.host} host={h} now={now} />
+      ))}
+    </Box>
+  );
+}
+
+function Question({ text, onAnswer }: { text: string; onAnswer: (yes: boolean) => void }) {
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c') onAnswer(false);
+    else if (input.toLowerCase() === 'y') onAnswer(true);
+    else if (input.toLowerCase() === 'n' || key.return || key.escape) onAnswer(false);
+  });
+  return (
+    <Text>
+      <Text color="magenta">?</Text> {text} <Text dimColor>(y/N)</Text>
+    </Text>
+  );
+}
+
+export interface LiveViewProps {
+  state: ViewState;
+  onAnswer?: (yes: boolean) => void;
+  /** Clock for elapsed times; tests pass a fixed one. */
+  now?: () => number;
+}
+
+/** The live view: finished steps above (static), the current step with one spinner per host. */
+export function LiveView({ state, onAnswer, now = Date.now }: LiveViewProps) {
+  const [, setTick] = useState(0);
+  const running = state.current !== undefined && !state.outcome;
+  useEffect(() => {
+    if (!running) return;
+    // Re-render once a second so elapsed times move even when no event arrives.
+    const timer = setInterval(() => setTick((t) => t + 1), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  const failedStep = state.outcome?.failed?.step;
+  const failedItem = state.log.find((i) => i.kind === 'step' && i.step.index === failedStep);
+  return (
+    <Box flexDirection="column">
+      <Static items={state.log}>{(item) => <LogLine key={item.key} item={item} />}</Static>
+      {state.current && !state.outcome ? <CurrentStep step={state.current} total={state.totalSteps} now={now()} /> : null}
+      {state.question && onAnswer ? <Question text={state.question} onAnswer={onAnswer} /> : null}
+      {state.outcome ? (
+        <Box flexDirection="column" marginTop={1}>
+          {summaryLines(state.outcome, state.done?.durationMs, failedItem?.kind === 'step' ? failedItem.step.name : undefined).map(
+            (line, i) => (
+              <Text key={i} color={i === 0 ? (state.outcome!.status === 'done' ? 'green' : 'red') : undefined} bold={i === 0}>
+                {line}
+              </Text>
+            ),
+          )}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,23 @@
+import { mask } from '../util/secrets.ts';
+import { formatDuration, oneLine } from './format.ts';
+import type { ReportOutcome } from './types.ts';
+
+/**
+ * The final lines every human reporter prints: what happened, where the journal is, what to do
+ * next. One function so the plain and the ink view never disagree.
+ */
+export function summaryLines(outcome: ReportOutcome, durationMs?: number, stepName?: string): string[] {
+  const took = durationMs !== undefined ? ` in ${formatDuration(durationMs)}` : '';
+  const lines: string[] = [];
+  if (outcome.status === 'done') lines.push(`Run ${outcome.runId} done${took}.`);
+  else if (outcome.status === 'interrupted') lines.push(`Run ${outcome.runId} interrupted${took}.`);
+  else lines.push(`Run ${outcome.runId} failed${took}.`);
+  if (outcome.failed) {
+    const where = stepName ? `step ${outcome.failed.step + 1} (${stepName})` : `step ${outcome.failed.step + 1}`;
+    lines.push(`Failed: ${where} on ${outcome.failed.host}: ${oneLine(outcome.failed.error)}`);
+  }
+  if (outcome.runDir) lines.push(`Journal: ${outcome.runDir}`);
+  if (outcome.next) lines.push(`Next: ${outcome.next}`);
+  else if (outcome.status !== 'done') lines.push(`Next: lifeboat resume ${outcome.runId}`);
+  return lines.map(mask);
+}

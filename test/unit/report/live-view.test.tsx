@@ -1,0 +1,64 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render } from 'ink-testing-library';
+import { LiveView } from '../../../src/report/ink/live-view.tsx';
+import { initialViewState, reduceView, type ViewState } from '../../../src/report/view-state.ts';
+import { syntheticRun } from './fixtures.ts';
+import type { RunEvent } from '../../../src/engine/events.ts';
+
+const START = Date.parse('2026-11-22T12:00:00Z');
+const fold = (events: RunEvent[]): ViewState => events.reduce(reduceView, initialViewState);
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
+describe('live view', () => {
+  it('shows the current step with a line per host: spinner + progress + elapsed while running, ✔ when done', async () => {
+    const events = syntheticRun(START).slice(0, 6); // ds1 done, ds2 still running
+    const { lastFrame, unmount } = render(<LiveView state={fold(events)} now={() => START + 3100} />);
+    await settle();
+    const frame = lastFrame() ?? '';
+    expect(frame).toContain('[2/7] Disable every agreement');
+    expect(frame).toMatch(/✔ ds1\s+changed 0\.4s 3 agreements disabled/);
+    expect(frame).toMatch(/ds2\s+3\.0s/); // running: elapsed since host.start
+    unmount();
+  });
+
+  it('moves finished steps above and ends with the summary', async () => {
+    const state = fold(syntheticRun(START));
+    const { lastFrame, frames, rerender, unmount } = render(<LiveView state={state} now={() => START} />);
+    rerender(<LiveView state={{ ...state, outcome: { runId: 'r1', runDir: '/s/r1', status: 'failed', exitCode: 1, failed: { step: 1, host: 'ds2', error: 'boom' }, next: 'lifeboat resume r1' } }} now={() => START} />);
+    await settle();
+    const all = frames.join('\n');
+    expect(all).toMatch(/✖ \[2\/7\] Disable every agreement 1\.2s\s+1 changed, 1 failed/);
+    expect(all).toContain('ds2: ldapmodify: bind failed');
+    expect(all).toContain('↩ ds1 undo replication.enable');
+    const frame = lastFrame() ?? '';
+    expect(frame).toContain('Run r1 failed in 1.6s.');
+    expect(frame).toContain('Failed: step 2 (Disable every agreement) on ds2: boom');
+    expect(frame).toContain('Next: lifeboat resume r1');
+    unmount();
+  });
+
+  it('asks a confirmation question and answers on y', async () => {
+    const answers: boolean[] = [];
+    const state: ViewState = { ...initialViewState, question: 'Restore ds1 from backup?' };
+    const { lastFrame, stdin, unmount } = render(<LiveView state={state} onAnswer={(y) => answers.push(y)} />);
+    await settle();
+    expect(lastFrame()).toContain('? Restore ds1 from backup? (y/N)');
+    stdin.write('y');
+    await settle();
+    expect(answers).toEqual([true]);
+    unmount();
+  });
+});
+
+describe('view state', () => {
+  it('ignores host events of a step that is not current and keeps the log append-only', () => {
+    const events = syntheticRun(START);
+    const s1 = fold(events.slice(0, 7));
+    const s2 = reduceView(s1, { type: 'host.done', step: 5, host: 'ds1', status: 'ok', durationMs: 1, time: new Date(START).toISOString() });
+    expect(s2).toBe(s1);
+    const s3 = reduceView(s1, events[7]!);
+    expect(s3.log.slice(0, s1.log.length)).toEqual(s1.log);
+    expect(s3.current).toBeUndefined();
+  });
+});

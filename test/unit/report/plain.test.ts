@@ -1,0 +1,47 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPlainReporter } from '../../../src/report/plain.ts';
+import { forgetSecretsForTests, registerSecret } from '../../../src/util/secrets.ts';
+import { SECRET, sink, syntheticRun } from './fixtures.ts';
+
+describe('plain reporter', () => {
+  beforeEach(() => registerSecret(SECRET));
+  afterEach(() => forgetSecretsForTests());
+
+  function runAll() {
+    const out = sink();
+    const r = createPlainReporter(out.stream);
+    for (const e of syntheticRun()) r.onEvent(e);
+    r.finish({ runId: 'r1', runDir: '/tmp/state/runs/r1', status: 'failed', exitCode: 1, failed: { step: 1, host: 'ds2', error: `bad ${SECRET}` }, next: 'lifeboat resume r1' });
+    return out;
+  }
+
+  it('prints one greppable line per host result: time [n/total] step  host  status  (duration)', () => {
+    const lines = runAll().lines();
+    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d \[2\/7\] Disable every agreement  ds1  changed  \(0\.4s\)  3 agreements disabled$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d \[2\/7\] Disable every agreement  step failed  \(1\.2s\)$/));
+  });
+
+  it('prints failures with the host and the masked error on one line', () => {
+    const out = runAll();
+    const failure = out.lines().find((l) => l.includes('ds2  failed'));
+    expect(failure).toMatch(/ds2  failed  \(1\.2s\)  error: ldapmodify: bind failed for password \*\*\* \| second line$/);
+    expect(out.text()).not.toContain(SECRET);
+  });
+
+  it('ends with a summary that says where the journal is and what to do next', () => {
+    const lines = runAll().lines();
+    const tail = lines.slice(-4);
+    expect(tail[0]).toBe('Run r1 failed in 1.6s.');
+    expect(tail[1]).toBe('Failed: step 2 (Disable every agreement) on ds2: bad ***');
+    expect(tail[2]).toBe('Journal: /tmp/state/runs/r1');
+    expect(tail[3]).toBe('Next: lifeboat resume r1');
+  });
+
+  it('writes exactly one line per event before the summary', () => {
+    const out = sink();
+    const r = createPlainReporter(out.stream);
+    const events = syntheticRun();
+    for (const e of events) r.onEvent(e);
+    expect(out.lines()).toHaveLength(events.length);
+  });
+});
