@@ -40,4 +40,6 @@ export interface Inventory {
   hosts: InventoryHost[];
   groups: Record<string, string[]>;
   secrets: Record<string, SecretRef>;
+  /** Things worth fixing that do not stop a run (e.g. a secret written in clear text), with file:line:col. */
+  warnings?: string[];
 }

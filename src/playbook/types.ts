@@ -11,6 +11,8 @@ export interface ParamSpec {
   default?: unknown;
   /** Values of secret params are masked everywhere. */
   secret: boolean;
+  /** How `-e key=value` text is read; taken from the default's type when not written. */
+  type?: 'string' | 'number' | 'boolean' | 'list';
 }
 
 export interface UndoSpec {
@@ -42,6 +44,8 @@ export interface Step {
   /** Name under which each host's action output is kept for later templating. */
   register?: string;
   loc: SourceLocation;
+  /** Where each field was written: `on`, `do`, `with`, `with.<arg>`, `undo.do`, `undo.with.<arg>`, … */
+  locs?: Record<string, SourceLocation>;
 }
 
 export interface Playbook {
@@ -50,4 +54,6 @@ export interface Playbook {
   description: string;
   params: Record<string, ParamSpec>;
   steps: Step[];
+  /** Where top-level parts were written: `name`, `params`, `params.<name>`, `steps`. */
+  locs?: Record<string, SourceLocation>;
 }

@@ -1,0 +1,88 @@
+import type { Node } from 'yaml';
+import type { Inventory, SecretRef, SshSettings } from './types.ts';
+import type { YamlSource } from '../playbook/yaml-source.ts';
+import { didYouMean } from '../playbook/suggest.ts';
+import { checkRole } from './roles.ts';
+import { mergeSsh } from './ssh-settings.ts';
+
+/** What a format reader found, with the nodes needed to point at mistakes. */
+export interface DraftHost {
+  name: string;
+  nameNode: Node;
+  address: string;
+  addressNode: Node;
+  roles: { role: string; node: Node }[];
+  vars: Record<string, unknown>;
+  ssh: Partial<SshSettings>;
+}
+
+export interface DraftGroup {
+  name: string;
+  nameNode: Node;
+  members: { name: string; node: Node }[];
+}
+
+export interface DraftInventory {
+  cluster: string;
+  profile: string;
+  vars: Record<string, unknown>;
+  secrets: Record<string, SecretRef>;
+  ssh: Partial<SshSettings>;
+  hosts: DraftHost[];
+  groups: DraftGroup[];
+}
+
+const RESERVED_GROUPS = ['all', 'ungrouped'];
+
+/** Checks that hold across hosts and groups (same rules for both formats), then builds the Inventory. */
+export function finishInventory(src: YamlSource, file: string, draft: DraftInventory): Inventory {
+  const hostNames = draft.hosts.map((h) => h.name);
+  const byAddress = new Map<string, string>();
+
+  for (const h of draft.hosts) {
+    for (const { role, node } of h.roles) {
+      const problem = checkRole(role);
+      if (problem) src.error(node, `host ${h.name}: ${problem}`);
+    }
+    // Two hosts may share an address only on different ports (in-process test servers do).
+    const port = h.ssh.port ?? draft.ssh.port ?? 22;
+    const key = `${h.address.toLowerCase()}:${port}`;
+    const first = byAddress.get(key);
+    if (first) src.error(h.addressNode, `host ${h.name}: duplicate address ${h.address} port ${port}, already used by host ${first}`);
+    else byAddress.set(key, h.name);
+    const jump = h.ssh.jump ?? draft.ssh.jump;
+    if (jump === h.name) src.error(h.nameNode, `host ${h.name} cannot jump through itself (ssh.jump)`);
+  }
+
+  const groups: Record<string, string[]> = {};
+  for (const g of draft.groups) {
+    if (RESERVED_GROUPS.includes(g.name)) {
+      src.error(g.nameNode, `group name "${g.name}" is reserved`);
+      continue;
+    }
+    if (hostNames.includes(g.name)) src.error(g.nameNode, `group "${g.name}" has the same name as a host; selectors could not tell them apart`);
+    const members: string[] = [];
+    for (const m of g.members) {
+      if (!hostNames.includes(m.name)) src.error(m.node, `group ${g.name} names unknown host "${m.name}"${didYouMean(m.name, hostNames)}`);
+      else if (!members.includes(m.name)) members.push(m.name);
+    }
+    groups[g.name] = members;
+  }
+
+  return {
+    file,
+    cluster: draft.cluster,
+    profile: draft.profile,
+    vars: draft.vars,
+    secrets: draft.secrets,
+    groups,
+    hosts: draft.hosts.map((h) => ({
+      name: h.name,
+      address: h.address,
+      roles: [...new Set(h.roles.map((r) => r.role))],
+      groups: Object.keys(groups).filter((g) => groups[g]!.includes(h.name)),
+      vars: h.vars,
+      ssh: mergeSsh(draft.ssh, h.ssh),
+    })),
+  };
+}

@@ -1,0 +1,6 @@
+export type { Playbook, Step, ParamSpec, UndoSpec, SourceLocation } from './types.ts';
+export { loadPlaybook, parsePlaybook, DEFAULT_RETRY_DELAY_MS } from './load.ts';
+export { render, renderDeep, templateNames, checkTemplate, isTemplated } from './template.ts';
+export { evalWhen, whenNames } from './when.ts';
+export { UndefinedVariableError } from './expr.ts';
+export { parseDuration } from './duration.ts';
