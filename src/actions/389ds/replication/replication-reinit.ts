@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { InventoryHost } from '../../../inventory/types.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
+import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
+import { ActionError } from '../../types.ts';
+import { hostSuffixes, instanceName } from '../host-vars.ts';
+import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
+import { AGREEMENT_ATTRS, agreementFromEntry, listAgreements, sameDn, type Agreement } from './agreements.ts';
+import { enabledLdif } from './enabled-ldif.ts';
+import { replaceRecord } from './ldif-build.ts';
+import { assessInit, generalizedTimeMs } from './reinit-status.ts';
+
+/**
+ * Re-initializes this host (the consumer) from its parent in the topology waves, or an explicit
+ * `from`: a total update along the supplier's agreement to this host, for each shared suffix.
+ */
+
+export interface InitRecord {
+  suffix: string;
+  agreement: string;
+  trigger: string;
+  start: string;
+  end: string;
+  /** From the server's own timestamps (1 s resolution). */
+  serverSeconds: number;
+  attempts: number;
+  enabledAgreement: boolean;
+}
+
+function supplierOf(ctx: ActionContext): InventoryHost | undefined {
+  const name = (ctx.args.from as string | undefined) || (ctx.vars.parent as string | undefined);
+  if (!name) return undefined;
+  const h = ctx.inventory.hosts.find((x) => x.name === name);
+  if (!h) throw new ActionError(`replication.reinit: supplier "${name}" is not an inventory host`);
+  return h;
+}
+
+/** Suffixes both ends hold, unless the step names them. */
+function sharedSuffixes(ctx: ActionContext, supplier: InventoryHost): string[] {
+  const arg = ctx.args.suffixes;
+  if (Array.isArray(arg)) return arg.map(String);
+  if (typeof arg === 'string' && arg !== 'all') return [arg];
+  const mine = hostSuffixes(ctx.inventory, ctx.host);
+  return hostSuffixes(ctx.inventory, supplier).filter((s) => mine.some((m) => sameDn(m, s)));
+}
+
+/** The remote clock, read right before the refresh is set: LastInitStart is compared to it. */
+export function triggerCommand(instance: string): string {
+  return `date -u +%Y%m%d%H%M%SZ && ${modifyCommand(instance)}`;
+}
+
+export function refreshLdif(agreementDn: string): string {
+  return replaceRecord(agreementDn, 'nsds5BeginReplicaRefresh', ['start']);
+}
+
+async function readAgreement(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, instance: string, dn: string): Promise<Agreement> {
+  const [entry] = await ldapSearch(remote, instance, dn, 'base', '(objectClass=*)', AGREEMENT_ATTRS, { signal: ctx.signal });
+  if (!entry) throw new ActionError(`${supplier.name}: agreement ${dn} disappeared during the re-init`);
+  return agreementFromEntry(ctx.inventory, supplier.name, entry);
+}
+
+async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string, dn: string): Promise<string> {
+  const command = triggerCommand(instance);
+  const r = await remote.exec(command, { stdin: refreshLdif(dn), signal: ctx.signal });
+  const when = r.stdout.split('\n')[0]?.trim() ?? '';
+  if (r.code !== 0 || generalizedTimeMs(when) === undefined) {
+    throw new ActionError(`${remote.name}: could not start the re-init along ${dn} (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+      command,
+      code: r.code,
+      stdout: r.stdout,
+      stderr: r.stderr,
+    });
+  }
+  return when;
+}
+
+async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string): Promise<InitRecord> {
+  const instance = instanceName(ctx.inventory, supplier);
+  const agreements = await listAgreements(remote, ctx.inventory, supplier.name, instance, [suffix], { signal: ctx.signal });
+  const agmt = agreements.find((a) => a.peer === ctx.host.name);
+  if (!agmt) {
+    throw new ActionError(
+      `${supplier.name} has no agreement to ${ctx.host.name} for ${suffix} (it has: ${agreements.map((a) => a.peer ?? a.peerAddress).join(', ') || 'none'})`,
+    );
+  }
+  // 389-ds refuses a total update on a disabled agreement.
+  const enabledAgreement = !agmt.enabled;
+  if (enabledAgreement) await ldapModify(remote, instance, enabledLdif([agmt.dn], true), { signal: ctx.signal });
+
+  const timeoutMs = Number(ctx.args.timeout_s ?? 900) * 1000;
+  const retries = Number(ctx.args.retries ?? 10);
+  const pollMs = Number(ctx.args.poll_ms ?? 250);
+  // An init that never starts (refresh gone, start unchanged) is a failure after this grace.
+  const startGraceMs = 30_000;
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    const asked = await trigger(ctx, remote, instance, agmt.dn);
+    const deadline = Date.now() + timeoutMs;
+    let refreshGoneAt: number | undefined;
+    ctx.emit({ kind: 'progress', message: `re-init ${suffix} from ${supplier.name} (attempt ${attempt})` });
+    for (;;) {
+      await sleep(pollMs, undefined, { signal: ctx.signal });
+      const now = await readAgreement(ctx, remote, supplier, instance, agmt.dn);
+      const s = assessInit(now, asked);
+      if (s.state === 'done') {
+        const serverSeconds = ((generalizedTimeMs(s.end) ?? 0) - (generalizedTimeMs(s.start) ?? 0)) / 1000;
+        return { suffix, agreement: agmt.dn, trigger: asked, start: s.start, end: s.end, serverSeconds, attempts: attempt, enabledAgreement };
+      }
+      if (s.state === 'failed') throw new ActionError(`${supplier.name} -> ${ctx.host.name}: re-init of ${suffix} failed: ${s.status}`);
+      if (s.state === 'busy') break;
+      if (!now.refreshPending) refreshGoneAt ??= Date.now();
+      const started = (generalizedTimeMs(now.lastInitStart) ?? 0) >= (generalizedTimeMs(asked) ?? 0);
+      if (refreshGoneAt !== undefined && Date.now() - refreshGoneAt > startGraceMs && !started) {
+        throw new ActionError(`${supplier.name} -> ${ctx.host.name}: re-init of ${suffix} never started (${now.lastInitStatus ?? 'no status'})`);
+      }
+      if (Date.now() > deadline) {
+        throw new ActionError(
+          `${supplier.name} -> ${ctx.host.name}: re-init of ${suffix} did not finish within ${timeoutMs / 1000} s (${s.why})`,
+          { hint: 'a 10k-entry total update takes 5-25 s; a consumer that cannot be reached fails after ~100 s' },
+        );
+      }
+    }
+    ctx.emit({ kind: 'warning', message: `${ctx.host.name} replica busy; retrying the re-init of ${suffix}` });
+    // Past the previous start second, so the next LastInitStart is unambiguous.
+    await sleep(Number(ctx.args.busy_delay_s ?? 3) * 1000, undefined, { signal: ctx.signal });
+  }
+  throw new ActionError(`${supplier.name} -> ${ctx.host.name}: replica still busy after ${retries + 1} attempts to re-init ${suffix}`);
+}
+
+export const replicationReinit: Action = {
+  name: 'replication.reinit',
+  description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix, waiting until it really finished',
+  destructive: true,
+  args: {
+    from: { type: 'string', description: 'Supplier host; default: the parent from `order: topology`' },
+    suffixes: { type: 'any', default: 'all', description: 'Suffixes to re-initialize; default: every suffix both hosts hold' },
+    timeout_s: { type: 'number', default: 900, description: 'Per suffix; 10k entries take 5-25 s' },
+    retries: { type: 'number', default: 10, description: 'Re-triggers after "replica busy"' },
+    busy_delay_s: { type: 'number', default: 3, description: 'Pause before re-triggering after "replica busy"' },
+    poll_ms: { type: 'number', default: 250, description: 'How often the agreement entry is read while waiting' },
+  },
+  plan(ctx): PlannedCommand[] {
+    const supplier = supplierOf(ctx);
+    if (!supplier || supplier.name === ctx.host.name) return [];
+    const inst = instanceName(ctx.inventory, supplier);
+    return sharedSuffixes(ctx, supplier).flatMap((suffix) => [
+      { host: supplier.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', AGREEMENT_ATTRS), note: `find the agreement to ${ctx.host.name} for ${suffix}` },
+      { host: supplier.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled: on (only if the agreement is off)' },
+      { host: supplier.name, command: triggerCommand(inst), stdin: `LDIF: nsds5BeginReplicaRefresh: start on the agreement to ${ctx.host.name}` },
+      { host: supplier.name, command: searchCommand(inst, '<agreement dn>', 'base', '(objectClass=*)', AGREEMENT_ATTRS), note: 'polled until LastInitStart >= trigger, refresh gone, LastInitEnd set' },
+    ]);
+  },
+  async run(ctx) {
+    const supplier = supplierOf(ctx);
+    if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
+    const remote = await ctx.connect(supplier.name);
+    const inits: InitRecord[] = [];
+    for (const suffix of sharedSuffixes(ctx, supplier)) inits.push(await initOne(ctx, remote, supplier, suffix));
+    return {
+      changed: true,
+      summary: inits.map((i) => `${i.suffix} from ${supplier.name} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
+      output: { host: ctx.host.name, from: supplier.name, inits },
+    };
+  },
+};

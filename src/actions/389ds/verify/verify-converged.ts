@@ -1,0 +1,135 @@
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { InventoryHost } from '../../../inventory/types.ts';
+import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
+import { ActionError } from '../../types.ts';
+import { instanceName } from '../host-vars.ts';
+import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
+import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand, type Agreement } from '../replication/agreements.ts';
+import { addRecord, deleteRecord } from '../replication/ldif-build.ts';
+import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
+import { readRuv, ruvCommand } from './ruv.ts';
+import { hostsHolding } from './suffix-hosts.ts';
+
+/**
+ * Proves the topology converged rather than trusting any server's view of its peers (a partition
+ * is silent: an agreement kept saying "Incremental update succeeded" for minutes after its link
+ * went down). A canary written on this host must be read back from every host directly, every
+ * enabled agreement must report a successful update, and every replica generation must agree.
+ */
+
+export function canaryDn(token: string, suffix: string): string {
+  return `cn=lifeboat-canary-${token},${suffix}`;
+}
+
+export interface SuffixConvergence {
+  suffix: string;
+  canary: string;
+  /** ms from the write until each host served the canary */
+  arrivalMs: Record<string, number>;
+  generations: Record<string, string | undefined>;
+  unhealthy: string[];
+}
+
+async function waitUntil<T>(what: () => Promise<T | undefined>, deadline: number, pollMs: number, signal: AbortSignal): Promise<T | undefined> {
+  for (;;) {
+    const v = await what();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) return undefined;
+    await sleep(pollMs, undefined, { signal });
+  }
+}
+
+function describe(a: Agreement): string {
+  return `${a.host} -> ${a.peer ?? a.peerAddress} (${a.suffix}): ${a.lastUpdateStatus ?? 'no status'}`;
+}
+
+async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryHost[], token: string): Promise<SuffixConvergence> {
+  const timeoutMs = Number(ctx.args.timeout_s ?? 60) * 1000;
+  const pollMs = Number(ctx.args.poll_ms ?? 100);
+  const master = await ctx.connect();
+  const masterInst = instanceName(ctx.inventory, ctx.host);
+  const dn = canaryDn(token, suffix);
+  const written = Date.now();
+  await ldapModify(master, masterInst, addRecord(dn, { objectClass: ['top', 'extensibleObject'], cn: [`lifeboat-canary-${token}`], description: [`written on ${ctx.host.name}`] }), { signal: ctx.signal });
+  try {
+    const deadline = written + timeoutMs;
+    const arrivalMs: Record<string, number> = {};
+    const missing: string[] = [];
+    await Promise.all(
+      hosts.map(async (h) => {
+        const remote = await ctx.connect(h.name);
+        const inst = instanceName(ctx.inventory, h);
+        const seen = await waitUntil(async () => ((await ldapSearch(remote, inst, dn, 'base', '(objectClass=*)', ['cn'], { signal: ctx.signal })).length ? Date.now() : undefined), deadline, pollMs, ctx.signal);
+        if (seen === undefined) missing.push(h.name);
+        else arrivalMs[h.name] = seen - written;
+      }),
+    );
+    if (missing.length) throw new ActionError(`canary written on ${ctx.host.name} did not reach ${missing.sort().join(', ')} within ${timeoutMs / 1000} s (${suffix})`);
+
+    // Every enabled agreement among these hosts must have had a successful session.
+    let unhealthy: Agreement[] = [];
+    await waitUntil(
+      async () => {
+        const all = (
+          await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
+        ).flat();
+        unhealthy = all.filter((a) => a.enabled && !isHealthyUpdateStatus(a.lastUpdateStatus));
+        return unhealthy.length === 0 ? true : undefined;
+      },
+      Date.now() + timeoutMs,
+      500,
+      ctx.signal,
+    );
+    if (unhealthy.length) throw new ActionError(`agreements not healthy after the canary: ${unhealthy.map(describe).join('; ')}`);
+
+    const generations: Record<string, string | undefined> = {};
+    await Promise.all(hosts.map(async (h) => (generations[h.name] = (await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)).generation)));
+    if (new Set(Object.values(generations)).size !== 1 || Object.values(generations).includes(undefined)) {
+      throw new ActionError(`replica generations differ for ${suffix}: ${Object.entries(generations).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
+    }
+    return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
+  } finally {
+    await ldapModify(master, masterInst, deleteRecord(dn), { signal: ctx.signal }).catch((e: unknown) =>
+      ctx.emit({ kind: 'warning', message: `could not remove the canary ${dn}: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+  }
+}
+
+export const verifyConverged: Action = {
+  name: 'verify.converged',
+  description: 'Write a canary on this host and prove every host has it, every agreement is healthy and replica generations agree',
+  args: {
+    suffixes: SUFFIXES_ARG,
+    hosts: { type: 'any', default: 'all', description: 'Hosts that must converge (`all` or a list); narrowed to those holding each suffix' },
+    timeout_s: { type: 'number', default: 60, description: 'Per check: canary arrival, agreement health' },
+    poll_ms: { type: 'number', default: 100, description: 'How often each host is asked for the canary' },
+  },
+  plan(ctx): PlannedCommand[] {
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const inst = instanceName(ctx.inventory, ctx.host);
+    return suffixes.flatMap((suffix) => {
+      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix);
+      const dn = canaryDn('<run>', suffix);
+      return [
+        { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
+        ...hosts.map((h) => ({ host: h.name, command: searchCommand(instanceName(ctx.inventory, h), dn, 'base', '(objectClass=*)', ['cn']), note: 'polled until the canary arrives' })),
+        ...hosts.map((h) => ({ host: h.name, command: listAgreementsCommand(instanceName(ctx.inventory, h)), note: 'agreement statuses' })),
+        ...hosts.map((h) => ({ host: h.name, command: ruvCommand(instanceName(ctx.inventory, h), suffix), note: 'replica generation' })),
+        { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: delete ${dn}` },
+      ];
+    });
+  },
+  async run(ctx) {
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const token = `${basename(ctx.runDir)}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9-]/g, '-');
+    const results: SuffixConvergence[] = [];
+    for (const suffix of suffixes) results.push(await checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix), token));
+    const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
+    return {
+      changed: false,
+      summary: `converged: ${results.map((r) => `${r.suffix} on ${Object.keys(r.arrivalMs).length} hosts`).join(', ')}; slowest canary ${slowest} ms`,
+      output: { suffixes: results },
+    };
+  },
+};

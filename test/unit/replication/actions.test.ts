@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { parseLdif } from '../../../src/actions/389ds/ldap.ts';
+import { replicationDisable } from '../../../src/actions/389ds/replication/replication-disable.ts';
+import { replicationEnable } from '../../../src/actions/389ds/replication/replication-enable.ts';
+import { replicationFence } from '../../../src/actions/389ds/replication/replication-fence.ts';
+import { topologyDiscover } from '../../../src/actions/389ds/replication/topology-discover.ts';
+import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
+
+const SUFFIX = 'dc=lab,dc=test';
+
+/** A host whose agreements live in memory and change when ldapmodify is called. */
+function statefulHost(initial: { to: number; enabled?: boolean }[]) {
+  const state = initial.map((a) => ({ ...a }));
+  return (call: Call) => {
+    if (call.command.startsWith('ldapsearch')) return { stdout: agreementLdif(SUFFIX, state) };
+    if (call.command.startsWith('ldapmodify')) {
+      for (const rec of parseLdif(call.stdin ?? '')) {
+        const to = Number(/to-ds(\d)/.exec(rec.dn)?.[1]);
+        const a = state.find((s) => s.to === to);
+        if (a) a.enabled = rec.attrs['nsds5replicaenabled']?.[0] === 'on';
+      }
+      return {};
+    }
+    return { code: 127, stderr: 'unexpected command' };
+  };
+}
+
+describe('replication.disable / enable', () => {
+  it('disables every enabled agreement in one ldapmodify and enables back exactly those', async () => {
+    const inv = labInventory(4);
+    const host = statefulHost([{ to: 2 }, { to: 3, enabled: false }, { to: 4, enabled: true }]);
+    const d = context(inv, 'ds1', { suffixes: 'all' }, host);
+    const result = await replicationDisable.run(d.ctx);
+    const modifies = d.calls.filter((c) => c.command.startsWith('ldapmodify'));
+    expect(modifies).toHaveLength(1);
+    expect(parseLdif(modifies[0]!.stdin!).map((e) => e.dn)).toEqual([expect.stringContaining('to-ds2'), expect.stringContaining('to-ds4')]);
+    expect(modifies[0]!.command).not.toContain('nsds5');
+    expect(result.changed).toBe(true);
+    expect((result.undo?.with.agreements as string[]).length).toBe(2);
+
+    // Retried disable: nothing on any more, but the record keeps both.
+    const again = context(inv, 'ds1', {}, host, { runDir: d.ctx.runDir });
+    expect((await replicationDisable.run(again.ctx)).changed).toBe(false);
+
+    const e = context(inv, 'ds1', { only: 'previously-enabled' }, host, { runDir: d.ctx.runDir });
+    const enabled = await replicationEnable.run(e.ctx);
+    const enabledDns = (enabled.output as { enabled: string[] }).enabled;
+    expect(enabledDns.map((dn) => /to-ds\d/.exec(dn)?.[0])).toEqual(['to-ds2', 'to-ds4']);
+    // ds3's agreement was off before the run and stays off.
+    const check = context(inv, 'ds1', {}, host);
+    const list = await topologyDiscover.run(check.ctx);
+    const ags = (list.output as { agreements: { peer: string; enabled: boolean }[] }).agreements;
+    expect(ags.map((a) => [a.peer, a.enabled])).toEqual([
+      ['ds2', true],
+      ['ds3', false],
+      ['ds4', true],
+    ]);
+  });
+
+  it('enable takes a registered disable output keyed by host', async () => {
+    const inv = labInventory(2);
+    const host = statefulHost([{ to: 2, enabled: false }]);
+    const dn = parseLdif(agreementLdif(SUFFIX, [{ to: 2 }]))[0]!.dn;
+    const e = context(inv, 'ds1', { only: { ds1: { disabled: [dn] }, ds2: { disabled: [] } } }, host);
+    const r = await replicationEnable.run(e.ctx);
+    expect(r.changed).toBe(true);
+    const none = context(inv, 'ds1', { only: 'previously-enabled' }, statefulHost([{ to: 2, enabled: false }]));
+    expect((await replicationEnable.run(none.ctx)).changed).toBe(false);
+  });
+
+  it('plans without connecting and keeps LDIF out of argv', async () => {
+    const inv = labInventory(2);
+    const p = context(inv, 'ds1', {}, () => {
+      throw new Error('plan must not run commands');
+    });
+    const planned = await replicationDisable.plan(p.ctx);
+    expect(planned.map((c) => c.command)).toEqual([
+      expect.stringMatching(/^ldapsearch .*-b 'cn=mapping tree,cn=config' -s sub '\(objectClass=nsds5replicationagreement\)'/),
+      expect.stringMatching(/^ldapmodify -Q -Y EXTERNAL -H ldapi:\/\/%2Frun%2Fslapd-lab.socket$/),
+    ]);
+    expect(planned[1]!.stdin).toContain('off');
+  });
+});
+
+describe('topology.discover', () => {
+  it('reads every host from one step and warns about inventory differences', async () => {
+    const inv = labInventory(3);
+    inv.vars.topology = { ds1: ['ds2', 'ds3'], ds2: ['ds1'], ds3: ['ds1'] };
+    const byHost: Record<string, number[]> = { ds1: [2, 3], ds2: [1, 3], ds3: [1] };
+    const d = context(inv, 'ds1', { hosts: 'all' }, (c) => ({ stdout: agreementLdif(SUFFIX, byHost[c.host]!.map((to) => ({ to }))) }));
+    const r = await topologyDiscover.run(d.ctx);
+    expect(r.facts?.topology).toEqual({ ds1: ['ds2', 'ds3'], ds2: ['ds1', 'ds3'], ds3: ['ds1'] });
+    expect(d.events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([
+      'topology differs from the inventory: ds2: agreement to ds3 not in the inventory topology',
+    ]);
+  });
+});
+
+describe('replication.fence', () => {
+  it('stops naming the unreachable, unfenced supplier', async () => {
+    const inv = labInventory(4);
+    const f = context(inv, 'ds2', { connect_timeout_s: 0.2 }, (c) => (c.host === 'ds4' ? new Promise(() => {}) : {}));
+    await expect(replicationFence.run(f.ctx)).rejects.toThrow(
+      'ds4 is unreachable and not fenced: a supplier that could replay its changelog must be stopped or cut off before a restore',
+    );
+    const fenced = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true, stopped: ['ds4'] }, (c) => (c.host === 'ds4' ? { code: 255 } : {}));
+    const r = await replicationFence.run(fenced.ctx);
+    expect(r.output).toEqual({ reachable: ['ds1', 'ds2', 'ds3'], fenced: ['ds4'] });
+    const refused = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true }, (c) => (c.host === 'ds4' ? { code: 255 } : {}));
+    await expect(replicationFence.run(refused.ctx)).rejects.toThrow(/ds4 is unreachable and could not be fenced/);
+  });
+});

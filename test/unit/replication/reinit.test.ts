@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { assessInit, generalizedTimeMs, toGeneralizedTime } from '../../../src/actions/389ds/replication/reinit-status.ts';
+import { replicationReinit } from '../../../src/actions/389ds/replication/replication-reinit.ts';
+import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
+
+const SUFFIX = 'dc=lab,dc=test';
+const T = '20261122040000Z';
+
+describe('assessInit', () => {
+  it('does not trust the previous status before the new init started', () => {
+    expect(assessInit({ refreshPending: false, lastInitStart: '20261122030000Z', lastInitEnd: '20261122030010Z', lastInitStatus: 'Error (0) Total update succeeded' }, T).state).toBe('waiting');
+    expect(assessInit({ refreshPending: true, lastInitStart: T, lastInitEnd: '20261122040010Z', lastInitStatus: 'Error (0) Total update succeeded' }, T).state).toBe('waiting');
+  });
+
+  it('is done only with refresh gone, start >= trigger and end after start', () => {
+    expect(assessInit({ refreshPending: false, lastInitStart: T, lastInitEnd: '19700101000000Z', lastInitStatus: 'Error (0) Total update in progress' }, T).state).toBe('waiting');
+    expect(assessInit({ refreshPending: false, lastInitStart: '20261122040001Z', lastInitEnd: '20261122040007Z', lastInitStatus: 'Error (0) Total update succeeded' }, T)).toEqual({
+      state: 'done',
+      start: '20261122040001Z',
+      end: '20261122040007Z',
+    });
+  });
+
+  it('tells busy from failure', () => {
+    expect(assessInit({ refreshPending: false, lastInitStart: T, lastInitEnd: T, lastInitStatus: 'Error (1) Replication error acquiring replica: replica busy' }, T).state).toBe('busy');
+    expect(assessInit({ refreshPending: false, lastInitStart: T, lastInitEnd: T, lastInitStatus: "Error (-1) Problem connecting to replica - LDAP error: Can't contact LDAP server" }, T).state).toBe('failed');
+  });
+
+  it('converts GeneralizedTime both ways', () => {
+    expect(toGeneralizedTime(generalizedTimeMs(T)!)).toBe(T);
+    expect(generalizedTimeMs('nonsense')).toBeUndefined();
+  });
+});
+
+/** Supplier ds1 whose agreement to ds3 goes: disabled -> stale status -> busy once -> in progress -> done. */
+function supplier(script: { busyFirst: boolean }) {
+  let enabled = false;
+  let refresh = false;
+  let start = '20261122030000Z';
+  let end = '20261122030010Z';
+  let status = 'Error (0) Total update succeeded';
+  let polls = 0;
+  let triggers = 0;
+  let clock = generalizedTimeMs(T)!;
+  const respond = (c: Call) => {
+    if (c.command.startsWith('date -u')) {
+      if (!enabled) return { code: 53, stderr: 'ldap_modify: Server is unwilling to perform (53)' };
+      triggers++;
+      clock += 5000;
+      refresh = true;
+      polls = 0;
+      return { stdout: `${toGeneralizedTime(clock)}\nmodifying entry "x"\n` };
+    }
+    if (c.command.startsWith('ldapmodify')) {
+      if (c.stdin?.includes('nsds5ReplicaEnabled: on')) enabled = true;
+      return {};
+    }
+    if (c.command.includes("-s base")) {
+      polls++;
+      // The previous result stays visible for two polls after the trigger.
+      if (polls === 3) {
+        refresh = false;
+        start = toGeneralizedTime(clock);
+        end = '19700101000000Z';
+        status = script.busyFirst && triggers === 1 ? 'Error (1) Replication error acquiring replica: replica busy' : 'Error (0) Total update in progress';
+        if (status.includes('busy')) end = start;
+      }
+      if (polls === 5 && !status.includes('busy')) {
+        end = toGeneralizedTime(clock + 6000);
+        status = 'Error (0) Total update succeeded';
+      }
+    }
+    const extra: Record<string, string> = { nsds5replicaLastInitStart: start, nsds5replicaLastInitEnd: end, nsds5replicaLastInitStatus: status };
+    if (refresh) extra.nsds5BeginReplicaRefresh = 'start';
+    return { stdout: agreementLdif(SUFFIX, [{ to: 2 }, { to: 3, enabled, extra }].slice(c.command.includes('-s base') ? 1 : 0)) };
+  };
+  return { respond, triggers: () => triggers };
+}
+
+describe('replication.reinit', () => {
+  it('enables the agreement, triggers, waits past the stale status and retries on busy', async () => {
+    const inv = labInventory(4);
+    const s = supplier({ busyFirst: true });
+    const { ctx, calls, events } = context(inv, 'ds3', { poll_ms: 1, busy_delay_s: 0.01 }, s.respond, { vars: { parent: 'ds1' } });
+    const r = await replicationReinit.run(ctx);
+    expect(calls.every((c) => c.host === 'ds1')).toBe(true);
+    expect(s.triggers()).toBe(2);
+    const out = r.output as { from: string; inits: { serverSeconds: number; attempts: number; enabledAgreement: boolean }[] };
+    expect(out.from).toBe('ds1');
+    expect(out.inits[0]).toMatchObject({ serverSeconds: 6, attempts: 2, enabledAgreement: true });
+    expect(events.some((e) => e.message.includes('replica busy'))).toBe(true);
+    const trigger = calls.find((c) => c.command.startsWith('date -u'))!;
+    expect(trigger.stdin).toContain('nsds5BeginReplicaRefresh: start');
+    expect(trigger.stdin).toContain('to-ds3');
+  });
+
+  it('does nothing on the root of the waves and names a missing agreement', async () => {
+    const inv = labInventory(4);
+    const root = context(inv, 'ds2', {}, () => ({}), { vars: { parent: null } });
+    expect((await replicationReinit.run(root.ctx)).changed).toBe(false);
+    const none = context(inv, 'ds4', {}, () => ({ stdout: agreementLdif(SUFFIX, [{ to: 2 }]) }), { vars: { parent: 'ds1' } });
+    await expect(replicationReinit.run(none.ctx)).rejects.toThrow('ds1 has no agreement to ds4 for dc=lab,dc=test (it has: ds2)');
+  });
+});
