@@ -1,0 +1,191 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from 'commander';
+import { chooseReportMode, createReporter, type Reporter } from '../report/index.ts';
+import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
+import { mask } from '../util/secrets.ts';
+
+/** Where the CLI reads and writes; tests pass their own streams. */
+export interface CliIO {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+}
+
+/** Given to each command module: its streams and the way to set the process exit code. */
+export interface CliContext {
+  io: CliIO;
+  setExit(code: number): void;
+}
+
+export const DEFAULT_STATE_DIR = '.lifeboat';
+export const DEFAULT_CONCURRENCY = 10;
+
+/** The package root, where the bundled `playbooks/` live. */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** commander collector for repeated `-e key=value`. */
+export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  const key = eq > 0 ? value.slice(0, eq).trim() : '';
+  if (!/^[A-Za-z_][\w.-]*$/.test(key)) {
+    throw new InvalidArgumentError(`expected key=value (e.g. -e master=ds1), got "${mask(value)}"`);
+  }
+  return { ...previous, [key]: value.slice(eq + 1) };
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);
+  return n;
+}
+
+/**
+ * A playbook argument is a path, or a bare name of a playbook shipped in the package's
+ * `playbooks/` folder (`data-loss` -> `playbooks/data-loss.yaml`).
+ */
+export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACKAGE_ROOT): string {
+  const asPath = isAbsolute(arg) ? arg : resolve(cwd, arg);
+  if (existsSync(asPath)) return asPath;
+  const looksLikeName = !arg.includes('/') && !arg.includes('\\') && !/\.ya?ml$/i.test(arg);
+  if (looksLikeName) {
+    for (const ext of ['.yaml', '.yml']) {
+      const candidate = join(root, 'playbooks', arg + ext);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  const shipped = listShippedPlaybooks(root);
+  const hint = shipped.length ? ` (shipped playbooks: ${shipped.join(', ')})` : '';
+  throw new InputError(`playbook not found: ${arg}${hint}`);
+}
+
+function listShippedPlaybooks(root: string): string[] {
+  try {
+    return readdirSync(join(root, 'playbooks'))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => f.replace(/\.ya?ml$/, ''))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Maps an error to the documented exit code. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof InputError || err instanceof InputErrors) return EXIT.badInput;
+  if (err instanceof LockHeldError) return EXIT.lockHeld;
+  const name = (err as { name?: string } | undefined)?.name;
+  if (name === 'InputError' || name === 'InputErrors') return EXIT.badInput;
+  if (name === 'LockHeldError') return EXIT.lockHeld;
+  if (name === 'AbortError') return EXIT.interrupted;
+  return EXIT.stepFailed;
+}
+
+/**
+ * Prints an error for a person (masked) and returns its exit code. Input errors print one
+ * `file:line:col: message` per line; the stack only with LIFEBOAT_DEBUG=1.
+ */
+export function reportError(err: unknown, stderr: NodeJS.WritableStream): number {
+  const code = exitCodeFor(err);
+  const lines: string[] = [];
+  if (err instanceof InputErrors || (err as { name?: string })?.name === 'InputErrors') {
+    for (const e of (err as InputErrors).errors) lines.push(e.message);
+  } else if (err instanceof Error) {
+    lines.push(code === EXIT.stepFailed && !isKnownError(err) ? `error: ${err.message}` : err.message);
+  } else {
+    lines.push(`error: ${String(err)}`);
+  }
+  if (process.env.LIFEBOAT_DEBUG === '1' && err instanceof Error && err.stack) lines.push(err.stack);
+  for (const l of lines) stderr.write(mask(l) + '\n');
+  return code;
+}
+
+function isKnownError(err: Error): boolean {
+  return ['InputError', 'LockHeldError', 'HostKeyError', 'ActionError'].includes(err.name);
+}
+
+/**
+ * Ctrl-C: the first SIGINT (or SIGTERM) aborts gracefully — the engine finishes in-flight work and
+ * runs the undo of completed steps; a second SIGINT exits at once with a warning.
+ */
+export function installInterruptHandler(stderr: NodeJS.WritableStream): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      stderr.write(
+        `\n${sig === 'SIGTERM' ? 'Terminated' : 'Interrupted'}: letting in-flight commands finish, then undoing completed steps. ` +
+          'Press Ctrl-C again to exit immediately.\n',
+      );
+      controller.abort(new Error('interrupted by the operator'));
+      return;
+    }
+    if (sig === 'SIGINT') {
+      stderr.write(
+        'Exiting now without cleanup: commands may still be running on the hosts and completed steps were not undone. ' +
+          'See `lifeboat runs` and the run journal.\n',
+      );
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * How `confirm` steps ask. The ink view asks inside the live view; other reporters ask on stderr
+ * with readline. Without a terminal there is nobody to ask: undefined, and the engine refuses
+ * unless --yes.
+ */
+export function makeConfirm(reporter: Reporter, io: CliIO): ((question: string) => Promise<boolean>) | undefined {
+  if (!io.stdin.isTTY) return undefined;
+  if (reporter.confirm) return (q) => reporter.confirm!(q);
+  if (!io.stderr.isTTY) return undefined;
+  return (question) =>
+    new Promise<boolean>((resolveAnswer) => {
+      const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+      let answered = false;
+      rl.on('SIGINT', () => {
+        // Ctrl-C while asking: answer no and pass the signal on to the interrupt handler.
+        rl.close();
+        process.kill(process.pid, 'SIGINT');
+      });
+      rl.on('close', () => {
+        if (!answered) resolveAnswer(false);
+      });
+      rl.question(`? ${mask(question)} (y/N) `, (a) => {
+        answered = true;
+        rl.close();
+        resolveAnswer(/^y(es)?$/i.test(a.trim()));
+      });
+    });
+}
+
+/** The reporter for run/resume, chosen from the flags and whether stdout is a terminal. */
+export function reporterFor(flags: { json?: boolean; plain?: boolean }, io: CliIO): Reporter {
+  const mode = chooseReportMode(flags, Boolean(io.stdout.isTTY));
+  return createReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined);
+}
+
+/** Runs a command body and turns its result or error into an exit code. */
+export async function runAction(ctx: CliContext, body: () => Promise<number>): Promise<void> {
+  try {
+    ctx.setExit(await body());
+  } catch (err) {
+    ctx.setExit(reportError(err, ctx.io.stderr));
+  }
+}
+
+/** Shared options of run/resume: output and state. */
+export interface OutputFlags {
+  json?: boolean;
+  plain?: boolean;
+}

@@ -1,0 +1,52 @@
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { formatPlan } from '../report/plan-text.ts';
+import { maskDeep } from '../util/secrets.ts';
+import { DEFAULT_CONCURRENCY, collectParam, resolvePlaybookArg, runAction, type CliContext } from './common.ts';
+
+interface PlanFlags {
+  inventory: string;
+  extra?: Record<string, string>;
+  limit?: string;
+  json?: boolean;
+}
+
+export function registerPlanCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('plan')
+    .description('print, per step and host, the exact commands a run would execute (changes nothing)')
+    .argument('<playbook>', 'playbook file, or the name of a shipped playbook')
+    .requiredOption('-i, --inventory <file>', 'inventory file (Lifeboat or Ansible YAML)')
+    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable)', collectParam)
+    .option('--limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
+    .option('--json', 'print the plan as one JSON object on one line')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1
+  $ lifeboat plan server-loss -i prod.yaml -e lost=ds3 --limit ds1,ds2 --json | jq .
+
+Secrets appear as ***. The plan connects to nothing and writes nothing.`,
+    )
+    .action((playbook: string, flags: PlanFlags) =>
+      runAction(ctx, async () => {
+        const playbookFile = resolvePlaybookArg(playbook);
+        const { planRun } = await import('../engine/index.ts');
+        const plan = await planRun({
+          playbookFile,
+          inventoryFile: flags.inventory,
+          params: flags.extra ?? {},
+          limit: flags.limit,
+          concurrency: DEFAULT_CONCURRENCY,
+        });
+        if (flags.json) {
+          ctx.io.stdout.write(JSON.stringify(maskDeep({ type: 'plan', playbook: playbookFile, inventory: flags.inventory, ...plan })) + '\n');
+        } else {
+          const title = `Plan: ${basename(playbookFile)} on ${flags.inventory}${flags.limit ? ` (limit ${flags.limit})` : ''}`;
+          for (const line of formatPlan(plan, title)) ctx.io.stdout.write(line + '\n');
+        }
+        return 0;
+      }),
+    );
+}

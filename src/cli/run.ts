@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import type { RunEvent } from '../engine/events.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_STATE_DIR,
+  collectParam,
+  installInterruptHandler,
+  makeConfirm,
+  parsePositiveInt,
+  reporterFor,
+  resolvePlaybookArg,
+  runAction,
+  type CliContext,
+} from './common.ts';
+
+interface RunFlags {
+  inventory: string;
+  extra?: Record<string, string>;
+  limit?: string;
+  yes?: boolean;
+  check?: boolean;
+  json?: boolean;
+  plain?: boolean;
+  concurrency: number;
+  stateDir: string;
+  acceptNewHostKeys?: boolean;
+}
+
+export function registerRunCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('carry out a playbook on the hosts of an inventory')
+    .argument('<playbook>', 'playbook file, or the name of a shipped playbook (data-loss, server-loss, ...)')
+    .requiredOption('-i, --inventory <file>', 'inventory file (Lifeboat or Ansible YAML)')
+    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable)', collectParam)
+    .option('--limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
+    .option('-y, --yes', 'answer yes to every confirmation (unattended runs)')
+    .option('--check', 'check mode: actions report what they would change and change nothing')
+    .option('--json', 'one JSON object per line per event on stdout, nothing else')
+    .option('--plain', 'plain lines instead of the live view')
+    .option('--concurrency <n>', 'hosts worked on at once per step (a step may set its own)', parsePositiveInt, DEFAULT_CONCURRENCY)
+    .option('--state-dir <dir>', 'where run journals and locks are kept', DEFAULT_STATE_DIR)
+    .option('--accept-new-host-keys', 'trust and record host keys seen for the first time (changed keys still abort)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1 -e backup=/var/backups/ds1.tar.gpg
+  $ lifeboat run playbooks/server-loss.yaml -i prod.yaml -e lost=ds3 --limit all:!ds4 --plain
+  $ lifeboat run data-loss -i prod.yaml -e master=ds1 --yes --json > run.jsonl
+
+Exit codes: 0 done, 1 a step failed, 2 bad input, 3 interrupted, 4 lock held (another run).
+Ctrl-C once stops gracefully (in-flight commands finish, completed steps are undone); twice exits now.`,
+    )
+    .action((playbook: string, flags: RunFlags) =>
+      runAction(ctx, async () => {
+        const playbookFile = resolvePlaybookArg(playbook);
+        const { startRun } = await import('../engine/index.ts');
+        const reporter = reporterFor(flags, ctx.io);
+        const interrupt = installInterruptHandler(ctx.io.stderr);
+        try {
+          const outcome = await startRun({
+            playbookFile,
+            inventoryFile: flags.inventory,
+            params: flags.extra ?? {},
+            limit: flags.limit,
+            yes: Boolean(flags.yes),
+            check: Boolean(flags.check),
+            concurrency: flags.concurrency,
+            stateDir: flags.stateDir,
+            confirm: makeConfirm(reporter, ctx.io),
+            signal: interrupt.signal,
+            onEvent: (e: RunEvent) => reporter.onEvent(e),
+            hostKeyPolicy: flags.acceptNewHostKeys ? 'accept-new' : undefined,
+          });
+          reporter.finish(outcome);
+          return outcome.exitCode;
+        } finally {
+          reporter.close();
+          interrupt.dispose();
+        }
+      }),
+    );
+}
