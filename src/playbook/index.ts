@@ -4,3 +4,6 @@ export { render, renderDeep, templateNames, checkTemplate, isTemplated } from '.
 export { evalWhen, whenNames } from './when.ts';
 export { UndefinedVariableError } from './expr.ts';
 export { parseDuration } from './duration.ts';
+export { validatePlaybook, RUNTIME_NAMES, type ValidateOptions } from './validate.ts';
+export { resolveParams, playbookVars } from './params.ts';
+export { topologyWaves, type Wave } from './topology.ts';

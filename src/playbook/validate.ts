@@ -1,0 +1,159 @@
+import type { Action, ArgSpec } from '../actions/types.ts';
+import type { Inventory } from '../inventory/types.ts';
+import type { Playbook, SourceLocation, Step } from './types.ts';
+import { InputError, InputErrors } from '../util/errors.ts';
+import { selectHosts } from '../inventory/select.ts';
+import { didYouMean } from './suggest.ts';
+import { collectParams, playbookVars } from './params.ts';
+import { isTemplated, render, templateNames, templatesIn } from './template.ts';
+import { whenNames } from './when.ts';
+
+/**
+ * Names templates may use that only exist once the run is going (the engine sets them).
+ * Registered outputs of earlier steps are allowed too.
+ */
+export const RUNTIME_NAMES = ['host', 'topology', 'facts'] as const;
+
+export interface ValidateOptions {
+  /** More names the engine provides at run time (facts), beyond RUNTIME_NAMES. */
+  runtimeNames?: string[];
+}
+
+function typeProblem(spec: ArgSpec, value: unknown): string | undefined {
+  if (typeof value === 'string' && isTemplated(value)) return undefined;
+  const ok = (() => {
+    switch (spec.type) {
+      case 'any':
+        return true;
+      case 'string':
+        return typeof value === 'string';
+      case 'number':
+        return typeof value === 'number';
+      case 'boolean':
+        return typeof value === 'boolean';
+      case 'string[]':
+        return Array.isArray(value) && value.every((v) => typeof v === 'string');
+      case 'object':
+        return value !== null && typeof value === 'object' && !Array.isArray(value);
+    }
+  })();
+  if (ok) return undefined;
+  const got = value === null ? 'nothing' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a map' : `${typeof value} ${JSON.stringify(value)}`;
+  const expected = { string: 'a string', number: 'a number', boolean: 'true or false', 'string[]': 'a list of strings', object: 'a map', any: 'anything' }[spec.type];
+  return `must be ${expected}, got ${got}`;
+}
+
+/**
+ * Checks a loaded playbook against the inventory, the params given with -e and the actions that
+ * exist: unknown actions and arguments (with the nearest name), missing or mistyped arguments,
+ * selectors naming unknown hosts, groups or roles, missing required and unknown params, templates
+ * using names nobody sets. Everything found is thrown at once as InputErrors, each with file:line:col.
+ */
+export function validatePlaybook(
+  pb: Playbook,
+  inv: Inventory,
+  params: Record<string, unknown>,
+  knownActions: Map<string, Action>,
+  opts: ValidateOptions = {},
+): void {
+  const errors: InputError[] = [];
+  const values = collectParams(pb, params, errors);
+  const vars = playbookVars(inv, values);
+  const staticNames = new Set(Object.keys(vars));
+  const runtime = new Set<string>([...RUNTIME_NAMES, ...(opts.runtimeNames ?? [])]);
+  const registers = new Map<string, number>();
+  pb.steps.forEach((s) => s.register && !registers.has(s.register) && registers.set(s.register, s.index));
+  const actionNames = [...knownActions.keys()];
+
+  for (const step of pb.steps) {
+    const label = `step ${step.index + 1} (${step.name})`;
+    const at = (field: string): SourceLocation => step.locs?.[field] ?? step.loc;
+    const fail = (field: string, message: string) => errors.push(new InputError(`${label}: ${message}`, at(field)));
+
+    /** Reports names no one sets; true when every name is known before the run. */
+    const checkNames = (field: string, names: string[]): boolean => {
+      let allStatic = true;
+      for (const name of names) {
+        if (staticNames.has(name)) continue;
+        allStatic = false;
+        const setBy = registers.get(name);
+        if (setBy !== undefined && setBy < step.index) continue;
+        if (runtime.has(name)) continue;
+        if (setBy !== undefined) fail(field, `"${name}" is registered by a later step (${setBy + 1}), not yet set here`);
+        else fail(field, `unknown variable "${name}"${didYouMean(name, [...staticNames, ...registers.keys()])}`);
+      }
+      return allStatic;
+    };
+
+    const templateField = (field: string, template: string): boolean => checkNames(field, templateNames(template));
+
+    // Selector: when it uses only params, render it now and check every name it gives.
+    if (step.on && templateField('on', step.on)) {
+      try {
+        selectHosts(inv, render(step.on, vars));
+      } catch (err) {
+        if (err instanceof InputError) fail('on', `on: ${err.message}`);
+        else throw err;
+      }
+    }
+    if (step.from && templateField('from', step.from)) {
+      try {
+        const root = render(step.from, vars);
+        if (!inv.hosts.some((h) => h.name === root)) {
+          fail('from', `from: unknown host "${root}"${didYouMean(root, inv.hosts.map((h) => h.name))}`);
+        }
+      } catch (err) {
+        if (err instanceof InputError) fail('from', `from: ${err.message}`);
+        else throw err;
+      }
+    }
+    if (step.when) checkNames('when', whenNames(step.when));
+    if (typeof step.confirm === 'string') templateField('confirm', step.confirm);
+
+    checkAction(step, 'do', 'with', step.do, step.with, knownActions, actionNames, fail, checkNames);
+    if (step.undo) checkAction(step, 'undo.do', 'undo.with', step.undo.do, step.undo.with, knownActions, actionNames, fail, checkNames);
+  }
+
+  if (errors.length > 0) {
+    const key = (e: InputError) => (e.loc ? e.loc.line * 1e6 + e.loc.col : 0);
+    throw new InputErrors([...errors].sort((a, b) => key(a) - key(b)));
+  }
+}
+
+function checkAction(
+  step: Step,
+  doField: string,
+  withField: string,
+  name: string,
+  args: Record<string, unknown>,
+  knownActions: Map<string, Action>,
+  actionNames: string[],
+  fail: (field: string, message: string) => void,
+  checkNames: (field: string, names: string[]) => boolean,
+): void {
+  for (const [key, value] of Object.entries(args)) {
+    for (const t of templatesIn(value)) checkNames(`${withField}.${key}`, templateNames(t));
+  }
+  if (!name) return;
+  const action = knownActions.get(name);
+  if (!action) {
+    fail(doField, `unknown action "${name}"${didYouMean(name, actionNames)}`);
+    return;
+  }
+  const specs = Object.keys(action.args);
+  for (const [key, value] of Object.entries(args)) {
+    const spec = action.args[key];
+    if (!spec) {
+      const takes = specs.length > 0 ? `; it takes: ${specs.join(', ')}` : '; it takes no arguments';
+      fail(`${withField}.${key}`, `${name} has no argument "${key}"${didYouMean(key, specs)}${takes}`);
+      continue;
+    }
+    const problem = typeProblem(spec, value);
+    if (problem) fail(`${withField}.${key}`, `${name} argument "${key}" ${problem}`);
+  }
+  for (const [key, spec] of Object.entries(action.args)) {
+    if (spec.required && spec.default === undefined && !(key in args)) {
+      fail(step.locs?.[withField] ? withField : doField, `${name} needs argument "${key}" (${spec.description})`);
+    }
+  }
+}
