@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/main.ts';
+import { fakeIO } from './fake-io.ts';
+
+const argv = (...args: string[]) => ['node', 'lifeboat', ...args];
+
+describe('lifeboat CLI parsing', () => {
+  it('shows examples in the help of every command', async () => {
+    for (const cmd of [['run'], ['plan'], ['resume'], ['runs'], ['inventory', 'check']]) {
+      const io = fakeIO();
+      expect(await runCli(argv(...cmd, '--help'), io)).toBe(0);
+      expect(io.out()).toContain('Examples:');
+      expect(io.out()).toContain(`$ lifeboat ${cmd.join(' ')}`);
+    }
+  });
+
+  it('exits 2 on a missing required option, an unknown option and a malformed -e', async () => {
+    let io = fakeIO();
+    expect(await runCli(argv('run', 'x.yaml'), io)).toBe(2);
+    expect(io.err()).toContain("required option '-i, --inventory <file>'");
+    io = fakeIO();
+    expect(await runCli(argv('runs', '--bogus'), io)).toBe(2);
+    io = fakeIO();
+    expect(await runCli(argv('plan', 'x.yaml', '-i', 'inv.yaml', '-e', 'nokey'), io)).toBe(2);
+    expect(io.err()).toContain('expected key=value');
+    expect(io.out()).toBe('');
+  });
+
+  it('exits 2 when the playbook does not exist, before touching the engine', async () => {
+    const io = fakeIO();
+    expect(await runCli(argv('run', 'no-such-playbook', '-i', 'inv.yaml', '--json'), io)).toBe(2);
+    expect(io.err()).toContain('playbook not found: no-such-playbook');
+    expect(io.out()).toBe('');
+  });
+});
