@@ -1,4 +1,4 @@
-import type { Node } from 'yaml';
+import { isSeq, type Node } from 'yaml';
 import type { SecretRef, SshSettings } from './types.ts';
 import type { Entry, YamlSource, YNode } from '../playbook/yaml-source.ts';
 import type { DraftGroup, DraftHost, DraftInventory } from './draft.ts';
@@ -133,7 +133,9 @@ export function readAnsibleInventory(src: YamlSource, top: Entry[], baseDir: str
     merged.delete('lifeboat_roles');
     if (rolesDef) {
       const list = src.stringList(rolesDef.node, `host ${name}: lifeboat_roles`) ?? [];
-      for (const role of list) roles.push({ role, node: rolesDef.node });
+      const seq = src.resolve(rolesDef.node);
+      const itemNodes = isSeq(seq) ? (seq.items as Node[]) : [];
+      list.forEach((role, i) => roles.push({ role, node: itemNodes[i] ?? rolesDef.node }));
     }
     hosts.push({
       name,

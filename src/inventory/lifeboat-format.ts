@@ -1,4 +1,4 @@
-import type { Node } from 'yaml';
+import { isSeq, type Node } from 'yaml';
 import type { SecretRef } from './types.ts';
 import type { Entry, YamlSource } from '../playbook/yaml-source.ts';
 import type { DraftGroup, DraftHost, DraftInventory } from './draft.ts';
@@ -81,7 +81,7 @@ function readHost(src: YamlSource, h: Entry, baseDir: string): DraftHost | undef
   if (r && !src.isNull(r.value)) {
     const list = src.stringList(r.value, `${what}: roles`, r.keyNode) ?? [];
     const n = src.resolve(r.value);
-    const nodes = n && 'items' in n ? ((n as { items: Node[] }).items) : [];
+    const nodes = isSeq(n) ? (n.items as Node[]) : [];
     list.forEach((role, i) => roles.push({ role, node: nodes[i] ?? (r.value as Node) }));
   }
 
