@@ -1,0 +1,72 @@
+import type { ActionContext, ActionEvent } from '../actions/types.ts';
+import type { Inventory, InventoryHost } from '../inventory/types.ts';
+import { mask } from '../util/secrets.ts';
+import { resolveSecret } from './deps.ts';
+import type { RunEvent } from './events.ts';
+import { recordingHost, type CommandRecord } from './recording-host.ts';
+import type { HostConnector } from './types.ts';
+
+/** Inventory secrets by name, each resolved once per run (and registered for masking). */
+export class SecretCache {
+  private readonly cache = new Map<string, Promise<string>>();
+  constructor(private readonly inventory: Inventory) {}
+
+  get(name: string): Promise<string> {
+    let p = this.cache.get(name);
+    if (!p) {
+      const ref = this.inventory.secrets[name];
+      p = ref
+        ? resolveSecret(ref, `secret ${name}`)
+        : Promise.reject(new Error(`unknown secret "${name}" (inventory secrets: ${Object.keys(this.inventory.secrets).join(', ') || 'none'})`));
+      this.cache.set(name, p);
+    }
+    return p;
+  }
+}
+
+export interface ContextParams {
+  step: number;
+  host: InventoryHost;
+  inventory: Inventory;
+  args: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  /** Null in plan mode: nothing connects. */
+  connector: HostConnector | null;
+  secrets: SecretCache;
+  signal: AbortSignal;
+  timeoutMs?: number;
+  runDir: string;
+  check: boolean;
+  records: CommandRecord[];
+  emit: (e: RunEvent) => void;
+}
+
+export function actionContext(p: ContextParams): ActionContext {
+  const now = () => new Date().toISOString();
+  return {
+    host: p.host,
+    inventory: p.inventory,
+    args: p.args,
+    vars: p.vars,
+    async connect(hostName?: string) {
+      const name = hostName ?? p.host.name;
+      if (!p.connector) throw new Error(`plan mode does not connect (wanted ${name})`);
+      if (!p.inventory.hosts.some((h) => h.name === name)) throw new Error(`unknown host "${name}"`);
+      const remote = await p.connector.get(name);
+      return recordingHost(remote, p.records, (r) =>
+        p.emit({ type: 'host.progress', step: p.step, host: p.host.name, message: r.host === p.host.name ? r.command : `[${r.host}] ${r.command}`, time: now() }),
+      );
+    },
+    secret: (name: string) => p.secrets.get(name),
+    signal: p.signal,
+    timeoutMs: p.timeoutMs,
+    emit(e: Omit<ActionEvent, 'host'> & { host?: string }) {
+      const host = e.host ?? p.host.name;
+      const message = mask(e.message);
+      if (e.kind === 'warning') p.emit({ type: 'warning', message, host, step: p.step, time: now() });
+      else p.emit({ type: 'host.progress', step: p.step, host, message, time: now() });
+    },
+    runDir: p.runDir,
+    check: p.check,
+  };
+}

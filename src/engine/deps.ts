@@ -1,0 +1,7 @@
+/**
+ * The engine's imports from the modules other helpers own, in one place (apis.md signatures), so a
+ * moved file is one edit here.
+ */
+export { loadInventory, selectHosts, resolveSecret } from '../inventory/index.ts';
+export { loadPlaybook, validatePlaybook, resolveParams, render, renderDeep, evalWhen, topologyWaves } from '../playbook/index.ts';
+export { SshPool } from '../transport/index.ts';

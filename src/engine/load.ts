@@ -1,0 +1,106 @@
+import type { Inventory, SecretRef } from '../inventory/types.ts';
+import type { Playbook } from '../playbook/types.ts';
+import { allActions } from '../actions/registry.ts';
+import { InputError, InputErrors } from '../util/errors.ts';
+import { MASK, registerSecret } from '../util/secrets.ts';
+import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, selectHosts, validatePlaybook } from './deps.ts';
+import { ENGINE_NAMES } from './vars.ts';
+import { newRunState, stepVars, type RunState } from './vars.ts';
+
+export interface LoadedRun {
+  inventory: Inventory;
+  playbook: Playbook;
+  state: RunState;
+  /** Params as run.json keeps them: secret ones as `***`. */
+  recordedParams: Record<string, string>;
+}
+
+function isSecretRef(v: unknown): v is SecretRef {
+  return !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 &&
+    ['env', 'file', 'value'].some((k) => k in (v as object));
+}
+
+/** `{{ name ... }}` -> the first identifier of every template in a text. */
+export function templateRoots(text: string): string[] {
+  return [...text.matchAll(/\{\{\s*(?:not\s+)?([A-Za-z_][\w]*)/g)].map((m) => m[1]!);
+}
+
+/**
+ * Everything that can be checked without connecting: files, params, secrets, selectors, `--limit`,
+ * confirmations. All problems come back together as InputErrors (exit 2) before any run dir exists.
+ */
+export async function loadRun(
+  playbookFile: string,
+  inventoryFile: string,
+  given: Record<string, string>,
+  o: { limit?: string; resolveSecrets: boolean; needConfirmation?: boolean },
+): Promise<LoadedRun> {
+  const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile)]);
+  validatePlaybook(playbook, inventory, given, allActions(), { runtimeNames: [...ENGINE_NAMES] });
+  const errors: InputError[] = [];
+
+  const params = resolveParams(playbook, given);
+  const recordedParams: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const spec = playbook.params[name];
+    let v = value;
+    // A param default may point at a secret ({ env: NAME }): resolved for a run, masked in a plan.
+    if (isSecretRef(v)) {
+      try {
+        v = o.resolveSecrets ? await resolveSecret(v, `param ${name}`) : MASK;
+      } catch (e) {
+        errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
+        continue;
+      }
+    }
+    if (spec?.secret && typeof v === 'string') registerSecret(v);
+    params[name] = v;
+    recordedParams[name] = spec?.secret ? MASK : typeof v === 'string' ? v : JSON.stringify(v);
+  }
+
+  // Secrets the steps name as `secrets.NAME`: resolved now, so a missing env var fails before any change.
+  const secrets: Record<string, string> = {};
+  const named = new Set([...JSON.stringify(playbook.steps).matchAll(/secrets\.([A-Za-z_][\w-]*)/g)].map((m) => m[1]!));
+  for (const name of named) {
+    const ref = inventory.secrets[name];
+    if (!ref) {
+      errors.push(new InputError(`the playbook uses secrets.${name} but the inventory has no secret "${name}"`));
+      continue;
+    }
+    if (!o.resolveSecrets) secrets[name] = MASK;
+    else {
+      try {
+        secrets[name] = await resolveSecret(ref, `secret ${name}`);
+      } catch (e) {
+        errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
+      }
+    }
+  }
+
+  const state = newRunState(inventory, params, secrets);
+  if (o.limit) {
+    try {
+      if (selectHosts(inventory, 'all', o.limit).length === 0) errors.push(new InputError(`--limit ${o.limit} matches no host`));
+    } catch (e) {
+      errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
+    }
+  }
+  // Selectors that only use params can be checked now; ones using registered outputs or facts wait.
+  const known = new Set(Object.keys(stepVars(state)));
+  for (const step of playbook.steps) {
+    if (!templateRoots(step.on).every((r) => known.has(r))) continue;
+    try {
+      selectHosts(inventory, render(step.on, stepVars(state)));
+    } catch (e) {
+      errors.push(new InputError(`step ${step.index + 1} "${step.name}": ${(e as Error).message}`, step.loc));
+    }
+  }
+  if (o.needConfirmation) {
+    for (const step of playbook.steps.filter((s) => s.confirm)) {
+      errors.push(new InputError(`step ${step.index + 1} "${step.name}" needs confirmation and there is no terminal to ask: re-run with --yes to confirm it in advance`, step.loc));
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new InputErrors(errors);
+  return { inventory, playbook, state, recordedParams };
+}

@@ -1,0 +1,304 @@
+import PQueue from 'p-queue';
+import { getAction } from '../actions/registry.ts';
+import { ActionError, type Action, type ActionResult } from '../actions/types.ts';
+import type { Inventory } from '../inventory/types.ts';
+import type { Playbook, Step, UndoSpec } from '../playbook/types.ts';
+import { EXIT } from '../util/errors.ts';
+import { mask, maskDeep } from '../util/secrets.ts';
+import { applyArgSpec } from './args.ts';
+import { actionContext, type SecretCache } from './context.ts';
+import { evalWhen, render, renderDeep } from './deps.ts';
+import type { RunEvent } from './events.ts';
+import type { Journal } from './journal.ts';
+import { nextHint } from './next-hint.ts';
+import type { CommandRecord } from './recording-host.ts';
+import type { HostConnector, RunOptions, RunOutcome } from './types.ts';
+import { stepHosts, stepUnits, type Unit } from './units.ts';
+import { hostVars, recordResult, stepVars, type RunState } from './vars.ts';
+
+/** A unit that changed something and knows how to put it back. */
+export interface UndoEntry {
+  step: number;
+  host: string;
+  spec: UndoSpec;
+}
+
+export const unitKey = (step: number, host: string) => `${step}:${host}`;
+
+type UnitStatus = 'ok' | 'changed' | 'skipped' | 'failed' | 'notrun';
+
+interface UnitOutcome {
+  status: UnitStatus;
+  error?: string;
+}
+
+export interface RunnerInit {
+  runId: string;
+  runDir: string;
+  stateDir: string;
+  playbook: Playbook;
+  inventory: Inventory;
+  state: RunState;
+  opts: Pick<RunOptions, 'limit' | 'yes' | 'check' | 'concurrency' | 'confirm' | 'signal' | 'onEvent'>;
+  connector: HostConnector;
+  journal: Journal;
+  secrets: SecretCache;
+  /** Units a previous session of this run completed (resume): they are not run again. */
+  completed: Set<string>;
+  undo: UndoEntry[];
+}
+
+const now = () => new Date().toISOString();
+const errText = (err: unknown) => mask(err instanceof Error ? err.message : String(err));
+
+/** Carries out a playbook's steps in order: the executor, with stop, interrupt and undo. */
+export class Runner {
+  private interrupted = false;
+  private stopping = false;
+  private firstFailure?: { step: number; host: string; error: string };
+  private readonly started = Date.now();
+
+  constructor(private readonly r: RunnerInit) {
+    r.opts.signal?.addEventListener('abort', () => {
+      if (!this.interrupted) this.warn('interrupted: no new hosts start; waiting for running ones, then undo');
+      this.interrupted = true;
+    });
+    if (r.opts.signal?.aborted) this.interrupted = true;
+  }
+
+  /** Sends an event to the reporter and the journal (with `detail` in the journal only). */
+  emit(e: RunEvent, detail?: Record<string, unknown>): void {
+    const masked = maskDeep(e);
+    void this.r.journal.append({ ...masked, ...(detail ? maskDeep(detail) : {}) });
+    try {
+      this.r.opts.onEvent(masked);
+    } catch {
+      // A reporter bug must not stop a restore half-way.
+    }
+  }
+
+  private warn(message: string, step?: number, host?: string): void {
+    this.emit({ type: 'warning', message: mask(message), step, host, time: now() });
+  }
+
+  private get stopRequested(): boolean {
+    return this.interrupted || this.stopping;
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { playbook } = this.r;
+    let finishedAll = true;
+    for (const step of playbook.steps) {
+      if (this.stopRequested) {
+        finishedAll = false;
+        break;
+      }
+      const status = await this.runStep(step);
+      if (status === 'stopped' || (status === 'failed' && step.onError === 'stop')) {
+        finishedAll = false;
+        if (status === 'failed') this.stopping = true;
+        break;
+      }
+    }
+    if (finishedAll && this.interrupted && this.r.opts.signal?.aborted) {
+      // Ctrl-C after the last unit finished: nothing left to stop, the run is complete.
+      this.interrupted = false;
+    }
+    let status: RunOutcome['status'];
+    if (!finishedAll && this.interrupted) {
+      await this.runUndo();
+      status = 'interrupted';
+    } else if (!finishedAll) status = 'failed';
+    else status = 'done';
+    const next = nextHint(status, this.r.runId, this.r.stateDir, this.firstFailure, this.r.playbook);
+    this.emit({ type: 'run.done', runId: this.r.runId, status, durationMs: Date.now() - this.started, next, time: now() });
+    await this.r.journal.append({ type: 'flush', time: now() });
+    const exitCode = status === 'done' ? EXIT.ok : status === 'failed' ? EXIT.stepFailed : EXIT.interrupted;
+    return { runId: this.r.runId, runDir: this.r.runDir, status, exitCode, failed: this.firstFailure, next };
+  }
+
+  private fail(step: number, host: string, error: string): void {
+    this.firstFailure ??= { step, host, error };
+  }
+
+  /** Returns how the step ended; 'stopped' = the operator declined or interrupted before it began. */
+  private async runStep(step: Step): Promise<'ok' | 'failed' | 'skipped' | 'stopped'> {
+    const { state, opts } = this.r;
+    const t0 = Date.now();
+    const action = getAction(step.do);
+    let units: Unit[];
+    try {
+      if (!action) throw new Error(`unknown action "${step.do}"`);
+      const hosts = stepHosts(step, state, opts.limit);
+      units = stepUnits(step, state, hosts).units;
+    } catch (err) {
+      const error = `step ${step.index + 1} "${step.name}": ${errText(err)}`;
+      this.emit({ type: 'step.start', step: step.index, name: step.name, action: step.do, hosts: [], time: now() });
+      this.warn(error, step.index);
+      this.emit({ type: 'step.done', step: step.index, name: step.name, status: 'failed', durationMs: Date.now() - t0, time: now() }, { error });
+      this.fail(step.index, '', error);
+      return 'failed';
+    }
+    const hostNames = units.map((u) => u.host.name);
+    const pending = units.filter((u) => !this.r.completed.has(unitKey(step.index, u.host.name)));
+    if (units.length === 0 || pending.length === 0) {
+      this.emit({ type: 'step.start', step: step.index, name: step.name, action: step.do, hosts: hostNames, time: now() });
+      const status = units.length === 0 ? 'skipped' : 'ok';
+      this.emit({ type: 'step.done', step: step.index, name: step.name, status, durationMs: 0, time: now() },
+        { note: units.length === 0 ? 'no hosts selected' : 'done in an earlier session' });
+      return status;
+    }
+    if (step.confirm && !opts.check && !opts.yes) {
+      const ok = await this.ask(step, hostNames);
+      if (!ok) {
+        this.warn(`step ${step.index + 1} "${step.name}" was not confirmed; stopping`, step.index);
+        this.interrupted = true;
+        return 'stopped';
+      }
+    }
+    this.emit({ type: 'step.start', step: step.index, name: step.name, action: step.do, hosts: hostNames, time: now() });
+
+    const queue = new PQueue({ concurrency: Math.max(1, step.concurrency ?? opts.concurrency ?? 10) });
+    const done = new Map<string, Promise<UnitOutcome>>();
+    for (const unit of units) {
+      const parent = unit.waitFor ? done.get(unit.waitFor) : undefined;
+      const start = (): Promise<UnitOutcome> => queue.add(() => this.runUnit(step, action!, unit, hostNames)) as Promise<UnitOutcome>;
+      const p = parent
+        ? parent.then((po) => (po.status === 'failed' || po.status === 'notrun' ? this.parentNotOk(step, unit, po) : start()))
+        : start();
+      done.set(unit.host.name, p);
+    }
+    const outcomes = await Promise.all(done.values());
+    const failed = outcomes.some((o) => o.status === 'failed');
+    const notrun = outcomes.some((o) => o.status === 'notrun');
+    const status = failed ? 'failed' : 'ok';
+    const notStarted = units.filter((_, i) => outcomes[i]?.status === 'notrun').map((u) => u.host.name);
+    this.emit({ type: 'step.done', step: step.index, name: step.name, status, durationMs: Date.now() - t0, time: now() },
+      notStarted.length ? { notStarted } : undefined);
+    if (failed && step.onError === 'continue') this.warn(`step ${step.index + 1} "${step.name}" failed on some hosts; continuing (onError: continue)`, step.index);
+    if (notrun && !failed) return 'stopped';
+    return status;
+  }
+
+  private async parentNotOk(step: Step, unit: Unit, po: UnitOutcome): Promise<UnitOutcome> {
+    if (this.stopRequested || po.status === 'notrun') return { status: 'notrun' };
+    const error = `step ${step.index + 1} "${step.name}" on ${unit.host.name}: not started, its parent ${unit.waitFor} did not finish`;
+    this.emit({ type: 'host.done', step: step.index, host: unit.host.name, status: 'failed', error, durationMs: 0, time: now() });
+    if (step.onError === 'stop') this.fail(step.index, unit.host.name, error);
+    return { status: 'failed', error };
+  }
+
+  private async ask(step: Step, hosts: string[]): Promise<boolean> {
+    const { confirm, signal } = this.r.opts;
+    if (!confirm) return false; // refused before the run started; kept as a second guard
+    const q = typeof step.confirm === 'string'
+      ? render(step.confirm, stepVars(this.r.state, hosts))
+      : `Step ${step.index + 1} "${step.name}" (${step.do}) will run on ${hosts.join(', ')}. Continue?`;
+    const aborted = new Promise<boolean>((res) => signal?.addEventListener('abort', () => res(false), { once: true }));
+    return Promise.race([confirm(mask(q)), aborted]);
+  }
+
+  private async runUnit(step: Step, action: Action, unit: Unit, hostNames: string[]): Promise<UnitOutcome> {
+    const host = unit.host.name;
+    if (this.r.completed.has(unitKey(step.index, host))) {
+      this.emit({ type: 'host.done', step: step.index, host, status: 'skipped', summary: 'done in an earlier session', durationMs: 0, time: now() }, { previous: true });
+      return { status: 'ok' };
+    }
+    if (this.stopRequested) return { status: 'notrun' };
+    const t0 = Date.now();
+    this.emit({ type: 'host.start', step: step.index, host, time: now() });
+    const records: CommandRecord[] = [];
+    const vars = hostVars(this.r.state, unit.host, hostNames, step.order === 'topology' ? { parent: unit.parent } : {});
+    try {
+      if (step.when && !evalWhen(step.when, vars)) {
+        this.emit({ type: 'host.done', step: step.index, host, status: 'skipped', summary: `when: ${step.when}`, durationMs: Date.now() - t0, time: now() });
+        return { status: 'skipped' };
+      }
+      const args = applyArgSpec(action, renderDeep(step.with, vars) as Record<string, unknown>);
+      const result = await this.withRetries(step, action, unit, args, vars, records);
+      recordResult(this.r.state, step.register, host, result.output, result.facts);
+      const undo = result.undo ?? (result.changed ? step.undo : undefined);
+      if (result.changed && undo && !this.r.opts.check) this.r.undo.push({ step: step.index, host, spec: undo });
+      const status = result.changed ? 'changed' : 'ok';
+      this.emit(
+        { type: 'host.done', step: step.index, host, status, summary: result.summary ? mask(result.summary) : undefined, durationMs: Date.now() - t0, time: now() },
+        { changed: result.changed, commands: records, undo: undo ?? null, register: step.register, output: result.output ?? null, facts: result.facts ?? null, check: !!this.r.opts.check },
+      );
+      return { status };
+    } catch (err) {
+      const error = `step ${step.index + 1} "${step.name}" on ${host}: ${errText(err)}`;
+      const detail = err instanceof ActionError ? maskDeep(err.detail ?? {}) : {};
+      this.emit({ type: 'host.done', step: step.index, host, status: 'failed', error, durationMs: Date.now() - t0, time: now() }, { commands: records, detail });
+      if (step.onError === 'stop') {
+        this.fail(step.index, host, error);
+        this.stopping = true;
+      }
+      return { status: 'failed', error };
+    }
+  }
+
+  private async withRetries(step: Step, action: Action, unit: Unit, args: Record<string, unknown>, vars: Record<string, unknown>, records: CommandRecord[]): Promise<ActionResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(step, action, unit, args, vars, records);
+      } catch (err) {
+        if (attempt >= step.retries || this.interrupted) throw err;
+        this.emit({ type: 'host.progress', step: step.index, host: unit.host.name, time: now(),
+          message: `attempt ${attempt + 1} of ${step.retries + 1} failed: ${errText(err)}; retrying in ${step.delayMs} ms` });
+        await new Promise((res) => setTimeout(res, step.delayMs));
+      }
+    }
+  }
+
+  /** One try of the action, stopped at the step's timeout whether or not the action honours its signal. */
+  private async attempt(step: Step, action: Action, unit: Unit, args: Record<string, unknown>, vars: Record<string, unknown>, records: CommandRecord[]): Promise<ActionResult> {
+    const ac = new AbortController();
+    const ms = step.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, rej) => {
+      if (!ms) return;
+      timer = setTimeout(() => {
+        const e = new Error(`timed out after ${ms} ms`);
+        ac.abort(e);
+        rej(e);
+      }, ms);
+    });
+    const ctx = actionContext({
+      step: step.index, host: unit.host, inventory: this.r.inventory, args, vars, connector: this.r.connector,
+      secrets: this.r.secrets, signal: ac.signal, timeoutMs: ms, runDir: this.r.runDir, check: !!this.r.opts.check,
+      records, emit: (e) => this.emit(e),
+    });
+    const running = action.run(ctx);
+    running.catch(() => undefined); // may lose the race against the timeout
+    try {
+      return await Promise.race([running, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Puts back what completed units changed, newest first; one failing undo does not stop the rest. */
+  private async runUndo(): Promise<void> {
+    const entries = [...this.r.undo].reverse();
+    for (const u of entries) {
+      const step = this.r.playbook.steps[u.step];
+      const host = this.r.inventory.hosts.find((h) => h.name === u.host);
+      this.emit({ type: 'undo.start', step: u.step, host: u.host, action: u.spec.do, time: now() });
+      const records: CommandRecord[] = [];
+      try {
+        const action = getAction(u.spec.do);
+        if (!action) throw new Error(`unknown undo action "${u.spec.do}"`);
+        if (!host) throw new Error(`host ${u.host} is no longer in the inventory`);
+        const vars = hostVars(this.r.state, host);
+        const args = applyArgSpec(action, renderDeep(u.spec.with, vars) as Record<string, unknown>);
+        const fakeStep: Step = step ? { ...step, retries: 0 } : ({ index: u.step, name: 'undo', retries: 0, delayMs: 0 } as Step);
+        await this.attempt(fakeStep, action, { host, parent: null, waitFor: null, depth: 0 }, args, vars, records);
+        this.r.completed.delete(unitKey(u.step, u.host));
+        this.emit({ type: 'undo.done', step: u.step, host: u.host, status: 'ok', time: now() }, { commands: records, spec: u.spec });
+      } catch (err) {
+        const error = `undo of step ${u.step + 1} on ${u.host} (${u.spec.do}): ${errText(err)}`;
+        this.emit({ type: 'undo.done', step: u.step, host: u.host, status: 'failed', error, time: now() }, { commands: records, spec: u.spec });
+      }
+    }
+  }
+}

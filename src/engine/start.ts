@@ -1,0 +1,175 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { InputError } from '../util/errors.ts';
+import { MASK, mask } from '../util/secrets.ts';
+import { SecretCache } from './context.ts';
+import { SshPool, selectHosts } from './deps.ts';
+import type { RunEvent } from './events.ts';
+import { Journal, readJournal, readRunRecord, runDirOf, runsDir, writeRunRecord } from './journal.ts';
+import { loadRun, type LoadedRun } from './load.ts';
+import { acquireLock, isAlive } from './lock.ts';
+import { rebuildFromJournal } from './rebuild.ts';
+import { newRunId } from './run-id.ts';
+import { Runner, type UndoEntry } from './runner.ts';
+import type { HostConnector, ResumeOptions, RunListEntry, RunOptions, RunOutcome, RunRecord } from './types.ts';
+
+const now = () => new Date().toISOString();
+
+function maskGiven(given: Record<string, string>, loaded: LoadedRun): Record<string, string> {
+  return Object.fromEntries(Object.entries(given).map(([k, v]) => [k, loaded.playbook.params[k]?.secret ? MASK : v]));
+}
+
+/**
+ * Validates, locks the inventory, creates the run directory and carries out the playbook.
+ * Throws InputError/InputErrors (exit 2, nothing written) or LockHeldError (exit 4); everything
+ * after the run began is in the outcome.
+ */
+export async function startRun(opts: RunOptions): Promise<RunOutcome> {
+  const loaded = await loadRun(opts.playbookFile, opts.inventoryFile, opts.params, {
+    limit: opts.limit,
+    resolveSecrets: true,
+    needConfirmation: !opts.yes && !opts.check && !opts.confirm,
+  });
+  const runId = newRunId();
+  const runDir = runDirOf(opts.stateDir, runId);
+  const early: RunEvent[] = [];
+  const lock = await acquireLock(opts.stateDir, loaded.inventory.file, runId, (message) => {
+    const e: RunEvent = { type: 'warning', message, time: now() };
+    early.push(e);
+    opts.onEvent(e);
+  });
+  try {
+    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    const record: RunRecord = {
+      runId,
+      playbook: loaded.playbook.file,
+      inventory: loaded.inventory.file,
+      params: loaded.recordedParams,
+      given: maskGiven(opts.params, loaded),
+      limit: opts.limit,
+      check: !!opts.check,
+      concurrency: opts.concurrency,
+      started: now(),
+      status: 'running',
+      pid: process.pid,
+      hostname: hostname(),
+    };
+    await writeRunRecord(runDir, record);
+    return await execute({ runId, runDir, record, loaded, opts, completed: new Set(), undo: [], early, resumed: false });
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Continues a failed or interrupted run under the same id: completed units are not run again. */
+export async function resumeRun(runId: string, opts: ResumeOptions): Promise<RunOutcome> {
+  const runDir = runDirOf(opts.stateDir, runId);
+  let record: RunRecord;
+  try {
+    record = await readRunRecord(runDir);
+  } catch {
+    throw new InputError(`no run ${runId} in ${resolve(runsDir(opts.stateDir))} (see: lifeboat runs)`);
+  }
+  if (record.status === 'done') throw new InputError(`run ${runId} already finished; nothing to resume`);
+  if (record.status === 'invalid') throw new InputError(`run ${runId} never started (its input was invalid); start a new run`);
+  const given: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record.given ?? {})) if (v !== MASK) given[k] = v;
+  Object.assign(given, opts.params ?? {});
+  const loaded = await loadRun(record.playbook, record.inventory, given, {
+    limit: record.limit,
+    resolveSecrets: true,
+    needConfirmation: !opts.yes && !record.check && !opts.confirm,
+  }).catch((err: Error) => {
+    const lost = Object.entries(record.given ?? {}).filter(([k, v]) => v === MASK && !(opts.params && k in opts.params)).map(([k]) => k);
+    if (lost.length) err.message += `\n(secret params are not kept in run.json: give ${lost.map((k) => `-e ${k}=...`).join(' ')} again)`;
+    throw err;
+  });
+  const early: RunEvent[] = [];
+  const lock = await acquireLock(opts.stateDir, loaded.inventory.file, runId, (message) => {
+    const e: RunEvent = { type: 'warning', message, time: now() };
+    early.push(e);
+    opts.onEvent(e);
+  });
+  try {
+    const rebuilt = rebuildFromJournal(await readJournal(runDir));
+    loaded.state.registered = rebuilt.registered;
+    loaded.state.facts = rebuilt.facts;
+    record.status = 'running';
+    record.pid = process.pid;
+    record.hostname = hostname();
+    delete record.finished;
+    await writeRunRecord(runDir, record);
+    const runOpts = { ...opts, limit: record.limit, check: record.check };
+    return await execute({ runId, runDir, record, loaded, opts: runOpts, completed: rebuilt.completed, undo: rebuilt.undo, early, resumed: true });
+  } finally {
+    await lock.release();
+  }
+}
+
+interface ExecuteInit {
+  runId: string;
+  runDir: string;
+  record: RunRecord;
+  loaded: LoadedRun;
+  opts: Omit<RunOptions, 'playbookFile' | 'inventoryFile' | 'params'>;
+  completed: Set<string>;
+  undo: UndoEntry[];
+  early: RunEvent[];
+  resumed: boolean;
+}
+
+async function execute(x: ExecuteInit): Promise<RunOutcome> {
+  const { inventory, playbook, state } = x.loaded;
+  const journal = await Journal.open(x.runDir);
+  for (const e of x.early) await journal.append(e);
+  const connector: HostConnector = x.opts.connector?.(inventory) ??
+    new SshPool(inventory, {
+      hostKeyPolicy: x.opts.hostKeyPolicy,
+      onEvent: (e: { host: string; message: string }) => void journal.append({ type: 'transport', time: now(), host: e.host, message: mask(e.message) }),
+    });
+  const runner = new Runner({
+    runId: x.runId, runDir: x.runDir, stateDir: x.opts.stateDir, playbook, inventory, state, opts: x.opts,
+    connector, journal, secrets: new SecretCache(inventory), completed: x.completed, undo: x.undo,
+  });
+  let outcome: RunOutcome | undefined;
+  try {
+    const hosts = selectHosts(inventory, 'all', x.opts.limit).map((h) => h.name);
+    runner.emit({ type: 'run.start', runId: x.runId, playbook: playbook.file, inventory: inventory.file, hosts, steps: playbook.steps.length, time: now() },
+      { resumed: x.resumed, check: !!x.opts.check, params: x.record.params });
+    outcome = await runner.run();
+    return outcome;
+  } catch (err) {
+    // An engine bug, not a step failure: still leave a record that says what happened.
+    await journal.append({ type: 'engine.error', time: now(), error: mask(String((err as Error)?.stack ?? err)) });
+    throw err;
+  } finally {
+    await connector.closeAll().catch(() => undefined);
+    x.record.status = outcome?.status ?? 'failed';
+    x.record.finished = now();
+    await writeRunRecord(x.runDir, x.record);
+    await journal.close();
+  }
+}
+
+/** Every run under stateDir, oldest first (run ids sort by start time). */
+export async function listRuns(stateDir: string): Promise<RunListEntry[]> {
+  let ids: string[];
+  try {
+    ids = (await readdir(runsDir(stateDir))).sort();
+  } catch {
+    return [];
+  }
+  const out: RunListEntry[] = [];
+  for (const id of ids) {
+    try {
+      const r = await readRunRecord(runDirOf(stateDir, id));
+      // A run whose process died without writing its end is as good as interrupted.
+      const dead = r.status === 'running' && r.hostname === hostname() && !isAlive(r.pid);
+      out.push({ runId: r.runId, playbook: r.playbook, inventory: r.inventory, status: dead ? 'interrupted' : r.status, started: r.started, finished: r.finished });
+    } catch {
+      // Not a run directory (or one being created right now).
+    }
+  }
+  return out;
+}
