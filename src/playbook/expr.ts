@@ -233,7 +233,7 @@ class Parser {
     if (t.t === 'str') return { k: 'lit', v: t.v };
     if (t.t === 'num') return { k: 'lit', v: Number(t.v) };
     if (t.t === 'id') {
-      if (t.v in LITERALS) return { k: 'lit', v: LITERALS[t.v] };
+      if (Object.prototype.hasOwnProperty.call(LITERALS, t.v)) return { k: 'lit', v: LITERALS[t.v] };
       if (['and', 'or', 'not', 'in', 'is'].includes(t.v)) {
         this.i--;
         this.fail('a value');
