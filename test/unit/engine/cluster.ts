@@ -80,3 +80,13 @@ ${hosts}`,
     },
   };
 }
+
+/** Start times (ms) of the commands on a host whose text contains `marker`. */
+export function startTimes(c: TestCluster, host: string, marker: string): number[] {
+  return c.server(host).commands.filter((x) => x.command.includes(marker)).map((x) => x.time);
+}
+
+/** How many commands containing `marker` a host ran. */
+export function count(c: TestCluster, host: string, marker: string): number {
+  return c.commands(host).filter((x) => x.includes(marker)).length;
+}

@@ -1,0 +1,158 @@
+/** Executor behaviour against real in-process SSH servers: order, concurrency, topology, when, retries, timeouts, validation. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRun } from '../../../src/engine/index.ts';
+import { InputError, InputErrors } from '../../../src/util/errors.ts';
+import { count, startCluster, startTimes, type TestCluster } from './cluster.ts';
+
+let c: TestCluster;
+beforeAll(async () => {
+  // ds1 -> ds2, ds3; ds2 -> ds4: ds4 is two hops from ds1.
+  c = await startCluster(4, 'vars:\n  topology: { ds1: [ds2, ds3], ds2: [ds4], ds3: [], ds4: [] }\n');
+});
+afterAll(async () => c.close());
+
+describe('order and concurrency', () => {
+  it('runs steps in order, one host at a time at concurrency 1 and all at once at 4', async () => {
+    const pb = c.playbook('order', `name: order
+steps:
+  - name: one by one
+    on: all
+    concurrency: 1
+    do: shell
+    with: { command: "sleep 0.15; echo serial-{{ host }}" }
+  - name: all together
+    on: all
+    do: shell
+    with: { command: "sleep 0.3; echo parallel-{{ host }}" }
+`);
+    const out = await startRun(c.opts(pb));
+    expect(out).toMatchObject({ status: 'done', exitCode: 0 });
+    const serial = c.names.map((h) => startTimes(c, h, 'serial-')[0]!);
+    const parallel = c.names.map((h) => startTimes(c, h, 'parallel-')[0]!);
+    // Inventory order, each after the previous one finished its 150 ms.
+    for (let i = 1; i < serial.length; i++) expect(serial[i]! - serial[i - 1]!).toBeGreaterThanOrEqual(140);
+    // Step 2 starts only after step 1 ended everywhere, then on all four hosts together.
+    expect(Math.min(...parallel)).toBeGreaterThanOrEqual(serial[3]! + 140);
+    expect(Math.max(...parallel) - Math.min(...parallel)).toBeLessThan(250);
+    for (const h of c.names) expect(c.commands(h).filter((x) => x.includes(`echo parallel-${h}`))).toHaveLength(1);
+  });
+
+  it('walks order: topology breadth-first: a host starts after its parent, branches run together', async () => {
+    const pb = c.playbook('topo', `name: topo
+params:
+  master: { default: ds1 }
+steps:
+  - name: reinit
+    on: "all:!{{ master }}"
+    order: topology
+    from: "{{ master }}"
+    do: shell
+    with: { command: "sleep 0.3; echo topo-{{ host }}-from-{{ parent }}" }
+`);
+    const out = await startRun(c.opts(pb));
+    expect(out.status).toBe('done');
+    expect(count(c, 'ds1', 'topo-')).toBe(0);
+    expect(count(c, 'ds2', 'topo-ds2-from-ds1')).toBe(1);
+    expect(count(c, 'ds3', 'topo-ds3-from-ds1')).toBe(1);
+    expect(count(c, 'ds4', 'topo-ds4-from-ds2')).toBe(1);
+    const [t2, t3, t4] = ['ds2', 'ds3', 'ds4'].map((h) => startTimes(c, h, 'topo-')[0]!);
+    expect(Math.abs(t2! - t3!)).toBeLessThan(200); // independent branches together
+    expect(t4! - t2!).toBeGreaterThanOrEqual(290); // after its parent finished
+  });
+});
+
+describe('when, retries, timeouts', () => {
+  it('skips hosts where `when` is false and retries until the command succeeds', async () => {
+    const pb = c.playbook('retry', `name: retry
+steps:
+  - name: flaky
+    on: all
+    when: "host == 'ds2'"
+    retries: 3
+    delay: 50ms
+    do: shell
+    with: { command: "n=$(cat flaky-count 2>/dev/null || echo 0); n=$((n+1)); echo $n > flaky-count; echo flaky-try; [ $n -ge 3 ]" }
+`);
+    const o = c.opts(pb);
+    const out = await startRun(o);
+    expect(out.status).toBe('done');
+    expect(count(c, 'ds2', 'flaky-try')).toBe(3);
+    for (const h of ['ds1', 'ds3', 'ds4']) expect(count(c, h, 'flaky-try')).toBe(0);
+    const skipped = o.events.filter((e) => e.type === 'host.done' && e.status === 'skipped').map((e) => (e as { host: string }).host);
+    expect(skipped.sort()).toEqual(['ds1', 'ds3', 'ds4']);
+  });
+
+  it('stops a hanging command at the step timeout and fails the run', async () => {
+    const pb = c.playbook('hang', `name: hang
+steps:
+  - name: hang
+    on: ds1
+    timeout: 500ms
+    do: shell
+    with: { command: "sleep 30; echo hang-never" }
+  - name: after
+    on: ds1
+    do: shell
+    with: { command: "echo after-hang" }
+`);
+    const t0 = Date.now();
+    const out = await startRun(c.opts(pb));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(out).toMatchObject({ status: 'failed', exitCode: 1, failed: { step: 0, host: 'ds1' } });
+    expect(out.failed!.error).toMatch(/timed out/);
+    expect(count(c, 'ds1', 'after-hang')).toBe(0);
+  });
+});
+
+describe('validation before anything connects', () => {
+  it('rejects an unknown action and a bad --limit with exit-2 errors and writes no run dir', async () => {
+    const before = c.names.map((h) => c.commands(h).length);
+    const stateDir = join(c.dir, 'state-invalid');
+    const bad = c.playbook('bad', `name: bad
+steps:
+  - name: nope
+    on: all
+    do: shel
+    with: { command: "echo x" }
+`);
+    await expect(startRun(c.opts(bad, { stateDir }))).rejects.toBeInstanceOf(InputErrors);
+    const good = c.playbook('good', `name: good
+steps:
+  - name: fine
+    on: all
+    do: shell
+    with: { command: "echo fine" }
+`);
+    await expect(startRun(c.opts(good, { stateDir, limit: 'ds9' }))).rejects.toThrow(/ds9/);
+    expect(existsSync(join(stateDir, 'runs')) ? readdirSync(join(stateDir, 'runs')) : []).toEqual([]);
+    expect(c.names.map((h) => c.commands(h).length)).toEqual(before);
+  });
+
+  it('refuses a step needing confirmation when there is no way to ask, and stops when the operator says no', async () => {
+    const pb = c.playbook('confirm', `name: confirm
+steps:
+  - name: harmless
+    on: ds1
+    do: shell
+    with: { command: "echo before-confirm" }
+  - name: destructive
+    on: ds1
+    confirm: "Really wipe {{ host | default('the hosts') }}?"
+    do: shell
+    with: { command: "echo wiped" }
+`);
+    const err = await startRun(c.opts(pb, { yes: false })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(String((err as Error).message)).toMatch(/needs confirmation.*--yes/);
+    expect(count(c, 'ds1', 'before-confirm')).toBe(0);
+
+    const asked: string[] = [];
+    const out = await startRun(c.opts(pb, { yes: false, confirm: async (q) => (asked.push(q), false) }));
+    expect(asked).toEqual(['Really wipe the hosts?']);
+    expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
+    expect(count(c, 'ds1', 'before-confirm')).toBe(1);
+    expect(count(c, 'ds1', 'wiped')).toBe(0);
+  });
+});
