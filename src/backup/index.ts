@@ -10,4 +10,5 @@ export {
   type BackupHeader,
   type BackupMethod,
 } from './header.ts';
+export { sha256File } from './checksum.ts';
 export { clusterDir, createBackupDir, listBackups, resolveBackupRoot, rollBackups, type BackupListing } from './store.ts';

@@ -1,0 +1,136 @@
+import { ldapiUrl, modifyCommand, shq } from '../ldap.ts';
+
+/**
+ * Every shell command the backup actions run, built by pure functions so that `plan` shows
+ * exactly what `run` executes. dsctl's offline tools print a FIPS notice on stderr: callers judge
+ * by exit code only.
+ */
+
+export const FACTS_COMMAND = `(hostname -f 2>/dev/null || hostname); /usr/sbin/ns-slapd -v 2>&1 | sed -n 's,^389-Directory/\\([^ ]*\\).*,\\1,p'`;
+
+export function instanceDir(instance: string): string {
+  return `/var/lib/dirsrv/slapd-${instance}`;
+}
+export function bakDir(instance: string): string {
+  return `${instanceDir(instance)}/bak`;
+}
+export function ldifDir(instance: string): string {
+  return `${instanceDir(instance)}/ldif`;
+}
+/** The host-side tarball: root-only /var/tmp, removed once the controller holds a verified copy. */
+export function hostTarPath(name: string): string {
+  return `/var/tmp/${name}.tar`;
+}
+
+/** 389-ds task entries: online work without dsconf's Python start-up. */
+export function taskDn(kind: 'backup' | 'restore', name: string): string {
+  return `cn=${name},cn=${kind},cn=tasks,cn=config`;
+}
+
+export function taskLdif(kind: 'backup' | 'restore', name: string, archiveDir: string): string {
+  return [
+    `dn: ${taskDn(kind, name)}`,
+    'changetype: add',
+    'objectClass: top',
+    'objectClass: extensibleObject',
+    `cn: ${name}`,
+    `nsArchiveDir: ${archiveDir}`,
+    'nsDatabaseType: ldbm database',
+    '',
+  ].join('\n');
+}
+
+export { modifyCommand };
+
+/**
+ * One host-side loop that polls the task entry every 0.2 s until it has nsTaskExitCode (no round
+ * trip per poll), then prints the entry. Exit 124 when it did not finish in time.
+ */
+export function waitTaskCommand(instance: string, dn: string, seconds: number): string {
+  const tries = Math.max(1, Math.ceil(seconds / 0.2));
+  const search = `ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H ${ldapiUrl(instance)} -b ${shq(dn)} -s base '(objectClass=*)' nsTaskExitCode nsTaskStatus nsTaskLog`;
+  return [
+    `i=0; out=''; while [ $i -lt ${tries} ]; do`,
+    `out=$(${search} 2>&1);`,
+    `case "$out" in *nsTaskExitCode:*) printf '%s\\n' "$out"; exit 0;; esac;`,
+    `sleep 0.2; i=$((i+1)); done; printf '%s\\n' "$out"; exit 124`,
+  ].join(' ');
+}
+
+/** Waits until the instance answers on LDAPI again after a start (exit 1 after `seconds`). */
+export function waitLdapiCommand(instance: string, seconds: number): string {
+  const tries = Math.max(1, Math.ceil(seconds / 0.2));
+  return [
+    `i=0; while [ $i -lt ${tries} ]; do`,
+    `ldapsearch -LLL -Q -Y EXTERNAL -H ${ldapiUrl(instance)} -b '' -s base '(objectClass=*)' vendorVersion >/dev/null 2>&1 && exit 0;`,
+    `sleep 0.2; i=$((i+1)); done; exit 1`,
+  ].join(' ');
+}
+
+/**
+ * Stops the server, runs the offline steps, and starts it again whatever happened, in ONE remote
+ * shell: a controller that dies half way does not leave the directory down.
+ */
+export function offlineCommand(instance: string, steps: string[]): string {
+  const i = shq(instance);
+  return `dsctl ${i} stop && { rc=0; ${steps.map((s) => `${s} || rc=$?;`).join(' ')} dsctl ${i} start; exit $rc; }`;
+}
+
+export function db2bakStep(instance: string, archive: string): string {
+  return `dsctl ${shq(instance)} db2bak ${shq(archive)}`;
+}
+export function db2ldifStep(instance: string, backend: string, file: string): string {
+  return `dsctl ${shq(instance)} db2ldif --replication ${shq(backend)} ${shq(file)}`;
+}
+export function bak2dbStep(instance: string, archive: string): string {
+  return `dsctl ${shq(instance)} bak2db ${shq(archive)}`;
+}
+export function ldif2dbStep(instance: string, backend: string, file: string): string {
+  return `dsctl ${shq(instance)} ldif2db ${shq(backend)} ${shq(file)}`;
+}
+
+/** The LDIF file db2ldif writes for one backend, in the instance's dirsrv-writable ldif dir. */
+export function ldifFile(instance: string, name: string, backend: string): string {
+  return `${ldifDir(instance)}/${name}-${backend}.ldif`;
+}
+
+/**
+ * Packs what the backup made into a fixed layout — `db/` (db2bak / online), `ldif/<backend>.ldif`
+ * (db2ldif), `config/` (full backups: the instance's /etc/dirsrv directory) — then removes the
+ * server-side copies. GNU tar's --transform renames while reading, so nothing is copied twice.
+ */
+export function packCommand(opts: { instance: string; name: string; method: 'db' | 'ldif'; backends: string[]; full: boolean }): string {
+  const { instance, name } = opts;
+  const tar = hostTarPath(name);
+  const parts: string[] = [`umask 077; tar -cf ${shq(tar)}`];
+  const cleanup: string[] = [];
+  if (opts.method === 'db') {
+    parts.push(`--transform ${shq(`s,^${name},db,`)} -C ${shq(bakDir(instance))} ${shq(name)}`);
+    cleanup.push(shq(`${bakDir(instance)}/${name}`));
+  } else {
+    parts.push(`--transform ${shq(`s,^${name}-,ldif/,`)} -C ${shq(ldifDir(instance))}`);
+    for (const b of opts.backends) {
+      parts.push(shq(`${name}-${b}.ldif`));
+      cleanup.push(shq(ldifFile(instance, name, b)));
+    }
+  }
+  if (opts.full) parts.push(`--transform ${shq(`s,^slapd-${instance},config,`)} -C /etc/dirsrv ${shq(`slapd-${instance}`)}`);
+  return `${parts.join(' ')} && rm -rf ${cleanup.join(' ')}`;
+}
+
+export function removeCommand(path: string): string {
+  return `rm -rf ${shq(path)}`;
+}
+
+/** Available bytes on the file system that holds `dir` (POSIX df, 1K blocks). */
+export function dfCommand(dir: string): string {
+  return `df -Pk ${shq(dir)} | awk 'NR==2 {print $4 * 1024}'`;
+}
+
+/**
+ * Unpacks an uploaded archive where the offline tools (running as dirsrv) can read it: a fresh
+ * directory under the instance's bak dir, owned by dirsrv, every parent traversable.
+ */
+export function unpackCommand(tar: string, stage: string): string {
+  return `rm -rf ${shq(stage)} && mkdir -p ${shq(stage)} && tar -xf ${shq(tar)} -C ${shq(stage)} && chown -R dirsrv:dirsrv ${shq(stage)} && rm -f ${shq(tar)}`;
+}
