@@ -126,7 +126,7 @@ function connectOnce(t: ConnectTarget, sock: Duplex, onEvent: ConnectEvent): Pro
       client.on('error', () => undefined); // later errors surface as 'close' and a failed command
       resolve(client);
     });
-    client.once('error', (err) => {
+    client.on('error', (err) => {
       if (settled) return;
       settled = true;
       client.end();

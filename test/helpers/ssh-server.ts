@@ -39,6 +39,8 @@ export interface TestSshServer {
   clientKeyPath: string;
   clientPublicKey: string;
   commands: { command: string; time: number }[];
+  /** direct-tcpip (forwardOut / ProxyJump) requests this server carried. */
+  forwards: { host: string; port: number; time: number }[];
   /** A known_hosts line for this server's key: `[127.0.0.1]:PORT ssh-ed25519 AAAA...` by default. */
   hostPublicKeyLine(name?: string): string;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
   writeFileSync(clientKeyPath + '.pub', client.public + '\n');
 
   const commands: { command: string; time: number }[] = [];
+  const forwards: { host: string; port: number; time: number }[] = [];
   const children = new Set<ChildProcess>();
   const connections = new Set<Connection>();
   const env = { ...process.env, HOME: dir, ...opts.env };
@@ -88,6 +91,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
       conn.on('session', (accept) => handleSession(accept(), dir, env, commands, children));
       conn.on('tcpip', (accept, reject, info) => {
         if (opts.noForwarding) return reject();
+        forwards.push({ host: info.destIP, port: info.destPort, time: Date.now() });
         const sock = netConnect(info.destPort, info.destIP);
         sock.once('connect', () => {
           sock.setNoDelay(true);
@@ -117,6 +121,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
     clientKeyPath,
     clientPublicKey: client.public,
     commands,
+    forwards,
     hostPublicKeyLine: (name = '127.0.0.1') => knownHostsLine(name, port, hostPublicKey),
     close: async () => {
       for (const c of children) c.kill('SIGKILL');

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SshPool, cryptoBindingAvailable } from '../../../src/transport/index.ts';
+import { startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
+import { inventoryFor } from './inventory-for.ts';
+
+/** A TCP front that drops the first `drops` connections, like sshd under MaxStartups pressure. */
+function droppingProxy(targetPort: number, drops: number): Promise<{ server: Server; port: number; seen: () => number }> {
+  let count = 0;
+  const server = createServer((sock) => {
+    count++;
+    if (count <= drops) return sock.destroy();
+    const up = connect(targetPort, '127.0.0.1');
+    sock.pipe(up).pipe(sock);
+    up.on('error', () => sock.destroy());
+    sock.on('error', () => up.destroy());
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, seen: () => count })),
+  );
+}
+
+describe('connecting', () => {
+  let server: TestSshServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lifeboat-connect-'));
+    server = await startTestSshServer();
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('retries dropped handshakes with backoff', async () => {
+    const proxy = await droppingProxy(server.port, 2);
+    const inv = inventoryFor([server], dir, () => ({ port: proxy.port, connectRetries: 3 }));
+    // known_hosts must name the port the client dials.
+    writeFileSync(inv.hosts[0]!.ssh.knownHosts!, server.hostPublicKeyLine().replace(`:${server.port}`, `:${proxy.port}`) + '\n');
+    const events: string[] = [];
+    const pool = new SshPool(inv, { sshConfigPath: null, onEvent: (e) => events.push(e.message) });
+    try {
+      expect((await (await pool.get('h0')).exec('echo up')).stdout).toBe('up\n');
+      expect(proxy.seen()).toBe(3);
+      expect(events.filter((m) => /retrying in (100|200) ms/.test(m))).toHaveLength(2);
+    } finally {
+      await pool.closeAll();
+      proxy.server.close();
+    }
+  });
+
+  it('gives up after the configured retries', async () => {
+    const proxy = await droppingProxy(server.port, 100);
+    const inv = inventoryFor([server], dir, () => ({ port: proxy.port, connectRetries: 1 }));
+    const pool = new SshPool(inv, { sshConfigPath: null });
+    try {
+      await expect(pool.get('h0')).rejects.toThrow();
+      expect(proxy.seen()).toBe(2);
+    } finally {
+      await pool.closeAll();
+      proxy.server.close();
+    }
+  });
+
+  it('times out on a server that never answers', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as { port: number }).port;
+    const inv = inventoryFor([server], dir, () => ({ port, connectRetries: 0, connectTimeoutMs: 400 }));
+    const pool = new SshPool(inv, { sshConfigPath: null });
+    const started = Date.now();
+    try {
+      await expect(pool.get('h0')).rejects.toThrow(/timed out/i);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await pool.closeAll();
+      silent.close();
+    }
+  });
+
+  it('fails authentication without retrying', async () => {
+    const locked = await startTestSshServer({ failAuth: true });
+    const inv = inventoryFor([locked], dir, () => ({ connectRetries: 3 }));
+    const events: string[] = [];
+    const pool = new SshPool(inv, { sshConfigPath: null, onEvent: (e) => events.push(e.message) });
+    try {
+      await expect(pool.get('h0')).rejects.toThrow(/authentication/i);
+      expect(events.filter((m) => m.includes('retrying'))).toEqual([]);
+    } finally {
+      await pool.closeAll();
+      await locked.close();
+    }
+  });
+
+  it('reconnects after the connection drops', async () => {
+    const inv = inventoryFor([server], dir);
+    const pool = new SshPool(inv, { sshConfigPath: null });
+    try {
+      const h = await pool.get('h0');
+      await h.close();
+      expect((await h.exec('echo back')).stdout).toBe('back\n');
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('reports whether the native crypto binding is available', () => {
+    expect(typeof cryptoBindingAvailable()).toBe('boolean');
+  });
+});
