@@ -1,0 +1,84 @@
+import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
+import { ActionError } from '../../types.ts';
+import { hostSuffixes, instanceName, replicaId } from '../host-vars.ts';
+import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
+import { addRecord, joinRecords } from '../replication/ldif-build.ts';
+import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
+
+/**
+ * Makes the host a supplier for each of its suffixes (the main ones, plus o=ipaca on CA hosts):
+ * the replication manager entry and one replica entry per suffix, in ONE ldapmodify. 389-ds 2.x
+ * creates each backend's changelog itself when the replica entry appears.
+ */
+
+/** The replication manager's password: its own secret when the inventory has one, else the DM password. */
+export async function replicationPassword(ctx: ActionContext): Promise<string> {
+  try {
+    return await ctx.secret('repl_password');
+  } catch {
+    return ctx.secret('dm_password');
+  }
+}
+
+export function managerRecord(password: string): string {
+  return addRecord(REPLICATION_MANAGER_DN, {
+    objectClass: ['top', 'netscapeServer', 'nsAccount'],
+    cn: ['replication manager'],
+    userPassword: [password],
+  });
+}
+
+export function replicaRecord(suffix: string, id: number): string {
+  return addRecord(replicaDn(suffix), {
+    objectClass: ['top', 'nsds5replica', 'extensibleObject'],
+    cn: ['replica'],
+    nsDS5ReplicaRoot: [suffix],
+    nsDS5ReplicaType: ['3'],
+    nsDS5Flags: ['1'],
+    nsDS5ReplicaId: [String(id)],
+    nsDS5ReplicaBindDN: [REPLICATION_MANAGER_DN],
+  });
+}
+
+function idOf(ctx: ActionContext): number {
+  const id = replicaId(ctx.inventory, ctx.host);
+  if (!id || !Number.isInteger(id) || id < 1 || id > 65534) {
+    throw new ActionError(`${ctx.host.name}: replication.setup needs host var replica_id (1..65534), got ${id}`);
+  }
+  return id;
+}
+
+export const replicationSetup: Action = {
+  name: 'replication.setup',
+  description: 'Enable supplier replication (replica id, replication manager) for every suffix the host holds',
+  args: {},
+  plan(ctx): PlannedCommand[] {
+    const inst = instanceName(ctx.inventory, ctx.host);
+    const id = idOf(ctx);
+    const suffixes = hostSuffixes(ctx.inventory, ctx.host);
+    return [
+      { host: ctx.host.name, command: searchCommand(inst, 'cn=config', 'sub', '(|(objectClass=nsds5replica)(cn=replication manager))', ['dn']), note: 'only what is missing is added' },
+      { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: replication manager (userPassword ***), replica id ${id} for ${suffixes.join(', ')}` },
+    ];
+  },
+  async run(ctx) {
+    const inst = instanceName(ctx.inventory, ctx.host);
+    const id = idOf(ctx);
+    const remote = await ctx.connect();
+    const existing = await ldapSearch(remote, inst, 'cn=config', 'sub', '(|(objectClass=nsds5replica)(cn=replication manager))', ['nsDS5ReplicaRoot'], { signal: ctx.signal });
+    const has = (dn: string) => existing.some((e) => e.dn.toLowerCase() === dn.toLowerCase());
+    const records: string[] = [];
+    if (!has(REPLICATION_MANAGER_DN)) records.push(managerRecord(await replicationPassword(ctx)));
+    const added: string[] = [];
+    for (const suffix of hostSuffixes(ctx.inventory, ctx.host)) {
+      const done = existing.some((e) => (e.attrs['nsds5replicaroot']?.[0] ?? '').toLowerCase() === suffix.toLowerCase());
+      if (!done) {
+        records.push(replicaRecord(suffix, id));
+        added.push(suffix);
+      }
+    }
+    if (records.length === 0) return { changed: false, summary: 'replication already enabled' };
+    await ldapModify(remote, inst, joinRecords(records), { signal: ctx.signal });
+    return { changed: true, summary: `supplier id ${id} for ${added.join(', ') || 'existing suffixes'}` };
+  },
+};

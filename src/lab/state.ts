@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { labPaths } from './names.ts';
+
+/** What the lab created, recorded as it is created, so `down` removes exactly that and no more. */
+export interface LabHostState {
+  name: string;
+  index: number;
+  address: string;
+  netns: string;
+  veth: string;
+  /** Outer pid of the `unshare` process that holds the host's namespaces. */
+  unsharePid?: number;
+  /** Outer pid of the host's PID 1 (sshd). */
+  pid1?: number;
+  /** `lab kill` ran: processes gone, data removed. */
+  killed?: boolean;
+}
+
+export interface LabState {
+  name: string;
+  created: string;
+  subnetOctet: number;
+  bridge?: string;
+  controllerAddress: string;
+  hostsBlock?: boolean;
+  inventoryFile?: string;
+  topology?: string;
+  hosts: LabHostState[];
+}
+
+export async function readState(lab: string): Promise<LabState | undefined> {
+  const file = labPaths(lab).stateFile;
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await readFile(file, 'utf8')) as LabState;
+}
+
+/** Written through a temp file so a crash never leaves half a state file. */
+export async function writeState(state: LabState): Promise<void> {
+  const file = labPaths(state.name).stateFile;
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  await rename(`${file}.tmp`, file);
+}
