@@ -49,6 +49,8 @@ export interface RunnerInit {
 }
 
 const now = () => new Date().toISOString();
+/** How long the pre-run connection check waits for slow hosts before starting anyway. */
+const PREFLIGHT_WAIT_MS = 3000;
 const errText = (err: unknown) => mask(err instanceof Error ? err.message : String(err));
 
 /** Carries out a playbook's steps in order: the executor, with stop, interrupt and undo. */
@@ -85,10 +87,37 @@ export class Runner {
     return this.interrupted || this.stopping;
   }
 
-  async run(): Promise<RunOutcome> {
+  /**
+   * Connects to every host of the run at once before step 1, so a changed host key stops the run
+   * before any command anywhere. Unreachable hosts only warn: a playbook may fence them.
+   */
+  private async preflight(hosts: string[]): Promise<string | undefined> {
+    const settled = new Map<string, unknown>();
+    const tries = hosts.map((h) =>
+      this.r.connector.get(h).then(() => settled.set(h, null), (err: unknown) => settled.set(h, err ?? new Error('connect failed'))),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(tries), new Promise((res) => (timer = setTimeout(res, PREFLIGHT_WAIT_MS)))]);
+    clearTimeout(timer);
+    for (const h of hosts) {
+      const err = settled.get(h);
+      if (!settled.has(h)) this.warn(`${h}: still connecting after ${PREFLIGHT_WAIT_MS / 1000} s; steps on it will wait for it`, undefined, h);
+      else if (err && (err as Error).name === 'HostKeyError') return `${h}: ${errText(err)}; nothing was run on any host`;
+      else if (err) this.warn(`${h}: cannot connect: ${errText(err)}`, undefined, h);
+    }
+    return undefined;
+  }
+
+  async run(hosts: string[] = []): Promise<RunOutcome> {
     const { playbook } = this.r;
     let finishedAll = true;
-    for (const step of playbook.steps) {
+    const refused = hosts.length ? await this.preflight(hosts) : undefined;
+    if (refused) {
+      this.warn(refused);
+      this.fail(0, refused.split(':')[0]!, refused);
+      finishedAll = false;
+    }
+    for (const step of refused ? [] : playbook.steps) {
       if (this.stopRequested) {
         finishedAll = false;
         break;

@@ -137,7 +137,7 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     const hosts = selectHosts(inventory, 'all', x.opts.limit).map((h) => h.name);
     runner.emit({ type: 'run.start', runId: x.runId, playbook: playbook.file, inventory: inventory.file, hosts, steps: playbook.steps.length, time: now() },
       { resumed: x.resumed, check: !!x.opts.check, params: x.record.params });
-    outcome = await runner.run();
+    outcome = await runner.run(hosts);
     return outcome;
   } catch (err) {
     // An engine bug, not a step failure: still leave a record that says what happened.

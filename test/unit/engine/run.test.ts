@@ -1,9 +1,11 @@
 /** Executor behaviour against real in-process SSH servers: order, concurrency, topology, when, retries, timeouts, validation. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../../../src/engine/index.ts';
 import { InputError, InputErrors } from '../../../src/util/errors.ts';
+import { knownHostsLine } from '../../../src/transport/known-hosts-format.ts';
+import { generateEd25519 } from '../../helpers/ssh-server.ts';
 import { count, startCluster, startTimes, type TestCluster } from './cluster.ts';
 
 let c: TestCluster;
@@ -154,5 +156,27 @@ steps:
     expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
     expect(count(c, 'ds1', 'before-confirm')).toBe(1);
     expect(count(c, 'ds1', 'wiped')).toBe(0);
+  });
+});
+
+describe('host keys', () => {
+  it('a changed host key on one host stops the run before any command on any host', async () => {
+    const knownHosts = join(c.dir, 'known_hosts_changed');
+    const other = generateEd25519();
+    writeFileSync(knownHosts, c.names.map((h) =>
+      h === 'ds3' ? knownHostsLine('127.0.0.1', c.server(h).port, other.public) : c.server(h).hostPublicKeyLine()).join('\n') + '\n');
+    const inventory = join(c.dir, 'inventory-changed.yaml');
+    writeFileSync(inventory, readFileSync(c.inventory, 'utf8').replace(/known_hosts: .*/, `known_hosts: ${knownHosts}`));
+    const pb = c.playbook('hostkey', `name: hostkey
+steps:
+  - name: touch
+    on: all
+    do: shell
+    with: { command: "echo hostkey-step" }
+`);
+    const out = await startRun(c.opts(pb, { inventoryFile: inventory }));
+    expect(out).toMatchObject({ status: 'failed', exitCode: 1, failed: { host: 'ds3' } });
+    expect(out.failed!.error).toMatch(/nothing was run/);
+    for (const h of c.names) expect(count(c, h, 'hostkey-step')).toBe(0);
   });
 });
