@@ -87,9 +87,9 @@ function readPlaybook(src: YamlSource, absolute: string): Playbook {
   if (!steps) src.error(src.root, 'the playbook has no "steps"');
   else {
     pb.locs!.steps = src.loc(steps.keyNode);
-    const items = src.items(steps.value, 'steps', steps.keyNode) ?? [];
-    if (items.length === 0 && src.isNull(steps.value)) src.error(steps.keyNode, 'steps is empty');
-    items.forEach((item, index) => {
+    const items = src.isNull(steps.value) ? [] : src.items(steps.value, 'steps', steps.keyNode);
+    if (items?.length === 0) src.error(steps.keyNode, 'steps is empty');
+    items?.forEach((item, index) => {
       const step = readStep(src, item, index, pb.params);
       if (step) pb.steps.push(step);
     });
