@@ -1,0 +1,46 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createReporter } from '../report/index.ts';
+import { rehearse, scenarioNames } from '../rehearse/rehearse.ts';
+import { DEFAULT_STATE_DIR } from './common.ts';
+
+/** `lifeboat rehearse SCENARIO`: build a lab, break it, recover it with the playbook, report, tear down. */
+
+function intIn(min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}..${max}, got "${v}"`);
+    return n;
+  };
+}
+
+export function registerRehearseCommand(program: Command): void {
+  program
+    .command('rehearse')
+    .description('Rehearse a recovery on a throw-away lab of real servers: backup, break, run the playbook, verify, report')
+    .argument('<scenario>', `one of: ${scenarioNames().join(', ')}`)
+    .option('--hosts <n>', 'lab hosts (2..8)', intIn(2, 8), 4)
+    .option('--entries <n>', 'test entries in the lab', intIn(10, 1_000_000), 1000)
+    .option('--keep', 'keep the lab afterwards (default: tear it down)', false)
+    .option('--state-dir <dir>', 'where runs, backups and reports go', DEFAULT_STATE_DIR)
+    .option('--verbose', 'print every engine event, not only the phases', false)
+    .action(async (scenario: string, o: { hosts: number; entries: number; keep: boolean; stateDir: string; verbose: boolean }) => {
+      if (!scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${scenarioNames().join(', ')})`);
+      const reporter = o.verbose ? createReporter('plain', process.stdout) : undefined;
+      const started = Date.now();
+      const { report, files } = await rehearse({
+        scenario,
+        hosts: o.hosts,
+        entries: o.entries,
+        keep: o.keep,
+        stateDir: o.stateDir,
+        onEvent: reporter ? (e) => reporter.onEvent(e) : undefined,
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
+      reporter?.close();
+      for (const c of report.checks) process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+      process.stdout.write(
+        `rehearsal ${scenario} ${report.ok ? 'PASSED' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n  report: ${files.markdown}\n  json:   ${files.json}\n`,
+      );
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}
