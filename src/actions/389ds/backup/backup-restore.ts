@@ -1,0 +1,244 @@
+import { createReadStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { listBackups, readHeader, resolveBackupRoot, type BackupHeader } from '../../../backup/index.ts';
+import { CHUNK, CryptoError, keyFileFingerprint, openDecryptStream } from '../../../crypto/index.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
+import { mask } from '../../../util/secrets.ts';
+import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../types.ts';
+import { hostSuffixes, instanceName } from '../host-vars.ts';
+import { attr, ldapModify, parseLdif } from '../ldap.ts';
+import {
+  bak2dbStep,
+  bakDir,
+  dfCommand,
+  FACTS_COMMAND,
+  ldif2dbStep,
+  modifyCommand,
+  offlineCommand,
+  removeCommand,
+  taskDn,
+  taskLdif,
+  unpackCommand,
+  waitLdapiCommand,
+  waitTaskCommand,
+} from './commands.ts';
+import { hostVersion } from './facts.ts';
+import { resolvePassphrase } from './passphrase.ts';
+import { restoreProblems } from './restore-checks.ts';
+
+type RestoreMethod = 'bak2db' | 'ldif2db' | 'online';
+/** Room for the uploaded tar, its unpacked copy and the database it becomes. */
+export const DISK_FACTOR = 3;
+
+/** `backup` may be a directory, a backup name in the cluster's store, or `latest`. */
+async function resolveBackupDir(ctx: ActionContext): Promise<string> {
+  const ref = ctx.args.backup;
+  if (typeof ref !== 'string' || !ref) throw new ActionError('backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
+  const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' ? ctx.args.dest : undefined);
+  if (ref === 'latest') {
+    const all = (await listBackups(root, ctx.inventory.cluster)).filter((b) => b.header);
+    const newest = all[all.length - 1];
+    if (!newest) throw new ActionError(`backup.restore: no complete backup of cluster ${ctx.inventory.cluster} in ${root}`);
+    return newest.dir;
+  }
+  if (existsSync(ref)) return path.resolve(ref);
+  const inStore = path.join(root, ctx.inventory.cluster, ref);
+  if (existsSync(inStore)) return inStore;
+  throw new ActionError(`backup.restore: no backup at ${ref} (nor ${inStore})`);
+}
+
+function chooseMethod(h: BackupHeader, wanted: unknown): RestoreMethod {
+  const isLdif = h.method === 'db2ldif-replication';
+  const m = (wanted ?? 'auto') as string;
+  if (m === 'auto') return isLdif ? 'ldif2db' : 'bak2db';
+  if (m !== 'bak2db' && m !== 'ldif2db' && m !== 'online') throw new ActionError(`backup.restore: method must be auto, bak2db, ldif2db or online (got ${JSON.stringify(m)})`);
+  if (isLdif !== (m === 'ldif2db')) throw new ActionError(`backup.restore: a ${h.method} backup cannot be restored with ${m} (use ${isLdif ? 'ldif2db' : 'bak2db or online'})`);
+  return m;
+}
+
+interface HostStep {
+  kind: 'task-add' | 'task-wait' | 'shell';
+  command: string;
+  what: string;
+  stdin?: string;
+  note?: string;
+}
+
+/** The host-side restore, after the archive is unpacked in `stage`. */
+export function restoreHostSteps(inst: string, h: BackupHeader, method: RestoreMethod, stage: string, taskName: string): HostStep[] {
+  if (method === 'online') {
+    const dn = taskDn('restore', taskName);
+    return [
+      { kind: 'task-add', what: 'adding the restore task', command: modifyCommand(inst), stdin: taskLdif('restore', taskName, `${stage}/db`), note: `LDIF: add ${dn}` },
+      { kind: 'task-wait', what: 'waiting for the restore task', command: waitTaskCommand(inst, dn, 900), note: 'until nsTaskExitCode' },
+    ];
+  }
+  const steps =
+    method === 'bak2db'
+      ? [bak2dbStep(inst, `${stage}/db`)]
+      : h.suffixes.map((s) => {
+          const backend = h.backends[s] as string;
+          return ldif2dbStep(inst, backend, `${stage}/ldif/${backend}.ldif`);
+        });
+  return [
+    { kind: 'shell', what: `dsctl stop / ${method} / start`, command: offlineCommand(inst, steps), note: 'server down during the restore' },
+    { kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitLdapiCommand(inst, 120) },
+  ];
+}
+
+function fail(ctx: ActionContext, what: string, r: { command: string; code: number | null; stdout: string; stderr: string; timedOut: boolean }): never {
+  const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => !/FIPS/i.test(l)).slice(-3).join(' | ');
+  throw new ActionError(mask(`${ctx.host.name}: ${what} failed (exit ${r.code ?? (r.timedOut ? 'timeout' : 'signal')})${tail ? `: ${tail}` : ''}`), r);
+}
+
+async function sh(remote: RemoteHost, ctx: ActionContext, command: string, what: string, timeoutMs = 900_000) {
+  const r = await remote.exec(command, { signal: ctx.signal, timeoutMs: ctx.timeoutMs ?? timeoutMs });
+  if (r.code !== 0) fail(ctx, what, r);
+  return r;
+}
+
+/**
+ * Uploads the archive, decrypting on the way when needed: decrypt and upload overlap, so the cost
+ * is max(decrypt, transfer), not the sum. The remote copy is kept only when the decrypt stream
+ * ended cleanly (integrity check) AND the bytes match the header's archive sha256.
+ */
+async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string, h: BackupHeader, remoteTar: string, key?: string): Promise<void> {
+  const payload = path.join(dir, h.payload.file);
+  let source: Readable;
+  if (h.encrypted) {
+    if (!key) throw new ActionError(`backup.restore: ${dir} is encrypted for key ${h.recipientFingerprint}; pass key: <private key file>`);
+    try {
+      source = await openDecryptStream(payload, { keyFile: key, passphrase: await resolvePassphrase(ctx) });
+    } catch (e) {
+      if (e instanceof CryptoError) throw new ActionError(mask(`backup.restore: ${e.message}; nothing was restored`));
+      throw e;
+    }
+  } else {
+    source = createReadStream(payload, { highWaterMark: CHUNK });
+  }
+  let streamError: Error | undefined;
+  source.on('error', (e) => (streamError ??= e));
+  try {
+    const put = await remote.put(source, remoteTar, { mode: 0o600, signal: ctx.signal });
+    if (streamError) throw streamError;
+    if (put.sha256 !== h.archive.sha256 || put.bytes !== h.archive.size) {
+      throw new ActionError(
+        `${payload} does not match its header: got ${put.bytes} bytes sha256 ${put.sha256}, the header says ${h.archive.size} bytes sha256 ${h.archive.sha256} (truncated or corrupt)`,
+      );
+    }
+  } catch (e) {
+    source.destroy();
+    await remote.exec(removeCommand(remoteTar), { timeoutMs: 60_000 }).catch(() => undefined);
+    const err = streamError ?? e;
+    if (err instanceof CryptoError) throw new ActionError(mask(`backup.restore: ${err.message}; nothing was restored`));
+    if (err instanceof ActionError) throw new ActionError(mask(`${err.message}; nothing was restored`), err.detail);
+    throw err;
+  }
+}
+
+export const backupRestore: Action = {
+  name: 'backup.restore',
+  description:
+    'Restore a Lifeboat backup onto this host: check its header (host, instance, suffixes, version window) and the disk, decrypt while uploading, then bak2db / ldif2db with the server stopped (or an online restore task) and start it. Peers must be re-initialized from this host afterwards.',
+  destructive: true,
+  args: {
+    backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest"' },
+    key: { type: 'string', description: 'OpenPGP private key file (needed for an encrypted backup)' },
+    passphrase: { type: 'string', secret: true, description: 'passphrase of the private key (prefer passphrase_env, passphrase_file or an inventory secret)' },
+    passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
+    passphrase_file: { type: 'string', description: 'file holding the passphrase (mode 0600)' },
+    passphrase_secret: { type: 'string', description: 'inventory secret holding the passphrase (default backup_passphrase when the inventory has it)' },
+    method: { type: 'string', default: 'auto', description: 'auto (bak2db for db2bak/online backups, ldif2db for LDIF backups), bak2db, ldif2db or online' },
+    force: { type: 'boolean', default: false, description: 'restore despite another host (full backup), another instance name or a version outside the window' },
+    dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
+  },
+  async plan(ctx) {
+    const dir = await resolveBackupDir(ctx);
+    const h = await readHeader(dir);
+    const method = chooseMethod(h, ctx.args.method);
+    const inst = instanceName(ctx.inventory, ctx.host);
+    const host = ctx.host.name;
+    const name = path.basename(dir);
+    const stage = `${bakDir(inst)}/${name}.restore`;
+    const out: PlannedCommand[] = [
+      { host, command: FACTS_COMMAND, note: `version window vs backup ${h.dsVersion}` },
+      { host, command: dfCommand(bakDir(inst)), note: `needs ${DISK_FACTOR} x ${h.archive.size} bytes` },
+      {
+        host,
+        command: `sftp put ${path.join(dir, h.payload.file)} -> ${stage}.tar`,
+        note: h.encrypted ? `decrypted on the way with ${String(ctx.args.key ?? '<key>')} (recipient ${h.recipientFingerprint}); sha256 must be ${h.archive.sha256}` : `sha256 must be ${h.archive.sha256}`,
+      },
+      { host, command: unpackCommand(`${stage}.tar`, stage) },
+    ];
+    for (const s of restoreHostSteps(inst, h, method, stage, `${name}-restore`)) out.push({ host, command: s.command, ...(s.stdin ? { stdin: s.note } : s.note ? { note: s.note } : {}) });
+    out.push({ host, command: removeCommand(stage) });
+    return out;
+  },
+  async run(ctx) {
+    const dir = await resolveBackupDir(ctx);
+    const h = await readHeader(dir);
+    const method = chooseMethod(h, ctx.args.method);
+    const inst = instanceName(ctx.inventory, ctx.host);
+    const force = ctx.args.force === true || ctx.args.force === 'true';
+    const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+    // Wrong key file: say so before connecting, with both full fingerprints.
+    if (h.encrypted && key) {
+      const given = await keyFileFingerprint(key);
+      if (given !== h.recipientFingerprint) {
+        throw new ActionError(`backup.restore: backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key}); nothing was restored`);
+      }
+    }
+    const remote = await ctx.connect();
+    const { dsVersion } = await hostVersion(remote, ctx.signal);
+    const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes: hostSuffixes(ctx.inventory, ctx.host), dsVersion });
+    if (problems.refuse.length || (problems.forceable.length && !force)) {
+      const all = [...problems.refuse, ...problems.forceable.map((p) => `${p} (force: true overrides)`)];
+      throw new ActionError(`backup.restore: will not restore ${path.basename(dir)} on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
+    }
+    for (const p of problems.forceable) ctx.emit({ kind: 'warning', message: `forced: ${p}` });
+
+    const bak = bakDir(inst);
+    const df = await sh(remote, ctx, dfCommand(bak), 'checking free disk space', 30_000);
+    const free = Number(df.stdout.trim());
+    const need = DISK_FACTOR * h.archive.size;
+    if (!Number.isFinite(free) || free < need) {
+      throw new ActionError(`${ctx.host.name}: not enough disk space in ${bak}: ${free} bytes free, the restore needs ${need} (${DISK_FACTOR} x the ${h.archive.size}-byte archive)`);
+    }
+    if (ctx.check) return { changed: false, summary: `check mode: ${path.basename(dir)} can be restored on ${ctx.host.name} with ${method}` };
+
+    const name = path.basename(dir);
+    const stage = `${bak}/${name}.restore`;
+    const remoteTar = `${stage}.tar`;
+    ctx.emit({ kind: 'progress', message: h.encrypted ? 'decrypting and uploading' : 'uploading' });
+    const t0 = Date.now();
+    await uploadArchive(ctx, remote, dir, h, remoteTar, key);
+    const uploadMs = Date.now() - t0;
+    await sh(remote, ctx, unpackCommand(remoteTar, stage), 'unpacking the backup');
+    try {
+      const t1 = Date.now();
+      for (const s of restoreHostSteps(inst, h, method, stage, `${name}-restore-${Date.now()}`)) {
+        ctx.emit({ kind: 'progress', message: s.what });
+        if (s.kind === 'task-add') {
+          await ldapModify(remote, inst, s.stdin ?? '', { signal: ctx.signal });
+          continue;
+        }
+        const r = await sh(remote, ctx, s.command, s.what);
+        if (s.kind === 'task-wait') {
+          const task = parseLdif(r.stdout)[0];
+          if (Number(attr(task, 'nsTaskExitCode')) !== 0) {
+            throw new ActionError(`${ctx.host.name}: restore task ended with code ${attr(task, 'nsTaskExitCode')}: ${(task?.attrs['nstasklog'] ?? []).join(' ').slice(-400)}`);
+          }
+        }
+      }
+      const restoreMs = Date.now() - t1;
+      return {
+        changed: true,
+        summary: `restored ${name} (${h.method} backup of ${h.host}, ${h.time}) on ${ctx.host.name} with ${method}: upload ${uploadMs} ms, restore ${restoreMs} ms. Re-initialize every peer from ${ctx.host.name} now: their replicated state no longer matches`,
+        output: { backup: dir, host: ctx.host.name, method, suffixes: h.suffixes, uploadMs, restoreMs },
+      };
+    } finally {
+      await remote.exec(removeCommand(stage), { timeoutMs: 120_000 }).catch(() => undefined);
+    }
+  },
+};
