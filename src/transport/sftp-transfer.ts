@@ -96,6 +96,7 @@ async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote:
         }
       };
       source.on('data', (data: Buffer | string) => {
+        if (failed) return;
         const buf = typeof data === 'string' ? Buffer.from(data) : data;
         hash.update(buf);
         for (let off = 0; off < buf.length; off += CHUNK) {

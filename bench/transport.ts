@@ -1,0 +1,210 @@
+/**
+ * Transport figures over loopback against a private OpenSSH server (its own port, host key and
+ * authorized key; the system sshd is not touched): SFTP put/get MB/s next to scp of the same file,
+ * and exec round-trip latency next to `ssh` with ControlMaster. Prints figures, never pass/fail.
+ *
+ *   npx tsx bench/transport.ts [--size 1G|300M|...] [--rounds 200]
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createServer, connect } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Inventory } from '../src/inventory/types.ts';
+import { SshPool, cryptoBindingAvailable } from '../src/transport/index.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s);
+  if (!m) throw new Error(`bad --size ${s}`);
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => (c.destroy(), resolve(true)));
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not listen on ${port}`);
+}
+
+async function writeSeeded(path: string, bytes: number): Promise<void> {
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16, 0));
+  const fh = await open(path, 'w');
+  const zeros = Buffer.alloc(8 * 1024 * 1024);
+  for (let left = bytes; left > 0; left -= zeros.length) await fh.write(cipher.update(zeros.subarray(0, Math.min(left, zeros.length))));
+  await fh.close();
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
+
+function timed(fn: () => void): number {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+}
+
+async function main(): Promise<void> {
+  const size = parseSize(arg('size', '1G'));
+  const rounds = Number(arg('rounds', '200'));
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-'));
+  const port = await freePort();
+  let sshd: ChildProcess | undefined;
+  let pool: SshPool | undefined;
+  try {
+    // A private sshd: own host key, own authorized key, loopback only.
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+    writeFileSync(
+      join(dir, 'sshd_config'),
+      [
+        `ListenAddress 127.0.0.1`,
+        `HostKey ${join(dir, 'host_key')}`,
+        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'UsePAM no',
+        'StrictModes no',
+        'LogLevel ERROR',
+        'Subsystem sftp internal-sftp',
+      ].join('\n') + '\n',
+    );
+    if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 }); // privilege separation dir
+    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-p', String(port), '-f', join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let sshdLog = '';
+    sshd.stderr!.on('data', (d: Buffer) => (sshdLog += d.toString()));
+    await waitForPort(port, 5000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${sshdLog}`);
+    });
+    const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(/\s+/);
+    const knownHosts = join(dir, 'known_hosts');
+    writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}\n`);
+
+    const user = process.env.USER || 'root';
+    const sshOpts = ['-F', '/dev/null', '-i', join(dir, 'client_key'), '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes'];
+
+    const inv: Inventory = {
+      file: join(dir, 'inventory.yaml'),
+      cluster: 'bench',
+      profile: '389ds',
+      vars: {},
+      groups: {},
+      secrets: {},
+      hosts: [
+        {
+          name: 'local',
+          address: '127.0.0.1',
+          roles: [],
+          groups: [],
+          vars: {},
+          ssh: {
+            user, port, identityFile: join(dir, 'client_key'), knownHosts, hostKeyPolicy: 'strict',
+            become: false, useAgent: false, connectTimeoutMs: 10000, keepaliveMs: 15000, connectRetries: 3,
+          },
+        },
+      ],
+    };
+    pool = new SshPool(inv, { sshConfigPath: null });
+    const connectStart = performance.now();
+    const host = await pool.get('local');
+    const connectMs = performance.now() - connectStart;
+
+    const src = join(dir, 'src.bin');
+    process.stderr.write(`generating ${size} bytes...\n`);
+    await writeSeeded(src, size);
+    const remoteDir = join(dir, 'remote');
+    mkdirSync(remoteDir);
+
+    const rows: [string, string, string][] = [];
+    const put = await host.put(src, join(remoteDir, 'put.bin'));
+    const get = await host.get(join(remoteDir, 'put.bin'), join(dir, 'get.bin'));
+    rmSync(join(dir, 'get.bin'));
+    rmSync(join(remoteDir, 'put.bin'));
+    const scpUp = timed(() => execFileSync('scp', ['-q', ...sshOpts, '-P', String(port), src, `${user}@127.0.0.1:${join(remoteDir, 'scp.bin')}`]));
+    const scpDown = timed(() => execFileSync('scp', ['-q', ...sshOpts, '-P', String(port), `${user}@127.0.0.1:${join(remoteDir, 'scp.bin')}`, join(dir, 'scp-back.bin')]));
+    rmSync(join(dir, 'scp-back.bin'));
+    rmSync(join(remoteDir, 'scp.bin'));
+    rows.push(['upload (put, incl. remote sha256 check)', `${mbps(size, put.durationMs).toFixed(0)} MB/s`, `scp ${mbps(size, scpUp).toFixed(0)} MB/s (x${(scpUp / put.durationMs).toFixed(2)})`]);
+    rows.push(['download (get, incl. remote sha256 check)', `${mbps(size, get.durationMs).toFixed(0)} MB/s`, `scp ${mbps(size, scpDown).toFixed(0)} MB/s (x${(scpDown / get.durationMs).toFixed(2)})`]);
+
+    // Exec round trip on the one pooled connection.
+    const ours: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const r = await host.exec('true');
+      if (r.code !== 0) throw new Error(`exec failed: ${r.stderr}`);
+      ours.push(r.durationMs);
+    }
+    // OpenSSH with a ControlMaster: the first call opens the master, then each call is a new ssh process.
+    const ctl = join(dir, 'ctl');
+    const cm = [...sshOpts, '-p', String(port), '-o', 'ControlMaster=auto', '-o', `ControlPath=${ctl}`, '-o', 'ControlPersist=60', `${user}@127.0.0.1`];
+    execFileSync('ssh', [...cm, 'true']);
+    const theirs: number[] = [];
+    for (let i = 0; i < rounds; i++) theirs.push(timed(() => execFileSync('ssh', [...cm, 'true'])));
+    const fresh: number[] = [];
+    for (let i = 0; i < 10; i++) fresh.push(timed(() => execFileSync('ssh', [...sshOpts, '-p', String(port), `${user}@127.0.0.1`, 'true'])));
+    spawnSync('ssh', [...cm.slice(0, -1), '-O', 'exit', `${user}@127.0.0.1`], { stdio: 'ignore' });
+    rows.push([`exec round trip (median of ${rounds})`, `${median(ours).toFixed(1)} ms`, `ssh ControlMaster ${median(theirs).toFixed(1)} ms; new ssh connection ${median(fresh).toFixed(0)} ms`]);
+    rows.push(['connect to ready (ssh2)', `${connectMs.toFixed(0)} ms`, '']);
+
+    // A timeout must stop the remote process for real, not just close the channel.
+    const marker = `sleep 3599.${process.pid}`;
+    const stop = await host.exec(`${marker}; echo never`, { timeoutMs: 500 });
+    const stopStart = performance.now();
+    let left = 'yes';
+    for (let i = 0; i < 50; i++) {
+      if (spawnSync('pgrep', ['-f', marker]).status !== 0) {
+        left = 'no';
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    rows.push(['exec timeout 500 ms: result / process left', `${stop.timedOut ? 'timed out' : 'NOT timed out'} in ${stop.durationMs.toFixed(0)} ms`, `left running: ${left} (checked ${(performance.now() - stopStart).toFixed(0)} ms later)`]);
+
+    const w0 = Math.max(...rows.map((r) => r[0].length));
+    const w1 = Math.max(...rows.map((r) => r[1].length));
+    console.log(`Lifeboat transport over loopback: ${(size / 1024 / 1024).toFixed(0)} MiB file, OpenSSH ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim()}`);
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores (figures are noisy when the machine is busy)`);
+    console.log(`ssh2 native crypto binding: ${cryptoBindingAvailable() ? 'available' : 'NOT available (pure-JS ciphers, slower)'}`);
+    console.log(`${'measure'.padEnd(w0)}  ${'lifeboat'.padEnd(w1)}  openssh`);
+    for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+  } finally {
+    await pool?.closeAll();
+    if (sshd && sshd.exitCode === null) {
+      sshd.kill('SIGTERM');
+      await new Promise((r) => sshd!.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
