@@ -1,0 +1,185 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupCreate } from '../../../src/actions/389ds/backup/backup-create.ts';
+import { backupRestore } from '../../../src/actions/389ds/backup/backup-restore.ts';
+import { restoreProblems } from '../../../src/actions/389ds/backup/restore-checks.ts';
+import { versionProblem } from '../../../src/actions/389ds/backup/facts.ts';
+import { backupActions } from '../../../src/actions/389ds/backup/index.ts';
+import { sha256File, writeHeader } from '../../../src/backup/index.ts';
+import { encryptFile, generateKeyPair, type GeneratedKeyPair } from '../../../src/crypto/index.ts';
+import { writeRandomFile } from '../crypto/gpg.ts';
+import { fakeContext, host, inventory } from './fake-context.ts';
+import { sampleHeader } from './sample-header.ts';
+import { scriptedHost } from './scripted-host.ts';
+
+const PASS = 'restore-test-passphrase';
+const inv = inventory([host('ds1', ['ca', 'dns']), host('ds2', ['ca']), host('ds4', ['ca', 'dns', 'hidden'])]);
+
+describe('registration', () => {
+  it('exports both actions', () => {
+    expect(backupActions.map((a) => a.name)).toEqual(['backup.create', 'backup.restore']);
+    expect(backupRestore.destructive).toBe(true);
+  });
+});
+
+describe('backup.create plan', () => {
+  it('online: one task entry over LDAPI, a host-side wait loop, pack, fetch, encrypt, header, roll', async () => {
+    const ctx = fakeContext({ inv, host: 'ds4', args: { recipient_key: '/k/backup.pub.asc', roll: 3, dest: '/srv/bk' } });
+    const plan = await backupCreate.plan(ctx);
+    const cmds = plan.map((c) => c.command);
+    expect(cmds[2]).toBe("ldapmodify -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-lab.socket");
+    expect(plan[2]?.stdin).toBe('LDIF: add cn=lifeboat-data-<UTC time>,cn=backup,cn=tasks,cn=config');
+    expect(cmds[3]).toMatch(/^i=0; out=''; while .*nsTaskExitCode/);
+    expect(cmds[4]).toBe(
+      "umask 077; tar -cf '/var/tmp/lifeboat-data-<UTC time>.tar' --transform 's,^lifeboat-data-<UTC time>,db,' -C '/var/lib/dirsrv/slapd-lab/bak' 'lifeboat-data-<UTC time>' && rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-<UTC time>'",
+    );
+    expect(cmds.slice(5)).toEqual([
+      'sftp get /var/tmp/lifeboat-data-<UTC time>.tar -> /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar',
+      "rm -rf '/var/tmp/lifeboat-data-<UTC time>.tar'",
+      'encrypt /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar -> payload.tar.gpg for /k/backup.pub.asc; remove payload.tar',
+      'write /srv/bk/lab/lifeboat-data-<UTC time>/header.json',
+      'keep the last 3 data backups in /srv/bk/lab',
+    ]);
+  });
+
+  it('db2ldif-replication, full: one offline shell per host that always starts the server again, config packed too', async () => {
+    const ctx = fakeContext({ inv, host: 'ds4', args: { method: 'db2ldif-replication', type: 'full' } });
+    const cmds = (await backupCreate.plan(ctx)).map((c) => c.command);
+    expect(cmds[2]).toBe(
+      "dsctl 'lab' stop && { rc=0; dsctl 'lab' db2ldif --replication '<backend of dc=lab,dc=test>' '/var/lib/dirsrv/slapd-lab/ldif/lifeboat-full-<UTC time>-<backend of dc=lab,dc=test>.ldif' || rc=$?; dsctl 'lab' start; exit $rc; }",
+    );
+    expect(cmds[4]).toContain("--transform 's,^slapd-lab,config,' -C /etc/dirsrv 'slapd-lab'");
+    expect(cmds[4]).toContain("--transform 's,^lifeboat-full-<UTC time>-,ldif/,'");
+  });
+
+  it('refuses a host that lacks a role used in the cluster, like ipa-backup, unless disabled', async () => {
+    const ctx = fakeContext({ inv, host: 'ds2', args: {} });
+    expect(() => backupCreate.plan(ctx)).toThrow(/ds2 lacks role\(s\) dns used in cluster lab.*disable_role_check: true/);
+    const ok = fakeContext({ inv, host: 'ds2', args: { disable_role_check: true } });
+    expect(await backupCreate.plan(ok)).not.toHaveLength(0);
+  });
+
+  it('rejects bad arguments with the allowed values', () => {
+    expect(() => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { method: 'snapshot' } }))).toThrow(/method must be online, db2bak, db2ldif-replication/);
+    expect(() => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { roll: 0 } }))).toThrow(/roll must be a whole number >= 1/);
+  });
+});
+
+describe('restore checks', () => {
+  const t = { host: 'ds2', instance: 'lab', suffixes: ['dc=lab,dc=test'], dsVersion: '2.3.1' };
+  it('accepts a data backup from another host', () => {
+    expect(restoreProblems(sampleHeader({ host: 'ds4' }), t)).toEqual({ refuse: [], forceable: [] });
+  });
+  it('a full backup belongs to its own host; a missing suffix is never forced', () => {
+    const p = restoreProblems(sampleHeader({ type: 'full', host: 'ds4', suffixes: ['dc=lab,dc=test', 'o=ipaca'] }), t);
+    expect(p.refuse).toEqual(['ds2 does not hold suffix(es) o=ipaca from the backup (it holds dc=lab,dc=test)']);
+    expect(p.forceable).toEqual(['a full backup is restored on the host it came from (ds4), not on ds2']);
+  });
+  it('version window: same major, up to three minor versions newer', () => {
+    expect(versionProblem('2.3.1', '2.6.0')).toBeUndefined();
+    expect(versionProblem('2.3.1', '2.7.0')).toMatch(/more than three minor versions older/);
+    expect(versionProblem('2.3.1', '2.2.9')).toMatch(/newer than the host's 2.2.9/);
+    expect(versionProblem('2.3.1', '3.0.0')).toMatch(/another major version/);
+  });
+});
+
+describe('backup.restore refuses before touching data', () => {
+  let dir: string;
+  let key: GeneratedKeyPair;
+  let other: GeneratedKeyPair;
+  let good: string;
+
+  async function makeBackup(name: string): Promise<string> {
+    const bdir = path.join(dir, 'lab', name);
+    mkdirSync(bdir, { recursive: true });
+    writeRandomFile(path.join(bdir, 'payload.tar'), 3 * 1024 * 1024);
+    const archive = await sha256File(path.join(bdir, 'payload.tar'));
+    const enc = await encryptFile(path.join(bdir, 'payload.tar'), path.join(bdir, 'payload.tar.gpg'), { recipientKeyFile: key.publicKeyFile });
+    rmSync(path.join(bdir, 'payload.tar'));
+    const stored = await sha256File(path.join(bdir, 'payload.tar.gpg'));
+    await writeHeader(bdir, sampleHeader({ host: 'ds4', encrypted: true, recipientFingerprint: enc.recipientFingerprint, payload: { file: 'payload.tar.gpg', ...stored }, archive }));
+    return bdir;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'lb-restore-'));
+    key = await generateKeyPair({ name: 'Restore Test', passphrase: PASS, outDir: path.join(dir, 'keys') });
+    other = await generateKeyPair({ name: 'Other', passphrase: PASS, outDir: path.join(dir, 'keys') });
+    good = await makeBackup('lifeboat-data-2026-11-22-04-00-00');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function host2() {
+    return scriptedHost('ds2', (c) => {
+      if (c.includes('ns-slapd -v')) return { stdout: 'ds2.lab.test\n2.3.1\n' };
+      if (c.startsWith('df ')) return { stdout: '999999999999\n' };
+      return undefined;
+    });
+  }
+  const touchesData = (cmds: string[]) => cmds.filter((c) => /bak2db|ldif2db|tar -xf|cn=restore/.test(c));
+
+  it('plans the exact restore from the header', async () => {
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: 'lifeboat-data-2026-11-22-04-00-00', dest: dir, key: key.privateKeyFile } });
+    const cmds = (await backupRestore.plan(ctx)).map((c) => c.command);
+    expect(cmds).toContain(
+      "dsctl 'lab' stop && { rc=0; dsctl 'lab' bak2db '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db' || rc=$?; dsctl 'lab' start; exit $rc; }",
+    );
+    expect(cmds.at(-1)).toBe("rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore'");
+  });
+
+  it('decrypts while uploading and checks the archive sha256 (happy path up to the restore)', async () => {
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await backupRestore.run(ctx);
+    expect(h.uploads).toHaveLength(1);
+    expect(h.uploads[0]?.bytes).toBe(3 * 1024 * 1024);
+    expect(touchesData(h.commands)).toHaveLength(2); // unpack, then bak2db
+  });
+
+  it('wrong key: names both fingerprints, connects to nothing', async () => {
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: other.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(`backup was encrypted for key ${key.fingerprint}; the given key is ${other.fingerprint}`);
+    expect(h.commands).toEqual([]);
+  });
+
+  it('wrong passphrase: clear error without the passphrase, nothing uploaded', async () => {
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: 'Not-The-One' }, remote: h.remote });
+    const err = await backupRestore.run(ctx).catch((e) => e as Error);
+    expect(err.message).toMatch(/wrong passphrase for the private key .*nothing was restored/);
+    expect(err.message).not.toContain('Not-The-One');
+    expect(h.uploads).toEqual([]);
+    expect(touchesData(h.commands)).toEqual([]);
+  });
+
+  it('truncated payload: integrity error, the uploaded part removed, no restore', async () => {
+    const cut = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-01');
+    mkdirSync(cut);
+    for (const f of ['header.json', 'payload.tar.gpg']) copyFileSync(path.join(good, f), path.join(cut, f));
+    truncateSync(path.join(cut, 'payload.tar.gpg'), statSync(path.join(cut, 'payload.tar.gpg')).size - 5000);
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: cut, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/payload\.tar\.gpg is truncated or corrupt .*nothing was restored/);
+    expect(touchesData(h.commands)).toEqual([]);
+    expect(h.commands.at(-1)).toMatch(/^rm -rf '.*\.restore\.tar'$/);
+  });
+
+  it('refuses a full backup from another host unless forced, and when the disk is too small', async () => {
+    const full = path.join(dir, 'lab', 'lifeboat-full-2026-11-22-04-00-02');
+    mkdirSync(full);
+    copyFileSync(path.join(good, 'payload.tar.gpg'), path.join(full, 'payload.tar.gpg'));
+    const { readFileSync } = await import('node:fs');
+    const hdr = JSON.parse(readFileSync(path.join(good, 'header.json'), 'utf8'));
+    writeFileSync(path.join(full, 'header.json'), JSON.stringify({ ...hdr, type: 'full' }));
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: full, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/will not restore .* on ds2:\n  - a full backup is restored on the host it came from \(ds4\), not on ds2 \(force: true overrides\)/);
+    const small = scriptedHost('ds2', (c) => (c.includes('ns-slapd -v') ? { stdout: 'x\n2.3.1\n' } : c.startsWith('df ') ? { stdout: '1000\n' } : undefined));
+    const ctx2 = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: small.remote });
+    await expect(backupRestore.run(ctx2)).rejects.toThrow(/not enough disk space .*1000 bytes free, the restore needs 9437184/);
+    expect(small.uploads).toEqual([]);
+  });
+});
