@@ -68,7 +68,7 @@ describe('verified SFTP transfers', () => {
     expect(existsSync(back + '.part')).toBe(false);
     rmSync(back);
     rmSync(remote);
-  });
+  }, 120_000); // ~17 s on an idle machine; the margin is for a busy shared one
 
   it('uploads from a stream and a relative remote path', async () => {
     const h = await pool.get('h0');
