@@ -148,7 +148,10 @@ describe('backup.restore refuses before touching data', () => {
   it('wrong passphrase: clear error without the passphrase, nothing uploaded', async () => {
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: 'Not-The-One' }, remote: h.remote });
-    const err = await backupRestore.run(ctx).catch((e) => e as Error);
+    const err = (await backupRestore.run(ctx).then(
+      () => new Error('resolved'),
+      (e: Error) => e,
+    )) as Error;
     expect(err.message).toMatch(/wrong passphrase for the private key .*nothing was restored/);
     expect(err.message).not.toContain('Not-The-One');
     expect(h.uploads).toEqual([]);
