@@ -3,7 +3,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
-import { chooseReportMode, createReporter, type Reporter } from '../report/index.ts';
+import { chooseReportMode } from '../report/choose.ts';
+import { loadReporter } from '../report/load.ts';
+import type { Reporter } from '../report/types.ts';
 import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
 
@@ -170,9 +172,9 @@ export function makeConfirm(reporter: Reporter, io: CliIO): ((question: string) 
 }
 
 /** The reporter for run/resume, chosen from the flags and whether stdout is a terminal. */
-export function reporterFor(flags: { json?: boolean; plain?: boolean }, io: CliIO): Reporter {
+export function reporterFor(flags: { json?: boolean; plain?: boolean }, io: CliIO): Promise<Reporter> {
   const mode = chooseReportMode(flags, Boolean(io.stdout.isTTY));
-  return createReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined);
+  return loadReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined);
 }
 
 /** Runs a command body and turns its result or error into an exit code. */

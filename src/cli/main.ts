@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../util/errors.ts';
+import { mask } from '../util/secrets.ts';
 import { PACKAGE_ROOT, reportError, type CliContext, type CliIO } from './common.ts';
 import { registerInventoryCommands } from './inventory-check.ts';
 import { registerPlanCommand } from './plan.ts';
@@ -24,23 +25,28 @@ function version(): string {
   }
 }
 
-async function mountContributed(program: Command): Promise<void> {
+/**
+ * A contributed module that is missing is skipped silently; one that fails to load or register
+ * is reported on stderr, and the core commands keep working.
+ */
+async function mountContributed(program: Command, stderr: NodeJS.WritableStream): Promise<void> {
   for (const { file, register } of CONTRIBUTED) {
-    let mod: Record<string, unknown>;
     try {
-      mod = (await import(file)) as Record<string, unknown>;
+      const mod = (await import(file)) as Record<string, unknown>;
+      const fn = mod[register];
+      if (typeof fn !== 'function') throw new Error(`${file} does not export ${register}()`);
+      (fn as (p: Command) => void)(program);
     } catch (err) {
-      // Only "that file does not exist (yet)" is tolerated; a broken module must surface.
       const e = err as { code?: string; message?: string };
       if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message?.includes(file.slice(2))) continue;
-      throw err;
+      stderr.write(`warning: commands from src/cli/${file.slice(2)} are unavailable: ${mask(e.message ?? String(err))}\n`);
     }
-    const fn = mod[register];
-    if (typeof fn === 'function') (fn as (p: Command) => void)(program);
   }
 }
 
-export async function buildProgram(ctx: CliContext): Promise<Command> {
+const CORE_COMMANDS = new Set(['run', 'plan', 'resume', 'runs', 'inventory']);
+
+export async function buildProgram(ctx: CliContext, argv: string[] = []): Promise<Command> {
   const program = new Command('lifeboat')
     .description('Bring a replicated 389 Directory Server / FreeIPA / Key Trustee topology back from disaster over SSH')
     .version(version())
@@ -50,6 +56,8 @@ export async function buildProgram(ctx: CliContext): Promise<Command> {
       writeErr: (s) => ctx.io.stderr.write(s),
     })
     .showSuggestionAfterError()
+    // Lets subcommands such as `lab exec HOST -- argv...` pass options through untouched.
+    .enablePositionalOptions()
     .addHelpText(
       'after',
       `
@@ -68,7 +76,10 @@ Set LIFEBOAT_DEBUG=1 to print stack traces of unexpected errors.`,
   registerResumeCommand(program, ctx);
   registerRunsCommand(program, ctx);
   registerInventoryCommands(program, ctx);
-  await mountContributed(program);
+  // Contributed modules can be slow to import (the lab pulls in the engine); a core command does
+  // not need them. Help, unknown and contributed commands mount them all.
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  if (!first || !CORE_COMMANDS.has(first)) await mountContributed(program, ctx.io.stderr);
   return program;
 }
 
@@ -81,7 +92,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
   let code: number | undefined;
   const ctx: CliContext = { io, setExit: (c) => (code = c) };
   try {
-    const program = await buildProgram(ctx);
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

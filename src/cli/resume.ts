@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { RunEvent } from '../engine/events.ts';
+import type { Reporter } from '../report/types.ts';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_STATE_DIR,
@@ -44,24 +45,27 @@ Examples:
     )
     .action((runId: string, flags: ResumeFlags) =>
       runAction(ctx, async () => {
-        const { resumeRun } = await import('../engine/index.ts');
-        const reporter = reporterFor(flags, ctx.io);
+        // Ctrl-C is ours from here on; an interrupt during loading reaches the engine as an aborted signal.
         const interrupt = installInterruptHandler(ctx.io.stderr);
+        let reporter: Reporter | undefined;
         try {
+          reporter = await reporterFor(flags, ctx.io);
+          const { resumeRun } = await import('../engine/index.ts');
+          const shown = reporter;
           const outcome = await resumeRun(runId, {
             params: flags.extra ?? {},
             yes: Boolean(flags.yes),
             concurrency: flags.concurrency,
             stateDir: flags.stateDir,
-            confirm: makeConfirm(reporter, ctx.io),
+            confirm: makeConfirm(shown, ctx.io),
             signal: interrupt.signal,
-            onEvent: (e: RunEvent) => reporter.onEvent(e),
+            onEvent: (e: RunEvent) => shown.onEvent(e),
             hostKeyPolicy: flags.acceptNewHostKeys ? 'accept-new' : undefined,
           });
-          reporter.finish(outcome);
+          shown.finish(outcome);
           return outcome.exitCode;
         } finally {
-          reporter.close();
+          reporter?.close();
           interrupt.dispose();
         }
       }),

@@ -5,13 +5,9 @@ import type { ReportMode, Reporter } from './types.ts';
 
 export type { ReportMode, Reporter, ReportOutcome } from './types.ts';
 export { summaryLines } from './summary.ts';
+export { chooseReportMode } from './choose.ts';
+export { loadReporter } from './load.ts';
 
-/** `--json` wins over `--plain`; otherwise the live view on a terminal and plain lines elsewhere. */
-export function chooseReportMode(flags: { json?: boolean; plain?: boolean }, isTTY: boolean): ReportMode {
-  if (flags.json) return 'json';
-  if (flags.plain) return 'plain';
-  return isTTY ? 'ink' : 'plain';
-}
 
 export function createReporter(mode: ReportMode, out: NodeJS.WritableStream, stdin?: NodeJS.ReadStream): Reporter {
   switch (mode) {

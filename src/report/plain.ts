@@ -13,6 +13,7 @@ export function createPlainReporter(out: NodeJS.WritableStream): Reporter {
   let totalSteps: number | undefined;
   let runStarted: number | undefined;
   let runDurationMs: number | undefined;
+  let runNext: string | undefined;
   const stepNames = new Map<number, string>();
 
   const write = (line: string) => out.write(mask(line) + '\n');
@@ -50,7 +51,9 @@ export function createPlainReporter(out: NodeJS.WritableStream): Reporter {
       }
       case 'run.done':
         runDurationMs = e.durationMs;
-        return `${formatClock(e.time)} run ${e.runId}  ${e.status}  (${formatDuration(e.durationMs)})${e.next ? `  next: ${oneLine(e.next)}` : ''}`;
+        // `next` is printed once, in the summary that follows.
+        runNext = e.next;
+        return `${formatClock(e.time)} run ${e.runId}  ${e.status}  (${formatDuration(e.durationMs)})`;
     }
   }
 
@@ -62,7 +65,7 @@ export function createPlainReporter(out: NodeJS.WritableStream): Reporter {
       const duration = runDurationMs ?? (runStarted !== undefined ? Date.now() - runStarted : undefined);
       const stepName = outcome.failed ? stepNames.get(outcome.failed.step) : undefined;
       write('');
-      for (const l of summaryLines(outcome, duration, stepName)) write(l);
+      for (const l of summaryLines({ ...outcome, next: outcome.next ?? runNext }, duration, stepName)) write(l);
     },
     close() {},
   };

@@ -13,8 +13,13 @@ export function summaryLines(outcome: ReportOutcome, durationMs?: number, stepNa
   else if (outcome.status === 'interrupted') lines.push(`Run ${outcome.runId} interrupted${took}.`);
   else lines.push(`Run ${outcome.runId} failed${took}.`);
   if (outcome.failed) {
-    const where = stepName ? `step ${outcome.failed.step + 1} (${stepName})` : `step ${outcome.failed.step + 1}`;
-    lines.push(`Failed: ${where} on ${outcome.failed.host}: ${oneLine(outcome.failed.error)}`);
+    const error = oneLine(outcome.failed.error);
+    // The engine's error may already say where it happened; do not say it twice.
+    if (/^step \d+\b/.test(error)) lines.push(`Failed: ${error}`);
+    else {
+      const where = stepName ? `step ${outcome.failed.step + 1} (${stepName})` : `step ${outcome.failed.step + 1}`;
+      lines.push(`Failed: ${where} on ${outcome.failed.host}: ${error}`);
+    }
   }
   if (outcome.runDir) lines.push(`Journal: ${outcome.runDir}`);
   if (outcome.next) lines.push(`Next: ${outcome.next}`);

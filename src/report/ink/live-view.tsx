@@ -67,7 +67,7 @@ function LogLine({ item }: { item: LogItem }) {
 function HostLine({ host, now }: { host: HostView; now: number }) {
   const name = host.host.padEnd(12);
   if (host.status === 'running') {
-    const elapsed = host.startedAt !== undefined ? formatDuration(now - host.startedAt) : '';
+    const elapsed = host.startedAt !== undefined ? `${Math.max(0, Math.floor((now - host.startedAt) / 1000))}s` : "";
     return (
       <Text>
         {'  '}

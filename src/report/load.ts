@@ -1,0 +1,14 @@
+import { createJsonReporter } from './json.ts';
+import { createPlainReporter } from './plain.ts';
+import type { ReportMode, Reporter } from './types.ts';
+
+/**
+ * createReporter for the CLI: ink (with react and yoga) takes seconds to import on a busy machine,
+ * so it is loaded only when the live view is really shown.
+ */
+export async function loadReporter(mode: ReportMode, out: NodeJS.WritableStream, stdin?: NodeJS.ReadStream): Promise<Reporter> {
+  if (mode === 'json') return createJsonReporter(out);
+  if (mode === 'plain') return createPlainReporter(out);
+  const { createInkReporter } = await import('./ink/ink-reporter.tsx');
+  return createInkReporter(out, stdin);
+}

@@ -1,0 +1,214 @@
+/**
+ * Drives the real CLI (`node bin/lifeboat.js`, a child process) against three in-process ssh2
+ * servers, each a "host" on its own port that runs commands as real `sh -c` processes.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateEd25519, startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const BIN = join(ROOT, 'bin/lifeboat.js');
+const TOKEN = 'tok-4f9c2e7a-never-print-me';
+const HOSTS = ['ds1', 'ds2', 'ds3'];
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: { ...process.env, LIFEBOAT_TEST_TOKEN: TOKEN, ...env }, timeout: 90_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let servers: TestSshServer[] = [];
+let work: string;
+let inventory: string;
+let stateDir: string;
+
+function writeInventory(file: string, knownHosts: string): string {
+  const hosts = servers.map((s, i) => `  ${HOSTS[i]}:\n    address: 127.0.0.1\n    ssh: { port: ${s.port} }\n`).join('');
+  writeFileSync(
+    file,
+    `cluster: clitest
+profile: 389ds
+ssh:
+  user: root
+  identity_file: ${servers[0]!.clientKeyPath}
+  known_hosts: ${knownHosts}
+  use_agent: false
+  connect_retries: 0
+  connect_timeout: 5s
+secrets:
+  token: { env: LIFEBOAT_TEST_TOKEN }
+hosts:
+${hosts}`,
+  );
+  return file;
+}
+
+const commandsOn = (i: number) => servers[i]!.commands.map((c) => c.command);
+
+beforeAll(async () => {
+  const clientKey = generateEd25519();
+  servers = await Promise.all(HOSTS.map(() => startTestSshServer({ clientKey })));
+  work = mkdtempSync(join(tmpdir(), 'lifeboat-cli-ssh-'));
+  stateDir = join(work, 'state');
+  const knownHosts = join(work, 'known_hosts');
+  writeFileSync(knownHosts, servers.map((s) => s.hostPublicKeyLine()).join('\n') + '\n');
+  inventory = writeInventory(join(work, 'inventory.yaml'), knownHosts);
+  writeFileSync(
+    join(work, 'ok.yaml'),
+    `name: cli-ok
+params:
+  marker: { default: hello }
+steps:
+  - name: Write the marker
+    on: all
+    do: shell
+    with: { command: "echo {{ marker }} > marker.txt" }
+  - name: Hand over the token
+    on: all
+    do: shell
+    with:
+      command: "cat > token.txt && echo token is $(cat token.txt)"
+      stdin: "{{ secrets.token }}"
+  - name: Only on ds2
+    on: ds2
+    do: shell
+    with: { command: "echo second >> marker.txt" }
+`,
+  );
+  writeFileSync(
+    join(work, 'gated.yaml'),
+    `name: cli-gated
+steps:
+  - name: First
+    on: all
+    do: shell
+    with: { command: "echo first >> gated.txt" }
+  - name: Needs the go-ahead
+    on: ds2
+    do: shell
+    with: { command: "test -e go-ahead" }
+  - name: Last
+    on: all
+    do: shell
+    with: { command: "echo last >> gated.txt" }
+`,
+  );
+  // A typo'd key on line 5 (`doo`) and a non-number concurrency on line 7.
+  writeFileSync(
+    join(work, 'broken.yaml'),
+    `name: cli-broken
+steps:
+  - name: Oops
+    on: all
+    doo: shell
+    with: { command: "true" }
+    concurrency: many
+`,
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('lifeboat CLI against three ssh hosts', () => {
+  it('runs a playbook end to end with plain output, in step order, and never prints the secret', async () => {
+    const before = servers.map((s) => s.commands.length);
+    const r = await cli(['run', join(work, 'ok.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir, '-e', 'marker=hi']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const [i, dir] of servers.map((s) => s.dir).entries()) {
+      const marker = readFileSync(join(dir, 'marker.txt'), 'utf8');
+      expect(marker).toBe(i === 1 ? 'hi\nsecond\n' : 'hi\n');
+      expect(readFileSync(join(dir, 'token.txt'), 'utf8')).toBe(TOKEN); // it arrived, on stdin
+    }
+    const ds2 = commandsOn(1).slice(before[1]);
+    const order = ['echo hi > marker.txt', 'cat > token.txt', 'echo second >> marker.txt'].map((c) => ds2.findIndex((x) => x.includes(c)));
+    expect(order.every((n) => n >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(commandsOn(0).some((c) => c.includes('echo second'))).toBe(false);
+    expect(r.stdout).toMatch(/\[1\/3\] Write the marker  ds1  changed  \(\d+\.\ds\)/);
+    expect(r.stdout).toMatch(/^Run \S+ done in /m);
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    expect(servers.flatMap((s) => s.commands.map((c) => c.command)).join('\n')).not.toContain(TOKEN);
+  });
+
+  it('--json writes only JSON lines on stdout, ending with the outcome', async () => {
+    const r = await cli(['run', join(work, 'ok.yaml'), '-i', inventory, '--json', '--state-dir', stateDir]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as { type: string; exitCode?: number });
+    expect(events[0]!.type).toBe('run.start');
+    expect(events.at(-2)!.type).toBe('run.done');
+    expect(events.at(-1)).toMatchObject({ type: 'run.outcome', status: 'done', exitCode: 0 });
+    expect(events.filter((e) => e.type === 'host.done')).toHaveLength(7);
+    expect(r.stdout).not.toContain(TOKEN);
+  });
+
+  it('a malformed playbook exits 2 naming file:line:col, and nothing connects', async () => {
+    const before = servers.map((s) => s.commands.length);
+    const r = await cli(['run', join(work, 'broken.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${join(work, 'broken.yaml')}:5:5:`);
+    expect(r.stderr).toMatch(/broken\.yaml:7:\d+:/);
+    expect(servers.map((s) => s.commands.length)).toEqual(before);
+  });
+
+  it('a changed host key aborts before any command runs on any host', async () => {
+    const badKnownHosts = join(work, 'known_hosts.changed');
+    // ds2's entry carries ds3's key: ds2 now presents a key that does not match.
+    const ds2Line = servers[2]!.hostPublicKeyLine().replace(`]:${servers[2]!.port} `, `]:${servers[1]!.port} `);
+    expect(ds2Line).toContain(`]:${servers[1]!.port} `);
+    writeFileSync(badKnownHosts, [servers[0]!.hostPublicKeyLine(), ds2Line, servers[2]!.hostPublicKeyLine()].join('\n') + '\n');
+    const inv = writeInventory(join(work, 'inventory.changed.yaml'), badKnownHosts);
+    const before = servers.map((s) => s.commands.length);
+    const r = await cli(['run', join(work, 'ok.yaml'), '-i', inv, '--plain', '--state-dir', stateDir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/host key for ds2 has CHANGED/);
+    expect(servers.map((s) => s.commands.length)).toEqual(before);
+  });
+
+  it('a failed step exits 1, and resume finishes the run without repeating completed work', async () => {
+    const failed = await cli(['run', join(work, 'gated.yaml'), '-i', inventory, '--json', '--state-dir', stateDir]);
+    expect(failed.code).toBe(1);
+    const outcome = JSON.parse(failed.stdout.trimEnd().split('\n').at(-1)!) as { runId: string; status: string; failed?: { host: string } };
+    expect(outcome).toMatchObject({ status: 'failed', failed: { host: 'ds2' } });
+    expect(existsSync(join(servers[0]!.dir, 'gated.txt'))).toBe(true);
+
+    const listed = await cli(['runs', '--state-dir', stateDir, '--json']);
+    expect(listed.code).toBe(0);
+    const runs = listed.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { runId: string; status: string });
+    expect(runs.find((x) => x.runId === outcome.runId)?.status).toBe('failed');
+
+    writeFileSync(join(servers[1]!.dir, 'go-ahead'), '');
+    const resumed = await cli(['resume', outcome.runId, '--plain', '--state-dir', stateDir]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    for (const s of servers) expect(readFileSync(join(s.dir, 'gated.txt'), 'utf8')).toBe('first\nlast\n');
+  });
+
+  it('inventory check connects to every host and prints the table', async () => {
+    const r = await cli(['inventory', 'check', '-i', inventory]);
+    expect(r.code).toBe(0);
+    for (const h of HOSTS) expect(r.stdout).toMatch(new RegExp(`^${h}\\s+127\\.0\\.0\\.1:\\d+\\s+yes\\s+ok\\s+\\d+\\s+[\\d.]+\\s*$`, 'm'));
+  });
+});
