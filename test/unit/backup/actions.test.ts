@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, truncateSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupCheck } from '../../../src/actions/389ds/backup/backup-check.ts';
 import { backupCreate } from '../../../src/actions/389ds/backup/backup-create.ts';
 import { backupRestore } from '../../../src/actions/389ds/backup/backup-restore.ts';
 import { restoreProblems } from '../../../src/actions/389ds/backup/restore-checks.ts';
@@ -19,7 +20,7 @@ const inv = inventory([host('ds1', ['ca', 'dns']), host('ds2', ['ca']), host('ds
 
 describe('registration', () => {
   it('exports both actions', () => {
-    expect(backupActions.map((a) => a.name)).toEqual(['backup.create', 'backup.restore']);
+    expect(backupActions.map((a) => a.name)).toEqual(['backup.create', 'backup.check', 'backup.restore']);
     expect(backupRestore.destructive).toBe(true);
   });
 });
@@ -184,5 +185,21 @@ describe('backup.restore refuses before touching data', () => {
     const ctx2 = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: small.remote });
     await expect(backupRestore.run(ctx2)).rejects.toThrow(/not enough disk space .*1000 bytes free, the restore needs 9437184/);
     expect(small.uploads).toEqual([]);
+  });
+
+  it('backup.check decrypts the payload into a hash and changes nothing; it catches truncation and a wrong passphrase', async () => {
+    const h = host2();
+    const ok = await backupCheck.run(fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote }));
+    expect(ok.changed).toBe(false);
+    expect(ok.summary).toMatch(/can be restored on ds2 with bak2db; payload decrypted and verified/);
+    expect(h.uploads).toEqual([]);
+    expect(touchesData(h.commands)).toEqual([]);
+    const cut = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-01');
+    await expect(backupCheck.run(fakeContext({ inv, host: 'ds2', args: { backup: cut, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote }))).rejects.toThrow(
+      /payload\.tar\.gpg does not match its header .*truncated or corrupt/,
+    );
+    await expect(
+      backupCheck.run(fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: 'Not-The-One', verify_payload: false }, remote: h.remote })),
+    ).rejects.toThrow(/wrong passphrase/);
   });
 });

@@ -137,6 +137,44 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
   }
 }
 
+/**
+ * Everything that can refuse a restore without changing anything: the header against the target
+ * (host, instance, suffixes, version window), the key's fingerprint, and free disk space. Used by
+ * backup.restore before it uploads, and on its own by backup.check (a playbook's preflight).
+ */
+export async function restorePreflight(ctx: ActionContext) {
+  const dir = await resolveBackupDir(ctx);
+  const h = await readHeader(dir);
+  const method = chooseMethod(h, ctx.args.method);
+  const inst = instanceName(ctx.inventory, ctx.host);
+  const force = ctx.args.force === true || ctx.args.force === 'true';
+  const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+  // Wrong key file: say so before connecting, with both full fingerprints.
+  if (h.encrypted && key) {
+    const given = await keyFileFingerprint(key);
+    if (given !== h.recipientFingerprint) {
+      throw new ActionError(`backup.restore: backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key}); nothing was restored`);
+    }
+  }
+  const remote = await ctx.connect();
+  const { dsVersion } = await hostVersion(remote, ctx.signal);
+  const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes: hostSuffixes(ctx.inventory, ctx.host), dsVersion });
+  if (problems.refuse.length || (problems.forceable.length && !force)) {
+    const all = [...problems.refuse, ...problems.forceable.map((p) => `${p} (force: true overrides)`)];
+    throw new ActionError(`backup.restore: will not restore ${path.basename(dir)} on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
+  }
+  for (const p of problems.forceable) ctx.emit({ kind: 'warning', message: `forced: ${p}` });
+
+  const bak = bakDir(inst);
+  const df = await sh(remote, ctx, dfCommand(bak), 'checking free disk space', 30_000);
+  const free = Number(df.stdout.trim());
+  const need = DISK_FACTOR * h.archive.size;
+  if (!Number.isFinite(free) || free < need) {
+    throw new ActionError(`${ctx.host.name}: not enough disk space in ${bak}: ${free} bytes free, the restore needs ${need} (${DISK_FACTOR} x the ${h.archive.size}-byte archive)`);
+  }
+  return { dir, h, method, inst, remote, bak, dsVersion };
+}
+
 export const backupRestore: Action = {
   name: 'backup.restore',
   description:
@@ -176,35 +214,8 @@ export const backupRestore: Action = {
     return out;
   },
   async run(ctx) {
-    const dir = await resolveBackupDir(ctx);
-    const h = await readHeader(dir);
-    const method = chooseMethod(h, ctx.args.method);
-    const inst = instanceName(ctx.inventory, ctx.host);
-    const force = ctx.args.force === true || ctx.args.force === 'true';
+    const { dir, h, method, inst, remote, bak } = await restorePreflight(ctx);
     const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
-    // Wrong key file: say so before connecting, with both full fingerprints.
-    if (h.encrypted && key) {
-      const given = await keyFileFingerprint(key);
-      if (given !== h.recipientFingerprint) {
-        throw new ActionError(`backup.restore: backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key}); nothing was restored`);
-      }
-    }
-    const remote = await ctx.connect();
-    const { dsVersion } = await hostVersion(remote, ctx.signal);
-    const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes: hostSuffixes(ctx.inventory, ctx.host), dsVersion });
-    if (problems.refuse.length || (problems.forceable.length && !force)) {
-      const all = [...problems.refuse, ...problems.forceable.map((p) => `${p} (force: true overrides)`)];
-      throw new ActionError(`backup.restore: will not restore ${path.basename(dir)} on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
-    }
-    for (const p of problems.forceable) ctx.emit({ kind: 'warning', message: `forced: ${p}` });
-
-    const bak = bakDir(inst);
-    const df = await sh(remote, ctx, dfCommand(bak), 'checking free disk space', 30_000);
-    const free = Number(df.stdout.trim());
-    const need = DISK_FACTOR * h.archive.size;
-    if (!Number.isFinite(free) || free < need) {
-      throw new ActionError(`${ctx.host.name}: not enough disk space in ${bak}: ${free} bytes free, the restore needs ${need} (${DISK_FACTOR} x the ${h.archive.size}-byte archive)`);
-    }
     if (ctx.check) return { changed: false, summary: `check mode: ${path.basename(dir)} can be restored on ${ctx.host.name} with ${method}` };
 
     const name = path.basename(dir);
