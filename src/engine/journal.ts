@@ -34,23 +34,33 @@ const DURABLE = new Set(['host.done', 'undo.done', 'step.done', 'run.done', 'fac
  */
 export class Journal {
   private chain: Promise<void> = Promise.resolve();
+  /** The first write error: the run goes on (stopping half-way is worse) but the operator is told. */
+  error?: Error;
   private constructor(
     readonly file: string,
     private readonly fh: FileHandle,
+    private readonly onError: (err: Error) => void,
   ) {}
 
-  static async open(runDir: string): Promise<Journal> {
+  static async open(runDir: string, onError: (err: Error) => void = () => undefined): Promise<Journal> {
     await mkdir(runDir, { recursive: true });
     const file = join(runDir, 'journal.jsonl');
-    return new Journal(file, await open(file, 'a', 0o600));
+    return new Journal(file, await open(file, 'a', 0o600), onError);
   }
 
   append(line: JournalLine): Promise<void> {
     const text = JSON.stringify(maskDeep(line)) + '\n';
-    this.chain = this.chain.then(async () => {
-      await this.fh.write(text);
-      if (DURABLE.has(line.type)) await this.fh.datasync();
-    });
+    this.chain = this.chain
+      .then(async () => {
+        await this.fh.write(text);
+        if (DURABLE.has(line.type)) await this.fh.datasync();
+      })
+      .catch((err: Error) => {
+        if (!this.error) {
+          this.error = err;
+          this.onError(err);
+        }
+      });
     return this.chain;
   }
 

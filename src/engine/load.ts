@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Inventory, SecretRef } from '../inventory/types.ts';
 import type { Playbook } from '../playbook/types.ts';
 import { allActions } from '../actions/registry.ts';
@@ -13,6 +15,7 @@ export interface LoadedRun {
   state: RunState;
   /** Params as run.json keeps them: secret ones as `***`. */
   recordedParams: Record<string, string>;
+  playbookSha256: string;
 }
 
 function isSecretRef(v: unknown): v is SecretRef {
@@ -102,5 +105,6 @@ export async function loadRun(
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new InputErrors(errors);
-  return { inventory, playbook, state, recordedParams };
+  const playbookSha256 = createHash('sha256').update(await readFile(playbook.file)).digest('hex');
+  return { inventory, playbook, state, recordedParams, playbookSha256 };
 }

@@ -200,13 +200,14 @@ export class Runner {
     const outcomes = await Promise.all(done.values());
     const failed = outcomes.some((o) => o.status === 'failed');
     const notrun = outcomes.some((o) => o.status === 'notrun');
-    const status = failed ? 'failed' : 'ok';
+    const allSkipped = outcomes.every((o) => o.status === 'skipped');
+    const status = failed ? 'failed' : allSkipped ? 'skipped' : 'ok';
     const notStarted = units.filter((_, i) => outcomes[i]?.status === 'notrun').map((u) => u.host.name);
     this.emit({ type: 'step.done', step: step.index, name: step.name, status, durationMs: Date.now() - t0, time: now() },
       notStarted.length ? { notStarted } : undefined);
     if (failed && step.onError === 'continue') this.warn(`step ${step.index + 1} "${step.name}" failed on some hosts; continuing (onError: continue)`, step.index);
     if (notrun && !failed) return 'stopped';
-    return status;
+    return status === 'skipped' ? 'ok' : status;
   }
 
   private async parentNotOk(step: Step, unit: Unit, po: UnitOutcome): Promise<UnitOutcome> {

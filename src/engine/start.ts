@@ -47,6 +47,7 @@ export async function startRun(opts: RunOptions): Promise<RunOutcome> {
       inventory: loaded.inventory.file,
       params: loaded.recordedParams,
       given: maskGiven(opts.params, loaded),
+      playbookSha256: loaded.playbookSha256,
       limit: opts.limit,
       check: !!opts.check,
       concurrency: opts.concurrency,
@@ -121,7 +122,13 @@ interface ExecuteInit {
 
 async function execute(x: ExecuteInit): Promise<RunOutcome> {
   const { inventory, playbook, state } = x.loaded;
-  const journal = await Journal.open(x.runDir);
+  const journal = await Journal.open(x.runDir, (err) =>
+    x.opts.onEvent({ type: 'warning', message: `cannot write the journal (${err.message}): resume will not know what this run did`, time: now() }),
+  );
+  if (x.resumed && x.record.playbookSha256 && x.record.playbookSha256 !== x.loaded.playbookSha256) {
+    x.early.push({ type: 'warning', message: `${playbook.file} changed since run ${x.runId} started; completed steps are matched by their position`, time: now() });
+    x.opts.onEvent(x.early[x.early.length - 1]!);
+  }
   for (const e of x.early) await journal.append(e);
   const connector: HostConnector = x.opts.connector?.(inventory) ??
     new SshPool(inventory, {

@@ -84,6 +84,8 @@ export interface RunRecord {
   params: Record<string, string>;
   /** The `-e` values as given (secret ones masked): what `resume` starts from. */
   given: Record<string, string>;
+  /** Of the playbook file when the run started: resume warns when it changed. */
+  playbookSha256?: string;
   limit?: string;
   check: boolean;
   concurrency: number;

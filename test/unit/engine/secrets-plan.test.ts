@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planRun, startRun } from '../../../src/engine/index.ts';
+import { planRun, resumeRun, startRun } from '../../../src/engine/index.ts';
 import { count, startCluster, type TestCluster } from './cluster.ts';
 
 const TOKEN = 'engine-secret-9d1f6b2c-do-not-print';
@@ -49,6 +49,14 @@ steps:
       expect(cmd).not.toContain(PARAM_SECRET);
     }
     expect(JSON.parse(readFileSync(join(out.runDir, 'run.json'), 'utf8')).params.pass).toBe('***');
+
+    // run.json keeps the secret param masked, so resume needs it again; then only step 2 runs.
+    await expect(resumeRun(out.runId, c.opts(pb))).rejects.toThrow(/-e pass=/);
+    const again = await resumeRun(out.runId, c.opts(pb, { params: { pass: PARAM_SECRET } }));
+    expect(again.status).toBe('failed');
+    expect(c.names.map((h) => count(c, h, 'echo stored'))).toEqual([1, 1]);
+    expect(count(c, 'ds1', 'cat >&2; exit 4')).toBe(2);
+    expect(readFileSync(join(out.runDir, 'journal.jsonl'), 'utf8')).not.toContain(TOKEN);
   });
 
   it('plans show the exact commands with secrets masked and later-known values as <from step N>, connecting to nothing', async () => {

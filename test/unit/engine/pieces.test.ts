@@ -1,0 +1,95 @@
+/** The engine's small parts on their own: run ids, journal replay, argument coercion, topology graphs, lock files. */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyArgSpec } from '../../../src/engine/args.ts';
+import { Journal, readJournal } from '../../../src/engine/journal.ts';
+import { acquireLock, lockFileFor } from '../../../src/engine/lock.ts';
+import { rebuildFromJournal } from '../../../src/engine/rebuild.ts';
+import { isRunId, newRunId } from '../../../src/engine/run-id.ts';
+import { asGraph } from '../../../src/engine/units.ts';
+import { shellAction } from '../../../src/actions/builtin/shell.ts';
+import { getAction, allActions } from '../../../src/actions/registry.ts';
+import { registerSecret } from '../../../src/util/secrets.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lifeboat-engine-pieces-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('run ids', () => {
+  it('are YYYYMMDD-HHMMSS-xxxx in UTC and sort by start time', () => {
+    const a = newRunId(new Date('2026-11-22T04:05:06Z'));
+    expect(a).toMatch(/^20261122-040506-[0-9a-f]{4}$/);
+    expect(isRunId(a)).toBe(true);
+    expect(newRunId(new Date('2026-11-22T04:05:07Z')) > a).toBe(true);
+  });
+});
+
+describe('journal replay', () => {
+  it('a unit is done after ok/changed/skipped, not after a later undo; registered outputs and facts come back', () => {
+    const t = 'x';
+    const r = rebuildFromJournal([
+      { type: 'host.done', time: t, step: 0, host: 'a', status: 'changed', changed: true, register: 'r', output: { v: 1 }, facts: { topology: { a: ['b'] } }, undo: { do: 'shell', with: { command: 'u' } } },
+      { type: 'host.done', time: t, step: 0, host: 'b', status: 'changed', changed: true, undo: { do: 'shell', with: { command: 'u' } } },
+      { type: 'host.done', time: t, step: 1, host: 'a', status: 'failed' },
+      { type: 'host.done', time: t, step: 1, host: 'b', status: 'skipped' },
+      { type: 'undo.done', time: t, step: 0, host: 'b', status: 'ok' },
+      { type: 'host.done', time: t, step: 0, host: 'b', status: 'skipped', previous: true },
+    ]);
+    expect([...r.completed].sort()).toEqual(['0:a', '1:b']);
+    expect(r.registered).toEqual({ r: { a: { v: 1 } } });
+    expect(r.facts).toEqual({ topology: { a: ['b'] } });
+    expect(r.undo.map((u) => `${u.step}:${u.host}`)).toEqual(['0:a']);
+  });
+
+  it('writes masked lines and skips a torn last line when read back', async () => {
+    registerSecret('pieces-secret-123');
+    const runDir = join(dir, 'run1');
+    const j = await Journal.open(runDir);
+    await j.append({ type: 'host.done', time: 't', note: 'has pieces-secret-123 inside' });
+    await j.close();
+    writeFileSync(join(runDir, 'journal.jsonl'), readFileSync(join(runDir, 'journal.jsonl'), 'utf8') + '{"type":"host.do');
+    const lines = await readJournal(runDir);
+    expect(lines).toEqual([{ type: 'host.done', time: 't', note: 'has *** inside' }]);
+  });
+});
+
+describe('arguments', () => {
+  it('fills defaults, coerces rendered strings and names a missing required argument', () => {
+    expect(applyArgSpec(shellAction, { command: 'true', changed: 'false' })).toMatchObject({ command: 'true', changed: false, expect: [0], readonly: false });
+    expect(() => applyArgSpec(shellAction, {})).toThrow(/shell: argument "command" is required/);
+    expect(() => applyArgSpec(shellAction, { command: 'x', readonly: 'maybe' })).toThrow(/readonly.*true or false/);
+  });
+
+  it('the registry holds the builtins and the 389ds actions', () => {
+    for (const n of ['shell', 'file.push', 'file.fetch', 'wait', 'assert']) expect(getAction(n)?.name).toBe(n);
+    expect(allActions().size).toBeGreaterThan(5);
+  });
+});
+
+describe('topology graphs', () => {
+  it('accepts a map, { graph }, or one map per suffix (union)', () => {
+    expect(asGraph({ a: ['b'], b: [] })).toEqual({ a: ['b'], b: [] });
+    expect(asGraph({ graph: { a: ['b'] } })).toEqual({ a: ['b'] });
+    expect(asGraph({ 'dc=x': { a: ['b'] }, 'o=ipaca': { a: ['c'], c: [] } })).toEqual({ a: ['b', 'c'], c: [] });
+    expect(asGraph('nope')).toBeUndefined();
+  });
+});
+
+describe('lock files', () => {
+  it('an unreadable lock is taken over with a warning; release removes only our own lock', async () => {
+    const stateDir = join(dir, 'state');
+    const inv = join(dir, 'inv.yaml');
+    const file = lockFileFor(stateDir, inv);
+    mkdirSync(join(stateDir, 'locks'), { recursive: true });
+    writeFileSync(file, '{"pid":');
+    const warnings: string[] = [];
+    const lock = await acquireLock(stateDir, inv, '20261122-000000-aaaa', (m) => warnings.push(m));
+    expect(warnings[0]).toMatch(/unreadable/);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid, runId: '20261122-000000-aaaa' });
+    await expect(acquireLock(stateDir, inv, '20261122-000000-bbbb', () => undefined)).rejects.toThrow(/20261122-000000-aaaa/);
+    await lock.release();
+    const again = await acquireLock(stateDir, inv, '20261122-000000-cccc', () => undefined);
+    await again.release();
+  });
+});
