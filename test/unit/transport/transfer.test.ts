@@ -90,12 +90,13 @@ describe('verified SFTP transfers', () => {
   });
 
   it('refuses an upload whose remote copy does not match and removes the partial file', async () => {
-    // A fake sha256sum on this server reports a wrong hash: the verification must catch it.
+    // Fake hashers on this server report a wrong hash: the verification must catch it.
     const fake = await startTestSshServer({ env: { PATH: `${join(dir, 'fakebin')}:${process.env.PATH}` } });
     const bin = join(dir, 'fakebin');
     rmSync(bin, { recursive: true, force: true });
     (await import('node:fs')).mkdirSync(bin);
     writeFileSync(join(bin, 'sha256sum'), '#!/bin/sh\ncat >/dev/null; echo 0000  -\n', { mode: 0o755 });
+    writeFileSync(join(bin, 'openssl'), '#!/bin/sh\ncat >/dev/null; echo "0000 *stdin"\n', { mode: 0o755 });
     const p = new SshPool(inventoryFor([fake], join(dir)), { sshConfigPath: null });
     try {
       const h = await p.get('h0');
