@@ -3,6 +3,7 @@ import { serviceStart } from '../service/service-start.ts';
 import { serviceStop } from '../service/service-stop.ts';
 import { verifyConverged } from '../verify/verify-converged.ts';
 import { verifyEntries } from '../verify/verify-entries.ts';
+import { caSurvivors } from './ca-survivors.ts';
 import { replicationDisable } from './replication-disable.ts';
 import { replicationEnable } from './replication-enable.ts';
 import { replicationFence } from './replication-fence.ts';
@@ -24,4 +25,5 @@ export const replicationActions: Action[] = [
   serviceStart,
   verifyConverged,
   verifyEntries,
+  caSurvivors,
 ];

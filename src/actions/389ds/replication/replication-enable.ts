@@ -5,6 +5,7 @@ import { instanceName } from '../host-vars.ts';
 import { listAgreements, listAgreementsCommand, sameDn } from './agreements.ts';
 import { readDisabledRecord } from './disabled-record.ts';
 import { enabledLdif } from './enabled-ldif.ts';
+import { peerFilter, TO_ARG } from './peer-filter.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 
 /**
@@ -36,6 +37,7 @@ export const replicationEnable: Action = {
     suffixes: SUFFIXES_ARG,
     only: { type: 'any', default: 'all', description: '`all`, `previously-enabled` (what this run disabled on the host) or a registered disable output' },
     agreements: { type: 'string[]', description: 'Exact agreement DNs to enable (used by the undo of replication.disable)' },
+    to: TO_ARG,
   },
   plan(ctx) {
     const inst = instanceName(ctx.inventory, ctx.host);
@@ -53,7 +55,7 @@ export const replicationEnable: Action = {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
     const wanted = await wantedAgreements(ctx);
     const remote = await ctx.connect();
-    const agreements = await listAgreements(remote, ctx.inventory, ctx.host.name, inst, suffixes, { signal: ctx.signal });
+    const agreements = (await listAgreements(remote, ctx.inventory, ctx.host.name, inst, suffixes, { signal: ctx.signal })).filter(peerFilter(ctx));
     const chosen = wanted === 'all' ? agreements : agreements.filter((a) => wanted.some((w) => sameDn(w, a.dn)));
     const toEnable = chosen.filter((a) => !a.enabled).map((a) => a.dn);
     if (wanted !== 'all') {

@@ -27,12 +27,43 @@ export interface InitRecord {
   enabledAgreement: boolean;
 }
 
-function supplierOf(ctx: ActionContext): InventoryHost | undefined {
+function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
   const name = (ctx.args.from as string | undefined) || (ctx.vars.parent as string | undefined);
   if (!name) return undefined;
+  if (name === 'auto') return 'auto';
   const h = ctx.inventory.hosts.find((x) => x.name === name);
   if (!h) throw new ActionError(`replication.reinit: supplier "${name}" is not an inventory host`);
   return h;
+}
+
+/**
+ * `from: auto`: the first other host (inventory order) that answers within 10 s and has an
+ * agreement to this host for every suffix to re-initialize: a healthy peer.
+ */
+async function pickSupplier(ctx: ActionContext): Promise<InventoryHost> {
+  const tried: string[] = [];
+  for (const h of ctx.inventory.hosts) {
+    if (h.name === ctx.host.name) continue;
+    const suffixes = sharedSuffixes(ctx, h);
+    if (suffixes.length === 0) continue;
+    try {
+      const probe = (async () => {
+        const remote = await ctx.connect(h.name);
+        return listAgreements(remote, ctx.inventory, h.name, instanceName(ctx.inventory, h), suffixes, { signal: ctx.signal });
+      })();
+      probe.catch(() => undefined);
+      const agreements = await Promise.race([probe, sleep(10_000).then(() => undefined)]);
+      if (!agreements) {
+        tried.push(`${h.name} (no answer)`);
+        continue;
+      }
+      if (suffixes.every((s) => agreements.some((a) => a.peer === ctx.host.name && sameDn(a.suffix, s)))) return h;
+      tried.push(`${h.name} (no agreement to ${ctx.host.name})`);
+    } catch (err) {
+      tried.push(`${h.name} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  throw new ActionError(`no healthy peer to re-initialize ${ctx.host.name} from: ${tried.join(', ') || 'no other host holds its suffixes'}`);
 }
 
 /** Suffixes both ends hold, unless the step names them. */
@@ -131,7 +162,7 @@ export const replicationReinit: Action = {
   description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix, waiting until it really finished',
   destructive: true,
   args: {
-    from: { type: 'string', description: 'Supplier host; default: the parent from `order: topology`' },
+    from: { type: 'string', description: 'Supplier host, or `auto` (the first reachable peer with an agreement to this host); default: the parent from `order: topology`' },
     suffixes: { type: 'any', default: 'all', description: 'Suffixes to re-initialize; default: every suffix both hosts hold' },
     timeout_s: { type: 'number', default: 900, description: 'Per suffix; 10k entries take 5-25 s' },
     retries: { type: 'number', default: 10, description: 'Re-triggers after "replica busy"' },
@@ -139,7 +170,11 @@ export const replicationReinit: Action = {
     poll_ms: { type: 'number', default: 250, description: 'How often the agreement entry is read while waiting' },
   },
   plan(ctx): PlannedCommand[] {
-    const supplier = supplierOf(ctx);
+    const chosen = supplierOf(ctx);
+    if (chosen === 'auto') {
+      return [{ host: ctx.host.name, command: '(controller) choose the supplier', note: `from: auto — the first reachable host with an agreement to ${ctx.host.name}; then as for an explicit from` }];
+    }
+    const supplier = chosen;
     if (!supplier || supplier.name === ctx.host.name) return [];
     const inst = instanceName(ctx.inventory, supplier);
     return sharedSuffixes(ctx, supplier).flatMap((suffix) => [
@@ -150,7 +185,8 @@ export const replicationReinit: Action = {
     ]);
   },
   async run(ctx) {
-    const supplier = supplierOf(ctx);
+    const chosen = supplierOf(ctx);
+    const supplier = chosen === 'auto' ? await pickSupplier(ctx) : chosen;
     if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
     const remote = await ctx.connect(supplier.name);
     const inits: InitRecord[] = [];
