@@ -44,6 +44,15 @@ describe('host key verification', () => {
     }
   });
 
+  it('writes known_hosts lines that OpenSSH finds', () => {
+    const kh = join(dir, 'kh-openssh');
+    writeFileSync(kh, `${server.hostPublicKeyLine()}\n${hashedKnownHostsLine('db.example', 2222, server.hostPublicKey)}\n`);
+    const plain = execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${server.port}`, '-f', kh], { encoding: 'utf8' });
+    expect(plain).toContain(server.hostPublicKey.split(' ')[1]);
+    const hashed = execFileSync('ssh-keygen', ['-F', '[db.example]:2222', '-f', kh], { encoding: 'utf8' });
+    expect(hashed).toContain(server.hostPublicKey.split(' ')[1]);
+  });
+
   it('prints fingerprints exactly like ssh-keygen -l', () => {
     const pub = join(dir, 'k.pub');
     writeFileSync(pub, server.hostPublicKey + '\n');
