@@ -206,6 +206,37 @@ describe('lifeboat CLI against three ssh hosts', () => {
     for (const s of servers) expect(readFileSync(join(s.dir, 'gated.txt'), 'utf8')).toBe('first\nlast\n');
   });
 
+  it('plan prints each host\'s exact commands with the secret masked, and runs nothing', async () => {
+    const before = servers.map((s) => s.commands.length);
+    const text = await cli(['plan', join(work, 'ok.yaml'), '-i', inventory, '-e', 'marker=hi']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('[1/3] Write the marker  (shell)\n  ds1\n    $ echo hi > marker.txt\n');
+    expect(text.stdout).toMatch(/stdin: .*\*\*\*/);
+    const json = await cli(['plan', join(work, 'ok.yaml'), '-i', inventory, '--json']);
+    expect(json.code).toBe(0);
+    const lines = json.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const plan = JSON.parse(lines[0]!) as { type: string; steps: { hosts: { host: string }[] }[] };
+    expect(plan.type).toBe('plan');
+    expect(plan.steps.map((st) => st.hosts.map((h) => h.host))).toEqual([HOSTS, HOSTS, ['ds2']]);
+    expect(text.stdout + json.stdout).not.toContain(TOKEN);
+    expect(servers.map((s) => s.commands.length)).toEqual(before);
+  });
+
+  it('a step that needs confirmation is refused without a terminal and without --yes', async () => {
+    writeFileSync(
+      join(work, 'confirm.yaml'),
+      'name: cli-confirm\nsteps:\n  - name: Destroy\n    on: ds1\n    do: shell\n    confirm: "Really?"\n    with: { command: "touch destroyed" }\n',
+    );
+    const r = await cli(['run', join(work, 'confirm.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(existsSync(join(servers[0]!.dir, 'destroyed'))).toBe(false);
+    const yes = await cli(['run', join(work, 'confirm.yaml'), '-i', inventory, '--plain', '--yes', '--state-dir', stateDir]);
+    expect(yes.code).toBe(0);
+    expect(existsSync(join(servers[0]!.dir, 'destroyed'))).toBe(true);
+  });
+
   it('inventory check connects to every host and prints the table', async () => {
     const r = await cli(['inventory', 'check', '-i', inventory]);
     expect(r.code).toBe(0);
