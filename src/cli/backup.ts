@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { listBackups, resolveBackupRoot } from '../backup/index.ts';
+import { decryptFile, generateKeyPair } from '../crypto/index.ts';
+import { loadInventory, resolveSecret } from '../inventory/index.ts';
+import { InputError } from '../util/errors.ts';
+import { runAction, type CliContext } from './common.ts';
+
+/** `lifeboat backup list|decrypt` and `lifeboat keys generate`. */
+
+const DEFAULT_PASSPHRASE_ENV = 'LIFEBOAT_BACKUP_PASSPHRASE';
+
+function processContext(): CliContext {
+  return { io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, setExit: (c) => (process.exitCode = c) };
+}
+
+/** Passphrases come from the environment or a file, never from argv. */
+async function passphrase(flags: { passphraseEnv?: string; passphraseFile?: string }): Promise<string> {
+  if (flags.passphraseFile) return resolveSecret({ file: flags.passphraseFile }, 'key passphrase');
+  const env = flags.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
+  if (!process.env[env]) throw new InputError(`set the key passphrase in the environment variable ${env} (or use --passphrase-file)`);
+  return resolveSecret({ env }, 'key passphrase');
+}
+
+function size(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+export function registerBackupCommands(program: Command): void {
+  const ctx = processContext();
+  const backup = program.command('backup').description('Backups on the controller (taken by the backup playbook / backup.create)');
+
+  backup
+    .command('list')
+    .description("list a cluster's backups, oldest first, with what their headers say")
+    .requiredOption('-i, --inventory <file>', 'inventory of the cluster')
+    .option('--dir <dir>', 'backup root (default: inventory var backup_dir, else ./backups)')
+    .option('--json', 'one JSON object per backup per line')
+    .action((flags: { inventory: string; dir?: string; json?: boolean }) =>
+      runAction(ctx, async () => {
+        const inv = await loadInventory(flags.inventory);
+        const root = resolveBackupRoot(inv, flags.dir);
+        const list = await listBackups(root, inv.cluster);
+        if (flags.json) {
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, problem: b.problem })}\n`);
+          return 0;
+        }
+        if (list.length === 0) {
+          ctx.io.stdout.write(`No backups of cluster ${inv.cluster} in ${root}.\n`);
+          return 0;
+        }
+        for (const b of list) {
+          const h = b.header;
+          ctx.io.stdout.write(
+            h
+              ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}\n`
+              : `${b.name}  INCOMPLETE: ${b.problem}\n`,
+          );
+        }
+        return 0;
+      }),
+    );
+
+  backup
+    .command('decrypt <file>')
+    .description('decrypt a backup payload (streaming; the output appears only once its integrity is verified)')
+    .requiredOption('--key <file>', 'private key file')
+    .requiredOption('--out <file>', 'where to write the clear payload')
+    .option('--passphrase-env <var>', `environment variable holding the key passphrase (default ${DEFAULT_PASSPHRASE_ENV})`)
+    .option('--passphrase-file <file>', 'file holding the key passphrase')
+    .action((file: string, flags: { key: string; out: string; passphraseEnv?: string; passphraseFile?: string }) =>
+      runAction(ctx, async () => {
+        const r = await decryptFile(file, flags.out, { keyFile: flags.key, passphrase: await passphrase(flags) });
+        ctx.io.stdout.write(`${flags.out}: ${r.bytes} bytes, sha256 ${r.sha256}\n`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('keys')
+    .description('Backup encryption keys')
+    .command('generate')
+    .description('generate an OpenPGP key pair for backups (v4, readable by gpg 2.2); the private key is passphrase-protected')
+    .requiredOption('--out <dir>', 'directory for <name>.pub.asc, <name>.sec.asc, <name>.rev.asc (mode 0600)')
+    .option('--name <name>', 'user id name', 'Lifeboat backup')
+    .option('--email <email>', 'user id e-mail')
+    .option('--passphrase-env <var>', `environment variable holding the new passphrase (default ${DEFAULT_PASSPHRASE_ENV})`)
+    .option('--passphrase-file <file>', 'file holding the new passphrase')
+    .action((flags: { out: string; name: string; email?: string; passphraseEnv?: string; passphraseFile?: string }) =>
+      runAction(ctx, async () => {
+        const k = await generateKeyPair({ name: flags.name, email: flags.email, passphrase: await passphrase(flags), outDir: flags.out });
+        ctx.io.stdout.write(`fingerprint ${k.fingerprint}\npublic key  ${k.publicKeyFile}  (give this to backup.create as recipient_key)\nprivate key ${k.privateKeyFile}  (keep offline; restores need it)\nrevocation  ${k.revocationFile}\n`);
+        return 0;
+      }),
+    );
+}
