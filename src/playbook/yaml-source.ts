@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, InputErrors } from '../util/errors.ts';
 import type { SourceLocation } from './types.ts';
 import { didYouMean } from './suggest.ts';
@@ -45,12 +45,33 @@ export class YamlSource {
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
     const src = new YamlSource(file, doc, lines);
     for (const e of doc.errors) {
+      // The parser places duplicate keys after the previous value; checkStructure names the key itself.
+      if (e.code === 'DUPLICATE_KEY') continue;
       const { line, col } = lines.linePos(e.pos[0]);
       // The parser's message repeats the position and a snippet: keep the first sentence.
       const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').split('\n')[0]!;
       src.errors.push(new InputError(`YAML syntax: ${message}`, { file, line, col }));
     }
+    src.checkStructure();
     return src;
+  }
+
+  /** Duplicate keys (at the second one) and aliases with no anchor, which the parser lets through. */
+  private checkStructure(): void {
+    visit(this.doc, {
+      Map: (_, map) => {
+        const seen = new Set<string>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key)) continue;
+          const key = String(pair.key.value);
+          if (seen.has(key)) this.error(pair.key, `YAML syntax: duplicate key "${key}"`);
+          seen.add(key);
+        }
+      },
+      Alias: (_, alias) => {
+        if (!alias.resolve(this.doc)) this.error(alias, `YAML syntax: alias *${alias.source} has no anchor &${alias.source} before it`);
+      },
+    });
   }
 
   /** The top-level node, or null for an empty file. */
@@ -195,7 +216,12 @@ export class YamlSource {
   toJS(node: YNode): unknown {
     const n = this.resolve(node);
     if (n == null) return null;
-    return n.toJS(this.doc);
+    try {
+      return n.toJS(this.doc);
+    } catch (err) {
+      this.error(n, `cannot read this value: ${(err as Error).message}`);
+      return null;
+    }
   }
 
   /** Loaders always throw InputErrors (even for one error) so callers handle one type. */
