@@ -16,6 +16,15 @@ import type { HostConnector, RunOptions, RunOutcome } from './types.ts';
 import { stepHosts, stepUnits, type Unit } from './units.ts';
 import { hostVars, recordResult, stepVars, type RunState } from './vars.ts';
 
+/** Registered outputs above this size are not journaled whole (a resume then lacks them). */
+const MAX_JOURNAL_OUTPUT = 1 << 20;
+
+function journalOutput(output: unknown): unknown {
+  if (output === undefined) return null;
+  const size = JSON.stringify(output)?.length ?? 0;
+  return size > MAX_JOURNAL_OUTPUT ? { truncated: true, bytes: size } : output;
+}
+
 /** A unit that changed something and knows how to put it back. */
 export interface UndoEntry {
   step: number;
@@ -252,7 +261,7 @@ export class Runner {
       const status = result.changed ? 'changed' : 'ok';
       this.emit(
         { type: 'host.done', step: step.index, host, status, summary: result.summary ? mask(result.summary) : undefined, durationMs: Date.now() - t0, time: now() },
-        { changed: result.changed, commands: records, undo: undo ?? null, register: step.register, output: result.output ?? null, facts: result.facts ?? null, check: !!this.r.opts.check },
+        { changed: result.changed, commands: records, undo: undo ?? null, register: step.register, output: journalOutput(result.output), facts: result.facts ?? null, check: !!this.r.opts.check },
       );
       return { status };
     } catch (err) {
