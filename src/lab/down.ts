@@ -5,6 +5,13 @@ import { removeHostsBlock } from './etc-hosts.ts';
 import { checkLabName, labPaths } from './names.ts';
 import { readState, type LabState } from './state.ts';
 import { removeHost } from './hosts.ts';
+import { strayLabProcesses } from './host-process.ts';
+import { runLocal } from './run-local.ts';
+
+async function labNamespaces(name: string): Promise<string[]> {
+  const { stdout } = await runLocal(['ip', 'netns', 'list']);
+  return stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((ns) => ns.startsWith(`lifeboat-${name}-`));
+}
 
 /**
  * Removes exactly what the lab recorded: host processes (by pid, after checking they are the
@@ -16,6 +23,18 @@ export async function labDown(name: string, opts: { keepLogs?: boolean; inventor
   const p = labPaths(name);
   const state = await readState(name);
   if (state) await teardown(state);
+  // unshare runs with --kill-child, so killing a stray one ends its host too.
+  const strays = strayLabProcesses(name);
+  for (const pid of strays) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + 30_000;
+  while (strays.some((pid) => strayLabProcesses(name).includes(pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const ns of await labNamespaces(name)) await runLocal(['ip', 'netns', 'delete', ns]).catch(() => undefined);
   // Names are derived from the lab name, so leftovers of a crashed `up` without a state file go too.
   await deleteBridge(name);
   await removeHostsBlock(name);

@@ -18,7 +18,8 @@ export async function startHost(lab: string, host: string): Promise<{ unsharePid
     'ip',
     [
       'netns', 'exec', netnsName(lab, host),
-      'unshare', '--mount', '--uts', '--pid', '--fork', '--propagation', 'private',
+      // --kill-child: if unshare dies, the host dies with it instead of living on unrecorded.
+      'unshare', '--mount', '--uts', '--pid', '--fork', '--kill-child', '--propagation', 'private',
       '/bin/sh', p.initScript, p.host(host), fqdn(host), p.dir,
     ],
     { detached: true, stdio: ['ignore', logFd, logFd] },
@@ -104,14 +105,30 @@ export function hostPids(pid1: number | undefined): number[] {
 export async function killHost(lab: string, host: string, pid1?: number, unsharePid?: number): Promise<void> {
   const pids = hostPids(pid1);
   if (isHostProcess(pid1, lab, host, /sshd|host-init/)) process.kill(pid1!, 'SIGKILL');
-  const deadline = Date.now() + 15_000;
-  while (pids.some((p) => existsSync(`/proc/${p}`)) && Date.now() < deadline) await sleep(25);
+  // A busy ns-slapd can take a while to die on a loaded machine.
+  const deadline = Date.now() + 60_000;
+  while (pids.some((p) => existsSync(`/proc/${p}`) && !isZombie(p)) && Date.now() < deadline) await sleep(25);
   if (isHostProcess(unsharePid, lab, host, /unshare/)) {
     process.kill(unsharePid!, 'SIGKILL');
     while (existsSync(`/proc/${unsharePid}`) && Date.now() < deadline) await sleep(25);
   }
   const left = [...pids, ...(unsharePid ? [unsharePid] : [])].filter((p) => existsSync(`/proc/${p}`) && !isZombie(p));
   if (left.length > 0) throw new Error(`host ${host}: processes ${left.join(', ')} still running after kill`);
+}
+
+/** Processes started for this lab that the state file may not know (a crash between spawn and record). */
+export function strayLabProcesses(lab: string): number[] {
+  const marker = `${labPaths(lab).dir}/host-init.sh`;
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(marker)) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 function isZombie(pid: number): boolean {

@@ -36,10 +36,20 @@ export async function readState(lab: string): Promise<LabState | undefined> {
   return JSON.parse(await readFile(file, 'utf8')) as LabState;
 }
 
-/** Written through a temp file so a crash never leaves half a state file. */
-export async function writeState(state: LabState): Promise<void> {
+let writes: Promise<void> = Promise.resolve();
+
+/**
+ * Written through a temp file so a crash never leaves half a state file; writes are queued
+ * because hosts start in parallel and each records its pids.
+ */
+export function writeState(state: LabState): Promise<void> {
   const file = labPaths(state.name).stateFile;
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  await rename(`${file}.tmp`, file);
+  const text = JSON.stringify(state, null, 2) + '\n';
+  const next = writes.then(async () => {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(`${file}.tmp`, text, { mode: 0o600 });
+    await rename(`${file}.tmp`, file);
+  });
+  writes = next.catch(() => undefined);
+  return next;
 }
