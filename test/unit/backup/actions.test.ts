@@ -64,7 +64,7 @@ describe('backup.create plan', () => {
 
   it('rejects bad arguments with the allowed values', () => {
     expect(() => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { method: 'snapshot' } }))).toThrow(/method must be online, db2bak, db2ldif-replication/);
-    expect(() => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { roll: 0 } }))).toThrow(/roll must be a whole number >= 1/);
+    expect(() => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { roll: -1 } }))).toThrow(/roll must be a whole number >= 0/);
   });
 });
 

@@ -43,8 +43,10 @@ function readArgs(ctx: ActionContext): CreateArgs {
   const method = (a.method ?? 'online') as BackupMethod;
   if (!TYPES.includes(type)) throw new ActionError(`backup.create: type must be ${TYPES.join(' or ')} (got ${JSON.stringify(type)})`);
   if (!METHODS.includes(method)) throw new ActionError(`backup.create: method must be ${METHODS.join(', ')} (got ${JSON.stringify(method)})`);
-  const roll = a.roll === undefined || a.roll === null || a.roll === '' ? undefined : Number(a.roll);
-  if (roll !== undefined && (!Number.isInteger(roll) || roll < 1)) throw new ActionError(`backup.create: roll must be a whole number >= 1 (got ${JSON.stringify(a.roll)})`);
+  // 0 (the default) keeps every backup.
+  const rollN = a.roll === undefined || a.roll === null || a.roll === '' ? 0 : Number(a.roll);
+  if (!Number.isInteger(rollN) || rollN < 0) throw new ActionError(`backup.create: roll must be a whole number >= 0 (0 keeps all; got ${JSON.stringify(a.roll)})`);
+  const roll = rollN === 0 ? undefined : rollN;
   const key = typeof a.recipient_key === 'string' && a.recipient_key ? a.recipient_key : undefined;
   return {
     type,
@@ -123,7 +125,7 @@ export const backupCreate: Action = {
     type: { type: 'string', default: 'data', description: 'data (directory data) or full (data + the instance configuration directory)' },
     method: { type: 'string', default: 'online', description: 'online (backup task, server stays up), db2bak (offline copy) or db2ldif-replication (offline LDIF per suffix with replication data)' },
     recipient_key: { type: 'string', description: 'OpenPGP public key file to encrypt the payload for (without it the backup is stored unencrypted)' },
-    roll: { type: 'number', description: 'keep only the last N backups of this type for the cluster (ktbackup --roll)' },
+    roll: { type: 'number', default: 0, description: 'keep only the last N backups of this type for the cluster (ktbackup --roll); 0 keeps all' },
     disable_role_check: { type: 'boolean', default: false, description: 'allow a host that lacks a role used in the cluster (the backup will miss that data)' },
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
