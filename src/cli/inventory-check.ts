@@ -7,7 +7,7 @@ import { mask, maskDeep } from '../util/secrets.ts';
 import { oneLine } from '../report/format.ts';
 import { runAction, type CliContext } from './common.ts';
 
-export type HostKeyState = 'ok' | 'unknown' | 'CHANGED' | 'REVOKED' | 'not checked' | '-';
+export type HostKeyState = 'ok' | 'new (recorded)' | 'unknown' | 'CHANGED' | 'REVOKED' | 'not checked' | '-';
 
 export interface HostCheck {
   host: string;
@@ -26,7 +26,13 @@ interface Connector {
 }
 
 /** Connects to every host (at most 10 handshakes at once: sshd's MaxStartups) and times `true`. */
-export async function checkHosts(inv: Inventory, pool: Connector, policy?: HostKeyPolicy): Promise<HostCheck[]> {
+export async function checkHosts(
+  inv: Inventory,
+  pool: Connector,
+  policy?: HostKeyPolicy,
+  /** Hosts whose key the pool just accepted and recorded (accept-new). */
+  newKeys: ReadonlySet<string> = new Set(),
+): Promise<HostCheck[]> {
   const queue = new PQueue({ concurrency: 10 });
   const checks = inv.hosts.map((h) =>
     queue.add(async (): Promise<HostCheck> => {
@@ -48,7 +54,7 @@ export async function checkHosts(inv: Inventory, pool: Connector, policy?: HostK
       }
       row.connectMs = Math.round(performance.now() - t0);
       row.reachable = true;
-      row.hostKey = (policy ?? h.ssh.hostKeyPolicy) === 'off' ? 'not checked' : 'ok';
+      row.hostKey = (policy ?? h.ssh.hostKeyPolicy) === 'off' ? 'not checked' : newKeys.has(h.name) ? 'new (recorded)' : 'ok';
       try {
         const t1 = performance.now();
         const res = await remote.exec('true', { timeoutMs: 10_000 });
@@ -78,7 +84,8 @@ export function checkTable(rows: HostCheck[]): string[] {
   ).map(mask);
 }
 
-const healthy = (r: HostCheck) => r.reachable && (r.hostKey === 'ok' || r.hostKey === 'not checked') && !r.error;
+const TRUSTED: HostKeyState[] = ['ok', 'new (recorded)', 'not checked'];
+const healthy = (r: HostCheck) => r.reachable && TRUSTED.includes(r.hostKey) && !r.error;
 
 interface CheckFlags {
   inventory: string;
@@ -109,10 +116,16 @@ Exit codes: 0 every host reachable with a trusted key, 1 otherwise, 2 the invent
         const { SshPool } = await import('../transport/index.ts');
         const inv = await loadInventory(flags.inventory);
         const policy: HostKeyPolicy | undefined = flags.acceptNewHostKeys ? 'accept-new' : undefined;
-        const pool = new SshPool(inv, { hostKeyPolicy: policy });
+        const newKeys = new Set<string>();
+        const pool = new SshPool(inv, {
+          hostKeyPolicy: policy,
+          onEvent: (e: { host: string; message: string }) => {
+            if (e.message.startsWith('accepted new host key')) newKeys.add(e.host);
+          },
+        });
         let rows: HostCheck[];
         try {
-          rows = await checkHosts(inv, pool, policy);
+          rows = await checkHosts(inv, pool, policy, newKeys);
         } finally {
           await pool.closeAll();
         }

@@ -2,7 +2,7 @@
  * Drives the real CLI (`node bin/lifeboat.js`, a child process) against three in-process ssh2
  * servers, each a "host" on its own port that runs commands as real `sh -c` processes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -235,6 +235,23 @@ describe('lifeboat CLI against three ssh hosts', () => {
     const yes = await cli(['run', join(work, 'confirm.yaml'), '-i', inventory, '--plain', '--yes', '--state-dir', stateDir]);
     expect(yes.code).toBe(0);
     expect(existsSync(join(servers[0]!.dir, 'destroyed'))).toBe(true);
+  });
+
+  it('a second run on the same inventory while one is running exits 4 (lock held)', async () => {
+    writeFileSync(join(work, 'slow.yaml'), 'name: cli-slow\nsteps:\n  - name: Slow\n    on: ds1\n    do: shell\n    with: { command: "sleep 3" }\n');
+    const first = spawn(process.execPath, [BIN, 'run', join(work, 'slow.yaml'), '-i', inventory, '--json', '--state-dir', stateDir], {
+      cwd: ROOT,
+      env: { ...process.env, LIFEBOAT_TEST_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const firstExit = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
+    // The lock is taken before run.start is emitted.
+    await new Promise<void>((r) => first.stdout.on('data', (d: Buffer) => d.toString().includes('"run.start"') && r()));
+    const second = await cli(['run', join(work, 'slow.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir]);
+    expect(second.code).toBe(4);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toMatch(/lock|running/i);
+    expect(await firstExit).toBe(0);
   });
 
   it('inventory check connects to every host and prints the table', async () => {

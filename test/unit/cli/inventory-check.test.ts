@@ -48,6 +48,8 @@ describe('inventory check', () => {
     expect(rows[3]!.error).toBe('`true` exited 1');
     const table = checkTable(rows);
     expect(table[0]).toMatch(/^HOST\s+ADDRESS\s+REACHABLE\s+HOST KEY\s+CONNECT MS\s+LATENCY MS\s+ERROR$/);
+    const again = await checkHosts(inv, pool, 'accept-new', new Set(['ds1']));
+    expect(again[0]!.hostKey).toBe('new (recorded)');
     expect(table[2]).toMatch(/^ds2\s+127\.0\.0\.1:2200\s+yes\s+CHANGED\s+\d+\s+host key for ds2 has CHANGED/);
   });
 });
