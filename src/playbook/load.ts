@@ -28,6 +28,16 @@ export const STEP_KEYS = [
   'register',
 ] as const;
 const UNDO_KEYS = ['do', 'with'];
+/** What people used to Ansible write instead. */
+const STEP_HINTS: Record<string, string> = {
+  hosts: 'on',
+  action: 'do',
+  module: 'do',
+  args: 'with',
+  serial: 'concurrency',
+  ignore_errors: 'on_error: continue',
+  until: 'retries',
+};
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Retries wait this long between tries unless the step says otherwise (as Ansible's `delay`). */
@@ -158,7 +168,7 @@ function readStep(src: YamlSource, node: YNode, index: number, params: Record<st
   const label = `step ${index + 1}`;
   const entries = src.entries(node, label);
   if (!entries) return undefined;
-  src.checkKeys(entries, STEP_KEYS, label);
+  src.checkKeys(entries, STEP_KEYS, label, STEP_HINTS);
   const get = (k: string) => entries.find((e) => e.key === k);
   const locs: Record<string, SourceLocation> = {};
   for (const e of entries) locs[e.key] = src.loc(e.value, e.keyNode);

@@ -148,10 +148,12 @@ export class YamlSource {
     return this.isNull(node) ? [] : this.entries(node, what, fallback);
   }
 
-  /** Reports keys not in `allowed`, with the nearest allowed key as a hint. */
-  checkKeys(entries: Entry[], allowed: readonly string[], what: string): void {
+  /** Reports keys not in `allowed`, with the nearest allowed key (or a known synonym from `hints`) as a hint. */
+  checkKeys(entries: Entry[], allowed: readonly string[], what: string, hints: Record<string, string> = {}): void {
     for (const e of entries) {
-      if (!allowed.includes(e.key)) this.error(e.keyNode, `unknown key "${e.key}" in ${what}${didYouMean(e.key, allowed)}`);
+      if (allowed.includes(e.key)) continue;
+      const hint = Object.prototype.hasOwnProperty.call(hints, e.key) ? ` (did you mean "${hints[e.key]}"?)` : didYouMean(e.key, allowed);
+      this.error(e.keyNode, `unknown key "${e.key}" in ${what}${hint}`);
     }
   }
 

@@ -154,6 +154,14 @@ describe('loadPlaybook', () => {
     ]);
   });
 
+  it('points Ansible habits at the Lifeboat key', () => {
+    expect(errorMessages(() => parsePlaybook('p.yaml', 'name: x\nsteps:\n  - { name: a, hosts: all, do: shell, ignore_errors: true }\n'))).toEqual([
+      'p.yaml:3:5: step 1 (a) has no "on" (which hosts it runs on, e.g. all, role:ca, "{{ master }}")',
+      'p.yaml:3:16: unknown key "hosts" in step 1 (did you mean "on"?)',
+      'p.yaml:3:39: unknown key "ignore_errors" in step 1 (did you mean "on_error: continue"?)',
+    ]);
+  });
+
   it('reports YAML syntax errors and missing top-level parts', () => {
     expect(errorMessages(() => parsePlaybook('p.yaml', 'name: x\nsteps:\n  - name: a\n   on: all\n'))).toEqual([
       'p.yaml:4:1: YAML syntax: Sequence item without - indicator',

@@ -29,6 +29,10 @@ describe('render', () => {
     expect(render('{{ fence }} {{ retries }} {{ nothing }}.', vars)).toBe('false 3 .');
   });
 
+  it('writes literal braces through a string literal', () => {
+    expect(render("docker ps --format '{{ '{{' }}.Names{{ '}}' }}'", vars)).toBe("docker ps --format '{{.Names}}'");
+  });
+
   it('applies filters', () => {
     expect(render("{{ suffixes | join(';') }}", vars)).toBe('dc=example,dc=com;o=ipaca');
     expect(render('{{ suffixes | join }}', vars)).toBe('dc=example,dc=com,o=ipaca');
