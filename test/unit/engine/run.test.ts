@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../../../src/engine/index.ts';
+import { registerActions } from '../../../src/actions/registry.ts';
+import type { Action } from '../../../src/actions/types.ts';
 import { InputError, InputErrors } from '../../../src/util/errors.ts';
 import { knownHostsLine } from '../../../src/transport/known-hosts-format.ts';
 import { generateEd25519 } from '../../helpers/ssh-server.ts';
@@ -65,7 +67,57 @@ steps:
   });
 });
 
+describe('facts', () => {
+  it('a topology fact set by an action result replaces the inventory graph for later topology steps', async () => {
+    // Stands in for topology.discover: reports ds1 -> ds3 -> (ds2, ds4).
+    const discover: Action = {
+      name: 'test.discover',
+      description: 'test only',
+      args: {},
+      plan: () => [],
+      run: async () => ({ changed: false, facts: { topology: { ds1: ['ds3'], ds3: ['ds2', 'ds4'], ds2: [], ds4: [] } } }),
+    };
+    registerActions([discover]);
+    const pb = c.playbook('facts', `name: facts
+steps:
+  - name: discover
+    on: ds1
+    do: test.discover
+  - name: reinit
+    on: "all:!ds1"
+    order: topology
+    from: ds1
+    do: shell
+    with: { command: "sleep 0.3; echo fact-{{ host }}-from-{{ parent }}" }
+`);
+    const out = await startRun(c.opts(pb));
+    expect(out.status).toBe('done');
+    expect(['ds2', 'ds3', 'ds4'].map((h) => count(c, h, `fact-${h}-from-${h === 'ds3' ? 'ds1' : 'ds3'}`))).toEqual([1, 1, 1]);
+    const [t2, t3, t4] = ['ds2', 'ds3', 'ds4'].map((h) => startTimes(c, h, 'fact-')[0]!);
+    expect(t2! - t3!).toBeGreaterThanOrEqual(290);
+    expect(t4! - t3!).toBeGreaterThanOrEqual(290);
+  });
+});
+
 describe('when, retries, timeouts', () => {
+  it('on_error: continue keeps going past a failed host', async () => {
+    const pb = c.playbook('continue', `name: continue
+steps:
+  - name: fails on ds1
+    on: all
+    on_error: continue
+    do: shell
+    with: { command: "echo cont-a; test {{ host }} != ds1" }
+  - name: still runs
+    on: all
+    do: shell
+    with: { command: "echo cont-b" }
+`);
+    const out = await startRun(c.opts(pb));
+    expect(out.status).toBe('done');
+    expect(c.names.map((h) => count(c, h, 'cont-b'))).toEqual([1, 1, 1, 1]);
+  });
+
   it('skips hosts where `when` is false and retries until the command succeeds', async () => {
     const pb = c.playbook('retry', `name: retry
 steps:
