@@ -56,7 +56,8 @@ export function hostConnectSettings(host: InventoryHost, config: SshConfig, poli
       keepaliveMs: s.keepaliveMs,
       connectRetries: s.connectRetries,
     },
-    jumps: jump ? jump.split(',').map((j) => j.trim()).filter(Boolean) : [],
+    // An inventory-wide jump host applies to every host but the jump host itself.
+    jumps: jump ? jump.split(',').map((j) => j.trim()).filter((j) => j && j !== host.name) : [],
   };
 }
 

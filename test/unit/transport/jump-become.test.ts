@@ -40,7 +40,8 @@ describe('ProxyJump', () => {
   });
 
   it('reaches a host through an inventory jump host', async () => {
-    const inv = inventoryFor([jump, inner], dir, (i) => (i === 1 ? { jump: 'h0' } : {}));
+    // Inventory-wide `jump: h0` also lands on h0 itself, which must then connect directly.
+    const inv = inventoryFor([jump, inner], dir, () => ({ jump: 'h0' }));
     const pool = new SshPool(inv, { sshConfigPath: null });
     try {
       const h = await pool.get('h1');
@@ -48,6 +49,7 @@ describe('ProxyJump', () => {
       expect(jump.forwards).toEqual([expect.objectContaining({ host: '127.0.0.1', port: inner.port })]);
       expect(inner.commands.some((c) => c.command.includes('echo inside'))).toBe(true);
       expect(jump.commands).toEqual([]);
+      expect((await (await pool.get('h0')).exec('echo jump-itself')).stdout).toBe('jump-itself\n');
     } finally {
       await pool.closeAll();
     }
