@@ -1,4 +1,4 @@
-import { isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { SecretRef, SshSettings } from './types.ts';
 import type { Entry, YamlSource, YNode } from '../playbook/yaml-source.ts';
 import type { DraftGroup, DraftHost, DraftInventory } from './draft.ts';
@@ -35,11 +35,14 @@ const ALIASES: Record<string, string> = {
 export function looksLikeAnsible(src: YamlSource, top: Entry[]): boolean {
   if (top.some((e) => e.key === 'all')) return true;
   if (top.some((e) => ['hosts', 'cluster', 'profile'].includes(e.key))) return false;
-  return top.length > 0 && top.every((e) => {
-    const inner = src.isNull(e.value) ? [] : src.resolve(e.value);
-    const keys = inner && 'items' in (inner as object) ? ((inner as { items: { key: { value: unknown } }[] }).items.map((p) => String(p.key?.value))) : [];
-    return keys.length > 0 && keys.every((k) => GROUP_KEYS.includes(k));
-  });
+  return (
+    top.length > 0 &&
+    top.every((e) => {
+      const group = src.resolve(e.value);
+      if (!isMap(group) || group.items.length === 0) return false;
+      return group.items.every((p) => isScalar(p.key) && GROUP_KEYS.includes(String(p.key.value)));
+    })
+  );
 }
 
 export function readAnsibleInventory(src: YamlSource, top: Entry[], baseDir: string, defaultCluster: string): DraftInventory {
