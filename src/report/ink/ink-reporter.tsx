@@ -16,12 +16,14 @@ export function createInkReporter(out: NodeJS.WritableStream, stdin?: NodeJS.Rea
   let instance: Instance | undefined;
   let closed = false;
 
-  const onAnswer = (yes: boolean) => {
+  const onAnswer = (yes: boolean, interrupted = false) => {
     const resolve = answer;
     answer = undefined;
     state = { ...state, question: undefined };
     draw();
     resolve?.(yes);
+    // Ctrl-C at the question is still Ctrl-C: hand it to the CLI's interrupt handler, if any.
+    if (interrupted && process.listenerCount('SIGINT') > 0) process.kill(process.pid, 'SIGINT');
   };
   const view = () => <LiveView state={state} onAnswer={onAnswer} />;
   function draw() {

@@ -103,9 +103,9 @@ function CurrentStep({ step, total, now }: { step: StepView; total: number; now:
   );
 }
 
-function Question({ text, onAnswer }: { text: string; onAnswer: (yes: boolean) => void }) {
+function Question({ text, onAnswer }: { text: string; onAnswer: (yes: boolean, interrupted?: boolean) => void }) {
   useInput((input, key) => {
-    if (key.ctrl && input === 'c') onAnswer(false);
+    if (key.ctrl && input === 'c') onAnswer(false, true);
     else if (input.toLowerCase() === 'y') onAnswer(true);
     else if (input.toLowerCase() === 'n' || key.return || key.escape) onAnswer(false);
   });
@@ -118,7 +118,8 @@ function Question({ text, onAnswer }: { text: string; onAnswer: (yes: boolean) =
 
 export interface LiveViewProps {
   state: ViewState;
-  onAnswer?: (yes: boolean) => void;
+  /** `interrupted`: the answer was Ctrl-C (raw mode swallows the SIGINT the terminal would send). */
+  onAnswer?: (yes: boolean, interrupted?: boolean) => void;
   /** Clock for elapsed times; tests pass a fixed one. */
   now?: () => number;
 }
