@@ -50,8 +50,7 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
     const first = byAddress.get(key);
     if (first) src.error(h.addressNode, `host ${h.name}: duplicate address ${h.address} port ${port}, already used by host ${first}`);
     else byAddress.set(key, h.name);
-    const jump = h.ssh.jump ?? draft.ssh.jump;
-    if (jump === h.name) src.error(h.nameNode, `host ${h.name} cannot jump through itself (ssh.jump)`);
+    if (h.ssh.jump === h.name) src.error(h.nameNode, `host ${h.name} cannot jump through itself (ssh.jump)`);
   }
 
   const groups: Record<string, string[]> = {};
@@ -69,6 +68,24 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
     groups[g.name] = members;
   }
 
+  const hosts = draft.hosts.map((h) => {
+    const ssh = mergeSsh(draft.ssh, h.ssh);
+    // The jump host named inventory-wide is reached directly itself.
+    if (ssh.jump === h.name && h.ssh.jump === undefined) delete ssh.jump;
+    return { draft: h, ssh };
+  });
+  const jumpOf = new Map(hosts.map((x) => [x.draft.name, x.ssh.jump]));
+  for (const { draft: h } of hosts) {
+    const chain = [h.name];
+    for (let next = jumpOf.get(h.name); next !== undefined && jumpOf.has(next); next = jumpOf.get(next)) {
+      if (chain.includes(next)) {
+        if (next === h.name && chain.length > 1) src.error(h.nameNode, `host ${h.name}: ssh.jump goes round in a loop (${[...chain, next].join(' -> ')})`);
+        break;
+      }
+      chain.push(next);
+    }
+  }
+
   return {
     file,
     cluster: draft.cluster,
@@ -76,13 +93,13 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
     vars: draft.vars,
     secrets: draft.secrets,
     groups,
-    hosts: draft.hosts.map((h) => ({
+    hosts: hosts.map(({ draft: h, ssh }) => ({
       name: h.name,
       address: h.address,
       roles: [...new Set(h.roles.map((r) => r.role))],
       groups: Object.keys(groups).filter((g) => groups[g]!.includes(h.name)),
       vars: h.vars,
-      ssh: mergeSsh(draft.ssh, h.ssh),
+      ssh,
     })),
   };
 }

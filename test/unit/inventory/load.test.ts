@@ -161,6 +161,19 @@ describe('loadInventory: errors name file:line:col', () => {
     expect(await errorLines(() => loadInventory(missing))).toEqual([`${missing}: cannot read inventory file (ENOENT)`]);
   });
 
+  it('reaches the inventory-wide jump host directly, and rejects jump loops', async () => {
+    const ok = await loadInventory(tmp.write('bastion.yaml', 'ssh: { jump: gw }\nhosts:\n  gw:\n  a:\n'));
+    expect(ok.hosts.map((h) => [h.name, h.ssh.jump])).toEqual([
+      ['gw', undefined],
+      ['a', 'gw'],
+    ]);
+    const file = tmp.write('loop.yaml', 'hosts:\n  a: { ssh: { jump: b } }\n  b: { ssh: { jump: a } }\n  c: { ssh: { jump: a } }\n');
+    expect(await errorLines(() => loadInventory(file))).toEqual([
+      `${file}:2:3: host a: ssh.jump goes round in a loop (a -> b -> a)`,
+      `${file}:3:3: host b: ssh.jump goes round in a loop (b -> a -> b)`,
+    ]);
+  });
+
   it('rejects a host that jumps through itself and a bad port', async () => {
     const file = tmp.write('jump.yaml', 'hosts:\n  a: { ssh: { jump: a, port: 70000 } }\n');
     expect(await errorLines(() => loadInventory(file))).toEqual([
