@@ -12,6 +12,8 @@ import { open } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
 import type { Inventory } from '../src/inventory/types.ts';
 import { SshPool, cryptoBindingAvailable } from '../src/transport/index.ts';
 
@@ -66,6 +68,28 @@ function timed(fn: () => void): number {
   const t = performance.now();
   fn();
   return performance.now() - t;
+}
+
+/** A bare ssh2 connection for the fastPut/fastGet reference figures. */
+async function rawSsh2(port: number, user: string, keyFile: string) {
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve()).once('error', reject);
+    const sock = connect(port, '127.0.0.1', () => {
+      sock.setNoDelay(true);
+      // The private sshd this bench just started; its key is checked by the pooled connection.
+      client.connect({ sock, username: user, privateKey: readFileSync(keyFile), hostVerifier: () => true });
+    });
+  });
+  const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((e, s) => (e ? reject(e) : resolve(s))));
+  return {
+    time: async (fn: (s: SFTPWrapper, cb: (err?: Error | null) => void) => void): Promise<number> => {
+      const t = performance.now();
+      await new Promise<void>((resolve, reject) => fn(sftp, (err) => (err ? reject(err) : resolve())));
+      return performance.now() - t;
+    },
+    end: () => client.end(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -147,12 +171,21 @@ async function main(): Promise<void> {
     const get = await host.get(join(remoteDir, 'put.bin'), join(dir, 'get.bin'));
     rmSync(join(dir, 'get.bin'));
     rmSync(join(remoteDir, 'put.bin'));
+    // ssh2's own fastPut/fastGet with the same tuning, no hashing: what the stream path costs.
+    const raw = await rawSsh2(port, user, join(dir, 'client_key'));
+    const fastPutMs = await raw.time((sftp, cb) => sftp.fastPut(src, join(remoteDir, 'fast.bin'), { chunkSize: 261120, concurrency: 64 }, cb));
+    const fastGetMs = await raw.time((sftp, cb) => sftp.fastGet(join(remoteDir, 'fast.bin'), join(dir, 'fast-back.bin'), { chunkSize: 261120, concurrency: 64 }, cb));
+    const defGetMs = await raw.time((sftp, cb) => sftp.fastGet(join(remoteDir, 'fast.bin'), join(dir, 'fast-back.bin'), cb));
+    raw.end();
+    rmSync(join(dir, 'fast-back.bin'));
+    rmSync(join(remoteDir, 'fast.bin'));
     const scpUp = timed(() => execFileSync('scp', ['-q', ...sshOpts, '-P', String(port), src, `${user}@127.0.0.1:${join(remoteDir, 'scp.bin')}`]));
     const scpDown = timed(() => execFileSync('scp', ['-q', ...sshOpts, '-P', String(port), `${user}@127.0.0.1:${join(remoteDir, 'scp.bin')}`, join(dir, 'scp-back.bin')]));
     rmSync(join(dir, 'scp-back.bin'));
     rmSync(join(remoteDir, 'scp.bin'));
     rows.push(['upload (put, incl. remote sha256 check)', `${mbps(size, put.durationMs).toFixed(0)} MB/s`, `scp ${mbps(size, scpUp).toFixed(0)} MB/s (x${(scpUp / put.durationMs).toFixed(2)})`]);
     rows.push(['download (get, incl. remote sha256 check)', `${mbps(size, get.durationMs).toFixed(0)} MB/s`, `scp ${mbps(size, scpDown).toFixed(0)} MB/s (x${(scpDown / get.durationMs).toFixed(2)})`]);
+    rows.push(['ssh2 fastPut / fastGet, tuned, no hashing', `${mbps(size, fastPutMs).toFixed(0)} / ${mbps(size, fastGetMs).toFixed(0)} MB/s`, `ssh2 default fastGet ${mbps(size, defGetMs).toFixed(0)} MB/s`]);
 
     // Exec round trip on the one pooled connection.
     const ours: number[] = [];
