@@ -10,11 +10,14 @@ import { registerResumeCommand } from './resume.ts';
 import { registerRunCommand } from './run.ts';
 import { registerRunsCommand } from './runs.ts';
 
-/** Command modules other parts of Lifeboat contribute; each exports one register function. */
-const CONTRIBUTED: { file: string; register: string }[] = [
-  { file: './lab.ts', register: 'registerLabCommands' },
-  { file: './backup.ts', register: 'registerBackupCommands' },
-  { file: './rehearse.ts', register: 'registerRehearseCommand' },
+/**
+ * Command modules other parts of Lifeboat contribute, each with the top-level commands it adds.
+ * Loaded on demand: the lab pulls in much of the engine, and `run` should not wait for it.
+ */
+const CONTRIBUTED: { commands: string[]; file: string; mount: (p: Command) => Promise<void> }[] = [
+  { commands: ['lab'], file: 'lab.ts', mount: async (p) => (await import('./lab.ts')).registerLabCommands(p) },
+  { commands: ['backup', 'keys'], file: 'backup.ts', mount: async (p) => (await import('./backup.ts')).registerBackupCommands(p) },
+  { commands: ['rehearse'], file: 'rehearse.ts', mount: async (p) => (await import('./rehearse.ts')).registerRehearseCommand(p) },
 ];
 
 function version(): string {
@@ -26,24 +29,22 @@ function version(): string {
 }
 
 /**
- * A contributed module that is missing is skipped silently; one that fails to load or register
- * is reported on stderr, and the core commands keep working.
+ * Mounts the contributed modules a command line needs: the one owning its command, or all of
+ * them for help and unknown commands. One that fails to load is reported on stderr, and the rest
+ * of the CLI keeps working.
  */
-async function mountContributed(program: Command, stderr: NodeJS.WritableStream): Promise<void> {
-  for (const { file, register } of CONTRIBUTED) {
+async function mountContributed(program: Command, first: string | undefined, stderr: NodeJS.WritableStream): Promise<void> {
+  const owner = CONTRIBUTED.find((c) => first !== undefined && c.commands.includes(first));
+  for (const c of owner ? [owner] : CONTRIBUTED) {
     try {
-      const mod = (await import(file)) as Record<string, unknown>;
-      const fn = mod[register];
-      if (typeof fn !== 'function') throw new Error(`${file} does not export ${register}()`);
-      (fn as (p: Command) => void)(program);
+      await c.mount(program);
     } catch (err) {
-      const e = err as { code?: string; message?: string };
-      if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message?.includes(file.slice(2))) continue;
-      stderr.write(`warning: commands from src/cli/${file.slice(2)} are unavailable: ${mask(e.message ?? String(err))}\n`);
+      stderr.write(`warning: commands from src/cli/${c.file} are unavailable: ${mask(err instanceof Error ? err.message : String(err))}\n`);
     }
   }
 }
 
+/** Commands defined here: they need none of the contributed modules. */
 const CORE_COMMANDS = new Set(['run', 'plan', 'resume', 'runs', 'inventory']);
 
 export async function buildProgram(ctx: CliContext, argv: string[] = []): Promise<Command> {
@@ -76,10 +77,8 @@ Set LIFEBOAT_DEBUG=1 to print stack traces of unexpected errors.`,
   registerResumeCommand(program, ctx);
   registerRunsCommand(program, ctx);
   registerInventoryCommands(program, ctx);
-  // Contributed modules can be slow to import (the lab pulls in the engine); a core command does
-  // not need them. Help, unknown and contributed commands mount them all.
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
-  if (!first || !CORE_COMMANDS.has(first)) await mountContributed(program, ctx.io.stderr);
+  if (!first || !CORE_COMMANDS.has(first)) await mountContributed(program, first, ctx.io.stderr);
   return program;
 }
 

@@ -14,6 +14,15 @@ describe('lifeboat CLI parsing', () => {
     }
   });
 
+  it('mounts the contributed command modules (lab, backup, keys, rehearse) in the top-level help', async () => {
+    const io = fakeIO();
+    expect(await runCli(argv('--help'), io)).toBe(0);
+    for (const cmd of ['run', 'plan', 'resume', 'runs', 'inventory', 'lab', 'backup', 'keys', 'rehearse']) {
+      expect(io.out()).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
+    }
+    expect(io.err()).toBe('');
+  });
+
   it('exits 2 on a missing required option, an unknown option and a malformed -e', async () => {
     let io = fakeIO();
     expect(await runCli(argv('run', 'x.yaml'), io)).toBe(2);
