@@ -1,0 +1,122 @@
+/**
+ * Streaming OpenPGP figures: Lifeboat's encryptFile / decryptFile (openpgp, 1 MiB chunks, SEIPDv1)
+ * next to gpg on the same file, MB/s and peak RSS of each (each in its own process, measured by
+ * /usr/bin/time). Prints figures, never pass/fail.
+ *
+ *   npx tsx bench/crypto.ts [--size 1G|256M|...] [--buffered]
+ *
+ * --buffered also times openpgp's default decryption (no allowUnauthenticatedStream), which holds
+ * the whole plaintext in memory: the reason decryptFile streams into a temporary file.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { fileURLToPath } from 'node:url';
+import * as openpgp from 'openpgp';
+import { decryptFile, encryptFile, generateKeyPair, readPrivateKeyFile, unlockPrivateKey } from '../src/crypto/index.ts';
+
+const PASS = 'bench-passphrase';
+const SELF = fileURLToPath(import.meta.url);
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s);
+  if (!m) throw new Error(`bad --size ${s}`);
+  return Math.round(Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G']);
+}
+
+/** Child mode: one operation, prints its own duration (start-up excluded). */
+async function child(op: string, input: string, output: string, key: string): Promise<void> {
+  const t0 = performance.now();
+  if (op === 'encrypt') await encryptFile(input, output, { recipientKeyFile: key });
+  else if (op === 'decrypt') await decryptFile(input, output, { keyFile: key, passphrase: PASS });
+  else if (op === 'decrypt-buffered') {
+    const privateKey = await unlockPrivateKey(await readPrivateKeyFile(key), key, PASS);
+    const web = Readable.toWeb(createReadStream(input, { highWaterMark: 1 << 20 })) as unknown as WebReadableStream<Uint8Array>;
+    const message = await openpgp.readMessage({ binaryMessage: web as never });
+    const { data } = await openpgp.decrypt({ message, decryptionKeys: privateKey, format: 'binary' });
+    await writeFile(output, Readable.fromWeb(data as unknown as WebReadableStream<Uint8Array>));
+  }
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
+}
+
+interface Figure {
+  ms: number;
+  rssMiB: number;
+}
+
+/** Runs argv under /usr/bin/time; `inner` reads the child's own timing when it prints one. */
+function measured(argv: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; inner?: boolean } = {}): Figure {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', ...argv], { env: opts.env ?? process.env, input: opts.input ?? '', maxBuffer: 1 << 20 });
+  const wall = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr.toString().slice(-500)}`);
+  const rss = Number(/RSS_KB=(\d+)/.exec(r.stderr.toString())?.[1] ?? NaN);
+  const ms = opts.inner ? (JSON.parse(r.stdout.toString()) as { ms: number }).ms : wall;
+  return { ms, rssMiB: rss / 1024 };
+}
+
+async function main(): Promise<void> {
+  const size = parseSize(arg('size', '1G'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'lb-bench-crypto-'));
+  const gnupg = path.join(dir, 'gnupg');
+  const gpgEnv = { ...process.env, GNUPGHOME: gnupg };
+  try {
+    const key = await generateKeyPair({ name: 'Bench', passphrase: PASS, outDir: path.join(dir, 'keys') });
+    const plain = path.join(dir, 'plain.bin');
+    const fd = openSync(plain, 'w');
+    const block = Buffer.alloc(1 << 24);
+    for (let left = size; left > 0; left -= block.length) writeSync(fd, randomFillSync(block), 0, Math.min(block.length, left));
+    closeSync(fd);
+    execFileSync('mkdir', ['-m', '700', gnupg]);
+    execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '--import', key.privateKeyFile], { env: gpgEnv, input: PASS, stdio: ['pipe', 'ignore', 'ignore'] });
+
+    const node = [process.execPath, '--import', 'tsx', SELF, '--child'];
+    const rows: [string, Figure][] = [];
+    const run = (label: string, f: () => Figure) => {
+      const fig = f();
+      rows.push([label, fig]);
+      process.stdout.write(`  ${label.padEnd(44)} ${((size / 1e6) / (fig.ms / 1000)).toFixed(0).padStart(5)} MB/s  ${(fig.ms / 1000).toFixed(1).padStart(6)} s  peak RSS ${fig.rssMiB.toFixed(0).padStart(5)} MiB\n`);
+    };
+    const enc = path.join(dir, 'lb.gpg');
+    const gpgEnc = path.join(dir, 'gpg.gpg');
+    const out = (n: string) => path.join(dir, n);
+    process.stdout.write(`crypto bench: ${(size / 2 ** 20).toFixed(0)} MiB of random data, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}, node ${process.version}, openpgp ${openpgp.config.versionString}\n`);
+    run('lifeboat encryptFile (openpgp, SEIPDv1)', () => measured([...node, 'encrypt', plain, enc, key.publicKeyFile], { inner: true }));
+    run('gpg --encrypt (no compression)', () =>
+      measured(['gpg', '--batch', '--trust-model', 'always', '--compress-algo', 'none', '-r', key.fingerprint, '-o', gpgEnc, '--encrypt', plain], { env: gpgEnv }),
+    );
+    run('lifeboat decryptFile (stream to .part)', () => measured([...node, 'decrypt', enc, out('lb.out'), key.privateKeyFile], { inner: true }));
+    rmSync(out('lb.out'));
+    run('gpg --decrypt (Lifeboat file)', () =>
+      measured(['gpg', '--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '-o', out('gpg.out'), '--decrypt', enc], { env: gpgEnv, input: PASS }),
+    );
+    rmSync(out('gpg.out'));
+    run('lifeboat decryptFile (gpg file)', () => measured([...node, 'decrypt', gpgEnc, out('lb2.out'), key.privateKeyFile], { inner: true }));
+    rmSync(out('lb2.out'));
+    if (process.argv.includes('--buffered')) {
+      run('openpgp default decrypt (buffers all)', () => measured([...node, 'decrypt-buffered', enc, out('buf.out'), key.privateKeyFile], { inner: true }));
+    }
+    writeFileSync(path.join(dir, 'done'), '');
+  } finally {
+    spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env: gpgEnv });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--child')) {
+  const i = process.argv.indexOf('--child');
+  const [op, input, output, key] = process.argv.slice(i + 1) as [string, string, string, string];
+  await child(op, input, output, key);
+} else {
+  await main();
+}
