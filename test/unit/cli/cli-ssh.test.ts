@@ -129,7 +129,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('lifeboat CLI against three ssh hosts', () => {
+describe('lifeboat CLI against three ssh hosts', { timeout: 180_000 }, () => {
   it('runs a playbook end to end with plain output, in step order, and never prints the secret', async () => {
     const before = servers.map((s) => s.commands.length);
     const r = await cli(['run', join(work, 'ok.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir, '-e', 'marker=hi']);
@@ -204,6 +204,10 @@ describe('lifeboat CLI against three ssh hosts', () => {
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     for (const s of servers) expect(readFileSync(join(s.dir, 'gated.txt'), 'utf8')).toBe('first\nlast\n');
+
+    const again = await cli(['resume', outcome.runId, '--plain', '--state-dir', stateDir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already finished');
   });
 
   it('plan prints each host\'s exact commands with the secret masked, and runs nothing', async () => {
