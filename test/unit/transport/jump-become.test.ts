@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshPool } from '../../../src/transport/index.ts';
@@ -121,6 +122,22 @@ describe('become', () => {
       expect(server.commands.at(-1)!.command).toContain('sudo -k -S -p');
       // Resolved through resolveSecret, so it is masked everywhere output goes.
       expect(mask(`pw=${password}`)).toBe('pw=***');
+    } finally {
+      await pool.closeAll();
+    }
+  });
+
+  it('uploads under become by staging in the login home and moving it into place through sudo', async () => {
+    const inv = inventoryFor([server], mkdtempSync(join(dir, 'put-')), () => ({ become: true, becomePassword: { env: 'LIFEBOAT_TEST_BECOME_PW' } }));
+    const pool = new SshPool(inv, { sshConfigPath: null });
+    try {
+      const h = await pool.get('h0');
+      const target = join(dir, 'placed.conf');
+      await h.put(Readable.from([Buffer.from('key=value\n')]), target, { mode: 0o640 });
+      expect(readFileSync(target, 'utf8')).toBe('key=value\n');
+      expect(statSync(target).mode & 0o777).toBe(0o640);
+      expect(readdirSync(server.dir).filter((f) => f.includes('lifeboat-upload'))).toEqual([]);
+      for (const c of server.commands) expect(c.command).not.toContain(password);
     } finally {
       await pool.closeAll();
     }
