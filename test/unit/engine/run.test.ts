@@ -29,7 +29,7 @@ steps:
   - name: all together
     on: all
     do: shell
-    with: { command: "sleep 0.3; echo parallel-{{ host }}" }
+    with: { command: "sleep 0.8; echo parallel-{{ host }}" }
 `);
     const out = await startRun(c.opts(pb));
     expect(out).toMatchObject({ status: 'done', exitCode: 0 });
@@ -39,7 +39,8 @@ steps:
     for (let i = 1; i < serial.length; i++) expect(serial[i]! - serial[i - 1]!).toBeGreaterThanOrEqual(140);
     // Step 2 starts only after step 1 ended everywhere, then on all four hosts together.
     expect(Math.min(...parallel)).toBeGreaterThanOrEqual(serial[3]! + 140);
-    expect(Math.max(...parallel) - Math.min(...parallel)).toBeLessThan(250);
+    // Concurrent: every host started before the first one could have finished its 800 ms.
+    expect(Math.max(...parallel) - Math.min(...parallel)).toBeLessThan(800);
     for (const h of c.names) expect(c.commands(h).filter((x) => x.includes(`echo parallel-${h}`))).toHaveLength(1);
   });
 
@@ -53,7 +54,7 @@ steps:
     order: topology
     from: "{{ master }}"
     do: shell
-    with: { command: "sleep 0.3; echo topo-{{ host }}-from-{{ parent }}" }
+    with: { command: "sleep 0.8; echo topo-{{ host }}-from-{{ parent }}" }
 `);
     const out = await startRun(c.opts(pb));
     expect(out.status).toBe('done');
@@ -62,8 +63,8 @@ steps:
     expect(count(c, 'ds3', 'topo-ds3-from-ds1')).toBe(1);
     expect(count(c, 'ds4', 'topo-ds4-from-ds2')).toBe(1);
     const [t2, t3, t4] = ['ds2', 'ds3', 'ds4'].map((h) => startTimes(c, h, 'topo-')[0]!);
-    expect(Math.abs(t2! - t3!)).toBeLessThan(200); // independent branches together
-    expect(t4! - t2!).toBeGreaterThanOrEqual(290); // after its parent finished
+    expect(Math.abs(t2! - t3!)).toBeLessThan(800); // independent branches overlap
+    expect(t4! - t2!).toBeGreaterThanOrEqual(790); // after its parent finished
   });
 });
 
@@ -145,7 +146,7 @@ steps:
     on: ds1
     timeout: 500ms
     do: shell
-    with: { command: "sleep 30; echo hang-never" }
+    with: { command: "sleep 60; echo hang-never" }
   - name: after
     on: ds1
     do: shell
@@ -153,7 +154,7 @@ steps:
 `);
     const t0 = Date.now();
     const out = await startRun(c.opts(pb));
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(out).toMatchObject({ status: 'failed', exitCode: 1, failed: { step: 0, host: 'ds1' } });
     expect(out.failed!.error).toMatch(/timed out/);
     expect(count(c, 'ds1', 'after-hang')).toBe(0);

@@ -131,7 +131,7 @@ steps:
   - name: ready later
     on: ds1
     do: shell
-    with: { command: "rm -f ready-file; (sleep 0.3; touch ready-file) >/dev/null 2>&1 &" }
+    with: { command: "rm -f ready-file; (sleep 1.5; touch ready-file) >/dev/null 2>&1 &" }
   - name: wait
     on: ds1
     do: wait
