@@ -173,7 +173,9 @@ export function makeConfirm(reporter: Reporter, io: CliIO): ((question: string) 
 
 /** The reporter for run/resume, chosen from the flags and whether stdout is a terminal. */
 export function reporterFor(flags: { json?: boolean; plain?: boolean }, io: CliIO): Promise<Reporter> {
-  const mode = chooseReportMode(flags, Boolean(io.stdout.isTTY));
+  // ink in CI prints only its static part, and a dumb terminal cannot redraw: plain lines there.
+  const live = Boolean(io.stdout.isTTY) && !process.env.CI && process.env.TERM !== 'dumb';
+  const mode = chooseReportMode(flags, live);
   return loadReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined);
 }
 
