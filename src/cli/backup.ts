@@ -25,8 +25,8 @@ function size(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-export function registerBackupCommands(program: Command): void {
-  const ctx = processContext();
+/** `ctx` is for tests; the CLI passes only the program, and output goes to the process streams. */
+export function registerBackupCommands(program: Command, ctx: CliContext = processContext()): void {
   const backup = program.command('backup').description('Backups on the controller (taken by the backup playbook / backup.create)');
 
   backup

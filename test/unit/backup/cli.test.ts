@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerBackupCommands } from '../../../src/cli/backup.ts';
+import type { CliContext } from '../../../src/cli/common.ts';
+import { createBackupDir, writeHeader } from '../../../src/backup/index.ts';
+import { sampleHeader } from './sample-header.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'lb-cli-backup-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  let code = 0;
+  const ctx = { io: { stdout, stderr, stdin: process.stdin }, setExit: (c: number) => (code = c) } as unknown as CliContext;
+  const program = new Command('lifeboat').exitOverride();
+  registerBackupCommands(program, ctx);
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    await program.parseAsync(['node', 'lifeboat', ...argv]);
+  } finally {
+    process.env = saved;
+  }
+  return { code, out, err };
+}
+
+describe('lifeboat backup / keys', () => {
+  it('keys generate takes the passphrase from the environment, never argv', async () => {
+    const r = await cli(['keys', 'generate', '--out', path.join(dir, 'keys'), '--name', 'CLI Key'], { LB_TEST_PASS: 'cli-test-pass' });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('set the key passphrase in the environment variable LIFEBOAT_BACKUP_PASSPHRASE');
+    const ok = await cli(['keys', 'generate', '--out', path.join(dir, 'keys'), '--name', 'CLI Key', '--passphrase-env', 'LB_TEST_PASS'], { LB_TEST_PASS: 'cli-test-pass' });
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^fingerprint [0-9A-F]{40}\npublic key {2}.*cli-key\.pub\.asc/);
+  });
+
+  it('backup list prints one line per backup, incomplete ones flagged', async () => {
+    const inv = path.join(dir, 'inv.yaml');
+    writeFileSync(inv, 'cluster: lab\nprofile: 389ds\nvars: { backup_dir: ./bk }\nhosts:\n  ds1: { address: 10.0.0.1, roles: [ca] }\n');
+    const root = path.join(dir, 'bk');
+    const a = await createBackupDir(root, 'lab', 'data', new Date(Date.UTC(2026, 10, 22, 4, 0, 0)));
+    await writeHeader(a.dir, sampleHeader({ host: 'ds1' }));
+    await createBackupDir(root, 'lab', 'full', new Date(Date.UTC(2026, 10, 22, 5, 0, 0)));
+    const r = await cli(['backup', 'list', '-i', inv]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')).toEqual([
+      'lifeboat-data-2026-11-22-04-00-00  ds1  db2bak  dc=lab,dc=test  0.0 KiB  NOT encrypted',
+      expect.stringMatching(/^lifeboat-full-2026-11-22-05-00-00 {2}INCOMPLETE: .*cannot read the backup header/),
+      '',
+    ]);
+  });
+});
