@@ -47,14 +47,17 @@ export async function netnsExists(ns: string): Promise<boolean> {
 export async function deleteHostNetwork(lab: string, host: string, log?: string): Promise<void> {
   const ns = netnsName(lab, host);
   if (await netnsExists(ns)) await runLocal(['ip', 'netns', 'delete', ns], { log });
+  // Deleting the namespace removes the pair asynchronously: the root end may vanish under us.
   for (const link of [vethName(lab, host), vethPeerName(lab, host)]) {
-    if (await linkExists(link)) await runLocal(['ip', 'link', 'delete', link], { log });
+    if (await linkExists(link)) await runLocal(['ip', 'link', 'delete', link], { log, allowFail: true });
+    if (await linkExists(link)) throw new Error(`could not delete link ${link}`);
   }
 }
 
 export async function deleteBridge(lab: string, log?: string): Promise<void> {
   const br = bridgeName(lab);
-  if (await linkExists(br)) await runLocal(['ip', 'link', 'delete', br], { log });
+  if (await linkExists(br)) await runLocal(['ip', 'link', 'delete', br], { log, allowFail: true });
+  if (await linkExists(br)) throw new Error(`could not delete bridge ${br}`);
 }
 
 export async function setLink(lab: string, host: string, up: boolean): Promise<void> {
