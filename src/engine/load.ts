@@ -36,7 +36,7 @@ export async function loadRun(
   playbookFile: string,
   inventoryFile: string,
   given: Record<string, string>,
-  o: { limit?: string; resolveSecrets: boolean; needConfirmation?: boolean },
+  o: { limit?: string; resolveSecrets: boolean; needConfirmation?: boolean; doneSteps?: Set<number> },
 ): Promise<LoadedRun> {
   const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile)]);
   validatePlaybook(playbook, inventory, given, allActions(), { runtimeNames: [...ENGINE_NAMES] });
@@ -99,7 +99,7 @@ export async function loadRun(
     }
   }
   if (o.needConfirmation) {
-    for (const step of playbook.steps.filter((s) => s.confirm)) {
+    for (const step of playbook.steps.filter((s) => s.confirm && !o.doneSteps?.has(s.index))) {
       errors.push(new InputError(`step ${step.index + 1} "${step.name}" needs confirmation and there is no terminal to ask: re-run with --yes to confirm it in advance`, step.loc));
     }
   }

@@ -8,6 +8,8 @@ export interface Rebuilt {
   registered: Record<string, Record<string, unknown>>;
   facts: Record<string, unknown>;
   undo: UndoEntry[];
+  /** Steps that ended ok and had nothing undone since (resume does not ask to confirm them again). */
+  doneSteps: Set<number>;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface Rebuilt {
  * ok/changed/skipped and no later successful undo put its change back.
  */
 export function rebuildFromJournal(lines: JournalLine[]): Rebuilt {
-  const out: Rebuilt = { completed: new Set(), registered: {}, facts: {}, undo: [] };
+  const out: Rebuilt = { completed: new Set(), registered: {}, facts: {}, undo: [], doneSteps: new Set() };
   for (const l of lines) {
     const step = l.step as number;
     const host = l.host as string;
@@ -34,7 +36,10 @@ export function rebuildFromJournal(lines: JournalLine[]): Rebuilt {
         out.undo = out.undo.filter((u) => unitKey(u.step, u.host) !== key);
         out.undo.push({ step, host, spec: undo });
       }
+    } else if (l.type === 'step.done') {
+      if (l.status === 'ok' && !l.notStarted) out.doneSteps.add(step);
     } else if (l.type === 'undo.done' && l.status === 'ok') {
+      out.doneSteps.delete(step);
       const key = unitKey(step, host);
       out.completed.delete(key);
       out.undo = out.undo.filter((u) => unitKey(u.step, u.host) !== key);

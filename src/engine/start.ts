@@ -74,6 +74,7 @@ export async function resumeRun(runId: string, opts: ResumeOptions): Promise<Run
   }
   if (record.status === 'done') throw new InputError(`run ${runId} already finished; nothing to resume`);
   if (record.status === 'invalid') throw new InputError(`run ${runId} never started (its input was invalid); start a new run`);
+  const rebuilt = rebuildFromJournal(await readJournal(runDir));
   const given: Record<string, string> = {};
   for (const [k, v] of Object.entries(record.given ?? {})) if (v !== MASK) given[k] = v;
   Object.assign(given, opts.params ?? {});
@@ -81,6 +82,7 @@ export async function resumeRun(runId: string, opts: ResumeOptions): Promise<Run
     limit: record.limit,
     resolveSecrets: true,
     needConfirmation: !opts.yes && !record.check && !opts.confirm,
+    doneSteps: rebuilt.doneSteps,
   }).catch((err: Error) => {
     const lost = Object.entries(record.given ?? {}).filter(([k, v]) => v === MASK && !(opts.params && k in opts.params)).map(([k]) => k);
     if (lost.length) err.message += `\n(secret params are not kept in run.json: give ${lost.map((k) => `-e ${k}=...`).join(' ')} again)`;
@@ -93,7 +95,6 @@ export async function resumeRun(runId: string, opts: ResumeOptions): Promise<Run
     opts.onEvent(e);
   });
   try {
-    const rebuilt = rebuildFromJournal(await readJournal(runDir));
     loaded.state.registered = rebuilt.registered;
     loaded.state.facts = rebuilt.facts;
     record.status = 'running';

@@ -59,6 +59,29 @@ steps:
   });
 });
 
+describe('confirmation on resume', () => {
+  it('an unattended resume is not refused for a confirmed step that already completed', async () => {
+    const pb = c.playbook('confirm-resume', `name: confirm-resume
+steps:
+  - name: destructive
+    on: ds1
+    confirm: true
+    do: shell
+    with: { command: "echo confirmed-step" }
+  - name: gate
+    on: ds1
+    do: shell
+    with: { command: "test -f confirm-gate" }
+`);
+    const out = await startRun(c.opts(pb, { yes: true }));
+    expect(out.status).toBe('failed');
+    writeFileSync(join(c.server('ds1').dir, 'confirm-gate'), '');
+    const again = await resumeRun(out.runId, c.opts(pb, { yes: false }));
+    expect(again.status).toBe('done');
+    expect(count(c, 'ds1', 'confirmed-step')).toBe(1);
+  });
+});
+
 describe('interrupt', () => {
   it('lets running hosts finish, starts nothing new, undoes completed changes newest first', async () => {
     const pb = c.playbook('undo', `name: undo
