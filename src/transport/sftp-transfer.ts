@@ -134,17 +134,38 @@ async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote:
 }
 
 export async function getFile(conn: Connection, remotePath: string, localPath: string, opts: { signal?: AbortSignal } = {}, become?: BecomeMode): Promise<TransferResult> {
+  if (!become) return getVerified(conn, remotePath, remotePath, localPath, opts.signal);
+  // Under become the login user may not read the file: sudo copies it to a temporary file the
+  // login user owns, which is downloaded and removed.
+  const stage = await execOn(
+    conn,
+    `t=$(mktemp /tmp/lifeboat-get.XXXXXX) && cat -- ${shellQuote(remotePath)} > "$t" && chown "\${SUDO_UID:-0}" "$t" && echo "$t"`,
+    { signal: opts.signal },
+    become,
+  );
+  const staged = stage.stdout.trim();
+  if (stage.code !== 0 || !staged.startsWith('/tmp/lifeboat-get.')) {
+    throw new TransferError(`cannot read ${conn.name}:${remotePath}: ${stage.stderr.trim() || `exit ${stage.code}`}`);
+  }
+  try {
+    return await getVerified(conn, remotePath, staged, localPath, opts.signal);
+  } finally {
+    await execOn(conn, `rm -f ${shellQuote(staged)}`).catch(() => undefined);
+  }
+}
+
+async function getVerified(conn: Connection, shownPath: string, remotePath: string, localPath: string, signal?: AbortSignal): Promise<TransferResult> {
   const started = performance.now();
   const part = `${localPath}.part`;
   // The remote hash runs while the data streams: the file is read twice at once, not in turn.
-  const remoteHash = execOn(conn, remoteSha256(shellQuote(remotePath)), { signal: opts.signal }, become);
+  const remoteHash = execOn(conn, remoteSha256(shellQuote(remotePath)), { signal });
   try {
-    const got = await withSftp(conn, (sftp) => downloadTo(sftp, remotePath, part, opts.signal));
+    const got = await withSftp(conn, (sftp) => downloadTo(sftp, remotePath, part, signal));
     const res = await remoteHash;
     const theirs = res.stdout.trim().split(/\s+/)[0];
-    if (res.code !== 0 || !theirs || !/^[0-9a-f]{64}$/.test(theirs)) throw new TransferError(`sha256 of ${conn.name}:${remotePath} failed: ${res.stderr.trim()}`);
+    if (res.code !== 0 || !theirs || !/^[0-9a-f]{64}$/.test(theirs)) throw new TransferError(`sha256 of ${conn.name}:${shownPath} failed: ${res.stderr.trim()}`);
     if (theirs !== got.sha256) {
-      throw new TransferError(`download of ${conn.name}:${remotePath} corrupted: local sha256 ${got.sha256}, remote ${theirs}`);
+      throw new TransferError(`download of ${conn.name}:${shownPath} corrupted: local sha256 ${got.sha256}, remote ${theirs}`);
     }
     await rename(part, localPath);
     return { ...got, durationMs: performance.now() - started };

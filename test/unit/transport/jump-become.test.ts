@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +138,17 @@ describe('become', () => {
       expect(statSync(target).mode & 0o777).toBe(0o640);
       expect(readdirSync(server.dir).filter((f) => f.includes('lifeboat-upload'))).toEqual([]);
       for (const c of server.commands) expect(c.command).not.toContain(password);
+
+      // And back: staged through sudo into /tmp, downloaded, verified, the staged copy removed.
+      const back = join(dir, 'fetched.conf');
+      const got = await h.get(target, back);
+      expect(readFileSync(back, 'utf8')).toBe('key=value\n');
+      expect(got.bytes).toBe(10);
+      // The `rm -f` of the staged copy names the real file (not the mktemp template).
+      const staged = server.commands.map((c) => /rm -f (\/tmp\/lifeboat-get\.\w+)/.exec(c.command)?.[1]).find(Boolean);
+      expect(staged).not.toMatch(/XXXXXX/);
+      expect(staged).toBeDefined();
+      expect(existsSync(staged!)).toBe(false);
     } finally {
       await pool.closeAll();
     }
