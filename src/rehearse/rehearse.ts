@@ -101,7 +101,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
       (b) => b.dir,
     );
     report.backup = backup.dir;
-    const broken = await phase(`break the lab (${scenario.description})`, () => scenario.breakLab(s, labControl(lab, s), tag));
+    const broken = await phase('break the lab', () => scenario.breakLab(s, labControl(lab, s), tag), () => scenario.description);
     outcome = await phase(
       `playbook ${scenario.playbook}`,
       () =>

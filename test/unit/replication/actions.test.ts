@@ -99,14 +99,14 @@ describe('topology.discover', () => {
 describe('replication.fence', () => {
   it('stops naming the unreachable, unfenced supplier', async () => {
     const inv = labInventory(4);
-    const f = context(inv, 'ds2', { connect_timeout_s: 0.2 }, (c) => (c.host === 'ds4' ? new Promise(() => {}) : {}));
+    const f = context(inv, 'ds2', { connect_timeout_s: 0.2 }, (c) => (c.host === 'ds4' ? new Promise(() => {}) : { stdout: 'lifeboat-reachable\n' }));
     await expect(replicationFence.run(f.ctx)).rejects.toThrow(
       'ds4 is unreachable and not fenced: a supplier that could replay its changelog must be stopped or cut off before a restore',
     );
-    const fenced = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true, stopped: ['ds4'] }, (c) => (c.host === 'ds4' ? { code: 255 } : {}));
+    const fenced = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true, stopped: ['ds4'] }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
     const r = await replicationFence.run(fenced.ctx);
     expect(r.output).toEqual({ reachable: ['ds1', 'ds2', 'ds3'], fenced: ['ds4'] });
-    const refused = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true }, (c) => (c.host === 'ds4' ? { code: 255 } : {}));
+    const refused = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
     await expect(replicationFence.run(refused.ctx)).rejects.toThrow(/ds4 is unreachable and could not be fenced/);
   });
 });

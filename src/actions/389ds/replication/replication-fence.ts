@@ -8,6 +8,9 @@ import { ActionError } from '../../types.ts';
  * unreachable host passes only when the operator confirms it is stopped (`stopped: [ds4]`).
  */
 
+const REACH_MARK = 'lifeboat-reachable';
+const REACH_COMMAND = `echo ${REACH_MARK}`;
+
 export function unreachableMessage(host: string, fence: boolean): string {
   return fence
     ? `${host} is unreachable and could not be fenced: Lifeboat cannot stop it over SSH. Stop it or cut it off out of band and list it in "stopped", or bring it back and resume`
@@ -24,8 +27,10 @@ function hostList(ctx: ActionContext, value: unknown, fallback: string[]): strin
 async function reachable(ctx: ActionContext, host: string, timeoutMs: number): Promise<string | undefined> {
   const attempt = (async () => {
     const remote = await ctx.connect(host);
-    const r = await remote.exec('true', { timeoutMs, signal: ctx.signal });
-    return r.code === 0 ? undefined : `exit ${r.code}`;
+    // Judged by what it printed: the transport has been seen to lose the exit status of a
+    // command this short (code null, no signal).
+    const r = await remote.exec(REACH_COMMAND, { timeoutMs, signal: ctx.signal });
+    return r.stdout.includes(REACH_MARK) ? undefined : `exit ${r.code}${r.stderr ? `: ${r.stderr.trim()}` : ''}`;
   })();
   attempt.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
@@ -51,7 +56,7 @@ export const replicationFence: Action = {
   plan(ctx) {
     return hostList(ctx, ctx.args.hosts, ctx.inventory.hosts.map((h) => h.name)).map((h) => ({
       host: h,
-      command: 'true',
+      command: REACH_COMMAND,
       note: 'reachability check over SSH',
     }));
   },
@@ -66,7 +71,7 @@ export const replicationFence: Action = {
     for (const c of confirmed) ctx.emit({ kind: 'warning', host: c.host, message: `${c.host} is unreachable; fenced on the operator's word that it is stopped` });
     const refused = down.filter((r) => !confirmed.includes(r));
     if (refused.length) {
-      throw new ActionError(refused.map((r) => unreachableMessage(r.host, fence)).join('\n'), {
+      throw new ActionError(refused.map((r) => `${unreachableMessage(r.host, fence)} [${r.problem}]`).join('\n'), {
         hint: refused.map((r) => `${r.host}: ${r.problem}`).join('; '),
       });
     }
