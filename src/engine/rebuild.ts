@@ -1,6 +1,7 @@
 import type { UndoSpec } from '../playbook/types.ts';
 import type { JournalLine } from './journal.ts';
-import { unitKey, type UndoEntry } from './runner.ts';
+import { unitKey } from './runner.ts';
+import type { UndoEntry } from './undo.ts';
 
 export interface Rebuilt {
   /** Units that finished (ok, changed or skipped by `when`) and were not undone since. */

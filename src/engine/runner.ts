@@ -2,12 +2,14 @@ import PQueue from 'p-queue';
 import { getAction } from '../actions/registry.ts';
 import { ActionError, type Action, type ActionResult } from '../actions/types.ts';
 import type { Inventory } from '../inventory/types.ts';
-import type { Playbook, Step, UndoSpec } from '../playbook/types.ts';
+import type { Playbook, Step } from '../playbook/types.ts';
 import { EXIT } from '../util/errors.ts';
 import { mask, maskDeep } from '../util/secrets.ts';
 import { applyArgSpec } from './args.ts';
-import { actionContext, type SecretCache } from './context.ts';
+import { attemptAction } from './attempt.ts';
+import type { SecretCache } from './context.ts';
 import { evalWhen, render, renderDeep } from './deps.ts';
+import { runUndo, type UndoEntry } from './undo.ts';
 import type { RunEvent } from './events.ts';
 import type { Journal } from './journal.ts';
 import { nextHint } from './next-hint.ts';
@@ -25,12 +27,6 @@ function journalOutput(output: unknown): unknown {
   return size > MAX_JOURNAL_OUTPUT ? { truncated: true, bytes: size } : output;
 }
 
-/** A unit that changed something and knows how to put it back. */
-export interface UndoEntry {
-  step: number;
-  host: string;
-  spec: UndoSpec;
-}
 
 export const unitKey = (step: number, host: string) => `${step}:${host}`;
 
@@ -289,55 +285,20 @@ export class Runner {
     }
   }
 
-  /** One try of the action, stopped at the step's timeout whether or not the action honours its signal. */
-  private async attempt(step: Step, action: Action, unit: Unit, args: Record<string, unknown>, vars: Record<string, unknown>, records: CommandRecord[]): Promise<ActionResult> {
-    const ac = new AbortController();
-    const ms = step.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, rej) => {
-      if (!ms) return;
-      timer = setTimeout(() => {
-        const e = new Error(`timed out after ${ms} ms`);
-        ac.abort(e);
-        rej(e);
-      }, ms);
-    });
-    const ctx = actionContext({
+  private attempt(step: Step, action: Action, unit: Unit, args: Record<string, unknown>, vars: Record<string, unknown>, records: CommandRecord[]): Promise<ActionResult> {
+    return attemptAction(action, {
       step: step.index, host: unit.host, inventory: this.r.inventory, args, vars, connector: this.r.connector,
-      secrets: this.r.secrets, signal: ac.signal, timeoutMs: ms, runDir: this.r.runDir, check: !!this.r.opts.check,
-      records, emit: (e) => this.emit(e),
-    });
-    const running = action.run(ctx);
-    running.catch(() => undefined); // may lose the race against the timeout
-    try {
-      return await Promise.race([running, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+      secrets: this.r.secrets, runDir: this.r.runDir, check: !!this.r.opts.check, records, emit: (e) => this.emit(e),
+    }, step.timeoutMs);
   }
 
-  /** Puts back what completed units changed, newest first; one failing undo does not stop the rest. */
-  private async runUndo(): Promise<void> {
-    const entries = [...this.r.undo].reverse();
-    for (const u of entries) {
-      const step = this.r.playbook.steps[u.step];
-      const host = this.r.inventory.hosts.find((h) => h.name === u.host);
-      this.emit({ type: 'undo.start', step: u.step, host: u.host, action: u.spec.do, time: now() });
-      const records: CommandRecord[] = [];
-      try {
-        const action = getAction(u.spec.do);
-        if (!action) throw new Error(`unknown undo action "${u.spec.do}"`);
-        if (!host) throw new Error(`host ${u.host} is no longer in the inventory`);
-        const vars = hostVars(this.r.state, host);
-        const args = applyArgSpec(action, renderDeep(u.spec.with, vars) as Record<string, unknown>);
-        const fakeStep: Step = step ? { ...step, retries: 0 } : ({ index: u.step, name: 'undo', retries: 0, delayMs: 0 } as Step);
-        await this.attempt(fakeStep, action, { host, parent: null, waitFor: null, depth: 0 }, args, vars, records);
-        this.r.completed.delete(unitKey(u.step, u.host));
-        this.emit({ type: 'undo.done', step: u.step, host: u.host, status: 'ok', time: now() }, { commands: records, spec: u.spec });
-      } catch (err) {
-        const error = `undo of step ${u.step + 1} on ${u.host} (${u.spec.do}): ${errText(err)}`;
-        this.emit({ type: 'undo.done', step: u.step, host: u.host, status: 'failed', error, time: now() }, { commands: records, spec: u.spec });
-      }
-    }
+  private runUndo(): Promise<void> {
+    return runUndo(this.r.undo, {
+      state: this.r.state,
+      timeoutOf: (step) => this.r.playbook.steps[step]?.timeoutMs,
+      context: { connector: this.r.connector, secrets: this.r.secrets, runDir: this.r.runDir },
+      emit: (e, detail) => this.emit(e, detail),
+      undone: (step, host) => this.r.completed.delete(unitKey(step, host)),
+    });
   }
 }

@@ -11,7 +11,8 @@ import { loadRun, type LoadedRun } from './load.ts';
 import { acquireLock, isAlive } from './lock.ts';
 import { rebuildFromJournal } from './rebuild.ts';
 import { newRunId } from './run-id.ts';
-import { Runner, type UndoEntry } from './runner.ts';
+import { Runner } from './runner.ts';
+import type { UndoEntry } from './undo.ts';
 import type { HostConnector, ResumeOptions, RunListEntry, RunOptions, RunOutcome, RunRecord } from './types.ts';
 
 const now = () => new Date().toISOString();
