@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupCheck } from '../../src/actions/389ds/backup/backup-check.ts';
 import { backupRestore } from '../../src/actions/389ds/backup/backup-restore.ts';
 import { backupCreate } from '../../src/actions/389ds/backup/backup-create.ts';
 import { listBackups, readHeader } from '../../src/backup/index.ts';
@@ -138,6 +139,9 @@ describe.skipIf(skip !== undefined)('encrypted backups on the lab (2 real 389-ds
     mkdirSync(cut);
     for (const f of ['header.json', 'payload.tar.gpg']) copyFileSync(path.join(backupDir, f), path.join(cut, f));
     truncateSync(path.join(cut, 'payload.tar.gpg'), statSync(path.join(cut, 'payload.tar.gpg')).size - 100_000);
+    // The preflight (backup.check, as data-loss runs it) already says so, reading only the file...
+    await expect(backupCheck.run(await ctxFor('ds2', { backup: cut, key: key.privateKeyFile, passphrase: PASS }))).rejects.toThrow(/does not match its header .*truncated or corrupt/);
+    // ...and the restore itself refuses once decryption hits the end of the cut file.
     const ctx = await ctxFor('ds2', { backup: cut, key: key.privateKeyFile, passphrase: PASS });
     await expect(backupRestore.run(ctx)).rejects.toThrow(/payload\.tar\.gpg is truncated or corrupt .*nothing was restored/);
     expect(await exists('ds2', uid)).toBe(true);
@@ -159,6 +163,21 @@ describe.skipIf(skip !== undefined)('encrypted backups on the lab (2 real 389-ds
     expect(await exists('ds2', uid)).toBe(false);
     expect(await lab.search('ds2', `ou=people,${SUFFIX}`, 'one', '(uid=user*)', ['1.1'])).toHaveLength(200);
     expect(await within(10_000, () => exists('ds1', uid)), 'ds1 was not touched').toBeDefined();
+  });
+
+  it('backup.check proves a good backup restorable without changing anything', async () => {
+    const r = await backupCheck.run(await ctxFor('ds2', { backup: backupDir, key: key.privateKeyFile, passphrase: PASS }));
+    expect(r.changed).toBe(false);
+    expect(r.summary).toMatch(/can be restored on ds2 with bak2db; payload decrypted and verified/);
+  });
+
+  it('online restore task (server stays up) from the encrypted backup', async () => {
+    const uid = `after-backup-online-${Date.now()}`;
+    await lab.modify('ds2', addUser(uid));
+    const r = await backupRestore.run(await ctxFor('ds2', { backup: backupDir, key: key.privateKeyFile, passphrase: PASS, method: 'online' }));
+    expect(r.summary).toMatch(/with online: /);
+    expect(await exists('ds2', uid)).toBe(false);
+    expect(await lab.search('ds2', `ou=people,${SUFFIX}`, 'one', '(uid=user*)', ['1.1'])).toHaveLength(200);
   });
 
   it('db2ldif --replication backup and ldif2db restore round trip (offline, unencrypted)', async () => {
