@@ -22,7 +22,7 @@ export interface RunTimings {
   reinitServerMs: number;
   /** Wall time of the restore step (backup.restore), ms; its server side is not timestamped. */
   restoreMs: number;
-  /** Server-side restore time when the restore action reported one. */
+  /** Host-side restore time (stop, bak2db/ldif2db, start) as backup.restore measured it around the one remote command. */
   restoreServerMs?: number;
 }
 
@@ -55,7 +55,7 @@ export async function runTimings(runDir: string): Promise<RunTimings> {
     const out = l.output as Record<string, unknown> | null | undefined;
     if (action === 'backup.restore') {
       restoreMs += Number(l.durationMs ?? 0);
-      const server = out && (out.serverMs ?? out.durationMs);
+      const server = out && (out.restoreMs ?? out.serverMs);
       if (typeof server === 'number') restoreServerMs = (restoreServerMs ?? 0) + server;
     }
     if (action === 'replication.reinit' && out && Array.isArray(out.inits)) {

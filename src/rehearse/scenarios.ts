@@ -60,6 +60,37 @@ const dataLoss: Scenario = {
   },
 };
 
-export const SCENARIOS: Record<string, Scenario> = { 'data-loss': dataLoss };
+/** Server loss: the host dies with its disk, and an empty machine of the same name replaces it. */
+function hostLoss(name: string, playbook: string, lost: (s: LabSession) => string, minHosts: number, description: string, caToo: boolean): Scenario {
+  return {
+    name,
+    playbook,
+    minHosts,
+    description,
+    backupHost: (s) => s.hosts.find((h) => h !== lost(s))!,
+    async breakLab(s, ctl) {
+      await ctl.kill(lost(s));
+      await ctl.replace(lost(s));
+      return lost(s);
+    },
+    params: (s) => ({ lost: lost(s) }),
+    async verify(s, _broken, tag) {
+      const out = await checks389(s, [s.suffix], s.hosts, tag);
+      const ca = s.inventory.vars.ca_suffix;
+      if (caToo && typeof ca === 'string') {
+        const caHosts = s.inventory.hosts.filter((h) => h.roles.includes('ca')).map((h) => h.name);
+        out.push(...(await checks389(s, [ca], caHosts, tag)));
+      }
+      return out;
+    },
+  };
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  'data-loss': dataLoss,
+  'server-loss': hostLoss('server-loss', 'server-loss', (s) => s.hosts[2]!, 3, 'lab kill ds3, then an empty ds3 (new disk, new SSH host key) replaces it', false),
+  ca: hostLoss('ca', 'ca-replica-rebuild', (s) => s.hosts[0]!, 2, 'lab kill ds1 (a CA host), then an empty ds1 replaces it', true),
+};
+SCENARIOS['ca-replica-rebuild'] = SCENARIOS.ca!;
 
 
