@@ -2,10 +2,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../backup/index.ts';
 import { encryptFile, keyFileFingerprint } from '../../../crypto/index.ts';
-import type { RemoteHost } from '../../../transport/types.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
-import { attr, ldapModify, parseLdif, shq } from '../ldap.ts';
+import { shq } from '../ldap.ts';
 import {
   bakDir,
   db2bakStep,
@@ -23,6 +22,7 @@ import {
   waitTaskCommand,
 } from './commands.ts';
 import { normDn, serverFacts } from './facts.ts';
+import { planned, runHostSteps, type HostStep } from './host-steps.ts';
 import { clusterServiceRoles, missingRoles } from './role-check.ts';
 
 const TYPES: BackupType[] = ['data', 'full'];
@@ -68,15 +68,6 @@ function roleCheck(ctx: ActionContext, args: CreateArgs): void {
   }
 }
 
-interface HostStep {
-  kind: 'task-add' | 'task-wait' | 'shell';
-  command: string;
-  /** Short name for progress and errors. */
-  what: string;
-  stdin?: string;
-  note?: string;
-}
-
 /** Host-side commands in order; `backends` may be placeholders when planning. */
 export function backupHostSteps(inst: string, name: string, args: Pick<CreateArgs, 'type' | 'method'>, backends: string[]): HostStep[] {
   const steps: HostStep[] = [];
@@ -103,20 +94,6 @@ function hostLeftovers(inst: string, name: string, backends: string[]): string {
   return `rm -rf ${[`${bakDir(inst)}/${name}`, ...backends.map((b) => ldifFile(inst, name, b)), hostTarPath(name)].map(shq).join(' ')}`;
 }
 
-async function run(remote: RemoteHost, command: string, what: string, ctx: ActionContext, opts: { stdin?: string; timeoutMs?: number } = {}) {
-  const r = await remote.exec(command, { stdin: opts.stdin, signal: ctx.signal, timeoutMs: opts.timeoutMs ?? ctx.timeoutMs ?? 600_000 });
-  if (r.code !== 0) {
-    const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => !/FIPS/i.test(l)).slice(-3).join(' | ');
-    throw new ActionError(`${ctx.host.name}: ${what} failed (exit ${r.code ?? (r.timedOut ? 'timeout' : r.signal)})${tail ? `: ${tail}` : ''}`, {
-      command: r.command,
-      code: r.code,
-      stdout: r.stdout,
-      stderr: r.stderr,
-    });
-  }
-  return r;
-}
-
 export const backupCreate: Action = {
   name: 'backup.create',
   description:
@@ -138,9 +115,7 @@ export const backupCreate: Action = {
     const host = ctx.host.name;
     const root = resolveBackupRoot(ctx.inventory, args.dest);
     const out: PlannedCommand[] = [{ host, command: FACTS_COMMAND, note: 'host name and 389-ds version' }, { host, command: 'ldapsearch (LDAPI): backends and replica ids', note: 'read only' }];
-    for (const c of backupHostSteps(inst, name, args, placeholders)) {
-      out.push({ host, command: c.command, ...(c.stdin ? { stdin: c.note } : c.note ? { note: c.note } : {}) });
-    }
+    for (const c of backupHostSteps(inst, name, args, placeholders)) out.push(planned(host, c));
     const local = path.join(root, ctx.inventory.cluster, name);
     out.push({ host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar`, note: 'sha256 verified' });
     out.push({ host, command: removeCommand(hostTarPath(name)) });
@@ -177,22 +152,7 @@ export const backupCreate: Action = {
     let done = false;
     try {
       const started = Date.now();
-      for (const c of backupHostSteps(inst, name, args, Object.values(backends))) {
-        ctx.emit({ kind: 'progress', message: c.what });
-        if (c.kind === 'task-add') {
-          await ldapModify(remote, inst, c.stdin ?? '', { signal: ctx.signal });
-          continue;
-        }
-        const r = await run(remote, c.command, c.what, ctx);
-        if (c.kind === 'task-wait') {
-          const task = parseLdif(r.stdout)[0];
-          const code = Number(attr(task, 'nsTaskExitCode'));
-          if (code !== 0) {
-            const log = (task?.attrs['nstasklog'] ?? []).join(' ').slice(-400);
-            throw new ActionError(`${ctx.host.name}: backup task ${name} ended with code ${attr(task, 'nsTaskExitCode')}: ${log || attr(task, 'nstaskstatus') || 'no log'}`);
-          }
-        }
-      }
+      await runHostSteps(remote, ctx, inst, backupHostSteps(inst, name, args, Object.values(backends)));
       const serverMs = Date.now() - started;
       ctx.emit({ kind: 'progress', message: `fetching ${hostTar}` });
       const clear = path.join(dir, 'payload.tar');

@@ -7,7 +7,6 @@ import type { RemoteHost } from '../../../transport/types.ts';
 import { mask } from '../../../util/secrets.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
-import { attr, ldapModify, parseLdif } from '../ldap.ts';
 import {
   bak2dbStep,
   bakDir,
@@ -24,6 +23,7 @@ import {
   waitTaskCommand,
 } from './commands.ts';
 import { hostVersion } from './facts.ts';
+import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
 import { resolvePassphrase } from './passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
 
@@ -57,14 +57,6 @@ function chooseMethod(h: BackupHeader, wanted: unknown): RestoreMethod {
   return m;
 }
 
-interface HostStep {
-  kind: 'task-add' | 'task-wait' | 'shell';
-  command: string;
-  what: string;
-  stdin?: string;
-  note?: string;
-}
-
 /** The host-side restore, after the archive is unpacked in `stage`. */
 export function restoreHostSteps(inst: string, h: BackupHeader, method: RestoreMethod, stage: string, taskName: string): HostStep[] {
   if (method === 'online') {
@@ -85,17 +77,6 @@ export function restoreHostSteps(inst: string, h: BackupHeader, method: RestoreM
     { kind: 'shell', what: `dsctl stop / ${method} / start`, command: offlineCommand(inst, steps), note: 'server down during the restore' },
     { kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitLdapiCommand(inst, 120) },
   ];
-}
-
-function fail(ctx: ActionContext, what: string, r: { command: string; code: number | null; stdout: string; stderr: string; timedOut: boolean }): never {
-  const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => !/FIPS/i.test(l)).slice(-3).join(' | ');
-  throw new ActionError(mask(`${ctx.host.name}: ${what} failed (exit ${r.code ?? (r.timedOut ? 'timeout' : 'signal')})${tail ? `: ${tail}` : ''}`), r);
-}
-
-async function sh(remote: RemoteHost, ctx: ActionContext, command: string, what: string, timeoutMs = 900_000) {
-  const r = await remote.exec(command, { signal: ctx.signal, timeoutMs: ctx.timeoutMs ?? timeoutMs });
-  if (r.code !== 0) fail(ctx, what, r);
-  return r;
 }
 
 /**
@@ -209,7 +190,7 @@ export const backupRestore: Action = {
       },
       { host, command: unpackCommand(`${stage}.tar`, stage) },
     ];
-    for (const s of restoreHostSteps(inst, h, method, stage, `${name}-restore`)) out.push({ host, command: s.command, ...(s.stdin ? { stdin: s.note } : s.note ? { note: s.note } : {}) });
+    for (const s of restoreHostSteps(inst, h, method, stage, `${name}-restore`)) out.push(planned(host, s));
     out.push({ host, command: removeCommand(stage) });
     return out;
   },
@@ -228,20 +209,7 @@ export const backupRestore: Action = {
     await sh(remote, ctx, unpackCommand(remoteTar, stage), 'unpacking the backup');
     try {
       const t1 = Date.now();
-      for (const s of restoreHostSteps(inst, h, method, stage, `${name}-restore-${Date.now()}`)) {
-        ctx.emit({ kind: 'progress', message: s.what });
-        if (s.kind === 'task-add') {
-          await ldapModify(remote, inst, s.stdin ?? '', { signal: ctx.signal });
-          continue;
-        }
-        const r = await sh(remote, ctx, s.command, s.what);
-        if (s.kind === 'task-wait') {
-          const task = parseLdif(r.stdout)[0];
-          if (Number(attr(task, 'nsTaskExitCode')) !== 0) {
-            throw new ActionError(`${ctx.host.name}: restore task ended with code ${attr(task, 'nsTaskExitCode')}: ${(task?.attrs['nstasklog'] ?? []).join(' ').slice(-400)}`);
-          }
-        }
-      }
+      await runHostSteps(remote, ctx, inst, restoreHostSteps(inst, h, method, stage, `${name}-restore-${Date.now()}`));
       const restoreMs = Date.now() - t1;
       return {
         changed: true,
