@@ -18,8 +18,13 @@ export async function writeLabFiles(lab: string, hosts: { name: string; address:
   await chmod(p.dir, 0o755);
 }
 
-export function hostsLines(hosts: { name: string; address: string }[]): string[] {
-  return hosts.map((h) => `${h.address} ${fqdn(h.name)} ${h.name}`);
+/**
+ * Inside a host, dsN.lab.test is unambiguous (each lab bind-mounts its own hosts file). On the
+ * controller several labs may each add dsN.lab.test (the first block wins), so each line also
+ * carries a name unique to the lab: `<lab>-dsN`.
+ */
+export function hostsLines(hosts: { name: string; address: string }[], lab?: string): string[] {
+  return hosts.map((h) => `${h.address} ${fqdn(h.name)} ${h.name}${lab ? ` ${lab}-${h.name}` : ''}`);
 }
 
 function hostsFileText(hosts: { name: string; address: string }[]): string {
@@ -64,7 +69,7 @@ export async function prepareHostDirs(
   const key = join(ssh, 'ssh_host_ed25519_key');
   await runLocal(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', fqdn(host), '-f', key], { log });
   const pub = (await readFile(`${key}.pub`, 'utf8')).trim().split(/\s+/);
-  const hostKeyLine = `${host},${fqdn(host)},${address} ${pub[0]} ${pub[1]}`;
+  const hostKeyLine = `${host},${fqdn(host)},${lab}-${host},${address} ${pub[0]} ${pub[1]}`;
 
   const root = join(base, 'root');
   await mkdir(join(root, '.ssh'), { mode: 0o700 });

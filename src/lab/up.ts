@@ -98,7 +98,7 @@ export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string
       await writeLabFiles(name, st.hosts);
       st.hostsBlock = true;
       await writeState(st);
-      await addHostsBlock(name, hostsLines(st.hosts));
+      await addHostsBlock(name, hostsLines(st.hosts, name));
       await mkdir(p.secretsDir, { recursive: true, mode: 0o700 });
       await writeFile(p.dmPasswordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
       await writeFile(p.replPasswordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });

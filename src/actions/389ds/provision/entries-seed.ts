@@ -44,7 +44,8 @@ export const entriesSeed: Action = {
     const inst = instanceName(ctx.inventory, ctx.host);
     const base = baseOf(ctx);
     return [
-      { host: ctx.host.name, command: searchCommand(inst, `ou=people,${base}`, 'one', '(uid=*)', ['1.1']), note: 'entries already there are not added again' },
+      { host: ctx.host.name, command: searchCommand(inst, `ou=people,${base}`, 'base', '(objectClass=*)', ['1.1']), note: 'is ou=people there?' },
+      { host: ctx.host.name, command: searchCommand(inst, `ou=people,${base}`, 'one', '(uid=*)', ['1.1']), note: 'when it is: entries already there are not added again' },
       { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: ou=people and ${Number(ctx.args.count)} inetOrgPerson entries` },
     ];
   },

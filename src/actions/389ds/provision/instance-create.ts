@@ -1,4 +1,6 @@
 import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
+import { ActionError } from '../../types.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
 import type { Inventory, InventoryHost } from '../../../inventory/types.ts';
 import { instanceName, ldapPort, mainSuffixes } from '../host-vars.ts';
 import { ldapModify, modifyCommand, shq } from '../ldap.ts';
@@ -73,6 +75,15 @@ function sizes(ctx: ActionContext): { db: number; entry: number } {
   return { db: Number(ctx.args.db_cache_mb ?? 32), entry: Number(ctx.args.entry_cache_mb ?? 32) };
 }
 
+/** 0 = exists, 1 = absent; anything else (no exit status at all) is asked again, then an error. */
+async function instanceExists(remote: RemoteHost, inst: string, signal: AbortSignal): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await remote.exec(existsCommand(inst), { signal });
+    if (r.code === 0 || r.code === 1) return r.code === 0;
+    if (attempt >= 3) throw new ActionError(`${remote.name}: cannot tell whether slapd-${inst} exists (exit ${r.code})`);
+  }
+}
+
 export const instanceCreate: Action = {
   name: 'instance.create',
   description: 'Create the 389-ds instance (dscreate from an inf on stdin) with small fixed caches',
@@ -95,8 +106,7 @@ export const instanceCreate: Action = {
   async run(ctx) {
     const inst = instanceName(ctx.inventory, ctx.host);
     const remote = await ctx.connect();
-    const exists = await remote.exec(existsCommand(inst), { signal: ctx.signal });
-    if (exists.code === 0) return { changed: false, summary: `instance slapd-${inst} exists` };
+    if (await instanceExists(remote, inst, ctx.signal)) return { changed: false, summary: `instance slapd-${inst} exists` };
     const password = await ctx.secret('dm_password');
     await mustExec(remote, 'preparing /run/dirsrv', runDirsCommand(inst), { signal: ctx.signal });
     await mustExec(remote, 'dscreate', dscreateCommand(), { stdin: infText(ctx.inventory, ctx.host, password), signal: ctx.signal, timeoutMs: 300_000 });

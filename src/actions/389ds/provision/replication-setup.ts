@@ -40,6 +40,8 @@ export function replicaRecord(suffix: string, id: number): string {
   });
 }
 
+const EXISTING_FILTER = '(|(objectClass=nsds5replica)(cn=replication manager))';
+
 function idOf(ctx: ActionContext): number {
   const id = replicaId(ctx.inventory, ctx.host);
   if (!id || !Number.isInteger(id) || id < 1 || id > 65534) {
@@ -57,7 +59,7 @@ export const replicationSetup: Action = {
     const id = idOf(ctx);
     const suffixes = hostSuffixes(ctx.inventory, ctx.host);
     return [
-      { host: ctx.host.name, command: searchCommand(inst, 'cn=config', 'sub', '(|(objectClass=nsds5replica)(cn=replication manager))', ['dn']), note: 'only what is missing is added' },
+      { host: ctx.host.name, command: searchCommand(inst, 'cn=config', 'sub', EXISTING_FILTER, ['nsDS5ReplicaRoot']), note: 'only what is missing is added' },
       { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: replication manager (userPassword ***), replica id ${id} for ${suffixes.join(', ')}` },
     ];
   },
@@ -65,7 +67,7 @@ export const replicationSetup: Action = {
     const inst = instanceName(ctx.inventory, ctx.host);
     const id = idOf(ctx);
     const remote = await ctx.connect();
-    const existing = await ldapSearch(remote, inst, 'cn=config', 'sub', '(|(objectClass=nsds5replica)(cn=replication manager))', ['nsDS5ReplicaRoot'], { signal: ctx.signal });
+    const existing = await ldapSearch(remote, inst, 'cn=config', 'sub', EXISTING_FILTER, ['nsDS5ReplicaRoot'], { signal: ctx.signal });
     const has = (dn: string) => existing.some((e) => e.dn.toLowerCase() === dn.toLowerCase());
     const records: string[] = [];
     if (!has(REPLICATION_MANAGER_DN)) records.push(managerRecord(await replicationPassword(ctx)));

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { ActionContext } from '../../../src/actions/types.ts';
+import type { Inventory, InventoryHost } from '../../../src/inventory/types.ts';
+import { provisionActions } from '../../../src/actions/389ds/provision/index.ts';
+import { agreementCreate, agreementRecord } from '../../../src/actions/389ds/provision/agreement-create.ts';
+import { cacheLdif, infText, instanceCreate } from '../../../src/actions/389ds/provision/instance-create.ts';
+import { peersFor } from '../../../src/actions/389ds/provision/peers.ts';
+import { replicaRecord } from '../../../src/actions/389ds/provision/replication-setup.ts';
+import { suffixLdif } from '../../../src/actions/389ds/provision/suffix-create.ts';
+import { seedLdif } from '../../../src/actions/389ds/provision/entries-seed.ts';
+
+const ssh = { user: 'root', port: 22, hostKeyPolicy: 'strict' as const, become: false, useAgent: false, connectTimeoutMs: 1, keepaliveMs: 1, connectRetries: 0 };
+const host = (i: number, roles: string[]): InventoryHost => ({
+  name: `ds${i}`, address: `10.0.0.${i}`, roles, groups: [], vars: { replica_id: i, fqdn: `ds${i}.lab.test` }, ssh,
+});
+const inv: Inventory = {
+  file: '/x/lab.yaml', cluster: 'lab', profile: '389ds', groups: {}, secrets: { dm_password: { value: 'x' } },
+  vars: { instance: 'lab', suffixes: ['dc=lab,dc=test'], ca_suffix: 'o=ipaca', topology: { ds1: ['ds2', 'ds3'], ds2: ['ds1', 'ds3'], ds3: ['ds1', 'ds2'] } },
+  hosts: [host(1, ['ca']), host(2, ['ca']), host(3, ['hidden'])],
+};
+const ctx = (h: InventoryHost, args: Record<string, unknown> = {}): ActionContext => ({
+  host: h, inventory: inv, args, vars: {}, connect: () => Promise.reject(new Error('no')), secret: () => Promise.resolve('pw-secret-123'),
+  signal: new AbortController().signal, emit: () => undefined, runDir: '/tmp', check: false,
+});
+
+describe('389ds provisioning actions', () => {
+  it('are all registered, each with a plan', () => {
+    expect(provisionActions.map((a) => a.name).sort()).toEqual(
+      ['agreement.create', 'entries.seed', 'instance.create', 'replication.init', 'replication.setup', 'suffix.create'],
+    );
+  });
+
+  it('instance.create keeps the password out of argv and the plan; caches: autosize off first', async () => {
+    const plan = await instanceCreate.plan(ctx(inv.hosts[0]!));
+    expect(JSON.stringify(plan)).not.toContain('pw-secret-123');
+    expect(plan.some((p) => p.command.includes('dscreate from-file "$f"') && p.stdin?.includes('***'))).toBe(true);
+    expect(infText(inv, inv.hosts[0]!, 'pw')).toMatch(/full_machine_name = ds1\.lab\.test[\s\S]*instance_name = lab[\s\S]*suffix = dc=lab,dc=test/);
+    const ldif = cacheLdif(32, 16);
+    expect(ldif.indexOf('nsslapd-cache-autosize: 0')).toBeLessThan(ldif.indexOf('nsslapd-dbcachesize: 33554432'));
+    expect(ldif).toContain('nsslapd-cachememsize: 16777216');
+  });
+
+  it('o=ipaca is replicated only between CA hosts; the main suffix follows the topology', () => {
+    expect(peersFor(inv, inv.hosts[0]!, 'o=ipaca', {}).map((h) => h.name)).toEqual(['ds2']);
+    expect(peersFor(inv, inv.hosts[2]!, 'dc=lab,dc=test', {}).map((h) => h.name)).toEqual(['ds1', 'ds2']);
+  });
+
+  it('agreement.create plans agreements per peer and suffix without the credentials', async () => {
+    const plan = await agreementCreate.plan(ctx(inv.hosts[0]!));
+    expect(plan[1]!.stdin).toBe('LDIF: agreements to ds2 (dc=lab,dc=test), ds3 (dc=lab,dc=test), ds2 (o=ipaca) (credentials ***)');
+    const rec = agreementRecord('ds1', inv.hosts[1]!, 389, 'o=ipaca', 'pw');
+    expect(rec).toContain('dn: cn=ds1-to-ds2,cn=replica,cn=o\\3Dipaca,cn=mapping tree,cn=config');
+    expect(rec).toContain('nsDS5ReplicaHost: ds2.lab.test');
+  });
+
+  it('writes replica, suffix and seed LDIF that 389-ds accepts (shapes checked on the real lab too)', () => {
+    expect(replicaRecord('dc=lab,dc=test', 3)).toContain('nsDS5ReplicaId: 3\nnsDS5ReplicaBindDN: cn=replication manager,cn=config');
+    const sfx = suffixLdif('o=ipaca', 'ipaca', 16);
+    expect(sfx).toContain('dn: cn=o\\3Dipaca,cn=mapping tree,cn=config');
+    expect(sfx).toContain('dn: o=ipaca\nchangetype: add\nobjectClass: top\nobjectClass: organization\no: ipaca');
+    const seed = seedLdif('dc=lab,dc=test', 1, 3, true);
+    expect(seed.match(/^dn: /gm)).toHaveLength(4);
+    expect(seed).toContain('dn: uid=user00003,ou=people,dc=lab,dc=test');
+  });
+});
