@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  checkLabName,
   labCut, labDown, labExec, labKill, labRevive, labStatus, labUncut, labUp, TOPOLOGIES,
   type LabStatus, type LabTopology,
 } from '../lab/index.ts';
@@ -49,13 +50,19 @@ export function registerLabCommands(program: Command): void {
     .option('-o, --out <file>', 'inventory to write (default inventories/<name>.yaml)')
     .option('--recreate', 'tear down an existing lab of that name first', false)
     .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean }) => {
+      checkLabName(o.name);
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
-      process.stdout.write(`lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries\n`);
+      let header = false;
       const r = await labUp({
         ...o,
         out,
-        onPhase: (phase, ms) => process.stdout.write(`  ${phase.padEnd(52)} ${seconds(ms)}\n`),
+        onPhase: (phase, ms) => {
+          // Printed once work has begun, so a refusal (lab exists) is the only line.
+          if (!header) process.stdout.write(`lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries\n`);
+          header = true;
+          process.stdout.write(`  ${phase.padEnd(52)} ${seconds(ms)}\n`);
+        },
       });
       process.stdout.write(`lab ${o.name} up in ${seconds(performance.now() - t0)}; inventory ${r.inventoryFile}\n`);
       process.stdout.write(`next: lifeboat inventory check -i ${out}\n`);

@@ -74,7 +74,13 @@ export async function labStatus(name: string, opts: { agreements?: boolean } = {
           }
           try {
             const remote = await pool.get(host.name);
-            const entries = await ldapSearch(remote, instanceName(inv, host), 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', [
+            const inst = instanceName(inv, host);
+            const socket = await remote.exec(`test -S /run/slapd-${inst}.socket`, { timeoutMs: 5000 });
+            if (socket.code === 1) {
+              hs.error = `no running 389-ds instance slapd-${inst}`;
+              return;
+            }
+            const entries = await ldapSearch(remote, inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', [
               'nsDS5ReplicaRoot', 'nsDS5ReplicaHost', 'nsds5ReplicaEnabled', 'nsds5replicaLastUpdateStatus',
             ], { timeoutMs: 5000 });
             hs.agreements = entries.map((e) => ({

@@ -10,6 +10,7 @@ import { chooseSubnetOctet, createBridge } from './network.ts';
 import { ensurePrerequisites } from './prerequisites.ts';
 import { provisionLab } from './provision.ts';
 import { runLocal } from './run-local.ts';
+import { InputError } from '../util/errors.ts';
 import { readState, writeState, type LabState } from './state.ts';
 import { labDown } from './down.ts';
 import type { LabTopology } from './topology.ts';
@@ -27,10 +28,10 @@ export interface LabUpOptions {
   onProgress?: (message: string) => void;
 }
 
-export class LabExistsError extends Error {
+/** Bad input (exit 2): nothing was changed. */
+export class LabExistsError extends InputError {
   constructor(readonly lab: string) {
     super(`lab "${lab}" already exists; use it as it is, run \`lifeboat lab down --name ${lab}\` first, or pass --recreate`);
-    this.name = 'LabExistsError';
   }
 }
 
@@ -48,7 +49,7 @@ export class LabPhaseError extends Error {
 
 export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string }> {
   const name = checkLabName(opts.name);
-  if (!Number.isInteger(opts.hosts) || opts.hosts < 2 || opts.hosts > 8) throw new Error('--hosts must be 2..8');
+  if (!Number.isInteger(opts.hosts) || opts.hosts < 2 || opts.hosts > 8) throw new InputError('--hosts must be 2..8');
   if (await readState(name)) {
     if (!opts.recreate) throw new LabExistsError(name);
     await labDown(name);
