@@ -242,19 +242,27 @@ describe('lifeboat CLI against three ssh hosts', { timeout: 180_000 }, () => {
   });
 
   it('a second run on the same inventory while one is running exits 4 (lock held)', async () => {
-    writeFileSync(join(work, 'slow.yaml'), 'name: cli-slow\nsteps:\n  - name: Slow\n    on: ds1\n    do: shell\n    with: { command: "sleep 3" }\n');
-    const first = spawn(process.execPath, [BIN, 'run', join(work, 'slow.yaml'), '-i', inventory, '--json', '--state-dir', stateDir], {
+    // The first run holds until the test lets it go, however slowly the second CLI starts.
+    writeFileSync(
+      join(work, 'hold.yaml'),
+      'name: cli-hold\nsteps:\n  - name: Hold\n    on: ds1\n    do: shell\n    with: { command: "i=0; while [ ! -e release ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done" }\n',
+    );
+    const first = spawn(process.execPath, [BIN, 'run', join(work, 'hold.yaml'), '-i', inventory, '--json', '--state-dir', stateDir], {
       cwd: ROOT,
       env: { ...process.env, LIFEBOAT_TEST_TOKEN: TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const firstExit = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
-    // The lock is taken before run.start is emitted.
-    await new Promise<void>((r) => first.stdout.on('data', (d: Buffer) => d.toString().includes('"run.start"') && r()));
-    const second = await cli(['run', join(work, 'slow.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir]);
-    expect(second.code).toBe(4);
-    expect(second.stdout).toBe('');
-    expect(second.stderr).toMatch(/lock|running/i);
+    try {
+      // The lock is taken before run.start is emitted.
+      await new Promise<void>((r) => first.stdout.on('data', (d: Buffer) => d.toString().includes('"run.start"') && r()));
+      const second = await cli(['run', join(work, 'hold.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir]);
+      expect(second.code).toBe(4);
+      expect(second.stdout).toBe('');
+      expect(second.stderr).toMatch(/lock|running/i);
+    } finally {
+      writeFileSync(join(servers[0]!.dir, 'release'), '');
+    }
     expect(await firstExit).toBe(0);
   });
 
