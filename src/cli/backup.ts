@@ -13,12 +13,41 @@ function processContext(): CliContext {
   return { io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, setExit: (c) => (process.exitCode = c) };
 }
 
-/** Passphrases come from the environment or a file, never from argv. */
-async function passphrase(flags: { passphraseEnv?: string; passphraseFile?: string }): Promise<string> {
+/** Reads one line from the terminal without echoing it. */
+async function promptHidden(question: string, ctx: CliContext): Promise<string> {
+  const stdin = ctx.io.stdin;
+  ctx.io.stderr.write(question);
+  stdin.setRawMode?.(true);
+  stdin.resume();
+  let answer = '';
+  try {
+    for await (const chunk of stdin) {
+      for (const ch of String(chunk)) {
+        if (ch === '\r' || ch === '\n') return answer;
+        if (ch === '\u0003') throw new InputError('interrupted');
+        if (ch === '\u007f') answer = answer.slice(0, -1);
+        else answer += ch;
+      }
+    }
+    return answer;
+  } finally {
+    stdin.setRawMode?.(false);
+    stdin.pause();
+    ctx.io.stderr.write('\n');
+  }
+}
+
+/** Passphrases come from a file, the environment or a hidden prompt on a terminal, never from argv. */
+async function passphrase(flags: { passphraseEnv?: string; passphraseFile?: string }, ctx?: CliContext): Promise<string> {
   if (flags.passphraseFile) return resolveSecret({ file: flags.passphraseFile }, 'key passphrase');
   const env = flags.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
-  if (!process.env[env]) throw new InputError(`set the key passphrase in the environment variable ${env} (or use --passphrase-file)`);
-  return resolveSecret({ env }, 'key passphrase');
+  if (process.env[env]) return resolveSecret({ env }, 'key passphrase');
+  // Only an existing passphrase is prompted for: a new one typed once could hold a typo forever.
+  if (ctx?.io.stdin.isTTY) {
+    const typed = await promptHidden('Key passphrase: ', ctx);
+    if (typed) return resolveSecret({ value: typed }, 'key passphrase');
+  }
+  throw new InputError(`set the key passphrase in the environment variable ${env} (or use --passphrase-file)`);
 }
 
 function size(bytes: number): string {
@@ -69,7 +98,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
     .option('--passphrase-file <file>', 'file holding the key passphrase')
     .action((file: string, flags: { key: string; out: string; passphraseEnv?: string; passphraseFile?: string }) =>
       runAction(ctx, async () => {
-        const r = await decryptFile(file, flags.out, { keyFile: flags.key, passphrase: await passphrase(flags) });
+        const r = await decryptFile(file, flags.out, { keyFile: flags.key, passphrase: await passphrase(flags, ctx) });
         ctx.io.stdout.write(`${flags.out}: ${r.bytes} bytes, sha256 ${r.sha256}\n`);
         return 0;
       }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { access, constants, rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -61,6 +61,7 @@ export async function encryptFile(
   output: string,
   opts: { recipientKeyFile: string },
 ): Promise<StreamResult & { recipientFingerprint: string }> {
+  await readable(input);
   const recipient = await readPublicKeyFile(opts.recipientKeyFile);
   const hasher = hashingPassThrough();
   const source = createReadStream(input, { highWaterMark: CHUNK });
@@ -77,6 +78,15 @@ export async function encryptFile(
   return { ...hasher.result(), recipientFingerprint: formatKeyId(recipient.getFingerprint()) };
 }
 
+/** A missing or unreadable file is an I/O problem, not a damaged backup: say which. */
+async function readable(file: string): Promise<void> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (e) {
+    throw new CryptoError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'io');
+  }
+}
+
 function corrupt(input: string, e: unknown): CryptoError {
   const why = (e as Error)?.message ?? String(e);
   return new CryptoError(`${input} is truncated or corrupt (integrity check failed: ${why})`, 'corrupt');
@@ -90,6 +100,7 @@ function corrupt(input: string, e: unknown): CryptoError {
  * (3 GB RSS for a 1 GiB backup, DESIGN).
  */
 export async function openDecryptStream(input: string, opts: { keyFile: string; passphrase?: string }): Promise<Readable> {
+  await readable(input);
   const key = await readPrivateKeyFile(opts.keyFile);
   const source = createReadStream(input, { highWaterMark: CHUNK });
   let message: openpgp.Message<WebReadableStream<Uint8Array>>;

@@ -81,6 +81,12 @@ describe('encryptFile / decryptFile', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('cut.tar'))).toEqual([]);
   });
 
+  it('says a missing input is missing, not corrupt', async () => {
+    const err = await decryptFile(path.join(dir, 'nope.gpg'), path.join(dir, 'nope'), { keyFile: key.privateKeyFile, passphrase: PASS }).catch((e) => e);
+    expect(err.reason).toBe('io');
+    expect(err.message).toMatch(/^cannot read .*nope\.gpg: ENOENT$/);
+  });
+
   it('rejects a file with one flipped byte in the middle (MDC check at the end)', async () => {
     const bad = path.join(dir, 'flipped.gpg');
     const buf = readFileSync(encrypted);
