@@ -32,3 +32,17 @@ export function sink(): { stream: NodeJS.WritableStream; text: () => string; lin
   } as unknown as NodeJS.WritableStream;
   return { stream, text: () => buf, lines: () => buf.split('\n').filter((l) => l !== '') };
 }
+
+/** Retries an assertion until it passes (ink redraws on a throttle, later on a busy machine). */
+export async function eventually(assertion: () => void, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      assertion();
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createInkReporter } from '../../../src/report/ink/ink-reporter.tsx';
-import { syntheticRun } from './fixtures.ts';
+import { eventually, syntheticRun } from './fixtures.ts';
 
 /** A terminal-like output that keeps everything ink writes. */
 class FakeTerminal extends EventEmitter {
@@ -46,13 +46,18 @@ describe('ink reporter', () => {
     const events = syntheticRun(Date.now());
     reporter.onEvent(events[0]!);
     const answer = reporter.confirm!('Disable every agreement on ds1, ds2?');
-    await settle();
-    expect(plain(out.text)).toContain('? Disable every agreement on ds1, ds2? (y/N)');
-    keys.type('y');
-    await expect(answer).resolves.toBe(true);
+    await eventually(() => expect(plain(out.text)).toContain('? Disable every agreement on ds1, ds2? (y/N)'));
+    let answered: boolean | undefined;
+    void answer.then((a) => (answered = a));
+    // ink attaches its input listener after the frame is drawn: type until it is heard.
+    for (let i = 0; i < 50 && answered === undefined; i++) {
+      keys.type('y');
+      await settle();
+    }
+    expect(answered).toBe(true);
     for (const e of events.slice(1)) reporter.onEvent(e);
     reporter.finish({ runId: 'r1', runDir: '/s/r1', status: 'failed', exitCode: 1, next: 'lifeboat resume r1' });
-    await settle();
+    await eventually(() => expect(plain(out.text)).toContain('Next: lifeboat resume r1'));
     const text = plain(out.text);
     expect(text).toContain('Run r1: data-loss on ds1, ds2 (7 steps)');
     expect(text).toMatch(/✖ \[2\/7\] Disable every agreement/);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
 import { LiveView } from '../../../src/report/ink/live-view.tsx';
 import { initialViewState, reduceView, type ViewState } from '../../../src/report/view-state.ts';
-import { syntheticRun } from './fixtures.ts';
+import { eventually, syntheticRun } from './fixtures.ts';
 import type { RunEvent } from '../../../src/engine/events.ts';
 
 const START = Date.parse('2026-11-22T12:00:00Z');
@@ -14,9 +14,8 @@ describe('live view', () => {
   it('shows the current step with a line per host: spinner + progress + elapsed while running, ✔ when done', async () => {
     const events = syntheticRun(START).slice(0, 6); // ds1 done, ds2 still running
     const { lastFrame, unmount } = render(<LiveView state={fold(events)} now={() => START + 3100} />);
-    await settle();
+    await eventually(() => expect(lastFrame()).toContain('[2/7] Disable every agreement'));
     const frame = lastFrame() ?? '';
-    expect(frame).toContain('[2/7] Disable every agreement');
     expect(frame).toMatch(/✔ ds1\s+changed 0\.4s 3 agreements disabled/);
     expect(frame).toMatch(/ds2\s+3s/); // running: whole seconds since host.start
     unmount();
@@ -26,7 +25,7 @@ describe('live view', () => {
     const state = fold(syntheticRun(START));
     const { lastFrame, frames, rerender, unmount } = render(<LiveView state={state} now={() => START} />);
     rerender(<LiveView state={{ ...state, outcome: { runId: 'r1', runDir: '/s/r1', status: 'failed', exitCode: 1, failed: { step: 1, host: 'ds2', error: 'boom' }, next: 'lifeboat resume r1' } }} now={() => START} />);
-    await settle();
+    await eventually(() => expect(lastFrame()).toContain('Next: lifeboat resume r1'));
     const all = frames.join('\n');
     expect(all).toMatch(/✖ \[2\/7\] Disable every agreement 1\.2s\s+1 changed, 1 failed/);
     expect(all).toContain('ds2: ldapmodify: bind failed');
@@ -42,11 +41,13 @@ describe('live view', () => {
     const answers: boolean[] = [];
     const state: ViewState = { ...initialViewState, question: 'Restore ds1 from backup?' };
     const { lastFrame, stdin, unmount } = render(<LiveView state={state} onAnswer={(y) => answers.push(y)} />);
-    await settle();
-    expect(lastFrame()).toContain('? Restore ds1 from backup? (y/N)');
-    stdin.write('y');
-    await settle();
-    expect(answers).toEqual([true]);
+    await eventually(() => expect(lastFrame()).toContain('? Restore ds1 from backup? (y/N)'));
+    // ink attaches its input listener after the frame is drawn: type until it is heard.
+    for (let i = 0; i < 50 && answers.length === 0; i++) {
+      stdin.write('y');
+      await settle();
+    }
+    expect(answers[0]).toBe(true);
     unmount();
   });
 });
