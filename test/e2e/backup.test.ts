@@ -73,11 +73,13 @@ describe.skipIf(skip !== undefined)('encrypted backups on the lab (2 real 389-ds
   });
 
   afterAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    // withLab writes the inventory into its own temp dir; labDown removes only the file.
+    if (lab) rmSync(path.dirname(lab.inventoryFile), { recursive: true, force: true });
     await lab?.close();
     // labDown is safe to run twice; a first pass can trip over a veth that vanished with its
     // namespace (a lab teardown race, reported to the lab owner), the second finishes the job.
     await labDown(LAB).catch(() => labDown(LAB));
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('backup.yaml backs up the hidden host, encrypted, with a clear header, and rolls', async () => {
