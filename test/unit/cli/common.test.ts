@@ -64,5 +64,15 @@ describe('errors and exit codes', () => {
     const err = sink();
     expect(reportError(new Error('bind failed with s3cr3t-pass'), err.stream)).toBe(1);
     expect(err.text()).toBe('error: bind failed with ***\n');
+    const debug = sink();
+    process.env.LIFEBOAT_DEBUG = '1';
+    try {
+      reportError(new Error('bind failed with s3cr3t-pass'), debug.stream);
+    } finally {
+      delete process.env.LIFEBOAT_DEBUG;
+    }
+    expect(debug.lines()[1]).toBe('Error: bind failed with ***');
+    expect(debug.text()).toMatch(/\n\s+at /);
+    expect(debug.text()).not.toContain('s3cr3t-pass');
   });
 });
