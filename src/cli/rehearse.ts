@@ -20,10 +20,10 @@ export function registerRehearseCommand(program: Command): void {
     .argument('<scenario>', `one of: ${scenarioNames().join(', ')}`)
     .option('--hosts <n>', 'lab hosts (2..8)', intIn(2, 8), 4)
     .option('--entries <n>', 'test entries in the lab', intIn(10, 1_000_000), 1000)
-    .option('--keep', 'keep the lab afterwards (default: tear it down)', false)
+    .option('--keep', 'keep the lab afterwards instead of tearing it down')
     .option('--state-dir <dir>', 'where runs, backups and reports go', DEFAULT_STATE_DIR)
-    .option('--verbose', 'print every engine event, not only the phases', false)
-    .action(async (scenario: string, o: { hosts: number; entries: number; keep: boolean; stateDir: string; verbose: boolean }) => {
+    .option('--verbose', 'print every engine event, not only the phases')
+    .action(async (scenario: string, o: { hosts: number; entries: number; keep?: boolean; stateDir: string; verbose?: boolean }) => {
       if (!scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${scenarioNames().join(', ')})`);
       const reporter = o.verbose ? createReporter('plain', process.stdout) : undefined;
       const started = Date.now();
@@ -31,7 +31,7 @@ export function registerRehearseCommand(program: Command): void {
         scenario,
         hosts: o.hosts,
         entries: o.entries,
-        keep: o.keep,
+        keep: !!o.keep,
         stateDir: o.stateDir,
         onEvent: reporter ? (e) => reporter.onEvent(e) : undefined,
         log: (line) => process.stdout.write(`${line}\n`),

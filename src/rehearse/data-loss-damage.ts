@@ -20,7 +20,10 @@ export interface DamagePlan {
   modified: { host: string; dn: string; attribute: string; before: string; after: string };
 }
 
-export function planDamage(opts: { suffix: string; instance: string; hosts: string[]; master: string; tag: string }): DamagePlan {
+/** `pick` chooses which seeded users are deleted and modified (user 2*pick and 2*pick-1), so several runs on one lab do not collide. */
+export function planDamage(opts: { suffix: string; instance: string; hosts: string[]; master: string; tag: string; pick?: number }): DamagePlan {
+  const pick = opts.pick ?? 1;
+  const uid = (i: number) => `user${String(i).padStart(5, '0')}`;
   const others = opts.hosts.filter((h) => h !== opts.master);
   const a = others[0] ?? opts.master;
   const b = others[1] ?? others[0] ?? opts.master;
@@ -29,8 +32,8 @@ export function planDamage(opts: { suffix: string; instance: string; hosts: stri
     suffix: opts.suffix,
     instance: opts.instance,
     added: { [a]: `uid=after-backup-${opts.tag}-${a},${people}`, [b]: `uid=after-backup-${opts.tag}-${b},${people}` },
-    deleted: { host: b, dn: `uid=user00002,${people}` },
-    modified: { host: others[2] ?? a, dn: `uid=user00001,${people}`, attribute: 'sn', before: 'User1', after: `Changed after backup ${opts.tag}` },
+    deleted: { host: b, dn: `uid=${uid(2 * pick)},${people}` },
+    modified: { host: others[2] ?? a, dn: `uid=${uid(2 * pick - 1)},${people}`, attribute: 'sn', before: `User${2 * pick - 1}`, after: `Changed after backup ${opts.tag}` },
   };
 }
 

@@ -81,7 +81,7 @@ describe.skipIf(!runnable)('recovery scenarios on a real 4-host lab', () => {
   });
 
   it('data-loss (master ds2): undoes adds on two hosts, a delete and a modify everywhere; all agreements on and healthy; writes flow both ways', async () => {
-    const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master: MASTER, tag: 'dl' });
+    const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master: MASTER, tag: `dl${Date.now().toString(36)}`, pick: 1 + (Date.now() % 200) });
     await applyDamage(s.connect, plan);
     await waitForDamageEverywhere(s.connect, plan, s.hosts);
     expect(new Set(Object.keys(plan.added)).size).toBe(2);
@@ -165,18 +165,19 @@ describe.skipIf(!runnable)('recovery scenarios on a real 4-host lab', () => {
 
   it('the same data-loss run without the disable step (test-only skip_disable) lets the added entries come back', async () => {
     backup = (await takeBackup({ inventoryFile: s.inventoryFile, host: MASTER, dest: join(stateDir, 'backups'), stateDir, workDir: stateDir })).dir;
-    const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master: MASTER, tag: 'nd' });
+    const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master: MASTER, tag: `nd${Date.now().toString(36)}`, pick: 201 + (Date.now() % 200) });
     await applyDamage(s.connect, plan);
     await waitForDamageEverywhere(s.connect, plan, s.hosts);
     // A fresh write on a peer right after the restore makes the replay deterministic (DESIGN).
     let fresh: Promise<void> | undefined;
+    const freshName = `fresh-after-restore-${Date.now().toString(36)}`;
     const restoreStep = 4;
     const seen: RunEvent[] = [];
     const out = await run('data-loss', { master: MASTER, backup, skip_disable: 'true' }, (e) => {
       seen.push(e);
       if (e.type === 'step.done' && e.step === restoreStep && !fresh) {
         fresh = s.connect('ds1').then((r) =>
-          ldapModify(r, s.instance, addRecord(`cn=fresh-after-restore,${s.suffix}`, { objectClass: ['top', 'extensibleObject'], cn: ['fresh-after-restore'] })),
+          ldapModify(r, s.instance, addRecord(`cn=${freshName},${s.suffix}`, { objectClass: ['top', 'extensibleObject'], cn: [freshName] })),
         );
       }
     });

@@ -57,7 +57,7 @@ export const replicationFence: Action = {
     return hostList(ctx, ctx.args.hosts, ctx.inventory.hosts.map((h) => h.name)).map((h) => ({
       host: h,
       command: REACH_COMMAND,
-      note: 'reachability check over SSH',
+      note: `reachability of ${h} over SSH`,
     }));
   },
   async run(ctx) {

@@ -70,7 +70,7 @@ export const topologyDiscover: Action = {
     return targets(ctx).map((h) => ({
       host: h.name,
       command: listAgreementsCommand(instanceName(ctx.inventory, h)),
-      note: 'read-only: agreements of every suffix',
+      note: `on ${h.name}, read-only: agreements of every suffix`,
     }));
   },
   async run(ctx) {

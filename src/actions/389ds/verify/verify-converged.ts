@@ -113,9 +113,9 @@ export const verifyConverged: Action = {
       const dn = canaryDn('<run>', suffix);
       return [
         { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
-        ...hosts.map((h) => ({ host: h.name, command: searchCommand(instanceName(ctx.inventory, h), dn, 'base', '(objectClass=*)', ['cn']), note: 'polled until the canary arrives' })),
-        ...hosts.map((h) => ({ host: h.name, command: listAgreementsCommand(instanceName(ctx.inventory, h)), note: 'agreement statuses' })),
-        ...hosts.map((h) => ({ host: h.name, command: ruvCommand(instanceName(ctx.inventory, h), suffix), note: 'replica generation' })),
+        ...hosts.map((h) => ({ host: h.name, command: searchCommand(instanceName(ctx.inventory, h), dn, 'base', '(objectClass=*)', ['cn']), note: `on ${h.name}: polled until the canary arrives` })),
+        ...hosts.map((h) => ({ host: h.name, command: listAgreementsCommand(instanceName(ctx.inventory, h)), note: `on ${h.name}: agreement statuses` })),
+        ...hosts.map((h) => ({ host: h.name, command: ruvCommand(instanceName(ctx.inventory, h), suffix), note: `on ${h.name}: replica generation` })),
         { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: delete ${dn}` },
       ];
     });

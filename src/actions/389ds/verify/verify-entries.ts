@@ -32,7 +32,7 @@ export const verifyEntries: Action = {
       hostsHolding(ctx.inventory, ctx.args.hosts, suffix).map((h) => ({
         host: h.name,
         command: searchCommand(instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', attributes(ctx)),
-        note: 'read-only',
+        note: `on ${h.name}, read-only`,
       })),
     );
   },
