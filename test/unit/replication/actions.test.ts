@@ -106,6 +106,13 @@ describe('replication.fence', () => {
     const fenced = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true, stopped: ['ds4'] }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
     const r = await replicationFence.run(fenced.ctx);
     expect(r.output).toEqual({ reachable: ['ds1', 'ds2', 'ds3'], fenced: ['ds4'] });
+    expect(r.facts).toEqual({ fenced: ['ds4'] });
+    // Later steps leave the fenced host alone instead of failing on it.
+    const later = context(inv, 'ds4', {}, () => {
+      throw new Error('a fenced host must not be contacted');
+    }, { vars: { fenced: ['ds4'] } });
+    expect(await replicationDisable.run(later.ctx)).toMatchObject({ changed: false, summary: expect.stringContaining('fenced') });
+    expect(await replicationEnable.run(later.ctx)).toMatchObject({ changed: false });
     const refused = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
     await expect(replicationFence.run(refused.ctx)).rejects.toThrow(/ds4 is unreachable and could not be fenced/);
   });

@@ -3,6 +3,7 @@ import { modifyCommand, ldapModify } from '../ldap.ts';
 import { instanceName } from '../host-vars.ts';
 import { listAgreements, listAgreementsCommand } from './agreements.ts';
 import { addToDisabledRecord } from './disabled-record.ts';
+import { FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 
@@ -29,6 +30,7 @@ export const replicationDisable: Action = {
     ];
   },
   async run(ctx) {
+    if (isFenced(ctx)) return FENCED_RESULT;
     const inst = instanceName(ctx.inventory, ctx.host);
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
     const remote = await ctx.connect();

@@ -4,6 +4,7 @@ import { ldapModify, modifyCommand } from '../ldap.ts';
 import { instanceName } from '../host-vars.ts';
 import { listAgreements, listAgreementsCommand, sameDn } from './agreements.ts';
 import { readDisabledRecord } from './disabled-record.ts';
+import { FENCED_RESULT, fencedHosts, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { peerFilter, TO_ARG } from './peer-filter.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
@@ -51,13 +52,17 @@ export const replicationEnable: Action = {
     ];
   },
   async run(ctx) {
+    if (isFenced(ctx)) return FENCED_RESULT;
     const inst = instanceName(ctx.inventory, ctx.host);
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
     const wanted = await wantedAgreements(ctx);
     const remote = await ctx.connect();
     const agreements = (await listAgreements(remote, ctx.inventory, ctx.host.name, inst, suffixes, { signal: ctx.signal })).filter(peerFilter(ctx));
     const chosen = wanted === 'all' ? agreements : agreements.filter((a) => wanted.some((w) => sameDn(w, a.dn)));
-    const toEnable = chosen.filter((a) => !a.enabled).map((a) => a.dn);
+    // Never toward a fenced host: it must be rebuilt before anything replicates to it again.
+    const fenced = fencedHosts(ctx);
+    for (const a of chosen.filter((x) => !x.enabled && x.peer && fenced.includes(x.peer))) ctx.emit({ kind: 'warning', message: `${a.name} to fenced ${a.peer} left off` });
+    const toEnable = chosen.filter((a) => !a.enabled && !(a.peer && fenced.includes(a.peer))).map((a) => a.dn);
     if (wanted !== 'all') {
       const gone = wanted.filter((w) => !agreements.some((a) => sameDn(w, a.dn)));
       for (const g of gone) ctx.emit({ kind: 'warning', message: `agreement ${g} no longer exists; not enabled` });

@@ -75,8 +75,12 @@ export const replicationFence: Action = {
         hint: refused.map((r) => `${r.host}: ${r.problem}`).join('; '),
       });
     }
+    for (const c of confirmed) {
+      ctx.emit({ kind: 'warning', host: c.host, message: `${c.host} is left out of this run: before it comes back, reinstall it (server-loss playbook) or keep its agreements off and re-initialize it from the restored master` });
+    }
     return {
       changed: false,
+      facts: { fenced: confirmed.map((c) => c.host) },
       summary: `${hosts.length - down.length}/${hosts.length} suppliers reachable${confirmed.length ? `, fenced: ${confirmed.map((c) => c.host).join(', ')}` : ''}`,
       output: { reachable: results.filter((r) => !r.problem).map((r) => r.host), fenced: confirmed.map((c) => c.host) },
     };

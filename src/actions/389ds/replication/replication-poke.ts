@@ -2,6 +2,7 @@ import type { Action } from '../../types.ts';
 import { ldapModify, modifyCommand } from '../ldap.ts';
 import { instanceName } from '../host-vars.ts';
 import { listAgreements, listAgreementsCommand } from './agreements.ts';
+import { FENCED_RESULT, isFenced } from './fenced.ts';
 import { joinRecords, replaceRecord } from './ldif-build.ts';
 import { peerFilter, TO_ARG } from './peer-filter.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
@@ -23,6 +24,7 @@ export const replicationPoke: Action = {
     ];
   },
   async run(ctx) {
+    if (isFenced(ctx)) return FENCED_RESULT;
     const inst = instanceName(ctx.inventory, ctx.host);
     const remote = await ctx.connect();
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);

@@ -6,6 +6,7 @@ import { ActionError } from '../../types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
 import { AGREEMENT_ATTRS, agreementFromEntry, listAgreements, sameDn, type Agreement } from './agreements.ts';
+import { fencedHosts, FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { replaceRecord } from './ldif-build.ts';
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
@@ -43,7 +44,7 @@ function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
 async function pickSupplier(ctx: ActionContext): Promise<InventoryHost> {
   const tried: string[] = [];
   for (const h of ctx.inventory.hosts) {
-    if (h.name === ctx.host.name) continue;
+    if (h.name === ctx.host.name || fencedHosts(ctx).includes(h.name)) continue;
     const suffixes = sharedSuffixes(ctx, h);
     if (suffixes.length === 0) continue;
     try {
@@ -192,8 +193,10 @@ export const replicationReinit: Action = {
     ]);
   },
   async run(ctx) {
+    if (isFenced(ctx)) return FENCED_RESULT;
     const chosen = supplierOf(ctx);
-    const supplier = chosen === 'auto' ? await pickSupplier(ctx) : chosen;
+    // A fenced parent cannot send anything: any healthy peer will do.
+    const supplier = chosen === 'auto' || (chosen && fencedHosts(ctx).includes(chosen.name)) ? await pickSupplier(ctx) : chosen;
     if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
     const remote = await ctx.connect(supplier.name);
     const inits: InitRecord[] = [];

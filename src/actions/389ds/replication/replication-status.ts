@@ -2,6 +2,7 @@ import type { Action } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { instanceName } from '../host-vars.ts';
 import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand } from './agreements.ts';
+import { FENCED_RESULT, isFenced } from './fenced.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 
 /** The host's own view of its agreements. A partition is silent here: use verify.converged to prove delivery. */
@@ -16,6 +17,7 @@ export const replicationStatus: Action = {
     return [{ host: ctx.host.name, command: listAgreementsCommand(instanceName(ctx.inventory, ctx.host)), note: 'read-only' }];
   },
   async run(ctx) {
+    if (isFenced(ctx)) return FENCED_RESULT;
     const remote = await ctx.connect();
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
     const agreements = await listAgreements(remote, ctx.inventory, ctx.host.name, instanceName(ctx.inventory, ctx.host), suffixes, { signal: ctx.signal });

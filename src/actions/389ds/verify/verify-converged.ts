@@ -10,6 +10,7 @@ import { addRecord, deleteRecord } from '../replication/ldif-build.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { readRuv, ruvCommand } from './ruv.ts';
 import { hostsHolding } from './suffix-hosts.ts';
+import { fencedHosts } from '../replication/fenced.ts';
 
 /**
  * Proves the topology converged rather than trusting any server's view of its peers (a partition
@@ -74,7 +75,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
         const all = (
           await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
         ).flat();
-        unhealthy = all.filter((a) => a.enabled && !isHealthyUpdateStatus(a.lastUpdateStatus));
+        unhealthy = all.filter((a) => a.enabled && !(a.peer && fencedHosts(ctx).includes(a.peer)) && !isHealthyUpdateStatus(a.lastUpdateStatus));
         return unhealthy.length === 0 ? true : undefined;
       },
       Date.now() + timeoutMs,
@@ -109,7 +110,7 @@ export const verifyConverged: Action = {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
     const inst = instanceName(ctx.inventory, ctx.host);
     return suffixes.flatMap((suffix) => {
-      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix);
+      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx));
       const dn = canaryDn('<run>', suffix);
       return [
         { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
@@ -124,7 +125,7 @@ export const verifyConverged: Action = {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
     const token = `${basename(ctx.runDir)}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9-]/g, '-');
     const results: SuffixConvergence[] = [];
-    for (const suffix of suffixes) results.push(await checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix), token));
+    for (const suffix of suffixes) results.push(await checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx)), token));
     const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
     return {
       changed: false,

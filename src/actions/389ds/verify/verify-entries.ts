@@ -5,6 +5,7 @@ import { ldapSearch, searchCommand } from '../ldap.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { compareDigests, digestEntries, type DigestDiff } from './entry-digest.ts';
 import { hostsHolding } from './suffix-hosts.ts';
+import { fencedHosts } from '../replication/fenced.ts';
 
 /**
  * Compares the hosts entry by entry (DN + a hash of the chosen attributes), each host read
@@ -29,7 +30,7 @@ export const verifyEntries: Action = {
   },
   plan(ctx) {
     return resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes).flatMap((suffix) =>
-      hostsHolding(ctx.inventory, ctx.args.hosts, suffix).map((h) => ({
+      hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx)).map((h) => ({
         host: h.name,
         command: searchCommand(instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', attributes(ctx)),
         note: `on ${h.name}, read-only`,
@@ -40,7 +41,7 @@ export const verifyEntries: Action = {
     const show = Number(ctx.args.show ?? 10);
     const report: { suffix: string; reference: string; entries: number; diffs: DigestDiff[] }[] = [];
     for (const suffix of resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes)) {
-      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix);
+      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx));
       const digests = await Promise.all(
         hosts.map(async (h) => ({
           host: h.name,
