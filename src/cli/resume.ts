@@ -30,7 +30,7 @@ export function registerResumeCommand(program: Command, ctx: CliContext): void {
     .argument('<run-id>', 'run id, as printed by `lifeboat run` and `lifeboat runs`')
     .option('-e, --extra <key=value>', 'give secret parameters again (they are not stored)', collectParam)
     .option('-y, --yes', 'answer yes to every confirmation (unattended runs)')
-    .option('--json', 'one JSON object per line per event on stdout, nothing else')
+    .option('--json', 'one JSON object per line per event on stdout and nothing else; the last line is {"type":"run.outcome",...}')
     .option('--plain', 'plain lines instead of the live view')
     .option('--concurrency <n>', 'hosts worked on at once per step', parsePositiveInt, DEFAULT_CONCURRENCY)
     .option('--state-dir <dir>', 'where run journals and locks are kept', DEFAULT_STATE_DIR)

@@ -37,7 +37,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .option('--limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
     .option('-y, --yes', 'answer yes to every confirmation (unattended runs)')
     .option('--check', 'check mode: actions report what they would change and change nothing')
-    .option('--json', 'one JSON object per line per event on stdout, nothing else')
+    .option('--json', 'one JSON object per line per event on stdout and nothing else; the last line is {"type":"run.outcome",...}')
     .option('--plain', 'plain lines instead of the live view')
     .option('--concurrency <n>', 'hosts worked on at once per step (a step may set its own)', parsePositiveInt, DEFAULT_CONCURRENCY)
     .option('--state-dir <dir>', 'where run journals and locks are kept', DEFAULT_STATE_DIR)
