@@ -187,9 +187,3 @@ export async function runAction(ctx: CliContext, body: () => Promise<number>): P
     ctx.setExit(reportError(err, ctx.io.stderr));
   }
 }
-
-/** Shared options of run/resume: output and state. */
-export interface OutputFlags {
-  json?: boolean;
-  plain?: boolean;
-}
