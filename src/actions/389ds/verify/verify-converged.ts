@@ -87,7 +87,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     const generations: Record<string, string | undefined> = {};
     await Promise.all(hosts.map(async (h) => (generations[h.name] = (await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)).generation)));
     if (new Set(Object.values(generations)).size !== 1 || Object.values(generations).includes(undefined)) {
-      throw new ActionError(`replica generations differ for ${suffix}: ${Object.entries(generations).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
+      throw new ActionError(`replica generations differ for ${suffix}: ${Object.entries(generations).sort(([a], [b]) => a.localeCompare(b)).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
     }
     return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
   } finally {
@@ -104,7 +104,7 @@ export const verifyConverged: Action = {
     suffixes: SUFFIXES_ARG,
     hosts: { type: 'any', default: 'all', description: 'Hosts that must converge (`all` or a list); narrowed to those holding each suffix' },
     timeout_s: { type: 'number', default: 60, description: 'Per check: canary arrival, agreement health' },
-    poll_ms: { type: 'number', default: 100, description: 'How often each host is asked for the canary' },
+    poll_ms: { type: 'number', default: 200, description: 'How often each host is asked for the canary' },
   },
   plan(ctx): PlannedCommand[] {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { verifyConverged } from '../../../src/actions/389ds/verify/verify-converged.ts';
+import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
+
+const SUFFIX = 'dc=lab,dc=test';
+
+/** Four hosts: the canary shows up on each after a few polls; agreements healthy; RUV generations as given. */
+function cluster(generations: Record<string, string>) {
+  const polls: Record<string, number> = {};
+  let added = false;
+  let deleted = false;
+  const respond = (c: Call) => {
+    if (c.command.startsWith('ldapmodify')) {
+      if (c.stdin?.includes('changetype: add')) added = true;
+      if (c.stdin?.includes('changetype: delete')) deleted = true;
+      return {};
+    }
+    if (c.command.includes('lifeboat-canary')) {
+      polls[c.host] = (polls[c.host] ?? 0) + 1;
+      return polls[c.host]! >= 3 && added ? { stdout: 'dn: cn=x\ncn: x\n' } : { code: 32 };
+    }
+    if (c.command.includes('nsds5replicationagreement')) {
+      const me = Number(c.host.slice(2));
+      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, extra: { nsds5replicaLastUpdateStatus: 'Error (0) Replica acquired successfully: Incremental update succeeded' } }));
+      return { stdout: agreementLdif(SUFFIX, peers) };
+    }
+    if (c.command.includes('nstombstone')) return { stdout: `dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${SUFFIX}\nnsds50ruv: {replicageneration} ${generations[c.host]}\n` };
+    return { code: 1, stderr: `unexpected ${c.command}` };
+  };
+  return { respond, state: () => ({ added, deleted }) };
+}
+
+describe('verify.converged', () => {
+  const inv = labInventory(4);
+
+  it('reads the canary from every host directly, checks agreements and generations, then removes it', async () => {
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' });
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
+    const r = await verifyConverged.run(ctx);
+    const out = r.output as { suffixes: { arrivalMs: Record<string, number>; generations: Record<string, string> }[] };
+    expect(Object.keys(out.suffixes[0]!.arrivalMs).sort()).toEqual(['ds1', 'ds2', 'ds3', 'ds4']);
+    expect(c.state()).toEqual({ added: true, deleted: true });
+    for (const h of ['ds1', 'ds3', 'ds4']) expect(calls.some((x) => x.host === h && x.command.includes('lifeboat-canary'))).toBe(true);
+  });
+
+  it('fails naming the hosts when replica generations differ, and still removes the canary', async () => {
+    const c = cluster({ ds1: 'g1', ds2: 'g2', ds3: 'g1', ds4: 'g1' });
+    const { ctx } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
+    await expect(verifyConverged.run(ctx)).rejects.toThrow('replica generations differ for dc=lab,dc=test: ds1=g1, ds2=g2, ds3=g1, ds4=g1');
+    expect(c.state().deleted).toBe(true);
+  });
+});
