@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createReporter } from '../report/index.ts';
+import { labDown } from '../lab/index.ts';
+import { uniqueLabName } from '../rehearse/lab-session.ts';
 import { rehearse, scenarioNames } from '../rehearse/rehearse.ts';
 import { DEFAULT_STATE_DIR } from './common.ts';
 
@@ -27,7 +29,15 @@ export function registerRehearseCommand(program: Command): void {
       if (!scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${scenarioNames().join(', ')})`);
       const reporter = o.verbose ? createReporter('plain', process.stdout) : undefined;
       const started = Date.now();
+      const lab = uniqueLabName();
+      // Ctrl-C: the lab is throw-away, so remove it rather than leave namespaces and servers behind.
+      const onInterrupt = () => {
+        process.stderr.write(`\nInterrupted: removing lab ${lab}${o.keep ? ' (--keep ignored)' : ''}\n`);
+        void labDown(lab).finally(() => process.exit(3));
+      };
+      process.once('SIGINT', onInterrupt);
       const { report, files } = await rehearse({
+        lab,
         scenario,
         hosts: o.hosts,
         entries: o.entries,
@@ -36,6 +46,7 @@ export function registerRehearseCommand(program: Command): void {
         onEvent: reporter ? (e) => reporter.onEvent(e) : undefined,
         log: (line) => process.stdout.write(`${line}\n`),
       });
+      process.off('SIGINT', onInterrupt);
       reporter?.close();
       for (const c of report.checks) process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
       process.stdout.write(
