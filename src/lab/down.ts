@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { deleteBridge, deleteHostNetwork } from './network.ts';
+import { deleteBridge, deleteHostNetwork, removeBridgeForwarding } from './network.ts';
 import { removeHostsBlock } from './etc-hosts.ts';
 import { checkLabName, labPaths } from './names.ts';
 import { readState, type LabState } from './state.ts';
@@ -37,6 +37,7 @@ export async function labDown(name: string, opts: { keepLogs?: boolean; inventor
   for (const ns of await labNamespaces(name)) await runLocal(['ip', 'netns', 'delete', ns]).catch(() => undefined);
   // Names are derived from the lab name, so leftovers of a crashed `up` without a state file go too.
   await deleteBridge(name);
+  if (state?.forwardRule) await removeBridgeForwarding(name);
   await removeHostsBlock(name);
   const inventory = state?.inventoryFile ?? opts.inventoryFile;
   if (inventory && existsSync(inventory)) await rm(inventory, { force: true });

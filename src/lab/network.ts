@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { runLocal } from './run-local.ts';
 import { bridgeName, controllerAddress, netnsName, preferredSubnetOctet, vethName, vethPeerName } from './names.ts';
 
@@ -67,4 +68,41 @@ export async function setLink(lab: string, host: string, up: boolean): Promise<v
 export async function linkIsUp(lab: string, host: string): Promise<boolean> {
   const r = await runLocal(['ip', '-o', 'link', 'show', vethName(lab, host)], { allowFail: true });
   return r.code === 0 && /<[^>]*\bUP\b/.test(r.stdout);
+}
+
+/**
+ * With br_netfilter loaded, bridged traffic between hosts passes the FORWARD chain, which a
+ * Docker host sets to DROP. Then only controller-to-host traffic works and replication fails.
+ * An ACCEPT rule for traffic inside the lab's bridge (removed by `down`) avoids that.
+ */
+function forwardRule(lab: string): string[] {
+  const br = bridgeName(lab);
+  return ['FORWARD', '-i', br, '-o', br, '-j', 'ACCEPT', '-m', 'comment', '--comment', `lifeboat-lab-${lab}`];
+}
+
+async function bridgeTrafficFiltered(): Promise<boolean> {
+  try {
+    return (await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8')).trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Returns true when a rule was added (the state records it so `down` removes it). */
+export async function allowBridgeForwarding(lab: string, log: string): Promise<boolean> {
+  if (!(await bridgeTrafficFiltered())) return false;
+  const probe = await runLocal(['iptables', '-C', ...forwardRule(lab)], { allowFail: true }).catch(() => undefined);
+  if (!probe) return false; // no iptables: nothing can drop the traffic
+  if (probe.code === 0) return true;
+  // Best effort: a firewall we cannot change is reported in the log, not fatal here.
+  const added = await runLocal(['iptables', '-I', ...forwardRule(lab)], { log, allowFail: true });
+  return added.code === 0;
+}
+
+export async function removeBridgeForwarding(lab: string): Promise<void> {
+  // Repeated in case a crashed `up` added it twice; stops when none is left.
+  for (let i = 0; i < 5; i++) {
+    const r = await runLocal(['iptables', '-D', ...forwardRule(lab)], { allowFail: true }).catch(() => undefined);
+    if (!r || r.code !== 0) return;
+  }
 }

@@ -25,6 +25,8 @@ export interface LabState {
   bridge?: string;
   controllerAddress: string;
   hostsBlock?: boolean;
+  /** An iptables FORWARD rule lets bridged traffic pass (br_netfilter + DROP policy). */
+  forwardRule?: boolean;
   inventoryFile?: string;
   topology?: string;
   hosts: LabHostState[];

@@ -6,7 +6,7 @@ import { hostsLines, writeLabFiles } from './host-files.ts';
 import { createHost, setKnownHost } from './hosts.ts';
 import { writeLabInventory } from './inventory-file.ts';
 import { checkLabName, controllerAddress, hostAddress, hostName, labPaths, netnsName, bridgeName, vethName } from './names.ts';
-import { chooseSubnetOctet, createBridge } from './network.ts';
+import { allowBridgeForwarding, chooseSubnetOctet, createBridge } from './network.ts';
 import { ensurePrerequisites } from './prerequisites.ts';
 import { provisionLab } from './provision.ts';
 import { runLocal } from './run-local.ts';
@@ -91,6 +91,8 @@ export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string
       s.bridge = bridgeName(name);
       await writeState(s); // before anything exists, so a failure below can be undone
       await createBridge(name, octet, log);
+      s.forwardRule = await allowBridgeForwarding(name, log);
+      await writeState(s);
       return s;
     });
     const st = state;
