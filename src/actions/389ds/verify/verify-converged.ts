@@ -7,6 +7,7 @@ import { instanceName } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
 import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand, type Agreement } from '../replication/agreements.ts';
 import { addRecord, deleteRecord } from '../replication/ldif-build.ts';
+import { pokeLdif } from '../replication/replication-poke.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { readRuv, ruvCommand } from './ruv.ts';
 import { hostsHolding } from './suffix-hosts.ts';
@@ -41,6 +42,16 @@ async function waitUntil<T>(what: () => Promise<T | undefined>, deadline: number
   }
 }
 
+async function pokeAgreements(ctx: ActionContext, agreements: Agreement[]): Promise<void> {
+  const byHost = new Map<string, string[]>();
+  for (const a of agreements) byHost.set(a.host, [...(byHost.get(a.host) ?? []), a.dn]);
+  for (const [host, dns] of byHost) {
+    const h = ctx.inventory.hosts.find((x) => x.name === host)!;
+    ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s) on ${host} still not healthy` });
+    await ldapModify(await ctx.connect(host), instanceName(ctx.inventory, h), pokeLdif(dns), { signal: ctx.signal });
+  }
+}
+
 function describe(a: Agreement): string {
   return `${a.host} -> ${a.peer ?? a.peerAddress} (${a.suffix}): ${a.lastUpdateStatus ?? 'no status'}`;
 }
@@ -69,13 +80,21 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     if (missing.length) throw new ActionError(`canary written on ${ctx.host.name} did not reach ${missing.sort().join(', ')} within ${timeoutMs / 1000} s (${suffix})`);
 
     // Every enabled agreement among these hosts must have had a successful session.
+    // An agreement that met "busy replica" during the re-inits sits in its back-off (up to
+    // 300 s): poke those still unhealthy every few seconds, like `dsconf repl-agmt poke`.
     let unhealthy: Agreement[] = [];
+    const pokeEveryMs = Number(ctx.args.poke_after_s ?? 5) * 1000;
+    let lastPoke = Date.now();
     await waitUntil(
       async () => {
         const all = (
           await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
         ).flat();
         unhealthy = all.filter((a) => a.enabled && !(a.peer && fencedHosts(ctx).includes(a.peer)) && !isHealthyUpdateStatus(a.lastUpdateStatus));
+        if (unhealthy.length && pokeEveryMs > 0 && Date.now() - lastPoke >= pokeEveryMs) {
+          lastPoke = Date.now();
+          await pokeAgreements(ctx, unhealthy);
+        }
         return unhealthy.length === 0 ? true : undefined;
       },
       Date.now() + timeoutMs,
@@ -105,6 +124,7 @@ export const verifyConverged: Action = {
     hosts: { type: 'any', default: 'all', description: 'Hosts that must converge (`all` or a list); narrowed to those holding each suffix' },
     timeout_s: { type: 'number', default: 60, description: 'Per check: canary arrival, agreement health' },
     poll_ms: { type: 'number', default: 200, description: 'How often each host is asked for the canary' },
+    poke_after_s: { type: 'number', default: 5, description: 'Poke agreements still unhealthy this often (skips their back-off); 0: never' },
   },
   plan(ctx): PlannedCommand[] {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
