@@ -88,6 +88,16 @@ async function rawSsh2(port: number, user: string, keyFile: string) {
       await new Promise<void>((resolve, reject) => fn(sftp, (err) => (err ? reject(err) : resolve())));
       return performance.now() - t;
     },
+    exec: (command: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const t = performance.now();
+        client.exec(command, (err, ch) => {
+          if (err) return reject(err);
+          ch.resume();
+          ch.stderr.resume();
+          ch.on('close', () => resolve(performance.now() - t));
+        });
+      }),
     end: () => client.end(),
   };
 }
@@ -176,6 +186,8 @@ async function main(): Promise<void> {
     const fastPutMs = await raw.time((sftp, cb) => sftp.fastPut(src, join(remoteDir, 'fast.bin'), { chunkSize: 261120, concurrency: 64 }, cb));
     const fastGetMs = await raw.time((sftp, cb) => sftp.fastGet(join(remoteDir, 'fast.bin'), join(dir, 'fast-back.bin'), { chunkSize: 261120, concurrency: 64 }, cb));
     const defGetMs = await raw.time((sftp, cb) => sftp.fastGet(join(remoteDir, 'fast.bin'), join(dir, 'fast-back.bin'), cb));
+    const bare: number[] = [];
+    for (let i = 0; i < rounds; i++) bare.push(await raw.exec('true'));
     raw.end();
     rmSync(join(dir, 'fast-back.bin'));
     rmSync(join(remoteDir, 'fast.bin'));
@@ -204,6 +216,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 10; i++) fresh.push(timed(() => execFileSync('ssh', [...sshOpts, '-p', String(port), `${user}@127.0.0.1`, 'true'])));
     spawnSync('ssh', [...cm.slice(0, -1), '-O', 'exit', `${user}@127.0.0.1`], { stdio: 'ignore' });
     rows.push([`exec round trip (median of ${rounds})`, `${median(ours).toFixed(1)} ms`, `ssh ControlMaster ${median(theirs).toFixed(1)} ms; new ssh connection ${median(fresh).toFixed(0)} ms`]);
+    rows.push(['  same without the kill wrapper (bare ssh2)', `${median(bare).toFixed(1)} ms`, '']);
     rows.push(['connect to ready (ssh2)', `${connectMs.toFixed(0)} ms`, '']);
 
     // A timeout must stop the remote process for real, not just close the channel.

@@ -88,6 +88,11 @@ printf 'line2\n'`;
     const r = await h.exec(cmd);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`2|a|single 'q|dq "x"|$HOME|line2\n`);
+    expect((await h.exec('echo "$#"')).stdout).toBe('0\n');
+    const missing = await h.exec('no-such-command-lifeboat');
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toMatch(/not found/);
+    expect(missing.stderr).not.toContain('@@lifeboat');
   });
 
   it('stops a hanging command at its timeout and the remote process is gone', async () => {
