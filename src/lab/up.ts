@@ -7,7 +7,7 @@ import { createHost, setKnownHost } from './hosts.ts';
 import { writeLabInventory } from './inventory-file.ts';
 import { checkLabName, controllerAddress, hostAddress, hostName, labPaths, netnsName, bridgeName, vethName } from './names.ts';
 import { allowBridgeForwarding, chooseSubnetOctet, createBridge } from './network.ts';
-import { ensurePrerequisites } from './prerequisites.ts';
+import { ensurePackages, requireRoot } from './prerequisites.ts';
 import { provisionLab } from './provision.ts';
 import { runLocal } from './run-local.ts';
 import { InputError } from '../util/errors.ts';
@@ -50,6 +50,7 @@ export class LabPhaseError extends Error {
 export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string }> {
   const name = checkLabName(opts.name);
   if (!Number.isInteger(opts.hosts) || opts.hosts < 2 || opts.hosts > 8) throw new InputError('--hosts must be 2..8');
+  await requireRoot();
   if (await readState(name)) {
     if (!opts.recreate) throw new LabExistsError(name);
     await labDown(name);
@@ -70,7 +71,7 @@ export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string
     return r;
   };
   try {
-    await timed('prerequisites', () => ensurePrerequisites(log));
+    await timed('prerequisites', () => ensurePackages(log));
     state = await timed('network', async () => {
       const octet = await chooseSubnetOctet(name);
       const s: LabState = {
