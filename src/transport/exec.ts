@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from './types.ts';
-import { openExec, type Connection } from './channel.ts';
+import { openExec, type Connection, type ExecChannel } from './channel.ts';
 import { OutputTail } from './output-tail.ts';
 import { PGID_MARKER, killGroupCommand, stdinPreamble, wrapCommand, type BecomeMode } from './remote-command.ts';
 
@@ -12,16 +12,16 @@ export const KILL_GRACE_MS = 2000;
 export async function execOn(conn: Connection, command: string, opts: ExecOptions = {}, become?: BecomeMode): Promise<ExecResult> {
   const release = await conn.channels.acquire();
   const started = performance.now();
-  let stream: ClientChannel;
+  let channel: ExecChannel;
   try {
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    stream = await openExec(conn, wrapCommand(command, become));
+    channel = await openExec(conn, wrapCommand(command, become));
   } catch (err) {
     release();
     throw err;
   }
   try {
-    return await runChannel(conn, stream, command, opts, become, started);
+    return await runChannel(conn, channel, command, opts, become, started);
   } finally {
     release();
   }
@@ -34,12 +34,13 @@ function abortError(signal: AbortSignal): Error {
 
 function runChannel(
   conn: Connection,
-  stream: ClientChannel,
+  channel: ExecChannel,
   command: string,
   opts: ExecOptions,
   become: BecomeMode | undefined,
   started: number,
 ): Promise<ExecResult> {
+  const { stream } = channel;
   return new Promise<ExecResult>((resolve) => {
     const stdout = new OutputTail();
     const stderr = new OutputTail();
@@ -57,7 +58,7 @@ function runChannel(
       // A second channel: the first one is busy running the command. Not bounded by the
       // semaphore, so a full connection can still stop its own commands.
       openExec(conn, killGroupCommand(id, KILL_GRACE_MS, become))
-        .then((k) => {
+        .then(({ stream: k }) => {
           const pre = stdinPreamble(become);
           k.end(pre ?? '');
           k.resume();
@@ -104,16 +105,17 @@ function runChannel(
         emitStderr(head);
       }
     });
-    stream.on('exit', (c: number | null, sig?: string) => {
-      if (typeof c === 'number') code = c;
-      if (sig) signal = sig;
-    });
     stream.on('error', () => undefined);
     stream.on('close', () => {
       if (timer) clearTimeout(timer);
       if (forceClose) clearTimeout(forceClose);
       opts.signal?.removeEventListener('abort', onAbort);
       if (stderrHead && stderrHead.length) emitStderr(stderrHead);
+      const status = channel.exit();
+      if (status) {
+        code = status.code;
+        signal = status.signal;
+      }
       resolve({
         command,
         code: stopping ? null : code,
