@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { verifyConverged } from '../../../src/actions/389ds/verify/verify-converged.ts';
+import type { Agreement } from '../../../src/actions/389ds/replication/agreements.ts';
+import { ruvCovers, type Ruv } from '../../../src/actions/389ds/verify/ruv.ts';
+import { agreementHealthy, verifyConverged } from '../../../src/actions/389ds/verify/verify-converged.ts';
 import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';
@@ -48,5 +50,27 @@ describe('verify.converged', () => {
     const { ctx } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
     await expect(verifyConverged.run(ctx)).rejects.toThrow('replica generations differ for dc=lab,dc=test: ds1=g1, ds2=g2, ds3=g1, ds4=g1');
     expect(c.state().deleted).toBe(true);
+  });
+});
+
+describe('agreement health', () => {
+  const a = (status: string) => ({ host: 'ds3', peer: 'ds1', lastUpdateStatus: status }) as Agreement;
+  const ruvs = (mine: string, theirs: string) =>
+    new Map<string, Ruv>([
+      ['ds3', { generation: 'g', maxCsn: { '3': mine } }],
+      ['ds1', { generation: 'g', maxCsn: { '3': theirs } }],
+    ]);
+
+  it('accepts a stale "agreement disabled" status only when the peer already has everything', () => {
+    const stale = a('Error (0) Replica acquired successfully: agreement disabled');
+    expect(agreementHealthy(stale, ruvs('6b02753f000100030000', '6b02753f000100030000'))).toBe(true);
+    expect(agreementHealthy(stale, ruvs('6b02754f000100030000', '6b02753f000100030000'))).toBe(false);
+    expect(agreementHealthy(a('Error (0) Replica acquired successfully: Incremental update succeeded'), ruvs('b', 'a'))).toBe(true);
+    expect(agreementHealthy(a("Error (-1) Problem connecting to replica - LDAP error: Can't contact LDAP server"), ruvs('a', 'a'))).toBe(false);
+  });
+
+  it('compares RUVs per replica id', () => {
+    expect(ruvCovers({ maxCsn: { '1': 'b', '2': '' } }, { maxCsn: { '1': 'b' } })).toBe(true);
+    expect(ruvCovers({ maxCsn: { '1': 'b' } }, { maxCsn: { '2': 'z' } })).toBe(false);
   });
 });

@@ -36,3 +36,17 @@ export async function readRuv(remote: RemoteHost, instance: string, suffix: stri
   const [entry] = await ldapSearch(remote, instance, suffix, 'sub', RUV_FILTER, ['nsds50ruv'], { signal });
   return parseRuv(entry?.attrs['nsds50ruv'] ?? []);
 }
+
+/**
+ * Has the consumer seen everything the supplier has? For every replica id in the supplier's RUV,
+ * the consumer's max CSN must be at least as new (CSNs are fixed-width hex: text order is time
+ * order). lib389 calls this "In Synchronization".
+ */
+export function ruvCovers(supplier: Ruv, consumer: Ruv): boolean {
+  for (const [rid, csn] of Object.entries(supplier.maxCsn)) {
+    if (!csn) continue;
+    const seen = consumer.maxCsn[rid];
+    if (!seen || seen < csn) return false;
+  }
+  return true;
+}

@@ -5,11 +5,11 @@ import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { instanceName } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
-import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand, type Agreement } from '../replication/agreements.ts';
-import { addRecord, deleteRecord } from '../replication/ldif-build.ts';
+import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand, statusCode, type Agreement } from '../replication/agreements.ts';
+import { addRecord, deleteRecord, replaceRecord } from '../replication/ldif-build.ts';
 import { pokeLdif } from '../replication/replication-poke.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
-import { readRuv, ruvCommand } from './ruv.ts';
+import { readRuv, ruvCommand, ruvCovers, type Ruv } from './ruv.ts';
 import { hostsHolding } from './suffix-hosts.ts';
 import { fencedHosts } from '../replication/fenced.ts';
 
@@ -52,6 +52,16 @@ async function pokeAgreements(ctx: ActionContext, agreements: Agreement[]): Prom
   }
 }
 
+/** Success, or a soft status (code 0, or 1 = busy) with the peer already holding all this host has. */
+export function agreementHealthy(a: Agreement, ruvs: Map<string, Ruv>): boolean {
+  if (isHealthyUpdateStatus(a.lastUpdateStatus)) return true;
+  const code = statusCode(a.lastUpdateStatus);
+  if (code !== 0 && code !== 1) return false;
+  const mine = ruvs.get(a.host);
+  const theirs = a.peer ? ruvs.get(a.peer) : undefined;
+  return !!mine && !!theirs && ruvCovers(mine, theirs);
+}
+
 function describe(a: Agreement): string {
   return `${a.host} -> ${a.peer ?? a.peerAddress} (${a.suffix}): ${a.lastUpdateStatus ?? 'no status'}`;
 }
@@ -80,17 +90,25 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     if (missing.length) throw new ActionError(`canary written on ${ctx.host.name} did not reach ${missing.sort().join(', ')} within ${timeoutMs / 1000} s (${suffix})`);
 
     // Every enabled agreement among these hosts must have had a successful session.
-    // An agreement that met "busy replica" during the re-inits sits in its back-off (up to
-    // 300 s): poke those still unhealthy every few seconds, like `dsconf repl-agmt poke`.
+    // A write on every host gives every agreement a change to carry, so its status is fresh
+    // (an agreement switched back on keeps "agreement disabled" until its next session).
+    await Promise.all(
+      hosts.map(async (h) => ldapModify(await ctx.connect(h.name), instanceName(ctx.inventory, h), replaceRecord(dn, 'description', [`touched on ${h.name}`]), { signal: ctx.signal })),
+    );
+    // Healthy: a successful last session, or no hard error and the peer's RUV already covers
+    // this host's (nothing left to send). Agreements still unhealthy are poked now and then:
+    // one that met "busy replica" during the re-inits sits in its back-off (up to 300 s).
     let unhealthy: Agreement[] = [];
-    const pokeEveryMs = Number(ctx.args.poke_after_s ?? 5) * 1000;
+    const pokeEveryMs = Number(ctx.args.poke_after_s ?? 10) * 1000;
     let lastPoke = Date.now();
     await waitUntil(
       async () => {
         const all = (
           await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
         ).flat();
-        unhealthy = all.filter((a) => a.enabled && !(a.peer && fencedHosts(ctx).includes(a.peer)) && !isHealthyUpdateStatus(a.lastUpdateStatus));
+        const ruvs = new Map<string, Ruv>();
+        await Promise.all(hosts.map(async (h) => ruvs.set(h.name, await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal))));
+        unhealthy = all.filter((a) => a.enabled && !(a.peer && fencedHosts(ctx).includes(a.peer)) && !agreementHealthy(a, ruvs));
         if (unhealthy.length && pokeEveryMs > 0 && Date.now() - lastPoke >= pokeEveryMs) {
           lastPoke = Date.now();
           await pokeAgreements(ctx, unhealthy);
@@ -124,7 +142,7 @@ export const verifyConverged: Action = {
     hosts: { type: 'any', default: 'all', description: 'Hosts that must converge (`all` or a list); narrowed to those holding each suffix' },
     timeout_s: { type: 'number', default: 60, description: 'Per check: canary arrival, agreement health' },
     poll_ms: { type: 'number', default: 200, description: 'How often each host is asked for the canary' },
-    poke_after_s: { type: 'number', default: 5, description: 'Poke agreements still unhealthy this often (skips their back-off); 0: never' },
+    poke_after_s: { type: 'number', default: 10, description: 'Poke agreements still unhealthy this often (skips their back-off); 0: never' },
   },
   plan(ctx): PlannedCommand[] {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
@@ -135,6 +153,7 @@ export const verifyConverged: Action = {
       return [
         { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
         ...hosts.map((h) => ({ host: h.name, command: searchCommand(instanceName(ctx.inventory, h), dn, 'base', '(objectClass=*)', ['cn']), note: `on ${h.name}: polled until the canary arrives` })),
+        ...hosts.map((h) => ({ host: h.name, command: modifyCommand(instanceName(ctx.inventory, h)), stdin: `LDIF: replace description of ${dn}`, note: `on ${h.name}: a write that every agreement of ${h.name} carries` })),
         ...hosts.map((h) => ({ host: h.name, command: listAgreementsCommand(instanceName(ctx.inventory, h)), note: `on ${h.name}: agreement statuses` })),
         ...hosts.map((h) => ({ host: h.name, command: ruvCommand(instanceName(ctx.inventory, h), suffix), note: `on ${h.name}: replica generation` })),
         { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: delete ${dn}` },
