@@ -65,6 +65,9 @@ try {
     for (const init of t.inits) console.log(`       re-init ${init.supplier} -> ${init.consumer} ${init.suffix}: ${s1(init.endMs - init.startMs)} (server timestamps)`);
   }
   await s.close();
+} catch (err) {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
 } finally {
-  if (!reuse && !keep) await labDown(lab);
+  if (!reuse && !keep) await labDown(lab).catch((e: unknown) => console.error(`lab down ${lab}: ${e instanceof Error ? e.message : String(e)}`));
 }
