@@ -19,7 +19,7 @@ function cluster(generations: Record<string, string>) {
     }
     if (c.command.includes('lifeboat-canary')) {
       polls[c.host] = (polls[c.host] ?? 0) + 1;
-      return polls[c.host]! >= 3 && added ? { stdout: 'dn: cn=x\ncn: x\n' } : { code: 32 };
+      return polls[c.host]! >= 3 && added && !deleted ? { stdout: 'dn: cn=x\ncn: x\n' } : { code: 32 };
     }
     if (c.command.includes('nsds5replicationagreement')) {
       const me = Number(c.host.slice(2));

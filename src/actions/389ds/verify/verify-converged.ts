@@ -128,9 +128,26 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     }
     return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
   } finally {
-    await ldapModify(master, masterInst, deleteRecord(dn), { signal: ctx.signal }).catch((e: unknown) =>
-      ctx.emit({ kind: 'warning', message: `could not remove the canary ${dn}: ${e instanceof Error ? e.message : String(e)}` }),
+    await removeCanary(ctx, dn, hosts);
+  }
+}
+
+/** Deletes the canary and waits until no host serves it, so the run ends with the data as it found it. */
+async function removeCanary(ctx: ActionContext, dn: string, hosts: InventoryHost[]): Promise<void> {
+  try {
+    await ldapModify(await ctx.connect(), instanceName(ctx.inventory, ctx.host), deleteRecord(dn), { signal: ctx.signal });
+    const deadline = Date.now() + 30_000;
+    const left = await Promise.all(
+      hosts.map(async (h) => {
+        const remote = await ctx.connect(h.name);
+        const gone = await waitUntil(async () => ((await ldapSearch(remote, instanceName(ctx.inventory, h), dn, 'base', '(objectClass=*)', ['1.1'], { signal: ctx.signal })).length ? undefined : true), deadline, 200, ctx.signal);
+        return gone ? undefined : h.name;
+      }),
     );
+    const still = left.filter(Boolean);
+    if (still.length) ctx.emit({ kind: 'warning', message: `the canary ${dn} is still on ${still.join(', ')} after 30 s` });
+  } catch (e) {
+    ctx.emit({ kind: 'warning', message: `could not remove the canary ${dn}: ${e instanceof Error ? e.message : String(e)}` });
   }
 }
 
