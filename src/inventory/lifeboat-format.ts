@@ -15,7 +15,7 @@ function vars(src: YamlSource, e: Entry | undefined, what: string): Record<strin
   return (src.toJS(e.value) as Record<string, unknown>) ?? {};
 }
 
-/** Reads Lifeboat's own inventory format (see docs/formats.md). */
+/** Reads Lifeboat's own inventory format (see the README (Inventory and playbook formats)). */
 export function readLifeboatInventory(src: YamlSource, top: Entry[], baseDir: string, defaultCluster: string): DraftInventory {
   src.checkKeys(top, TOP_KEYS, 'the inventory');
   const get = (k: string) => top.find((e) => e.key === k);

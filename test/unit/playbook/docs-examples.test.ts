@@ -5,12 +5,13 @@ import { loadInventory } from '../../../src/inventory/index.ts';
 import { parsePlaybook } from '../../../src/playbook/index.ts';
 import { tempDir } from '../inventory/temp-files.ts';
 
-// The complete examples in docs/formats.md must stay valid: they are what users copy.
-const doc = readFileSync(fileURLToPath(new URL('../../../docs/formats.md', import.meta.url)), 'utf8');
-const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+// The complete examples in the README's formats section must stay valid: they are what users copy.
+const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+const section = readme.slice(readme.indexOf('## Inventory and playbook formats'), readme.indexOf('## Actions'));
+const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const tmp = tempDir();
 
-describe('docs/formats.md examples', () => {
+describe('README format examples', () => {
   it('has the three complete examples', () => {
     expect(blocks).toHaveLength(3);
   });
