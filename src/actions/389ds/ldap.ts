@@ -73,12 +73,7 @@ export async function ldapSearch(
   opts: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<LdapEntry[]> {
   const command = searchCommand(instance, base, scope, filter, attrs);
-  let r = await remote.exec(command, opts);
-  // A search is safe to repeat: over the lab's SSH an exit status is sometimes lost (code null,
-  // no signal, no timeout); ask again rather than fail a whole step on it.
-  for (let retry = 0; retry < 2 && r.code === null && !r.timedOut && !r.signal && !opts.signal?.aborted; retry++) {
-    r = await remote.exec(command, opts);
-  }
+  const r = await remote.exec(command, opts);
   if (r.code === 32) return [];
   if (r.code !== 0) {
     throw new ActionError(`${remote.name}: ldapsearch of ${base} failed (exit ${r.code})`, {
@@ -99,15 +94,7 @@ export async function ldapModify(
   opts: { timeoutMs?: number; signal?: AbortSignal; continueOnError?: boolean } = {},
 ): Promise<void> {
   const command = modifyCommand(instance, opts);
-  let r = await remote.exec(command, { stdin: ldif, timeoutMs: opts.timeoutMs, signal: opts.signal });
-  if (r.code === null && !r.timedOut && !r.signal && !opts.signal?.aborted) {
-    // The exit status was lost on the way (seen over the lab's SSH): apply the same LDIF again,
-    // continuing past records the first attempt already applied. Replaces are idempotent; an add
-    // that already happened answers 68 (already exists), a delete 32 (no such object).
-    const again = modifyCommand(instance, { continueOnError: true });
-    r = await remote.exec(again, { stdin: ldif, timeoutMs: opts.timeoutMs, signal: opts.signal });
-    if (r.code === 68 || r.code === 32) return;
-  }
+  const r = await remote.exec(command, { stdin: ldif, timeoutMs: opts.timeoutMs, signal: opts.signal });
   if (r.code !== 0) {
     throw new ActionError(`${remote.name}: ldapmodify failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
       command,

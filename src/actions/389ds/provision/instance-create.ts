@@ -75,13 +75,11 @@ function sizes(ctx: ActionContext): { db: number; entry: number } {
   return { db: Number(ctx.args.db_cache_mb ?? 32), entry: Number(ctx.args.entry_cache_mb ?? 32) };
 }
 
-/** 0 = exists, 1 = absent; anything else (no exit status at all) is asked again, then an error. */
+/** 0 = exists, 1 = absent; anything else is an error rather than a guess. */
 async function instanceExists(remote: RemoteHost, inst: string, signal: AbortSignal): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    const r = await remote.exec(existsCommand(inst), { signal });
-    if (r.code === 0 || r.code === 1) return r.code === 0;
-    if (attempt >= 3) throw new ActionError(`${remote.name}: cannot tell whether slapd-${inst} exists (exit ${r.code})`);
-  }
+  const r = await remote.exec(existsCommand(inst), { signal });
+  if (r.code === 0 || r.code === 1) return r.code === 0;
+  throw new ActionError(`${remote.name}: cannot tell whether slapd-${inst} exists (exit ${r.code})`, { stderr: r.stderr });
 }
 
 export const instanceCreate: Action = {

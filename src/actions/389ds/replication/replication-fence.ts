@@ -27,10 +27,8 @@ function hostList(ctx: ActionContext, value: unknown, fallback: string[]): strin
 async function reachable(ctx: ActionContext, host: string, timeoutMs: number): Promise<string | undefined> {
   const attempt = (async () => {
     const remote = await ctx.connect(host);
-    // Judged by what it printed: the transport has been seen to lose the exit status of a
-    // command this short (code null, no signal).
     const r = await remote.exec(REACH_COMMAND, { timeoutMs, signal: ctx.signal });
-    return r.stdout.includes(REACH_MARK) ? undefined : `exit ${r.code}${r.stderr ? `: ${r.stderr.trim()}` : ''}`;
+    return r.code === 0 && r.stdout.includes(REACH_MARK) ? undefined : `exit ${r.code}${r.stderr ? `: ${r.stderr.trim()}` : ''}`;
   })();
   attempt.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;

@@ -95,13 +95,6 @@ async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string,
   const command = triggerCommand(instance);
   const r = await remote.exec(command, { stdin: refreshLdif(dn), signal: ctx.signal });
   const when = r.stdout.split('\n')[0]?.trim() ?? '';
-  if (r.code === null && !r.timedOut && !r.signal && generalizedTimeMs(when) !== undefined) {
-    // Exit status lost on the way: the refresh is either set (or already running) or not.
-    const [entry] = await ldapSearch(remote, instance, dn, 'base', '(objectClass=*)', AGREEMENT_ATTRS, { signal: ctx.signal });
-    const a = entry ? agreementFromEntry(ctx.inventory, remote.name, entry) : undefined;
-    if (a && (a.refreshPending || (generalizedTimeMs(a.lastInitStart) ?? 0) >= (generalizedTimeMs(when) ?? 0))) return when;
-    return trigger(ctx, remote, instance, dn);
-  }
   if (r.code !== 0 || generalizedTimeMs(when) === undefined) {
     throw new ActionError(`${remote.name}: could not start the re-init along ${dn} (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
       command,
