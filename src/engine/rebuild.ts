@@ -37,6 +37,8 @@ export function rebuildFromJournal(lines: JournalLine[]): Rebuilt {
         out.undo = out.undo.filter((u) => unitKey(u.step, u.host) !== key);
         out.undo.push({ step, host, spec: undo });
       }
+    } else if (l.type === 'undo.barrier') {
+      out.undo = [];
     } else if (l.type === 'step.done') {
       if (l.status === 'ok' && !l.notStarted) out.doneSteps.add(step);
     } else if (l.type === 'undo.done' && l.status === 'ok') {

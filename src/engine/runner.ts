@@ -73,6 +73,14 @@ export class Runner {
     if (r.opts.signal?.aborted) this.interrupted = true;
   }
 
+  /** Forgets the undo of every earlier step, in memory and (for resume) in the journal. */
+  private passUndoBarrier(step: Step): void {
+    if (this.r.undo.length === 0) return;
+    this.r.undo.length = 0;
+    void this.r.journal.append({ type: 'undo.barrier', step: step.index, time: now() });
+    this.warn(`step ${step.index + 1} "${step.name}" is a point of no return: an interrupt from here on undoes nothing before it; finish with \`lifeboat resume\``, step.index);
+  }
+
   /** Sends an event to the reporter and the journal (with `detail` in the journal only). */
   emit(e: RunEvent, detail?: Record<string, unknown>): void {
     const masked = maskDeep(e);
@@ -191,6 +199,7 @@ export class Runner {
       }
     }
     this.emit({ type: 'step.start', step: step.index, name: step.name, action: step.do, hosts: hostNames, time: now() });
+    if (step.undoBarrier && !opts.check) this.passUndoBarrier(step);
 
     const queue = new PQueue({ concurrency: Math.max(1, step.concurrency ?? opts.concurrency ?? 10) });
     const done = new Map<string, Promise<UnitOutcome>>();

@@ -24,6 +24,7 @@ export const STEP_KEYS = [
   'when',
   'confirm',
   'undo',
+  'undo_barrier',
   'on_error',
   'register',
 ] as const;
@@ -263,6 +264,13 @@ function readStep(src: YamlSource, node: YNode, index: number, params: Record<st
 
   const undo = get('undo');
   if (undo) step.undo = readUndo(src, undo, what, locs);
+
+  const barrier = get('undo_barrier');
+  if (barrier) {
+    const v = src.scalar(barrier.value);
+    if (typeof v === 'boolean') step.undoBarrier = v;
+    else src.error(barrier.value, `${what}: undo_barrier must be true or false`);
+  }
 
   const onError = get('on_error');
   if (onError) {

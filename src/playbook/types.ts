@@ -40,6 +40,12 @@ export interface Step {
   /** Destructive step: asks before running unless --yes. A string is the question. */
   confirm?: string | boolean;
   undo?: UndoSpec;
+  /**
+   * Point of no return: once this step starts, an interrupt no longer undoes the steps before it.
+   * (After a restore, re-enabling the agreements a disable step switched off would let peers that
+   * were not re-initialized yet replay into the restored master; `resume` is the way forward.)
+   */
+  undoBarrier?: boolean;
   onError: 'stop' | 'continue';
   /** Name under which each host's action output is kept for later templating. */
   register?: string;

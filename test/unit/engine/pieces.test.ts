@@ -42,6 +42,18 @@ describe('journal replay', () => {
     expect(r.undo.map((u) => `${u.step}:${u.host}`)).toEqual(['0:a']);
   });
 
+  it('an undo barrier drops the undo of every step before it, but not of steps after it', () => {
+    const t = 'x';
+    const u = { do: 'shell', with: { command: 'u' } };
+    const r = rebuildFromJournal([
+      { type: 'host.done', time: t, step: 0, host: 'a', status: 'changed', changed: true, undo: u },
+      { type: 'undo.barrier', time: t, step: 1 },
+      { type: 'host.done', time: t, step: 1, host: 'a', status: 'changed', changed: true },
+      { type: 'host.done', time: t, step: 2, host: 'b', status: 'changed', changed: true, undo: u },
+    ]);
+    expect(r.undo.map((e) => `${e.step}:${e.host}`)).toEqual(['2:b']);
+  });
+
   it('writes masked lines and skips a torn last line when read back', async () => {
     registerSecret('pieces-secret-123');
     const runDir = join(dir, 'run1');

@@ -132,6 +132,56 @@ steps:
   });
 });
 
+describe('undo barrier', () => {
+  it('an interrupt after a point of no return undoes nothing before it, also not on a later resume', async () => {
+    const pb = c.playbook('barrier', `name: barrier
+steps:
+  - name: disable
+    on: all
+    do: shell
+    with: { command: "touch barrier-flag; echo bdisable-{{ host }}" }
+    undo: { do: shell, with: { command: "rm barrier-flag; echo bundo-{{ host }}" } }
+  - name: restore
+    on: ds1
+    undo_barrier: true
+    do: shell
+    with: { command: "echo brestore" }
+  - name: slow
+    on: all
+    concurrency: 1
+    do: shell
+    with: { command: "sleep 0.4; echo bslow-{{ host }}" }
+  - name: gate
+    on: ds1
+    do: shell
+    with: { command: "test -f barrier-gate" }
+`);
+    const ac = new AbortController();
+    const o = c.opts(pb, { signal: ac.signal });
+    const inner = o.onEvent;
+    o.onEvent = (e) => {
+      inner(e);
+      if (e.type === 'host.start' && e.step === 2) ac.abort();
+    };
+    const out = await startRun(o);
+    expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
+    for (const h of c.names) {
+      expect(count(c, h, `echo bundo-${h}`)).toBe(0);
+      expect(existsSync(join(c.server(h).dir, 'barrier-flag'))).toBe(true);
+    }
+    expect(o.events.some((e) => e.type === 'warning' && /point of no return/.test(e.message))).toBe(true);
+    expect(journal(out.runDir).some((l) => l.type === 'undo.barrier' && l.step === 1)).toBe(true);
+
+    // A resume that fails and is interrupted again still leaves the earlier steps alone.
+    const ac2 = new AbortController();
+    const o2 = c.opts(pb, { signal: ac2.signal });
+    const again = await resumeRun(out.runId, o2);
+    expect(again.status).toBe('failed');
+    expect(c.names.map((h) => count(c, h, 'echo bdisable-'))).toEqual([1, 1, 1]);
+    expect(c.names.map((h) => count(c, h, 'echo bundo-'))).toEqual([0, 0, 0]);
+  });
+});
+
 describe('lock', () => {
   const pbText = `name: lock
 steps:
