@@ -1,3 +1,4 @@
+import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../backup/index.ts';
@@ -18,7 +19,6 @@ import {
   removeCommand,
   taskDn,
   taskLdif,
-  waitLdapiCommand,
   waitTaskCommand,
 } from './commands.ts';
 import { normDn, serverFacts } from './facts.ts';
@@ -78,11 +78,11 @@ export function backupHostSteps(inst: string, name: string, args: Pick<CreateArg
     steps.push({ kind: 'task-wait', what: 'waiting for the backup task', command: waitTaskCommand(inst, dn, 600), note: 'until nsTaskExitCode' });
   } else if (args.method === 'db2bak') {
     steps.push({ kind: 'shell', what: 'dsctl stop / db2bak / start', command: offlineCommand(inst, [db2bakStep(inst, archive)]), note: 'server down during the copy' });
-    steps.push({ kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitLdapiCommand(inst, 60) });
+    steps.push({ kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitForLdapiCommand(inst, 60) });
   } else {
     const exports = backends.map((b) => db2ldifStep(inst, b, ldifFile(inst, name, b)));
     steps.push({ kind: 'shell', what: 'dsctl stop / db2ldif --replication / start', command: offlineCommand(inst, exports), note: 'server down during the export' });
-    steps.push({ kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitLdapiCommand(inst, 60) });
+    steps.push({ kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitForLdapiCommand(inst, 60) });
   }
   const method = args.method === 'db2bak' || args.method === 'online' ? 'db' : 'ldif';
   steps.push({ kind: 'shell', what: 'packing the backup', command: packCommand({ instance: inst, name, method, backends, full: args.type === 'full' }) });

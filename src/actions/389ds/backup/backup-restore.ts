@@ -1,3 +1,4 @@
+import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -19,7 +20,6 @@ import {
   taskDn,
   taskLdif,
   unpackCommand,
-  waitLdapiCommand,
   waitTaskCommand,
 } from './commands.ts';
 import { hostVersion } from './facts.ts';
@@ -75,7 +75,7 @@ export function restoreHostSteps(inst: string, h: BackupHeader, method: RestoreM
         });
   return [
     { kind: 'shell', what: `dsctl stop / ${method} / start`, command: offlineCommand(inst, steps), note: 'server down during the restore' },
-    { kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitLdapiCommand(inst, 120) },
+    { kind: 'shell', what: 'waiting for the server to answer on LDAPI', command: waitForLdapiCommand(inst, 120) },
   ];
 }
 

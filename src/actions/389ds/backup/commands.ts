@@ -57,16 +57,6 @@ export function waitTaskCommand(instance: string, dn: string, seconds: number): 
   ].join(' ');
 }
 
-/** Waits until the instance answers on LDAPI again after a start (exit 1 after `seconds`). */
-export function waitLdapiCommand(instance: string, seconds: number): string {
-  const tries = Math.max(1, Math.ceil(seconds / 0.2));
-  return [
-    `i=0; while [ $i -lt ${tries} ]; do`,
-    `ldapsearch -LLL -Q -Y EXTERNAL -H ${ldapiUrl(instance)} -b '' -s base '(objectClass=*)' vendorVersion >/dev/null 2>&1 && exit 0;`,
-    `sleep 0.2; i=$((i+1)); done; exit 1`,
-  ].join(' ');
-}
-
 /**
  * Stops the server, runs the offline steps, and starts it again whatever happened, in ONE remote
  * shell: a controller that dies half way does not leave the directory down.

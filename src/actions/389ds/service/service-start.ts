@@ -2,7 +2,7 @@ import type { Action } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { instanceName } from '../host-vars.ts';
 import { shq } from '../ldap.ts';
-import { waitForLdapiCommand } from './ldapi-wait.ts';
+import { waitForLdapiCommand } from '../ldapi-wait.ts';
 
 export function startCommand(instance: string): string {
   return `dsctl ${shq(instance)} start`;

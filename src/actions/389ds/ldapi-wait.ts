@@ -1,4 +1,4 @@
-import { ldapiUrl } from '../ldap.ts';
+import { ldapiUrl } from './ldap.ts';
 
 /**
  * One remote shell loop that waits until the instance answers on LDAPI: short sleeps on the host
