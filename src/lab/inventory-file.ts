@@ -9,10 +9,14 @@ export const LAB_INSTANCE = 'lab';
 export const LAB_SUFFIX = 'dc=lab,dc=test';
 export const LAB_CA_SUFFIX = 'o=ipaca';
 
-/** Roles as in IdM: the first two hosts carry the CA, the last one is hidden (backups run there). */
+/**
+ * Roles as in IdM: the first two hosts carry the CA; the last one is hidden and carries the CA too,
+ * because backups run there and IdM recommends "a hidden replica with all server roles installed,
+ * especially the CA" for them (a backup host lacking a role in use is refused, like ipa-backup).
+ */
 export function labRoles(index: number, count: number): string[] {
   const roles: string[] = [];
-  if (index <= 2) roles.push('ca');
+  if (index <= 2 || index === count) roles.push('ca');
   if (index === count) roles.push('hidden');
   return roles;
 }

@@ -27,7 +27,7 @@ describe('lab inventory', () => {
       ['ds1', '10.213.7.1', ['ca'], 1],
       ['ds2', '10.213.7.2', ['ca'], 2],
       ['ds3', '10.213.7.3', [], 3],
-      ['ds4', '10.213.7.4', ['hidden'], 4],
+      ['ds4', '10.213.7.4', ['ca', 'hidden'], 4],
     ]);
     expect(inv.vars).toMatchObject({ instance: 'lab', suffixes: ['dc=lab,dc=test'], ca_suffix: 'o=ipaca' });
     expect(inv.vars.topology).toEqual({ ds1: ['ds2', 'ds4'], ds2: ['ds1', 'ds3'], ds3: ['ds2', 'ds4'], ds4: ['ds1', 'ds3'] });

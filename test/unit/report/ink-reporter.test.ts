@@ -1,7 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
-import { createInkReporter } from '../../../src/report/ink/ink-reporter.tsx';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually, syntheticRun } from './fixtures.ts';
+
+// Under CI, ink prints only its final frame (it reads CI once, when it loads), so this test of the
+// live frames loads ink with CI switched off for this file alone; the plain reporter is what CI uses.
+let createInkReporter: typeof import('../../../src/report/ink/ink-reporter.tsx').createInkReporter;
+beforeAll(async () => {
+  process.env.CI = '0';
+  process.env.CONTINUOUS_INTEGRATION = '0';
+  ({ createInkReporter } = await import('../../../src/report/ink/ink-reporter.tsx'));
+});
 
 /** A terminal-like output that keeps everything ink writes. */
 class FakeTerminal extends EventEmitter {
