@@ -65,6 +65,8 @@ export interface Action {
   name: string;
   description: string;
   args: Record<string, ArgSpec>;
+  /** Inventory profiles this action works on; absent = every profile (the builtins). */
+  profiles?: string[];
   /** Changes state in a way an operator should confirm (playbooks still decide with `confirm`). */
   destructive?: boolean;
   /** Runs once for the step rather than once per host (e.g. topology.discover may still be per host). */

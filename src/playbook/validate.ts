@@ -112,6 +112,12 @@ export function validatePlaybook(
 
     checkAction(step, 'do', 'with', step.do, step.with, knownActions, actionNames, fail, checkNames);
     if (step.undo) checkAction(step, 'undo.do', 'undo.with', step.undo.do, step.undo.with, knownActions, actionNames, fail, checkNames);
+    for (const [field, name] of [['do', step.do], ['undo.do', step.undo?.do]] as const) {
+      const profiles = name ? knownActions.get(name)?.profiles : undefined;
+      if (profiles && !profiles.includes(inv.profile)) {
+        fail(field, `${name} is not available for profile "${inv.profile}" (inventory ${inv.file}); it works on: ${profiles.join(', ')}`);
+      }
+    }
   }
 
   if (errors.length > 0) {

@@ -170,3 +170,34 @@ describe('resolveParams and playbookVars', () => {
     });
   });
 });
+
+describe('profiles', () => {
+  it('refuses an action that does not serve the inventory profile, at the step that names it', async () => {
+    const ktInv = await loadInventory(tmp.write('kt.yaml', `profile: keytrustee\nhosts:\n  kt1: { address: 10.0.0.9 }\n`));
+    const only389: [string, Action] = ['replication.disable', { ...actions.get('replication.disable')!, profiles: ['389ds', 'ipa'] }];
+    const known = new Map([...actions, only389]);
+    const pb = parsePlaybook('kt-playbook.yaml', `name: kt
+steps:
+  - name: check
+    on: all
+    do: shell
+    with: { command: "true" }
+  - name: disable
+    on: all
+    do: replication.disable
+    with: { suffixes: all }
+`);
+    let err: unknown;
+    try {
+      validatePlaybook(pb, ktInv, {}, known);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputErrors);
+    const lines = (err as InputErrors).errors.map((e) => e.message);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^kt-playbook\.yaml:9:\d+: step 2 \(disable\): replication\.disable is not available for profile "keytrustee" .*it works on: 389ds, ipa$/);
+    // The same playbook is fine on a 389ds inventory.
+    expect(() => validatePlaybook(pb, inv, {}, known)).not.toThrow();
+  });
+});
