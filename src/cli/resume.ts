@@ -1,27 +1,15 @@
 import type { Command } from 'commander';
-import type { RunEvent } from '../engine/events.ts';
-import type { Reporter } from '../report/types.ts';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_STATE_DIR,
   collectParam,
-  installInterruptHandler,
-  makeConfirm,
   parsePositiveInt,
-  reporterFor,
   runAction,
   type CliContext,
 } from './common.ts';
+import { reportedRun, type SharedRunFlags } from './reported-run.ts';
 
-interface ResumeFlags {
-  extra?: Record<string, string>;
-  yes?: boolean;
-  json?: boolean;
-  plain?: boolean;
-  concurrency: number;
-  stateDir: string;
-  acceptNewHostKeys?: boolean;
-}
+type ResumeFlags = SharedRunFlags;
 
 export function registerResumeCommand(program: Command, ctx: CliContext): void {
   program
@@ -44,30 +32,11 @@ Examples:
   $ lifeboat resume 20261122-120001-a1b2 --yes --plain --state-dir /var/lib/lifeboat`,
     )
     .action((runId: string, flags: ResumeFlags) =>
-      runAction(ctx, async () => {
-        // Ctrl-C is ours from here on; an interrupt during loading reaches the engine as an aborted signal.
-        const interrupt = installInterruptHandler(ctx.io.stderr);
-        let reporter: Reporter | undefined;
-        try {
-          reporter = await reporterFor(flags, ctx.io);
+      runAction(ctx, () =>
+        reportedRun(ctx, flags, async (shared) => {
           const { resumeRun } = await import('../engine/index.ts');
-          const shown = reporter;
-          const outcome = await resumeRun(runId, {
-            params: flags.extra ?? {},
-            yes: Boolean(flags.yes),
-            concurrency: flags.concurrency,
-            stateDir: flags.stateDir,
-            confirm: makeConfirm(shown, ctx.io),
-            signal: interrupt.signal,
-            onEvent: (e: RunEvent) => shown.onEvent(e),
-            hostKeyPolicy: flags.acceptNewHostKeys ? 'accept-new' : undefined,
-          });
-          shown.finish(outcome);
-          return outcome.exitCode;
-        } finally {
-          reporter?.close();
-          interrupt.dispose();
-        }
-      }),
+          return resumeRun(runId, shared);
+        }),
+      ),
     );
 }

@@ -1,30 +1,19 @@
 import type { Command } from 'commander';
-import type { RunEvent } from '../engine/events.ts';
-import type { Reporter } from '../report/types.ts';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_STATE_DIR,
   collectParam,
-  installInterruptHandler,
-  makeConfirm,
   parsePositiveInt,
-  reporterFor,
   resolvePlaybookArg,
   runAction,
   type CliContext,
 } from './common.ts';
+import { reportedRun, type SharedRunFlags } from './reported-run.ts';
 
-interface RunFlags {
+interface RunFlags extends SharedRunFlags {
   inventory: string;
-  extra?: Record<string, string>;
   limit?: string;
-  yes?: boolean;
   check?: boolean;
-  json?: boolean;
-  plain?: boolean;
-  concurrency: number;
-  stateDir: string;
-  acceptNewHostKeys?: boolean;
 }
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
@@ -51,38 +40,22 @@ Examples:
   $ lifeboat run data-loss -i prod.yaml -e master=ds1 --yes --json > run.jsonl
 
 Exit codes: 0 done, 1 a step failed, 2 bad input, 3 interrupted, 4 lock held (another run).
-Ctrl-C once stops gracefully (in-flight commands finish, completed steps are undone); twice exits now.`,
+Ctrl-C once stops gracefully (in-flight commands finish, completed steps are undone back to the last undo_barrier); twice exits now.`,
     )
     .action((playbook: string, flags: RunFlags) =>
       runAction(ctx, async () => {
         const playbookFile = resolvePlaybookArg(playbook);
-        // Ctrl-C is ours from here on; an interrupt during loading reaches the engine as an aborted signal.
-        const interrupt = installInterruptHandler(ctx.io.stderr);
-        let reporter: Reporter | undefined;
-        try {
-          reporter = await reporterFor(flags, ctx.io);
+        return reportedRun(ctx, flags, async (shared) => {
           const { startRun } = await import('../engine/index.ts');
-          const shown = reporter;
-          const outcome = await startRun({
+          return startRun({
+            ...shared,
             playbookFile,
             inventoryFile: flags.inventory,
-            params: flags.extra ?? {},
+            params: shared.params ?? {},
             limit: flags.limit,
-            yes: Boolean(flags.yes),
             check: Boolean(flags.check),
-            concurrency: flags.concurrency,
-            stateDir: flags.stateDir,
-            confirm: makeConfirm(shown, ctx.io),
-            signal: interrupt.signal,
-            onEvent: (e: RunEvent) => shown.onEvent(e),
-            hostKeyPolicy: flags.acceptNewHostKeys ? 'accept-new' : undefined,
           });
-          shown.finish(outcome);
-          return outcome.exitCode;
-        } finally {
-          reporter?.close();
-          interrupt.dispose();
-        }
+        });
       }),
     );
 }

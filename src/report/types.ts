@@ -1,17 +1,8 @@
 import type { RunEvent } from '../engine/events.ts';
+import type { RunOutcome } from '../engine/types.ts';
 
-/**
- * What a finished run tells the reporter. Mirrors the engine's RunOutcome (see notes/apis.md);
- * declared here structurally so reporters do not depend on the engine's module layout.
- */
-export interface ReportOutcome {
-  runId: string;
-  runDir: string;
-  status: 'done' | 'failed' | 'interrupted';
-  exitCode: number;
-  failed?: { step: number; host: string; error: string };
-  next?: string;
-}
+/** What a finished run tells the reporter: the engine's outcome, type-only (no runtime coupling). */
+export type ReportOutcome = RunOutcome;
 
 export type ReportMode = 'ink' | 'plain' | 'json';
 

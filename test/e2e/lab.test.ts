@@ -28,7 +28,7 @@ describe.skipIf(skip !== undefined)('lifeboat lab (4 real 389-ds hosts)', () => 
     await labDown(LAB);
   });
 
-  it('seeds the entries on every host and gives ds1, ds2 the CA role and the last host hidden', async () => {
+  it('seeds the entries on every host and gives ds1, ds2 the CA role and the last host hidden (with the CA too)', async () => {
     for (const h of hosts) {
       const people = await lab.search(h, 'ou=people,dc=lab,dc=test', 'one', '(uid=user*)', ['1.1']);
       expect(people, h).toHaveLength(200);

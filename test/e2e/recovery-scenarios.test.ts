@@ -159,7 +159,10 @@ describe.skipIf(!runnable)('recovery scenarios on a real 4-host lab', () => {
     const out = await run('ca-replica-rebuild', { lost: 'ds1' }, (e) => e.type === 'warning' && warnings.push(e.message));
     expect(out.failed?.error).toBeUndefined();
     expect(out.status).toBe('done');
-    expect(warnings.some((w) => w.includes('only 2 CA host(s) will remain'))).toBe(true);
+    // The lab has three CA hosts (ds1, ds2 and the hidden ds4): with ds1 rebuilt, three remain, so
+    // no "fewer than three" warning; the warning itself is unit-tested with two.
+    expect(caHosts()).toEqual(['ds1', 'ds2', 'ds4']);
+    expect(warnings.filter((w) => w.includes('CA host(s) will remain'))).toEqual([]);
     const ca = s.inventory.vars.ca_suffix as string;
     expect(await sameEntriesEverywhere(s.connect, s.instance, s.suffix, s.hosts)).toMatchObject({ ok: true });
     expect(await sameEntriesEverywhere(s.connect, s.instance, ca, caHosts())).toMatchObject({ ok: true });

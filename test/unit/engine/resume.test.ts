@@ -15,6 +15,18 @@ afterAll(async () => c.close());
 
 const journal = (runDir: string) => readFileSync(join(runDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
+/** Runs a playbook and presses "Ctrl-C" as soon as the first host of step `step` starts. */
+async function runInterruptedAt(pb: string, step: number) {
+  const ac = new AbortController();
+  const o = c.opts(pb, { signal: ac.signal });
+  const inner = o.onEvent;
+  o.onEvent = (e) => {
+    inner(e);
+    if (e.type === 'host.start' && e.step === step) ac.abort();
+  };
+  return { o, out: await startRun(o) };
+}
+
 describe('failure and resume', () => {
   it('stops at the first failure and resume finishes without re-running completed work', async () => {
     const pb = c.playbook('resume', `name: resume
@@ -101,14 +113,7 @@ steps:
     do: shell
     with: { command: "echo never" }
 `);
-    const ac = new AbortController();
-    const o = c.opts(pb, { signal: ac.signal });
-    const inner = o.onEvent;
-    o.onEvent = (e) => {
-      inner(e);
-      if (e.type === 'host.start' && e.step === 1) ac.abort();
-    };
-    const out = await startRun(o);
+    const { o, out } = await runInterruptedAt(pb, 1);
     expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
     expect(out.next).toContain(`lifeboat resume ${out.runId}`);
     // The host in flight finished; the others of that step never started; step 3 never ran.
@@ -156,14 +161,7 @@ steps:
     do: shell
     with: { command: "test -f barrier-gate" }
 `);
-    const ac = new AbortController();
-    const o = c.opts(pb, { signal: ac.signal });
-    const inner = o.onEvent;
-    o.onEvent = (e) => {
-      inner(e);
-      if (e.type === 'host.start' && e.step === 2) ac.abort();
-    };
-    const out = await startRun(o);
+    const { o, out } = await runInterruptedAt(pb, 2);
     expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
     for (const h of c.names) {
       expect(count(c, h, `echo bundo-${h}`)).toBe(0);
@@ -172,10 +170,8 @@ steps:
     expect(o.events.some((e) => e.type === 'warning' && /point of no return/.test(e.message))).toBe(true);
     expect(journal(out.runDir).some((l) => l.type === 'undo.barrier' && l.step === 1)).toBe(true);
 
-    // A resume that fails and is interrupted again still leaves the earlier steps alone.
-    const ac2 = new AbortController();
-    const o2 = c.opts(pb, { signal: ac2.signal });
-    const again = await resumeRun(out.runId, o2);
+    // A resume that fails later still leaves the steps before the barrier alone.
+    const again = await resumeRun(out.runId, c.opts(pb));
     expect(again.status).toBe('failed');
     expect(c.names.map((h) => count(c, h, 'echo bdisable-'))).toEqual([1, 1, 1]);
     expect(c.names.map((h) => count(c, h, 'echo bundo-'))).toEqual([0, 0, 0]);
