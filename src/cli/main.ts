@@ -111,6 +111,10 @@ function flush(stream: NodeJS.WriteStream): Promise<void> {
 
 /** Entry point of bin/lifeboat.js: runs the command, then exits so no stray handle keeps it alive. */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // `lifeboat plan … | head`: a reader that went away is not our failure; stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   const code = await runCli(argv);
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);
