@@ -19,20 +19,12 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
 import { decryptFile, encryptFile, generateKeyPair, readPrivateKeyFile, unlockPrivateKey } from '../src/crypto/index.ts';
+import { arg, parseSize } from './args.ts';
 
 const PASS = 'bench-passphrase';
 const SELF = fileURLToPath(import.meta.url);
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
-function parseSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s);
-  if (!m) throw new Error(`bad --size ${s}`);
-  return Math.round(Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G']);
-}
 
 /** Child mode: one operation, prints its own duration (start-up excluded). */
 async function child(op: string, input: string, output: string, key: string): Promise<void> {

@@ -16,16 +16,13 @@ import { takeBackup } from '../src/rehearse/backup-step.ts';
 import { applyDamage, planDamage, waitForDamageEverywhere } from '../src/rehearse/data-loss-damage.ts';
 import { openSession, uniqueLabName } from '../src/rehearse/lab-session.ts';
 import { runTimings } from '../src/rehearse/run-timings.ts';
+import { arg } from './args.ts';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
-const hosts = Number(flag('hosts', '4'));
-const entries = Number(flag('entries', '10000'));
-const runs = Number(flag('runs', '1'));
-const reuse = process.argv.includes('--lab') ? flag('lab', '') : undefined;
+const hosts = Number(arg('hosts', '4'));
+const entries = Number(arg('entries', '10000'));
+const runs = Number(arg('runs', '1'));
+const reuse = process.argv.includes('--lab') ? arg('lab', '') : undefined;
 const keep = process.argv.includes('--keep');
 const lab = reuse || uniqueLabName('bn');
 const stateDir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-restore-'));

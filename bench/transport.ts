@@ -16,18 +16,9 @@ import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import type { Inventory } from '../src/inventory/types.ts';
 import { SshPool, cryptoBindingAvailable } from '../src/transport/index.ts';
+import { arg, parseSize } from './args.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
-function parseSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s);
-  if (!m) throw new Error(`bad --size ${s}`);
-  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
-  return Math.round(Number(m[1]) * unit);
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

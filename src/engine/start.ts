@@ -34,12 +34,7 @@ export async function startRun(opts: RunOptions): Promise<RunOutcome> {
   });
   const runId = newRunId();
   const runDir = runDirOf(opts.stateDir, runId);
-  const early: RunEvent[] = [];
-  const lock = await acquireLock(opts.stateDir, loaded.inventory.file, runId, (message) => {
-    const e: RunEvent = { type: 'warning', message, time: now() };
-    early.push(e);
-    opts.onEvent(e);
-  });
+  const { early, lock } = await lockInventory(opts, loaded.inventory.file, runId);
   try {
     await mkdir(runDir, { recursive: true, mode: 0o700 });
     const record: RunRecord = {
@@ -89,12 +84,7 @@ export async function resumeRun(runId: string, opts: ResumeOptions): Promise<Run
     if (lost.length) err.message += `\n(secret params are not kept in run.json: give ${lost.map((k) => `-e ${k}=...`).join(' ')} again)`;
     throw err;
   });
-  const early: RunEvent[] = [];
-  const lock = await acquireLock(opts.stateDir, loaded.inventory.file, runId, (message) => {
-    const e: RunEvent = { type: 'warning', message, time: now() };
-    early.push(e);
-    opts.onEvent(e);
-  });
+  const { early, lock } = await lockInventory(opts, loaded.inventory.file, runId);
   try {
     loaded.state.registered = rebuilt.registered;
     loaded.state.facts = rebuilt.facts;
@@ -181,4 +171,18 @@ export async function listRuns(stateDir: string): Promise<RunListEntry[]> {
     }
   }
   return out;
+}
+
+/**
+ * Takes the inventory's lock. Its warnings (a stale lock taken over) are shown at once and kept,
+ * so they reach the journal once it exists.
+ */
+async function lockInventory(opts: { stateDir: string; onEvent: (e: RunEvent) => void }, inventoryFile: string, runId: string) {
+  const early: RunEvent[] = [];
+  const lock = await acquireLock(opts.stateDir, inventoryFile, runId, (message) => {
+    const e: RunEvent = { type: 'warning', message, time: now() };
+    early.push(e);
+    opts.onEvent(e);
+  });
+  return { early, lock };
 }
