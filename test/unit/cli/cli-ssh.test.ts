@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testInventoryYaml } from '../../helpers/test-inventory.ts';
 import { generateEd25519, startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -40,23 +41,8 @@ let inventory: string;
 let stateDir: string;
 
 function writeInventory(file: string, knownHosts: string): string {
-  const hosts = servers.map((s, i) => `  ${HOSTS[i]}:\n    address: 127.0.0.1\n    ssh: { port: ${s.port} }\n`).join('');
-  writeFileSync(
-    file,
-    `cluster: clitest
-profile: 389ds
-ssh:
-  user: root
-  identity_file: ${servers[0]!.clientKeyPath}
-  known_hosts: ${knownHosts}
-  use_agent: false
-  connect_retries: 0
-  connect_timeout: 5s
-secrets:
-  token: { env: LIFEBOAT_TEST_TOKEN }
-hosts:
-${hosts}`,
-  );
+  const extra = 'secrets:\n  token: { env: LIFEBOAT_TEST_TOKEN }\n';
+  writeFileSync(file, testInventoryYaml({ cluster: 'clitest', servers, names: HOSTS, knownHosts, extra }));
   return file;
 }
 

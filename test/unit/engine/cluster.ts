@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { RunEvent } from '../../../src/engine/events.ts';
 import type { RunOptions } from '../../../src/engine/types.ts';
 import { generateEd25519, startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
+import { testInventoryYaml } from '../../helpers/test-inventory.ts';
 
 export interface TestCluster {
   names: string[];
@@ -31,21 +32,7 @@ export async function startCluster(n: number, inventoryExtra = ''): Promise<Test
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, servers.map((s) => s.hostPublicKeyLine()).join('\n') + '\n');
   const inventory = join(dir, 'inventory.yaml');
-  const hosts = servers.map((s, i) => `  ${names[i]}:\n    address: 127.0.0.1\n    ssh: { port: ${s.port} }\n`).join('');
-  writeFileSync(
-    inventory,
-    `cluster: enginetest
-profile: 389ds
-ssh:
-  user: root
-  identity_file: ${servers[0]!.clientKeyPath}
-  known_hosts: ${knownHosts}
-  use_agent: false
-  connect_retries: 0
-  connect_timeout: 5s
-${inventoryExtra}hosts:
-${hosts}`,
-  );
+  writeFileSync(inventory, testInventoryYaml({ cluster: 'enginetest', servers, names, knownHosts, extra: inventoryExtra }));
   const stateDir = join(dir, 'state');
   return {
     names,
