@@ -13,14 +13,14 @@ import { startRun, type RunEvent } from '../../src/engine/index.ts';
 import { labDown } from '../../src/lab/index.ts';
 import { tempGpg } from '../unit/crypto/gpg.ts';
 import { fakeContext } from '../unit/backup/fake-context.ts';
-import { labSkipReason, within, withLab, type LabFixture } from './lab-fixture.ts';
+import { e2eLabName, labSkipReason, within, withLab, type LabFixture } from './lab-fixture.ts';
 
 /**
  * Encrypted backups on real 389-ds hosts: backup.yaml through the engine on the hidden host,
  * gpg reading the result, restores that work, and restores that must refuse (wrong key,
  * truncated file) leaving the host's data as it was.
  */
-const LAB = 'e2ebk';
+const LAB = e2eLabName('e2ebk');
 const PASS = 'e2e-backup-passphrase';
 const SUFFIX = 'dc=lab,dc=test';
 const skip = labSkipReason();

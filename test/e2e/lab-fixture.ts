@@ -14,6 +14,16 @@ import { ldapModify, ldapSearch, type LdapEntry } from '../../src/actions/389ds/
  * so one lab per name can be reused from file to file when it is still healthy.
  */
 
+/**
+ * The lab name an e2e file uses: its base name plus LIFEBOAT_LAB_TAG (one or two lower-case letters
+ * or digits), so several checkouts on one machine can run their e2e suites without sharing a lab.
+ */
+export function e2eLabName(base: string): string {
+  const tag = process.env.LIFEBOAT_LAB_TAG ?? '';
+  if (!/^[a-z0-9]{0,2}$/.test(tag)) throw new Error(`LIFEBOAT_LAB_TAG "${tag}" must be at most 2 lower-case letters or digits`);
+  return base + tag;
+}
+
 /** Why e2e tests cannot run here, or undefined. In CI they must run: no skip there, a failure instead. */
 export function labSkipReason(): string | undefined {
   const root = process.getuid?.() === 0;

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHosts } from '../../src/cli/inventory-check.ts';
 import { labCut, labDown, labKill, labLeftovers, labPaths, labStatus, labUncut, readState } from '../../src/lab/index.ts';
 import { SshPool } from '../../src/transport/index.ts';
-import { labSkipReason, within, withLab, type LabFixture } from './lab-fixture.ts';
+import { e2eLabName, labSkipReason, within, withLab, type LabFixture } from './lab-fixture.ts';
 
-const LAB = 'e2elab';
+const LAB = e2eLabName('e2elab');
 const skip = labSkipReason();
 if (skip) console.warn(`skipping lab e2e tests: ${skip}`);
 
