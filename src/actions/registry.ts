@@ -1,5 +1,6 @@
 import { actions389ds } from './389ds/index.ts';
 import { builtinActions } from './builtin/index.ts';
+import { ipaActions } from '../profiles/ipa/actions/index.ts';
 import type { Action } from './types.ts';
 
 /** Every action a playbook can name, by its `do:` name. */
@@ -23,3 +24,5 @@ export function allActions(): Map<string, Action> {
 
 registerActions(builtinActions);
 registerActions(actions389ds);
+// Until the profile registry lands: the ipa profile's own verbs, on profile ipa only.
+registerActions(ipaActions.map((a) => ({ ...a, profiles: ['ipa'] })));

@@ -9,6 +9,7 @@ export {
   writeHeader,
   type BackupHeader,
   type BackupMethod,
+  type IpaBackupBody,
 } from './header.ts';
 export { sha256File } from './checksum.ts';
 export { clusterDir, createBackupDir, listBackups, resolveBackupRoot, rollBackups, type BackupListing } from './store.ts';

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { readHeader, sha256File, type BackupHeader, type IpaBackupBody } from '../../../backup/index.ts';
+import { resolveBackupDir } from '../../../actions/389ds/backup/backup-restore.ts';
+import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
+import { ActionError, type ActionContext } from '../../../actions/types.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
+import { ipaFacts, type IpaHostFacts } from '../host-facts.ts';
+import { ipaHeaderProblems } from '../ipa-header.ts';
+
+const bool = (v: unknown) => v === true || v === 'true';
+const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+
+export interface RestoreArgs {
+  data: boolean;
+  online: boolean;
+  instance?: string;
+  backend?: string;
+  noLogs: boolean;
+  force: boolean;
+  gpgHome?: string;
+  dmSecret: string;
+}
+
+export function readRestoreArgs(ctx: ActionContext): RestoreArgs {
+  const a = ctx.args;
+  return {
+    data: bool(a.data),
+    online: bool(a.online),
+    instance: str(a.instance),
+    backend: str(a.backend),
+    noLogs: bool(a.no_logs),
+    force: bool(a.force),
+    gpgHome: str(a.gpg_home),
+    dmSecret: str(a.dm_password_secret) ?? 'dm_password',
+  };
+}
+
+/** The controller-side backup: a Lifeboat store entry made by ipa.backup.create. */
+export async function ipaBackupOnController(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; ipa: IpaBackupBody }> {
+  const dir = await resolveBackupDir(ctx);
+  const h = await readHeader(dir);
+  if (h.method !== 'ipa-backup' || !h.ipa) throw new ActionError(`ipa.backup.restore: ${path.basename(dir)} is a ${h.method} backup, not an ipa-backup one: restore it with backup.restore`);
+  return { dir, h, ipa: h.ipa };
+}
+
+/**
+ * Everything that can refuse the restore without changing anything: the tools on the host, the
+ * ipa-backup header against the host (same FQDN, format, IPA version, roles), the payload's
+ * checksum on the controller. Used by ipa.backup.restore before it uploads, and alone by
+ * ipa.backup.check (a playbook's preflight).
+ */
+export async function ipaRestorePreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; ipa: IpaBackupBody; facts: IpaHostFacts; remote: RemoteHost; versionDiffers: boolean }> {
+  const args = readRestoreArgs(ctx);
+  const { dir, h, ipa } = await ipaBackupOnController(ctx);
+  const stored = await sha256File(path.join(dir, h.payload.file));
+  if (stored.sha256 !== h.payload.sha256 || stored.size !== h.payload.size) {
+    throw new ActionError(`${path.join(dir, h.payload.file)} does not match its header (${stored.size} bytes, sha256 ${stored.sha256}): truncated or corrupt; nothing was restored`);
+  }
+  const remote = await ctx.connect();
+  const facts = await ipaFacts(remote, ctx, ['ipa-restore']);
+  const p = ipaHeaderProblems(ipa.header, { fqdn: facts.fqdn, ipaVersion: facts.ipaVersion, clusterRoles: clusterServiceRoles(ctx.inventory) });
+  if (ipa.archive.endsWith('.gpg') && !args.gpgHome) p.refuse.push(`${ipa.archive} is encrypted: give gpg_home (the GnuPG home on ${ctx.host.name} holding the key ipa-backup encrypted for)`);
+  if ((args.data || ipa.header.type === 'DATA') && !facts.configured) p.refuse.push(`${ctx.host.name} has no /etc/ipa/default.conf: a data restore needs an installed IPA server (restore a FULL backup instead)`);
+  if (p.refuse.length || (p.forceable.length && !args.force)) {
+    const all = [...p.refuse, ...p.forceable.map((x) => `${x} (force: true overrides)`)];
+    throw new ActionError(`ipa.backup.restore: will not restore ${path.basename(dir)} (${ipa.dir}) on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
+  }
+  for (const x of p.forceable) ctx.emit({ kind: 'warning', message: `forced: ${x}` });
+  return { dir, h, ipa, facts, remote, versionDiffers: ipa.header.ipaVersion !== facts.ipaVersion };
+}
