@@ -10,18 +10,8 @@ import { BACKUP_TYPES, type BackupType } from './naming.ts';
 export const HEADER_FILE = 'header.json';
 export const FORMAT_VERSION = 1;
 
-/** `ipa-backup`: the payload is the directory ipa-backup wrote (header + ipa-{full,data}.tar[.gpg]). */
-export type BackupMethod = 'db2bak' | 'db2ldif-replication' | 'online' | 'ipa-backup';
-export const BACKUP_METHODS: readonly BackupMethod[] = ['db2bak', 'db2ldif-replication', 'online', 'ipa-backup'];
-
-/** What an ipa-backup run left, as its own `header` file says (src/profiles/ipa/ipa-header.ts). */
-export interface IpaBackupBody {
-  /** The directory name under /var/lib/ipa/backup, e.g. ipa-data-2026-11-30-20-41-07. */
-  dir: string;
-  /** ipa-full.tar, ipa-data.tar or either with .gpg (encrypted on the host by ipa-backup --gpg). */
-  archive: string;
-  header: { type: 'FULL' | 'DATA'; time: string; host: string; ipaVersion: string; formatVersion: string; services: string[] };
-}
+export type BackupMethod = 'db2bak' | 'db2ldif-replication' | 'online';
+export const BACKUP_METHODS: readonly BackupMethod[] = ['db2bak', 'db2ldif-replication', 'online'];
 
 export interface BackupHeader {
   format: 'lifeboat-backup';
@@ -53,8 +43,6 @@ export interface BackupHeader {
   payload: { file: string; size: number; sha256: string };
   /** The tar archive itself, before encryption: what a restore must end up with. */
   archive: { size: number; sha256: string };
-  /** Present for method ipa-backup. */
-  ipa?: IpaBackupBody;
 }
 
 export class BackupFormatError extends Error {
@@ -107,13 +95,6 @@ export function validateHeader(value: unknown, source = HEADER_FILE): BackupHead
   }
   const a = h.archive as Record<string, unknown> | undefined;
   if (!a || typeof a !== 'object' || !isNonNegInt(a.size) || !isSha(a.sha256)) problems.push('archive must be { size, sha256 }');
-  if (h.method === 'ipa-backup') {
-    const ipa = h.ipa as Record<string, unknown> | undefined;
-    const ih = ipa?.header as Record<string, unknown> | undefined;
-    if (!ipa || !isStr(ipa.dir) || !isStr(ipa.archive) || !ih || (ih.type !== 'FULL' && ih.type !== 'DATA') || !isStr(ih.host) || !isStrArr(ih.services)) {
-      problems.push('ipa must be { dir, archive, header: { type, time, host, ipaVersion, formatVersion, services } } for an ipa-backup backup');
-    }
-  }
   if (problems.length) throw new BackupFormatError(`${source}: invalid backup header:\n  - ${problems.join('\n  - ')}`);
   return h as unknown as BackupHeader;
 }

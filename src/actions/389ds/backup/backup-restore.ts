@@ -32,7 +32,7 @@ type RestoreMethod = 'bak2db' | 'ldif2db' | 'online';
 export const DISK_FACTOR = 3;
 
 /** `backup` may be a directory, a backup name in the cluster's store, or `latest`. */
-export async function resolveBackupDir(ctx: ActionContext): Promise<string> {
+async function resolveBackupDir(ctx: ActionContext): Promise<string> {
   const ref = ctx.args.backup;
   if (typeof ref !== 'string' || !ref) throw new ActionError('backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
   const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' ? ctx.args.dest : undefined);
@@ -49,7 +49,6 @@ export async function resolveBackupDir(ctx: ActionContext): Promise<string> {
 }
 
 function chooseMethod(h: BackupHeader, wanted: unknown): RestoreMethod {
-  if (h.method === 'ipa-backup') throw new ActionError(`backup.restore: this is an ipa-backup archive (${h.ipa?.dir}); restore it with ipa.backup.restore (profile ipa), which runs ipa-restore`);
   const isLdif = h.method === 'db2ldif-replication';
   const m = (wanted ?? 'auto') as string;
   if (m === 'auto') return isLdif ? 'ldif2db' : 'bak2db';

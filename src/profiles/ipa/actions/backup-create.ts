@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader } from '../../../backup/index.ts';
-import { hostSuffixes, instanceName } from '../../../actions/389ds/host-vars.ts';
+import { createBackupDir, ENVELOPE_VERSION, resolveBackupRoot, rollBackups, sha256File, toolVersion, writeEnvelope, type BackupEnvelope } from '../../../backup/index.ts';
 import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../actions/types.ts';
 import { backedUpDir, firstSecretFingerprint, gpgSecretKeys, IPA_BACKUP_DIR, ipaBackup, ipaBackupEnv, packIpaBackup } from '../commands.ts';
 import { IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
+import { checkIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
 import { archiveName, parseIpaHeader } from '../ipa-header.ts';
 import { plannedStep, runIpaSteps, stepLine, type IpaStep } from '../steps.ts';
 
@@ -134,29 +134,31 @@ export const ipaBackupCreate: Action = {
         await remote.exec(`rm -f ${hostTar}`, { timeoutMs: 60_000 }).catch(() => undefined);
       }
       const stored = await sha256File(path.join(dir, 'payload.tar'));
-      const header: BackupHeader = {
-        format: 'lifeboat-backup',
-        formatVersion: FORMAT_VERSION,
+      const body: IpaBackupBody = {
+        method: 'ipa-backup',
         type,
-        time: time.toISOString(),
-        cluster: ctx.inventory.cluster,
-        profile: ctx.inventory.profile,
-        host: ctx.host.name,
-        hostname: facts.fqdn,
-        dsVersion: facts.ipaVersion || 'unknown',
-        instance: instanceName(ctx.inventory, ctx.host),
-        suffixes: hostSuffixes(ctx.inventory, ctx.host),
-        replicaIds: {},
-        backends: {},
+        dir: dirName,
+        archive: archiveName(ih, a.gpg),
+        header: ih,
         roles: [...ctx.host.roles],
         clusterRoles: clusterServiceRoles(ctx.inventory),
-        method: 'ipa-backup',
-        encrypted: false,
+      };
+      const envelope: BackupEnvelope = {
+        format: 'lifeboat-backup',
+        formatVersion: ENVELOPE_VERSION,
+        profile: ctx.inventory.profile,
+        cluster: ctx.inventory.cluster,
+        host: ctx.host.name,
+        hostname: facts.fqdn,
+        time: time.toISOString(),
         payload: { file: 'payload.tar', size: stored.size, sha256: stored.sha256 },
         archive: { size: fetched.bytes, sha256: fetched.sha256 },
-        ipa: { dir: dirName, archive: archiveName(ih, a.gpg), header: ih },
+        // Lifeboat adds no encryption of its own: ipa-backup --gpg encrypted the archive inside.
+        encryption: { kind: 'none' },
+        toolVersion: await toolVersion(),
+        body: body as unknown as Record<string, unknown>,
       };
-      await writeHeader(dir, header);
+      await writeEnvelope(dir, envelope, checkIpaBackupBody);
       done = true;
       const rolled = a.roll ? await rollBackups(root, ctx.inventory.cluster, type, a.roll) : [];
       return {

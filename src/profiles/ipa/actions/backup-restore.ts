@@ -6,7 +6,7 @@ import { IPA_BACKUP_DIR, ipaBackupEnv, ipaRestore, ipaRestoreStdin, ipaRestoreSt
 import { IPA_FACTS_COMMAND } from '../host-facts.ts';
 import { plannedStep, runIpaSteps, type IpaStep } from '../steps.ts';
 import { ipaBackupOnController, ipaRestorePreflight, readRestoreArgs, type RestoreArgs } from './restore-prep.ts';
-import type { IpaBackupBody } from '../../../backup/index.ts';
+import type { IpaBackupBody } from '../backup-body.ts';
 
 export const RESTORE_ARGS = {
   backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest" (made by ipa.backup.create)' },

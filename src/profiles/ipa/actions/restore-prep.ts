@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { readHeader, sha256File, type BackupHeader, type IpaBackupBody } from '../../../backup/index.ts';
-import { resolveBackupDir } from '../../../actions/389ds/backup/backup-restore.ts';
+import { existsSync } from 'node:fs';
+import { listBackups, readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
+import { checkIpaBackupBody, isIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
 import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
 import { ActionError, type ActionContext } from '../../../actions/types.ts';
 import type { RemoteHost } from '../../../transport/types.ts';
@@ -35,12 +36,29 @@ export function readRestoreArgs(ctx: ActionContext): RestoreArgs {
   };
 }
 
+/** `backup`: a directory, a backup name in the cluster's store, or `latest` (the newest ipa-backup one). */
+async function resolveIpaBackupDir(ctx: ActionContext): Promise<string> {
+  const ref = ctx.args.backup;
+  if (typeof ref !== 'string' || !ref) throw new ActionError('ipa.backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
+  const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' && ctx.args.dest ? ctx.args.dest : undefined);
+  if (ref === 'latest') {
+    const all = (await listBackups(root, ctx.inventory.cluster)).filter((b) => isIpaBackupBody(b.envelope?.body));
+    const newest = all[all.length - 1];
+    if (!newest) throw new ActionError(`ipa.backup.restore: no complete ipa-backup backup of cluster ${ctx.inventory.cluster} in ${root}`);
+    return newest.dir;
+  }
+  if (existsSync(ref)) return path.resolve(ref);
+  const inStore = path.join(root, ctx.inventory.cluster, ref);
+  if (existsSync(inStore)) return inStore;
+  throw new ActionError(`ipa.backup.restore: no backup at ${ref} (nor ${inStore})`);
+}
+
 /** The controller-side backup: a Lifeboat store entry made by ipa.backup.create. */
-export async function ipaBackupOnController(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; ipa: IpaBackupBody }> {
-  const dir = await resolveBackupDir(ctx);
-  const h = await readHeader(dir);
-  if (h.method !== 'ipa-backup' || !h.ipa) throw new ActionError(`ipa.backup.restore: ${path.basename(dir)} is a ${h.method} backup, not an ipa-backup one: restore it with backup.restore`);
-  return { dir, h, ipa: h.ipa };
+export async function ipaBackupOnController(ctx: ActionContext): Promise<{ dir: string; h: BackupEnvelope; ipa: IpaBackupBody }> {
+  const dir = await resolveIpaBackupDir(ctx);
+  const h = await readEnvelope(dir, checkIpaBackupBody);
+  if (!isIpaBackupBody(h.body)) throw new ActionError(`ipa.backup.restore: ${path.basename(dir)} was not made by ipa-backup (ipa.backup.create): restore it with backup.restore`);
+  return { dir, h, ipa: h.body };
 }
 
 /**
@@ -49,7 +67,7 @@ export async function ipaBackupOnController(ctx: ActionContext): Promise<{ dir: 
  * checksum on the controller. Used by ipa.backup.restore before it uploads, and alone by
  * ipa.backup.check (a playbook's preflight).
  */
-export async function ipaRestorePreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; ipa: IpaBackupBody; facts: IpaHostFacts; remote: RemoteHost; versionDiffers: boolean }> {
+export async function ipaRestorePreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupEnvelope; ipa: IpaBackupBody; facts: IpaHostFacts; remote: RemoteHost; versionDiffers: boolean }> {
   const args = readRestoreArgs(ctx);
   const { dir, h, ipa } = await ipaBackupOnController(ctx);
   const stored = await sha256File(path.join(dir, h.payload.file));
