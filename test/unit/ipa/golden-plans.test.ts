@@ -177,6 +177,7 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
       `ipa3: ${FACTS}`,
       `ipa3: ${FACTS}`, // ipa.ca.renewal-master on the new renewal master
       `ipa3: ${MASTERS}`, // IdM's record must agree with the inventory's renewal role
+      `ipa3: ${SEGMENTS}`,
       `ipa3: ipa-csreplica-manage set-renewal-master ipa3.dc2.example.com <<< ${DM}`, // [RM]
       `ipa1: ${FACTS}`,
       `ipa1: ipa-replica-manage re-initialize --from=ipa3.dc2.example.com <<< ${DM_KRB}`,
@@ -189,8 +190,8 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
   it('ca-replica-rebuild of a CA server that was not the renewal master: no move', async () => {
     const p = await plan('ca-replica-rebuild', { lost: 'ipa2', from: 'ipa3' });
     const step = p.steps.find((s) => s.action === 'ipa.ca.renewal-master')!;
-    expect(step.hosts[0]!.commands.map((c) => c.command)).toEqual([FACTS, MASTERS, '(no change)']);
-    expect(step.hosts[0]!.commands[2]!.note).toBe('the renewal master is ipa1, not ipa2');
+    expect(step.hosts[0]!.commands.map((c) => c.command)).toEqual([FACTS, MASTERS, SEGMENTS]);
+    expect(step.hosts[0]!.commands[2]!.note).toBe('then no change: the renewal master is ipa1, not ipa2');
   });
 
   it('backup: ipa-backup on the hidden replica with every role, fetched to the store', async () => {

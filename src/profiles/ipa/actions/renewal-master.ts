@@ -41,9 +41,9 @@ export const ipaCaRenewalMaster: Action = {
   plan(ctx) {
     const host = ctx.host.name;
     const moves = inventoryRenewal(ctx) === ctx.args.lost;
-    const out: PlannedCommand[] = [{ host, command: IPA_FACTS_COMMAND, note: 'IdM tools present' }, ...(ipaServersDiscover.plan(ctx) as PlannedCommand[]).slice(0, 1).map((c) => ({ ...c, note: 'IdM\'s renewal master must match the inventory' }))];
+    const out: PlannedCommand[] = [{ host, command: IPA_FACTS_COMMAND, note: 'IdM tools present' }, ...(ipaServersDiscover.plan(ctx) as PlannedCommand[]).map((c) => ({ ...c, note: 'IdM\'s records: its renewal master must match the inventory' }))];
     if (moves) out.push(...moveSteps(ctx).map((s) => plannedStep(host, s)));
-    else out.push({ host, command: '(no change)', note: `the renewal master is ${inventoryRenewal(ctx) ?? 'not set in the inventory'}, not ${String(ctx.args.lost)}` });
+    else out[out.length - 1]!.note = `then no change: the renewal master is ${inventoryRenewal(ctx) ?? 'not set in the inventory'}, not ${String(ctx.args.lost)}`;
     return out;
   },
   async run(ctx) {
