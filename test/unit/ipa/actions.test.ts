@@ -89,6 +89,15 @@ describe('ipa.backup.restore', () => {
     expect(h.uploads).toEqual([]);
   });
 
+  it('an ipa-backup --gpg archive without gpg_home: refused before uploading', async () => {
+    const h = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts() } : undefined));
+    const enc = path.join(work, 'store/idm-prod/lifeboat-data-2026-11-30-12-20-10');
+    await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: enc }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
+      /ipa-data\.tar\.gpg is encrypted: give gpg_home/,
+    );
+    expect(h.uploads).toEqual([]);
+  });
+
   it('a corrupt payload on the controller is refused before connecting', async () => {
     const dir = path.join(work, 'store/idm-prod/lifeboat-data-2026-11-30-12-14-31');
     cpSync(DATA(), dir, { recursive: true });

@@ -123,6 +123,12 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
     expect(lines(p)).toContain(`ipa1: ipa-restore --data --online /var/lib/ipa/backup/ipa-data-2026-11-30-12-14-23 <<< ${DM}, "yes" (overwrite live data)`);
   });
 
+  it('data-loss from an ipa-backup --gpg archive: ipa-restore decrypts with the GnuPG home given', async () => {
+    const ENC = path.join(store, 'lifeboat-data-2026-11-30-12-20-10');
+    const p = await plan('data-loss', { master: 'ipa1', backup: ENC, gpg_home: '/root/backup' });
+    expect(lines(p)).toContain(`ipa1: GNUPGHOME=/root/backup ipa-restore --data /var/lib/ipa/backup/ipa-data-2026-11-30-12-20-05 <<< ${DM}, "yes" (overwrite live data)`);
+  });
+
   it('server-loss: its own full backup restored with ipa-restore, then both suffixes pulled from a healthy server', async () => {
     const p = await plan('server-loss', { lost: 'ipa1', from: 'ipa2', backup: FULL });
     expect(lines(p)).toEqual([
