@@ -95,6 +95,8 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
       'ipa1: tar -xf /var/tmp/lifeboat-data-2026-11-30-12-14-30.tar -C /var/lib/ipa/backup',
       'ipa1: rm -f /var/tmp/lifeboat-data-2026-11-30-12-14-30.tar',
       `ipa1: ipa-restore --data /var/lib/ipa/backup/ipa-data-2026-11-30-12-14-23 <<< ${DM}, "yes" (overwrite live data)`, // [S001] [R]
+      `ipa1: ${FACTS}`, // ipa.service.status [S001] ipactl
+      'ipa1: ipactl status',
       '[replication.enable] ipa1',
       `ipa2: ${FACTS}`, // [S001] [RM] breadth-first from the master
       `ipa2: ipa-replica-manage re-initialize --from=ipa1.dc1.example.com <<< ${DM_KRB}`,
@@ -146,6 +148,8 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
       // [S000] "Restore the full backup of the IdM server" on the reinstalled machine; no password prompt without default.conf [R] 248-251
       `ipa1: ipa-restore /var/lib/ipa/backup/ipa-full-2026-11-30-12-11-46 <<< ${DM}, "yes" (overwrite live data) (the password only when /etc/ipa/default.conf exists)`,
       `ipa1: ${FACTS}`,
+      'ipa1: ipactl status',
+      `ipa1: ${FACTS}`,
       `ipa1: ipa-replica-manage re-initialize --from=ipa2.dc1.example.com <<< ${DM_KRB}`,
       `ipa1: ipa-csreplica-manage re-initialize --from=ipa2.dc1.example.com <<< ${DM}`,
       "[replication.enable] ipa2,ipa3,ipa4 when backup != ''",
@@ -159,6 +163,7 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
     expect(lines(p).filter((l) => !l.includes(FACTS))).toEqual([
       '[replication.fence] ipa2',
       "[replication.disable] ipa1,ipa3,ipa4 when backup != ''",
+      'ipa2: ipactl status',
       `ipa2: ipa-replica-manage re-initialize --from=ipa3.dc2.example.com <<< ${DM_KRB}`,
       `ipa2: ipa-csreplica-manage re-initialize --from=ipa3.dc2.example.com <<< ${DM}`,
       "[replication.enable] ipa1,ipa3,ipa4 when backup != ''",
