@@ -62,14 +62,14 @@ describe.skipIf(skip !== undefined)('profile ipa on a lab of plain 389-ds server
     await labDown(LAB).catch(() => labDown(LAB));
   });
 
-  it('data-loss refuses at its first step, naming each host and the missing IdM tools; no agreement changed', async () => {
+  it('data-loss refuses at its preflight (after the read-only fence check), naming each host and the missing IdM tools; no agreement changed', async () => {
     const before = await enabledAgreements();
     expect(before.length).toBeGreaterThan(0);
     expect(before.every((l) => l.endsWith(' on'))).toBe(true);
     const events: RunEvent[] = [];
     const outcome = await run('playbooks/ipa/data-loss.yaml', { master: 'ds1', backup: fixtureBackup }, events);
     expect(outcome.status).toBe('failed');
-    expect(outcome.failed?.step).toBe(0); // steps count from 0: the preflight
+    expect(outcome.failed?.step).toBe(1); // steps count from 0: the fence check (read only), then the preflight
     expect(outcome.failed?.error).toMatch(new RegExp(`profile ipa: ${MISSING} ds[12]`));
     // Every host was checked and each refusal names its host.
     const failures = JSON.stringify(events);
@@ -77,7 +77,7 @@ describe.skipIf(skip !== undefined)('profile ipa on a lab of plain 389-ds server
     expect(failures).toContain(`${MISSING} ds2`);
     // Nothing anywhere changed: no later step started, the agreements are as they were.
     const started = events.flatMap((e) => (e.type === 'step.start' ? [e.step] : []));
-    expect(started).toEqual([0]);
+    expect(started).toEqual([0, 1]);
     expect(await enabledAgreements()).toEqual(before);
   });
 

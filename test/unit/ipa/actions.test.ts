@@ -10,6 +10,7 @@ import { loadInventory } from '../../../src/inventory/index.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
 import { ipaBackupCreate } from '../../../src/profiles/ipa/actions/backup-create.ts';
 import { ipaBackupRestore } from '../../../src/profiles/ipa/actions/backup-restore.ts';
+import { ipaPreflight } from '../../../src/profiles/ipa/actions/preflight.ts';
 import { ipaReplicaReinit } from '../../../src/profiles/ipa/actions/replica-reinit.ts';
 import { IPA_FACTS_COMMAND } from '../../../src/profiles/ipa/host-facts.ts';
 import { fakeContext } from '../backup/fake-context.ts';
@@ -169,6 +170,15 @@ describe('ipa.backup.create', () => {
     const args = { data: true, gpg: true, gpg_home: '/root/backup', recipient: '8F6FCF10C80359D5A05AED67BF28FFA302EF4557', dest: path.join(work, 'gpg') };
     await expect(ipaBackupCreate.run(fakeContext({ inv, host: 'ipa4', args, remote: h.remote }))).rejects.toThrow(/default key of \/root\/backup is 0000000000000000000000001111111111111111, not 8F6FCF10/);
     expect(h.execs.map((e) => e.command)).toEqual([IPA_FACTS_COMMAND, 'gpg --homedir /root/backup --batch --with-colons --list-secret-keys']);
+  });
+});
+
+describe('fenced servers (replication.fence accepted them as stopped) are left alone', () => {
+  it('ipa.preflight and ipa.replica.reinit skip them without connecting', async () => {
+    for (const action of [ipaPreflight, ipaReplicaReinit]) {
+      const ctx = { ...fakeContext({ inv, host: 'ipa3', args: { from: 'ipa1' } }), vars: { fenced: ['ipa3'] } };
+      expect(await action.run(ctx)).toEqual({ changed: false, summary: 'fenced (unreachable, confirmed stopped): skipped' });
+    }
   });
 });
 

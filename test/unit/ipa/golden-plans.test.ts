@@ -78,11 +78,11 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
   it('data-loss: agreements off everywhere, ipa-restore --data on the master, both suffixes re-initialized with their own tool', async () => {
     const p = await plan('data-loss', { master: 'ipa1', backup: DATA });
     expect(lines(p)).toEqual([
-      `ipa1: ${FACTS}`, // ipa.preflight, every server
+      '[replication.fence] ipa1',
+      `ipa1: ${FACTS}`, // ipa.preflight, every server (fenced ones skipped)
       `ipa2: ${FACTS}`,
       `ipa3: ${FACTS}`,
       `ipa4: ${FACTS}`,
-      '[replication.fence] ipa1',
       `ipa1: ${MASTERS}`, // [IDM]
       `ipa1: ${SEGMENTS}`,
       `controller: sha256 ${DATA}/payload.tar`, // ipa.backup.check

@@ -1,3 +1,4 @@
+import { FENCED_RESULT, isFenced } from '../../../actions/389ds/replication/fenced.ts';
 import type { Action } from '../../../actions/types.ts';
 import { IPA_TOOLS } from '../commands.ts';
 import { IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
@@ -14,6 +15,8 @@ export const ipaPreflight: Action = {
     return [{ host: ctx.host.name, command: IPA_FACTS_COMMAND, note: 'read only: FQDN, IPA version, /etc/ipa/default.conf, tool paths' }];
   },
   async run(ctx) {
+    // A server replication.fence accepted as stopped is left alone, as the directory-level steps do.
+    if (isFenced(ctx)) return FENCED_RESULT;
     const f = await ipaFacts(await ctx.connect(), ctx);
     return { changed: false, summary: `${f.fqdn}: IPA ${f.ipaVersion || 'version unknown'}${f.configured ? '' : ', not configured'}`, output: f };
   },

@@ -1,3 +1,4 @@
+import { FENCED_RESULT, isFenced } from '../../../actions/389ds/replication/fenced.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { csreplicaManageReinit, replicaManageReinit } from '../commands.ts';
 import { fqdnOf, hostByName, IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
@@ -53,6 +54,7 @@ export const ipaReplicaReinit: Action = {
     return [{ host, command: IPA_FACTS_COMMAND, note: 'IdM tools present' }, ...reinitSteps(ctx).map((s) => plannedStep(host, s))];
   },
   async run(ctx) {
+    if (isFenced(ctx)) return FENCED_RESULT;
     reinitSteps(ctx);
     const remote = await ctx.connect();
     await ipaFacts(remote, ctx, ['ipa-replica-manage', 'ipa-csreplica-manage']);
