@@ -20,6 +20,11 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = path.join(root, 'test/fixtures/ipa');
 const SECRET = 'Dm-Secret-4-tests';
 
+const DF = `df -Pk '/var/lib/ipa' | awk 'NR==2 {print $4 * 1024}'`;
+/** The host's answers: its facts, and 10 GB free under /var/lib/ipa. */
+const answers = (f: string, more: (c: string) => object | undefined = () => undefined) => (c: string) =>
+  c === IPA_FACTS_COMMAND ? { stdout: f } : c === DF ? { stdout: '10000000000\n' } : more(c);
+
 function facts(o: { fqdn?: string; version?: string; configured?: boolean; missing?: string[] } = {}): string {
   const tools = ['ipactl', 'ipa-backup', 'ipa-restore', 'ipa-replica-manage', 'ipa-csreplica-manage'];
   return [
@@ -45,7 +50,7 @@ const hostCommands = (planned: PlannedCommand[], host: string) => planned.filter
 
 describe('ipa.backup.restore', () => {
   it('runs exactly what it plans; the DM password goes on stdin with the answers, never in a command line', async () => {
-    const h = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts() } : undefined));
+    const h = recordingHost('ipa1', answers(facts()));
     const ctx = fakeContext({ inv, host: 'ipa1', args: { backup: DATA(), data: true }, remote: h.remote, secrets: { dm_password: SECRET } });
     const planned = await ipaBackupRestore.plan(ctx);
     const result = await ipaBackupRestore.run(ctx);
@@ -68,7 +73,7 @@ describe('ipa.backup.restore', () => {
   });
 
   it('another IPA version: refused, unless force — then ipa-restore gets the extra "yes" it will ask for', async () => {
-    const answer = (c: string) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ version: '4.10.1' }) } : undefined);
+    const answer = answers(facts({ version: '4.10.1' }));
     const refused = recordingHost('ipa1', answer);
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: DATA() }, remote: refused.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
       /the backup is IPA 4\.9\.8, the host runs 4\.10\.1 \(force: true overrides\)/,
@@ -90,8 +95,16 @@ describe('ipa.backup.restore', () => {
     expect(h.uploads).toEqual([]);
   });
 
+  it('not enough room under /var/lib/ipa for the upload and its unpacked copy: refused before uploading', async () => {
+    const h = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts() } : c === DF ? { stdout: '1000\n' } : undefined));
+    await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: DATA() }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
+      /ipa1: not enough disk space in \/var\/lib\/ipa: 1000 bytes free, the restore needs 20480/,
+    );
+    expect(h.uploads).toEqual([]);
+  });
+
   it('an ipa-backup --gpg archive without gpg_home: refused before uploading', async () => {
-    const h = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts() } : undefined));
+    const h = recordingHost('ipa1', answers(facts()));
     const enc = path.join(work, 'store/idm-prod/lifeboat-data-2026-11-30-12-20-10');
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: enc }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
       /ipa-data\.tar\.gpg is encrypted: give gpg_home/,
@@ -143,7 +156,7 @@ describe('ipa.backup.create', () => {
     expect(listed!.envelope).toMatchObject({ formatVersion: 2, profile: 'ipa', host: 'ipa4', hostname: 'ipa1.dc1.example.com', encryption: { kind: 'none' } });
     expect(listed!.envelope!.body).toMatchObject({ method: 'ipa-backup', type: 'data', dir: 'ipa-data-2026-11-30-12-14-23', archive: 'ipa-data.tar', header: { host: 'ipa1.dc1.example.com', type: 'DATA' } });
     // Round trip: the restore finds it as "latest" and uploads exactly the fetched bytes.
-    const r = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts() } : undefined));
+    const r = recordingHost('ipa1', answers(facts()));
     await ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest', dest }, remote: r.remote, secrets: { dm_password: SECRET } }));
     expect(r.uploads[0]!.sha256).toBe(listed!.envelope!.archive.sha256);
   });

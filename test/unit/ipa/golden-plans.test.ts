@@ -44,6 +44,7 @@ const LDAPI = 'ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H ldapi://%2Frun%
 const MASTERS = `${LDAPI} -b 'cn=masters,cn=ipa,cn=etc,dc=example,dc=com' -s sub '(objectClass=*)' 'cn' 'ipaConfigString'`;
 const SEGMENTS = `${LDAPI} -b 'cn=topology,cn=ipa,cn=etc,dc=example,dc=com' -s sub '(objectClass=ipaReplTopoSegment)' 'ipaReplTopoSegmentLeftNode' 'ipaReplTopoSegmentRightNode' 'ipaReplTopoSegmentDirection'`;
 const DM = 'Directory Manager password ***';
+const DF = `df -Pk '/var/lib/ipa' | awk 'NR==2 {print $4 * 1024}'`;
 const DM_KRB = `${DM} (read only when no Kerberos ticket works)`;
 
 async function plan(playbook: string, params: Record<string, string>): Promise<PlanOutput> {
@@ -87,9 +88,11 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
       `ipa1: ${SEGMENTS}`,
       `controller: sha256 ${DATA}/payload.tar`, // ipa.backup.check
       `ipa1: ${FACTS}`,
+      `ipa1: ${DF}`,
       '[topology.discover] ipa1',
       '[replication.disable] ipa1,ipa2,ipa3,ipa4', // [S001] all agreements on all masters, both suffixes
       `ipa1: ${FACTS}`, // ipa.backup.restore
+      `ipa1: ${DF}`,
       `ipa1: sftp put ${DATA}/payload.tar -> /var/tmp/lifeboat-data-2026-11-30-12-14-30.tar`,
       'ipa1: mkdir -p -m 700 /var/lib/ipa/backup',
       'ipa1: tar -xf /var/tmp/lifeboat-data-2026-11-30-12-14-30.tar -C /var/lib/ipa/backup',
@@ -139,8 +142,10 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
       '[replication.fence] ipa1',
       `controller: sha256 ${FULL}/payload.tar`,
       `ipa1: ${FACTS}`,
+      `ipa1: ${DF}`,
       "[replication.disable] ipa2,ipa3,ipa4 when backup != ''", // ipa-restore disables every agreement it reaches [R] 447-448
       `ipa1: ${FACTS}`,
+      `ipa1: ${DF}`,
       `ipa1: sftp put ${FULL}/payload.tar -> /var/tmp/lifeboat-full-2026-11-30-12-11-50.tar`,
       'ipa1: mkdir -p -m 700 /var/lib/ipa/backup',
       'ipa1: tar -xf /var/tmp/lifeboat-full-2026-11-30-12-11-50.tar -C /var/lib/ipa/backup',

@@ -5,7 +5,8 @@ import { ActionError, type Action, type ActionContext, type PlannedCommand } fro
 import { IPA_BACKUP_DIR, ipaBackupEnv, ipaRestore, ipaRestoreStdin, ipaRestoreStdinNote, unpackIpaBackup } from '../commands.ts';
 import { IPA_FACTS_COMMAND } from '../host-facts.ts';
 import { plannedStep, runIpaSteps, type IpaStep } from '../steps.ts';
-import { ipaBackupOnController, ipaRestorePreflight, readRestoreArgs, type RestoreArgs } from './restore-prep.ts';
+import { dfCommand } from '../../../actions/389ds/backup/commands.ts';
+import { DISK_CHECK_DIR, DISK_FACTOR, ipaBackupOnController, ipaRestorePreflight, readRestoreArgs, type RestoreArgs } from './restore-prep.ts';
 import type { IpaBackupBody } from '../backup-body.ts';
 
 export const RESTORE_ARGS = {
@@ -59,6 +60,7 @@ export const ipaBackupRestore: Action = {
     const answers = { configured: isData, versionDiffers: false };
     const out: PlannedCommand[] = [
       { host, command: IPA_FACTS_COMMAND, note: `FQDN must be ${ipa.header.host}; IPA version ${ipa.header.ipaVersion} (another needs force)` },
+      { host, command: dfCommand(DISK_CHECK_DIR), note: `needs ${DISK_FACTOR} x ${h.archive.size} bytes` },
       { host, command: `sftp put ${path.join(dir, h.payload.file)} -> ${hostTar}`, note: `sha256 must be ${h.archive.sha256}` },
     ];
     for (const s of restoreSteps(a, ipa, hostTar, answers)) out.push(plannedStep(host, s));
@@ -101,6 +103,7 @@ export const ipaBackupCheck: Action = {
     return [
       { host: 'controller', command: `sha256 ${dir}/payload.tar`, note: 'must match header.json' },
       { host: ctx.host.name, command: IPA_FACTS_COMMAND, note: `FQDN must be ${ipa.header.host}` },
+      { host: ctx.host.name, command: dfCommand(DISK_CHECK_DIR), note: `needs ${DISK_FACTOR} x the archive` },
     ];
   },
   async run(ctx: ActionContext) {

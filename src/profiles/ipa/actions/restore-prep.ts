@@ -5,6 +5,8 @@ import { checkIpaBackupBody, isIpaBackupBody, type IpaBackupBody } from '../back
 import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
 import { ActionError, type ActionContext } from '../../../actions/types.ts';
 import type { RemoteHost } from '../../../transport/types.ts';
+import { dfCommand } from '../../../actions/389ds/backup/commands.ts';
+import { sh } from '../../../actions/389ds/backup/host-steps.ts';
 import { ipaFacts, type IpaHostFacts } from '../host-facts.ts';
 import { ipaHeaderProblems } from '../ipa-header.ts';
 
@@ -35,6 +37,10 @@ export function readRestoreArgs(ctx: ActionContext): RestoreArgs {
     dmSecret: str(a.dm_password_secret) ?? 'dm_password',
   };
 }
+
+/** The upload and its unpacked copy both land on the file system of /var/lib/ipa (the backup dir). */
+export const DISK_CHECK_DIR = '/var/lib/ipa';
+export const DISK_FACTOR = 2;
 
 /** `backup`: a directory, a backup name in the cluster's store, or `latest` (the newest ipa-backup one). */
 async function resolveIpaBackupDir(ctx: ActionContext): Promise<string> {
@@ -84,5 +90,11 @@ export async function ipaRestorePreflight(ctx: ActionContext): Promise<{ dir: st
     throw new ActionError(`ipa.backup.restore: will not restore ${path.basename(dir)} (${ipa.dir}) on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
   }
   for (const x of p.forceable) ctx.emit({ kind: 'warning', message: `forced: ${x}` });
+  const df = await sh(remote, ctx, dfCommand(DISK_CHECK_DIR), 'checking free disk space', 30_000);
+  const free = Number(df.stdout.trim());
+  const need = DISK_FACTOR * h.archive.size;
+  if (!Number.isFinite(free) || free < need) {
+    throw new ActionError(`${ctx.host.name}: not enough disk space in ${DISK_CHECK_DIR}: ${free} bytes free, the restore needs ${need} (the uploaded backup and its unpacked copy); nothing was restored`);
+  }
   return { dir, h, ipa, facts, remote, versionDiffers: ipa.header.ipaVersion !== facts.ipaVersion };
 }
