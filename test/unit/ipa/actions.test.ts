@@ -209,6 +209,23 @@ describe('ipa.replica.reinit', () => {
     expect(h.execs.map((e) => e.command)).toEqual(planned.map((c) => c.command));
   });
 
+  it('refuses a source without an o=ipaca agreement to this server (discovered topology), naming those that have one', async () => {
+    const agreements = [
+      { host: 'ipa1', peer: 'ipa2', suffix: 'dc=example,dc=com' },
+      { host: 'ipa1', peer: 'ipa2', suffix: 'o=ipaca' },
+      { host: 'ipa1', peer: 'ipa4', suffix: 'dc=example,dc=com' },
+      { host: 'ipa3', peer: 'ipa4', suffix: 'o=ipaca' },
+    ];
+    const h = recordingHost('ipa4', () => undefined);
+    const ctx = { ...fakeContext({ inv, host: 'ipa4', args: { suffix: 'ca' }, remote: h.remote, secrets: { dm_password: SECRET } }), vars: { parent: 'ipa1', agreements } };
+    await expect(ipaReplicaReinit.run(ctx)).rejects.toThrow('ipa1 has no o=ipaca agreement to ipa4, so ipa-csreplica-manage cannot pull from it (the CA topology differs from the domain one); re-initialize it from one that has: ipa3 (from: …)');
+    expect(h.execs).toEqual([]);
+    // With an agreement, it goes ahead.
+    const ok = recordingHost('ipa2', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa2.dc1.example.com' }) } : undefined));
+    await ipaReplicaReinit.run({ ...fakeContext({ inv, host: 'ipa2', args: { suffix: 'ca' }, remote: ok.remote, secrets: { dm_password: SECRET } }), vars: { parent: 'ipa1', agreements } });
+    expect(ok.execs.at(-1)!.command).toBe('ipa-csreplica-manage re-initialize --from=ipa1.dc1.example.com');
+  });
+
   it('the CA suffix only from a CA server', async () => {
     const ctx = fakeContext({ inv: { ...inv, hosts: inv.hosts.map((x) => (x.name === 'ipa1' ? { ...x, roles: ['dns'] } : x)) }, host: 'ipa2', args: { from: 'ipa1' } });
     expect(() => ipaReplicaReinit.plan(ctx)).toThrow('the CA suffix of ipa2 must come from a CA host; ipa1 has no ca role');

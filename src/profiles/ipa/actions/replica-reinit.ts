@@ -1,4 +1,6 @@
 import { FENCED_RESULT, isFenced } from '../../../actions/389ds/replication/fenced.ts';
+import { caSuffix } from '../../../actions/389ds/host-vars.ts';
+import { sameDn, type Agreement } from '../../../actions/389ds/replication/agreements.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { csreplicaManageReinit, replicaManageReinit } from '../commands.ts';
 import { fqdnOf, hostByName, IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
@@ -39,6 +41,22 @@ export function reinitSteps(ctx: ActionContext, password?: string): IpaStep[] {
   return steps;
 }
 
+/**
+ * ipa-csreplica-manage re-initialize pulls along the source's o=ipaca agreement to this host
+ * ("Unable to find %s -> %s replication agreement" otherwise). The CA topology can be sparser than
+ * the domain one, so when topology.discover left the agreements as a fact, a source without one is
+ * refused before anything runs, naming the CA servers that have one.
+ */
+export function caAgreementProblem(ctx: ActionContext, from: string): string | undefined {
+  const list = ctx.vars.agreements;
+  if (!Array.isArray(list)) return undefined;
+  const ca = caSuffix(ctx.inventory, ctx.host) ?? 'o=ipaca';
+  const toMe = (list as Agreement[]).filter((a) => a.peer === ctx.host.name && sameDn(a.suffix, ca));
+  if (toMe.some((a) => a.host === from)) return undefined;
+  const others = [...new Set(toMe.map((a) => a.host))];
+  return `ipa.replica.reinit: ${from} has no ${ca} agreement to ${ctx.host.name}, so ipa-csreplica-manage cannot pull from it (the CA topology differs from the domain one); ${others.length ? `re-initialize it from one that has: ${others.join(', ')} (from: …)` : `no server has one to ${ctx.host.name}`}`;
+}
+
 export const ipaReplicaReinit: Action = {
   name: 'ipa.replica.reinit',
   description:
@@ -55,7 +73,9 @@ export const ipaReplicaReinit: Action = {
   },
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
-    reinitSteps(ctx);
+    const steps0 = reinitSteps(ctx);
+    const caProblem = steps0.some((s) => s.argv[0] === 'ipa-csreplica-manage') ? caAgreementProblem(ctx, source(ctx)) : undefined;
+    if (caProblem) throw new ActionError(caProblem);
     const remote = await ctx.connect();
     await ipaFacts(remote, ctx, ['ipa-replica-manage', 'ipa-csreplica-manage']);
     if (ctx.check) return { changed: false, summary: `check mode: would re-initialize ${ctx.host.name} from ${source(ctx)}` };
