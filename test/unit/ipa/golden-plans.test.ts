@@ -236,6 +236,14 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
     expect(gpg[3]).toBe('ipa4: GNUPGHOME=/root/backup ipa-backup --data --online --gpg'); // [B] 278-284, [S000] §9.1.2
   });
 
+  it('backup on a server lacking a role used in the cluster: refused at plan time, like ipa-backup\'s check_roles', async () => {
+    const p = await plan('backup', { host: 'ipa2' });
+    const step = p.steps.find((s) => s.action === 'ipa.backup.create')!;
+    expect(JSON.stringify(step)).toContain('ipa2 lacks role(s) kra used in cluster idm-prod: ipa-backup would refuse');
+    const forced = lines(await plan('backup', { host: 'ipa2', disable_role_check: 'true' }));
+    expect(forced).toContain('ipa2: ipa-backup --data --online --disable-role-check'); // [S002] §5.3
+  });
+
   it('backup: what ipa-backup itself refuses is refused at plan time', async () => {
     const p = await plan('backup', { data: 'false', online: 'true' });
     const step = p.steps.find((s) => s.action === 'ipa.backup.create')!;

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackupDir, ENVELOPE_VERSION, resolveBackupRoot, rollBackups, sha256File, toolVersion, writeEnvelope, type BackupEnvelope } from '../../../backup/index.ts';
-import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
+import { clusterServiceRoles, missingRoles } from '../../../actions/389ds/backup/role-check.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../actions/types.ts';
 import { backedUpDir, firstSecretFingerprint, gpgSecretKeys, IPA_BACKUP_DIR, ipaBackup, ipaBackupEnv, packIpaBackup } from '../commands.ts';
 import { IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
@@ -45,6 +45,20 @@ function readArgs(ctx: ActionContext): Args {
   return args;
 }
 
+/**
+ * ipa-backup's own role check (check_roles: the local roles must equal the roles used in the
+ * cluster), made from the inventory before anything runs, so `plan` already refuses.
+ */
+function roleCheck(ctx: ActionContext, a: Args): void {
+  if (a.disableRoleCheck) return;
+  const missing = missingRoles(ctx.inventory, ctx.host);
+  if (missing.length) {
+    throw new ActionError(
+      `${ctx.host.name} lacks role(s) ${missing.join(', ')} used in cluster ${ctx.inventory.cluster}: ipa-backup would refuse ("Local roles … do not match globally used roles"), and a backup there could not restore the cluster. Back up a server with every role (the hidden replica), or pass disable_role_check: true (ipa-backup --disable-role-check)`,
+    );
+  }
+}
+
 /** Before ipa-backup prints its directory: the recipient check and ipa-backup itself. */
 function backupSteps(a: Args): IpaStep[] {
   const steps: IpaStep[] = [];
@@ -84,6 +98,7 @@ export const ipaBackupCreate: Action = {
   },
   plan(ctx) {
     const a = readArgs(ctx);
+    roleCheck(ctx, a);
     const host = ctx.host.name;
     const type = a.data ? 'data' : 'full';
     const name = `lifeboat-${type}-<UTC time>`;
@@ -100,6 +115,7 @@ export const ipaBackupCreate: Action = {
   },
   async run(ctx) {
     const a = readArgs(ctx);
+    roleCheck(ctx, a);
     const remote = await ctx.connect();
     const facts = await ipaFacts(remote, ctx, ['ipa-backup']);
     if (ctx.check) return { changed: false, summary: 'check mode: no backup taken' };
