@@ -1,0 +1,17 @@
+import type { Action } from '../../actions/types.ts';
+import { backupCreateAction } from './actions/backup-create.ts';
+import { backupRestoreAction } from './actions/backup-restore.ts';
+import { backupKeysAction } from './actions/backupkeys.ts';
+import { clusterJoinAction, clusterNewAction, clusterNodesAction, clusterRemoveAction, clusterWaitHealthyAction } from './actions/cluster.ts';
+
+/** The ciphertrust profile's own verbs (looked up by (profile, name), so `backup.create` is this one here). */
+export const ciphertrustActions: Action[] = [
+  backupKeysAction,
+  backupCreateAction,
+  backupRestoreAction,
+  clusterNodesAction,
+  clusterRemoveAction,
+  clusterNewAction,
+  clusterJoinAction,
+  clusterWaitHealthyAction,
+];
