@@ -4,7 +4,7 @@ import { profileRoles } from '../profiles/info.ts';
 /** Roles Lifeboat knows; `x-…` roles are free for sites to add their own. */
 export const KNOWN_ROLES = ['ca', 'kra', 'dns', 'hidden', 'renewal'] as const;
 
-export const PROFILES = ['389ds', 'ipa', 'keytrustee'] as const;
+export const PROFILES = ['389ds', 'ipa', 'keytrustee', 'ciphertrust'] as const;
 
 /** An error message for an unknown role, or undefined when the role is fine. */
 export function checkRole(role: string, profile = '389ds'): string | undefined {

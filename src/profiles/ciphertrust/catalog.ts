@@ -1,6 +1,4 @@
-import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { clusterDir, parseBackupDirName, type BackupType } from '../../backup/index.ts';
+import { listBackups, rollBackups, writeEnvelope, type BackupEnvelope, type BackupType } from '../../backup/index.ts';
 import { SCOPES, type Scope } from './api-paths.ts';
 
 /**
@@ -54,12 +52,9 @@ export function checkCtmBody(body: unknown): string[] {
   return p;
 }
 
+/** Written last and atomically through the common envelope writer: a directory with a header is complete. */
 export async function writeCtmHeader(dir: string, env: CtmEnvelope): Promise<void> {
-  const problems = checkCtmBody(env.body);
-  if (problems.length) throw new Error(`new header: ${problems.join('; ')}`);
-  const file = path.join(dir, 'header.json');
-  await writeFile(`${file}.part`, `${JSON.stringify(env, null, 2)}\n`, { mode: 0o644 });
-  await rename(`${file}.part`, file);
+  await writeEnvelope(dir, env as unknown as BackupEnvelope, checkCtmBody);
 }
 
 export interface CtmListing {
@@ -72,38 +67,16 @@ export interface CtmListing {
 
 /** The cluster's CipherTrust backups, oldest first; other profiles' and unreadable ones carry `problem`. */
 export async function listCtmBackups(root: string, cluster: string): Promise<CtmListing[]> {
-  const parent = clusterDir(root, cluster);
-  let names: string[];
-  try {
-    names = await readdir(parent);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const out: CtmListing[] = [];
-  for (const name of names.sort()) {
-    const parsed = parseBackupDirName(name);
-    if (!parsed) continue;
-    const dir = path.join(parent, name);
-    const item: CtmListing = { dir, name, time: parsed.time };
-    try {
-      const env = JSON.parse(await readFile(path.join(dir, 'header.json'), 'utf8')) as CtmEnvelope;
-      const problems = env.profile === 'ciphertrust' ? checkCtmBody(env.body) : [`a ${env.profile} backup`];
-      if (problems.length) item.problem = problems.join('; ');
-      else item.env = env;
-    } catch (e) {
-      item.problem = (e as Error).message;
-    }
-    out.push(item);
-  }
-  return out;
+  return (await listBackups(root, cluster)).map((b) => {
+    const item: CtmListing = { dir: b.dir, name: b.name, time: b.time };
+    const problems = !b.envelope ? [b.problem ?? 'no header'] : b.envelope.profile !== 'ciphertrust' ? [`a ${b.envelope.profile} backup`] : checkCtmBody(b.envelope.body);
+    if (problems.length) item.problem = problems.join('; ');
+    else item.env = b.envelope as unknown as CtmEnvelope;
+    return item;
+  });
 }
 
-/** Keeps the newest `keep` complete backups of a scope; incomplete directories are left alone. */
-export async function rollCtmBackups(root: string, cluster: string, scope: Scope, keep: number): Promise<string[]> {
-  if (!Number.isInteger(keep) || keep < 1) throw new Error(`roll must be a whole number >= 1 (got ${keep})`);
-  const complete = (await listCtmBackups(root, cluster)).filter((b) => b.env?.body.scope === scope);
-  const doomed = complete.slice(0, Math.max(0, complete.length - keep));
-  for (const b of doomed) await rm(b.dir, { recursive: true, force: true });
-  return doomed.map((b) => b.dir);
+/** Keeps the newest `keep` complete backups of a scope (`roll`); incomplete directories are left alone. */
+export function rollCtmBackups(root: string, cluster: string, scope: Scope, keep: number): Promise<string[]> {
+  return rollBackups(root, cluster, typeOfScope(scope), keep);
 }

@@ -1,10 +1,13 @@
 import type { Action } from '../../actions/types.ts';
+import type { Profile } from '../types.ts';
 import { backupCreateAction } from './actions/backup-create.ts';
 import { backupRestoreAction } from './actions/backup-restore.ts';
 import { backupKeysAction } from './actions/backupkeys.ts';
 import { clusterJoinAction, clusterNewAction, clusterNodesAction, clusterRemoveAction, clusterWaitHealthyAction } from './actions/cluster.ts';
+import { checkCtmBody } from './catalog.ts';
+import { infoCiphertrust } from './info.ts';
 
-/** The ciphertrust profile's own verbs (looked up by (profile, name), so `backup.create` is this one here). */
+/** The profile's own verbs (looked up by (profile, name), so `backup.create` is this one here). */
 export const ciphertrustActions: Action[] = [
   backupKeysAction,
   backupCreateAction,
@@ -15,3 +18,9 @@ export const ciphertrustActions: Action[] = [
   clusterJoinAction,
   clusterWaitHealthyAction,
 ];
+
+export const profileCiphertrust: Profile = {
+  ...infoCiphertrust,
+  actions: ciphertrustActions,
+  checkBackupBody: checkCtmBody,
+};

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackupDir, resolveBackupRoot } from '../../../backup/index.ts';
+import { createBackupDir, resolveBackupRoot, toolVersion } from '../../../backup/index.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import type { BackupInfo, Scope } from '../api-paths.ts';
 import { KEY_FILE, PAYLOAD_FILE, rollCtmBackups, typeOfScope, writeCtmHeader, type CtmEnvelope } from '../catalog.ts';
@@ -111,7 +111,7 @@ export const backupCreateAction: Action = {
         payload: { file: PAYLOAD_FILE, ...payload },
         archive: { ...payload },
         encryption: { kind: 'none' },
-        toolVersion: 'lifeboat',
+        toolVersion: await toolVersion(),
         body: {
           scope: a.scope, backupId: info.id, release: info.version, backupKey: info.backupKey ?? key.id, description: a.description, tiedToHsm: a.tiedToHsm,
           ...(a.domain ? { domain: a.domain } : {}),

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveBackupRoot, sha256File } from '../../../backup/index.ts';
+import { readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { checkCtmBody, listCtmBackups, type CtmEnvelope } from '../catalog.ts';
 import { ltsReleases, nodeFor, planSteps, stepOptions } from '../context.ts';
@@ -16,15 +15,14 @@ async function pick(ctx: ActionContext): Promise<{ dir: string; env: CtmEnvelope
   const scope = str(ctx.args.scope);
   if (given && given !== 'latest') {
     const dir = path.resolve(path.dirname(ctx.inventory.file), given);
-    let env: CtmEnvelope;
+    let env: BackupEnvelope;
     try {
-      env = JSON.parse(await readFile(path.join(dir, 'header.json'), 'utf8')) as CtmEnvelope;
+      env = await readEnvelope(dir, checkCtmBody);
     } catch (e) {
-      throw new ActionError(`${ctx.host.name}: backup.restore: ${dir} is not a Lifeboat backup (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new ActionError(`${ctx.host.name}: backup.restore: ${(e as Error).message}`);
     }
-    const problems = env.profile === 'ciphertrust' ? checkCtmBody(env.body) : [`it is a ${env.profile} backup, not a ciphertrust one`];
-    if (problems.length) throw new ActionError(`${ctx.host.name}: backup.restore: ${dir}/header.json: ${problems.join('; ')}`);
-    return { dir, env };
+    if (env.profile !== 'ciphertrust') throw new ActionError(`${ctx.host.name}: backup.restore: ${dir} is a ${env.profile} backup, not a ciphertrust one`);
+    return { dir, env: env as unknown as CtmEnvelope };
   }
   const root = resolveBackupRoot(ctx.inventory, str(ctx.args.dest));
   const all = (await listCtmBackups(root, ctx.inventory.cluster)).filter((b) => b.env && (!scope || b.env.body.scope === scope));
