@@ -68,7 +68,14 @@ export function access(inv: Inventory): 'api' | 'ksctl' {
   return inv.vars.access === 'ksctl' ? 'ksctl' : 'api';
 }
 
+/** Values known only at run time read `<backup_id>` in a plan. */
+const later = (t: string) => t.replace(/\$\{([a-z_]+)\}/g, '<$1>');
+
 export function planSteps(ctx: ActionContext, steps: CtmStep[]): PlannedCommand[] {
+  return planLines(ctx, steps).map((c) => ({ ...c, command: later(c.command), ...(c.note ? { note: later(c.note) } : {}) }));
+}
+
+function planLines(ctx: ActionContext, steps: CtmStep[]): PlannedCommand[] {
   const inv = ctx.inventory;
   if (access(inv) === 'ksctl') {
     const admin = typeof inv.vars.admin_host === 'string' ? inv.vars.admin_host : undefined;

@@ -35,6 +35,11 @@ const json = (v: unknown) => JSON.stringify(v);
 
 /** The REST requests of a step, one line each (`METHOD url body`); secrets never appear (passwords are `***`). */
 export function apiLines(s: CtmStep, url: string): string[] {
+  // Paths encode ids; a placeholder must stay readable as one.
+  return apiCalls(s, url).map((l) => l.replace(/%24%7B([a-z_]+)%7D/g, '${$1}'));
+}
+
+function apiCalls(s: CtmStep, url: string): string[] {
   const c = s.call;
   const u = (p: string) => `${url}${p}`;
   switch (c.kind) {
@@ -82,7 +87,7 @@ export function apiLines(s: CtmStep, url: string): string[] {
  * reaches ksctl through its environment from stdin, never in argv.
  */
 export function ksctlLines(s: CtmStep, url: string, user: string): string[] {
-  const k = (...args: string[]) => `KSCTL_PASSWORD="$(cat)" ksctl --url=${shellQuote(url)} --user=${shellQuote(user)} ${args.map(shellQuote).join(' ')}`;
+  const k = (...args: string[]) => `KSCTL_PASSWORD="$(cat)" ksctl --url=${shellQuote(url)} --user=${shellQuote(user)} ${args.map(word).join(' ')}`;
   const scope = (sc: Scope) => (sc === 'domain' ? ['--scope', 'domain'] : []);
   const c = s.call;
   switch (c.kind) {
@@ -111,10 +116,19 @@ export function ksctlLines(s: CtmStep, url: string, user: string): string[] {
     case 'cluster-new':
       return [k('cluster', 'new', '--host', c.host)];
     case 'cluster-join':
-      return [k('cluster', 'fulljoin', '--member', c.member, '--newnodehost', c.host, '-y')];
+      return [k('cluster', 'fulljoin', '--member', new URL(c.memberUrl).hostname, '--newnodehost', c.host, '-y')];
     case 'wait-healthy':
       return [k('cluster', 'nodes', 'list')];
   }
+}
+
+/**
+ * One shell word; a value known only at run time (`${backup_id}`) is shown as `<backup_id>` and
+ * quoted once filled: the plan says where it goes without pretending to know it.
+ */
+function word(arg: string): string {
+  if (/\$\{[a-z_]+\}/.test(arg)) return arg.replace(/\$\{([a-z_]+)\}/g, '<$1>');
+  return shellQuote(arg);
 }
 
 /** `${name}` placeholders filled from the values captured so far; an unknown one is an error. */

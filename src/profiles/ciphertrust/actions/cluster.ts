@@ -27,6 +27,12 @@ async function member(ctx: ActionContext, name = ctx.host.name): Promise<boolean
   return Boolean((await (await nodeFor(ctx, name)).cluster()).nodeID);
 }
 
+/** Cluster size by default: the hosts with role member (an admin host is not a node), else every host. */
+function members(ctx: ActionContext): number {
+  const m = ctx.inventory.hosts.filter((h) => h.roles.includes('member')).length;
+  return m || ctx.inventory.hosts.length;
+}
+
 const hostOnly = (ctx: ActionContext, name: string) => new URL(apiUrl(ctx.inventory.hosts.find((x) => x.name === name)!)).hostname;
 
 export const clusterNodesAction: Action = {
@@ -116,12 +122,12 @@ export const clusterWaitHealthyAction: Action = {
   name: 'cluster.wait-healthy',
   description: 'Poll the node list until the cluster has the expected number of nodes, all ready.',
   args: {
-    expect: { type: 'number', description: 'Number of nodes (default: every host of the inventory)' },
+    expect: { type: 'number', description: 'Number of nodes (default: the hosts with role member, else every host)' },
     timeout: { type: 'number', default: 1800, description: 'Give up after this many seconds' },
   },
-  plan: (ctx) => planSteps(ctx, [{ what: 'wait for the cluster to be healthy', node: ctx.host.name, call: { kind: 'wait-healthy', expect: count(ctx, 'cluster.wait-healthy', 'expect', ctx.args.expect, 1) ?? ctx.inventory.hosts.length } }]),
+  plan: (ctx) => planSteps(ctx, [{ what: 'wait for the cluster to be healthy', node: ctx.host.name, call: { kind: 'wait-healthy', expect: count(ctx, 'cluster.wait-healthy', 'expect', ctx.args.expect, 1) ?? members(ctx) } }]),
   async run(ctx) {
-    const expect = count(ctx, 'cluster.wait-healthy', 'expect', ctx.args.expect, 1) ?? ctx.inventory.hosts.length;
+    const expect = count(ctx, 'cluster.wait-healthy', 'expect', ctx.args.expect, 1) ?? members(ctx);
     const timeoutMs = (count(ctx, 'cluster.wait-healthy', 'timeout', ctx.args.timeout, 1) ?? 1800) * 1000;
     const steps: CtmStep[] = [{ what: 'wait for the cluster to be healthy', node: ctx.host.name, call: { kind: 'wait-healthy', expect } }];
     const r = await runCtmSteps(steps, { ...stepOptions(ctx, {}), timeoutMs });
