@@ -166,6 +166,52 @@ describe('node-loss playbook', () => {
   });
 });
 
+describe('backup keys and domain scope', () => {
+  const step = (name: string, yaml: string) => {
+    const p = join(dir, `${name}.yaml`);
+    writeFileSync(p, `name: ${name}\nsteps:\n${yaml}`);
+    return p;
+  };
+
+  it('backupkeys: create a default domain key, list it, refuse an unknown key id', async () => {
+    const o = opts(step('keys', `  - name: create\n    on: cm1\n    do: backupkeys\n    with: { op: create, scope: domain, default: true }\n    register: made\n  - name: list\n    on: cm1\n    do: backupkeys\n    with: { op: list, scope: domain }\n`), {});
+    expect((await startRun(o)).status, failure(o.events)).toBe('done');
+    const domainDefaults = nodes[0]!.keys.filter((k) => k.scope === 'domain' && k.default);
+    expect(domainDefaults).toHaveLength(1);
+    expect(nodes[0]!.keys.filter((k) => k.scope === 'domain')).toHaveLength(2);
+    const before = nodes[0]!.keys.map((k) => `${k.id}:${k.default}`);
+    const bad = opts(step('keys-bad', `  - name: default\n    on: cm1\n    do: backupkeys\n    with: { op: default, id: no-such-key }\n`), {});
+    expect((await startRun(bad)).status).toBe('failed');
+    expect(failure(bad.events)).toMatch(/unknown backup key no-such-key on this node .*nothing was changed/);
+    expect(nodes[0]!.keys.map((k) => `${k.id}:${k.default}`)).toEqual(before);
+  });
+
+  it('a domain backup of cm1 restores on cm3 while cm3 stays a cluster member', async () => {
+    const b = opts(pb('backup'), { node: 'cm1', scope: 'domain', include_key: 'true' });
+    expect((await startRun(b)).status, failure(b.events)).toBe('done');
+    const cluster = nodes[2]!.cluster;
+    expect(cluster).toBeDefined();
+    const r = opts(step('domain-restore', `  - name: restore\n    on: cm3\n    do: backup.restore\n    with: { scope: domain }\n`), {});
+    expect((await startRun(r)).status, failure(r.events)).toBe('done');
+    expect(nodes[2]!.cluster).toBe(cluster);
+    expect(nodes[2]!.calls.some((c) => /^POST \/api\/v1\/backups\/[^/]+\/restore$/.test(c))).toBe(true);
+  });
+});
+
+describe('secrets', () => {
+  it('neither the API password, the key-file password nor a token is in any journal, report or catalog file', () => {
+    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]));
+    const all = [...files(join(dir, 'state')), ...files(join(dir, 'backups'))];
+    expect(all.length).toBeGreaterThan(5);
+    for (const f of all) {
+      const text = readFileSync(f, 'latin1');
+      expect(text, f).not.toContain(PASSWORD);
+      expect(text, f).not.toContain(KEYPW);
+      expect(text, f).not.toMatch(/Bearer [A-Za-z0-9_-]{20}/);
+    }
+  });
+});
+
 describe('restore window', () => {
   async function standalone(version: string): Promise<{ node: ContractNode; inv: string }> {
     const node = await new ContractNode({ name: 'solo', version, tls, password: PASSWORD, opMs: 80 }).start();

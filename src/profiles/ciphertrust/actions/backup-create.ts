@@ -29,7 +29,7 @@ function readArgs(ctx: ActionContext): Args {
   return {
     scope,
     key: str(a.key),
-    description: str(a.description) ?? `lifeboat ${ctx.inventory.cluster} ${new Date().toISOString()}`,
+    description: str(a.description) ?? `lifeboat backup of ${ctx.inventory.cluster}`,
     tiedToHsm,
     domain: str(a.domain),
     includeKey: bool(a.include_key),
