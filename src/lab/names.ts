@@ -23,8 +23,9 @@ export function hostName(index: number): string {
 }
 
 export function hostIndex(host: string): number {
-  const m = /^ds([1-9])$/.exec(host);
-  if (!m) throw new InputError(`unknown lab host "${host}" (expected ds1..ds8)`);
+  // ktsN: the hosts of a keytrustee lab.
+  const m = /^(?:ds|kts)([1-9])$/.exec(host);
+  if (!m) throw new InputError(`unknown lab host "${host}" (expected ds1..ds8 or kts1, kts2)`);
   return Number(m[1]);
 }
 
