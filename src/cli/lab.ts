@@ -51,8 +51,8 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--topology <kind>', 'replication topology').choices(TOPOLOGIES).default('mesh'))
     .option('-o, --out <file>', 'inventory to write (default inventories/<name>.yaml)')
     .option('--recreate', 'tear down an existing lab of that name first', false)
-    .addOption(new Option('--profile <profile>', 'what the lab runs: 389ds servers, or a keytrustee pair (kts1 active, kts2 passive)').choices(profileNames()).default('389ds'))
-    .option('--deposits <n>', 'keytrustee: deposits seeded on the active', intIn(0, 10_000_000), 1000)
+    .addOption(new Option('--profile <profile>', 'the profile whose servers the lab runs (see the README section of each profile)').choices(profileNames()).default('389ds'))
+    .option('--deposits <n>', 'records seeded by a profile\'s lab (keytrustee: deposits on the active)', intIn(0, 10_000_000), 1000)
     .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number }) => {
       checkLabName(o.name);
       const out = o.out ?? `inventories/${o.name}.yaml`;
