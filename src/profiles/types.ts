@@ -58,6 +58,8 @@ export interface Profile extends ProfileInfo {
   actions: Action[];
   /** Checks the profile-owned body of a backup envelope; returns problems (empty = fine). */
   checkBackupBody?(body: unknown): string[];
+  /** One line about a backup for `lifeboat backup list` (what, from which release, how encrypted). */
+  describeBackupBody?(body: Record<string, unknown>): string;
   lab?: ProfileLab;
   rehearsals?: ProfileRehearsals;
 }

@@ -23,4 +23,6 @@ export const profileCiphertrust: Profile = {
   ...infoCiphertrust,
   actions: ciphertrustActions,
   checkBackupBody: checkCtmBody,
+  describeBackupBody: (b) =>
+    `${String(b.scope)} backup ${String(b.backupId)}, release ${String(b.release)}, encrypted by backup key ${String(b.backupKey)}${b.keyFile ? ' (key file kept)' : ''}${b.tiedToHsm ? ', tied to the HSM' : ''}`,
 };
