@@ -47,6 +47,8 @@ export interface ProfileInfo {
   roles: readonly string[];
   /** Inventory vars the profile reads, with their defaults. */
   vars: Record<string, ArgSpec>;
+  /** How its actions reach the hosts: `ssh` (default; the run connects to every host first) or `api` (no SSH preflight). */
+  reach?: 'ssh' | 'api';
 }
 
 /**

@@ -7,6 +7,8 @@ export const infoCiphertrust: ProfileInfo = {
   description: 'Thales CipherTrust Manager: node backups encrypted by backup keys, system/domain scope, restore window, cluster remove/rebuild',
   playbooksDir: fileURLToPath(new URL('../../../playbooks/ciphertrust/', import.meta.url)),
   roles: ['member'],
+  // The REST API from the controller: no SSH to the nodes (a ksctl admin host is plan-only).
+  reach: 'api',
   vars: {
     api_user: { type: 'string', default: 'admin', description: 'User the API logs in as (secret api_password is its password)' },
     api_domain: { type: 'string', description: 'Log-in domain (default: the root domain)' },
