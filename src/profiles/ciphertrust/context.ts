@@ -43,6 +43,7 @@ function hostOf(ctx: ActionContext, name: string): InventoryHost {
 const clients = new WeakMap<Inventory, Map<string, Promise<CtmNode>>>();
 
 export function nodeFor(ctx: ActionContext, name = ctx.host.name): Promise<CtmNode> {
+  refuseKsctlRun(ctx);
   let m = clients.get(ctx.inventory);
   if (!m) clients.set(ctx.inventory, (m = new Map()));
   let p = m.get(name);
@@ -85,10 +86,15 @@ function planLines(ctx: ActionContext, steps: CtmStep[]): PlannedCommand[] {
   return steps.flatMap((s) => apiLines(s, apiUrl(hostOf(ctx, s.node))).map((command) => ({ host: s.node, command, note: s.what })));
 }
 
-export function stepOptions(ctx: ActionContext, vars: Record<string, string>, timeoutMs = 3_600_000): StepRunOptions {
+/** Every run reaches the nodes through nodeFor or stepOptions: both refuse the plan-only ksctl path first. */
+function refuseKsctlRun(ctx: ActionContext): void {
   if (access(ctx.inventory) === 'ksctl') {
-    throw new ActionError('access: ksctl is plan-only in this version (the commands are printed by `lifeboat plan`); run with access: api');
+    throw new ActionError(`${ctx.host.name}: access: ksctl is plan-only in this version (the commands are printed by \`lifeboat plan\`); run with access: api`);
   }
+}
+
+export function stepOptions(ctx: ActionContext, vars: Record<string, string>, timeoutMs = 3_600_000): StepRunOptions {
+  refuseKsctlRun(ctx);
   return {
     node: (n) => nodeFor(ctx, n),
     vars,

@@ -108,6 +108,23 @@ describe('ksctl plans (admin host, password on stdin)', () => {
   });
 });
 
+it('run with access: ksctl is refused before any call: the ksctl path is a plan for an operator', async () => {
+  const { startRun } = await import('../../../src/engine/index.ts');
+  const events: { type: string; status?: string; error?: string }[] = [];
+  process.env.LB_TEST_NOT_SET = 'some-password';
+  try {
+    const out = await startRun({
+      playbookFile: pb('node-loss'), inventoryFile: inventory('ksctl'), params: { lost: 'cm3', survivor: 'cm1' }, yes: true, concurrency: 1,
+      stateDir: join(dir, 'state'), onEvent: (e) => events.push(e as never),
+      connector: () => ({ get: async () => { throw new Error('no SSH here'); }, closeAll: async () => {} }),
+    });
+    expect(out.status).toBe('failed');
+    expect(events.find((e) => e.type === "host.done" && e.status === "failed")?.error).toMatch(/access: ksctl is plan-only in this version .*run with access: api/);
+  } finally {
+    delete process.env.LB_TEST_NOT_SET;
+  }
+});
+
 describe('REST plans (the primary path)', () => {
   it('backup: the calls, in order, with the body that will be sent', async () => {
     expect(await lines('backup', 'api', { node: 'cm3', scope: 'domain', key: 'k-7', description: 'dom' })).toEqual([
