@@ -309,7 +309,7 @@ export class ContractNode {
     if (b === 'nodes') {
       if (!this.cluster) return send(res, 409, { code: 409, message: 'this node is not in a cluster' });
       if (method === 'GET' && !c) {
-        const list = [...this.cluster.members].map((n) => ({ id: n.nodeId, host: n.up ? n.host : n.lastHost, status: !n.up ? 'down' : n.joiningUntil > Date.now() ? 'connecting' : 'ready' }));
+        const list = [...this.cluster.members].map((n) => ({ id: n.nodeId, host: n.host, status: !n.up ? 'down' : n.joiningUntil > Date.now() ? 'connecting' : 'ready' }));
         return send(res, 200, { total: list.length, resources: list });
       }
       if (method === 'POST' && !c) {
@@ -328,11 +328,9 @@ export class ContractNode {
     return send(res, 404, { code: 404, message: `no route ${method} cluster/${b ?? ''}/${c ?? ''}` });
   }
 
-  lastHost = '';
   /** Leaves the cluster keeping a copy of its data (removal from the cluster). */
   private leave(): void {
     if (!this.cluster) return;
-    this.lastHost = this.host;
     this.cluster.members.delete(this);
     this.own = { ...this.cluster.vault };
     this.cluster = undefined;

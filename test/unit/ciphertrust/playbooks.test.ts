@@ -155,6 +155,7 @@ describe('data-loss playbook', () => {
 describe('node-loss playbook', () => {
   it('removes the lost cm3 through cm1, joins its fresh replacement, and waits until all are ready', async () => {
     const port = Number(new URL(nodes[2]!.url).port);
+    const lostId = nodes[2]!.nodeId;
     await nodes[2]!.stop();
     const fresh = await new ContractNode({ name: 'cm3', version: '2.14.0', tls, password: PASSWORD, opMs: 120, joinMs: 120 }).start(port);
     nodes[2] = fresh;
@@ -162,6 +163,7 @@ describe('node-loss playbook', () => {
     const o = opts(pb('node-loss'), { lost: 'cm3', survivor: 'cm1' });
     const out = await startRun(o);
     expect(out.status, failure(o.events)).toBe('done');
+    expect(nodes[0]!.calls).toContain(`DELETE /api/v1/cluster/nodes/${lostId}`); // the dead node's entry, removed through the survivor
     expect(fresh.cluster).toBe(nodes[0]!.cluster);
     expect(fresh.vault).toEqual({ 'key-a': 'material-a', 'key-b': 'material-b' });
     expect([...nodes[0]!.cluster!.members].map((n) => n.o.name).sort()).toEqual(['cm1', 'cm2', 'cm3']);
