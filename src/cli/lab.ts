@@ -4,6 +4,8 @@ import {
   labCut, labDown, labExec, labKill, labRevive, labStatus, labUncut, labUp, TOPOLOGIES,
   type LabStatus, type LabTopology,
 } from '../lab/index.ts';
+import { readState } from '../lab/state.ts';
+import { getProfile, profileNames } from '../profiles/registry.ts';
 
 /** `lifeboat lab ...`: the local rehearsal lab (root; Debian packages 389-ds-base, openssh-server, ldap-utils, iproute2). */
 
@@ -30,7 +32,7 @@ export function formatStatus(s: LabStatus): string {
   for (const h of s.hosts) {
     const state = h.killed ? 'killed' : h.running ? `running, pid ${h.pid1}` : 'stopped';
     lines.push(`  ${h.name}  ${h.address}  ${state}${h.linkUp ? '' : '  NETWORK CUT'}  ${h.processes.length} processes`);
-    for (const p of h.processes) if (/ns-slapd|sshd: \/usr/.test(p.command)) lines.push(`      ${p.pid}  ${p.command}`);
+    for (const p of h.processes) if (/ns-slapd|bin\/postgres|walsender|walreceiver|sshd: \/usr/.test(p.command)) lines.push(`      ${p.pid}  ${p.command}`);
     for (const a of h.agreements) lines.push(`      -> ${a.peer} ${a.suffix}${a.enabled ? '' : ' (disabled)'}: ${a.status}`);
     if (h.error) lines.push(`      agreements: ${h.error}`);
   }
@@ -49,17 +51,23 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--topology <kind>', 'replication topology').choices(TOPOLOGIES).default('mesh'))
     .option('-o, --out <file>', 'inventory to write (default inventories/<name>.yaml)')
     .option('--recreate', 'tear down an existing lab of that name first', false)
-    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean }) => {
+    .addOption(new Option('--profile <profile>', 'the profile whose servers the lab runs (see the README section of each profile)').choices(profileNames()).default('389ds'))
+    .option('--deposits <n>', 'records seeded by a profile\'s lab (keytrustee: deposits on the active)', intIn(0, 10_000_000), 1000)
+    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number }) => {
       checkLabName(o.name);
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
       let header = false;
-      const r = await labUp({
+      const profile = getProfile(o.profile);
+      if (!profile.lab) throw new InvalidArgumentError(`profile ${o.profile} has no lab`);
+      const up = o.profile === '389ds' ? labUp : profile.lab.up;
+      const r = await up({
         ...o,
         out,
+        onProgress: o.profile === '389ds' ? undefined : (line) => process.stdout.write(`  ${line}\n`),
         onPhase: (phase, ms) => {
           // Printed once work has begun, so a refusal (lab exists) is the only line.
-          if (!header) process.stdout.write(`lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries\n`);
+          if (!header) process.stdout.write(o.profile === '389ds' ? `lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries\n` : `lab ${o.name}: ${o.profile}, ${o.deposits} deposits\n`);
           header = true;
           process.stdout.write(`  ${phase.padEnd(52)} ${seconds(ms)}\n`);
         },
@@ -83,8 +91,13 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--json', 'machine-readable output', false)
     .action(async (o: { name: string; json: boolean }) => {
-      const s = await labStatus(o.name);
-      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s) + '\n');
+      const s0 = await labStatus(o.name);
+      // A profile's lab says what it stands in for (the keytrustee lab has no Cloudera daemon).
+      const profile = (await readState(o.name))?.profile;
+      const notes = profile ? ((await getProfile(profile).lab?.statusNotes?.(o.name)) ?? []) : [];
+      // 389-ds agreements mean nothing on another profile's hosts.
+      const s = profile && profile !== '389ds' ? { ...s0, hosts: s0.hosts.map((h) => ({ ...h, agreements: [], error: undefined })) } : s0;
+      process.stdout.write(o.json ? JSON.stringify({ ...s, ...(profile ? { profile, notes } : {}) }, null, 2) + '\n' : [formatStatus(s), ...notes.map((n) => `  note: ${n}`)].join('\n') + '\n');
     });
 
   lab

@@ -1,10 +1,11 @@
 import { didYouMean } from '../playbook/suggest.ts';
-import { profileRoles } from '../profiles/info.ts';
+import { PROFILE_INFOS, profileRoles } from '../profiles/info.ts';
 
 /** Roles Lifeboat knows; `x-…` roles are free for sites to add their own. */
 export const KNOWN_ROLES = ['ca', 'kra', 'dns', 'hidden', 'renewal'] as const;
 
-export const PROFILES = ['389ds', 'ipa', 'keytrustee'] as const;
+/** Every profile's name, from the profile registry. */
+export const PROFILES: readonly string[] = PROFILE_INFOS.map((p) => p.name);
 
 /** An error message for an unknown role, or undefined when the role is fine. */
 export function checkRole(role: string, profile = '389ds'): string | undefined {
