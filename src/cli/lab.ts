@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import {
-  checkLabName,
-  labCut, labDown, labExec, labKill, labRevive, labStatus, labUncut, labUp, TOPOLOGIES,
-  type LabStatus, type LabTopology,
-} from '../lab/index.ts';
+import type { LabStatus } from '../lab/index.ts';
+import { checkLabName } from '../lab/names.ts';
+import { TOPOLOGIES, type LabTopology } from '../lab/topology.ts';
 
 /** `lifeboat lab ...`: the local rehearsal lab (root; Debian packages 389-ds-base, openssh-server, ldap-utils, iproute2). */
+
+/** The lab's code is loaded when a lab command runs, so `lifeboat --help` does not wait for it. */
+const labApi = () => import('../lab/index.ts');
 
 const DEFAULT_LAB = process.env.LIFEBOAT_LAB ?? 'lab';
 
@@ -54,7 +55,7 @@ export function registerLabCommands(program: Command): void {
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
       let header = false;
-      const r = await labUp({
+      const r = await (await labApi()).labUp({
         ...o,
         out,
         onPhase: (phase, ms) => {
@@ -73,7 +74,7 @@ export function registerLabCommands(program: Command): void {
     .description('Stop the lab processes and remove its namespaces, bridge, files and /etc/hosts lines (safe to repeat)')
     .addOption(nameOption())
     .action(async (o: { name: string }) => {
-      const existed = await labDown(o.name);
+      const existed = await (await labApi()).labDown(o.name);
       process.stdout.write(existed ? `lab ${o.name} removed\n` : `no lab ${o.name}; leftovers (if any) removed\n`);
     });
 
@@ -83,7 +84,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--json', 'machine-readable output', false)
     .action(async (o: { name: string; json: boolean }) => {
-      const s = await labStatus(o.name);
+      const s = await (await labApi()).labStatus(o.name);
       process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s) + '\n');
     });
 
@@ -92,7 +93,7 @@ export function registerLabCommands(program: Command): void {
     .description('Server loss: kill every process of the host and delete its data')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
-      await labKill(o.name, host);
+      await (await labApi()).labKill(o.name, host);
       process.stdout.write(`${host}: processes killed, data removed (lab revive ${host} brings back an empty host)\n`);
     });
 
@@ -102,7 +103,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--keep-known-hosts', "leave the old host key in the lab's known_hosts", false)
     .action(async (host: string, o: { name: string; keepKnownHosts: boolean }) => {
-      const r = await labRevive(o.name, host, { keepKnownHosts: o.keepKnownHosts });
+      const r = await (await labApi()).labRevive(o.name, host, { keepKnownHosts: o.keepKnownHosts });
       process.stdout.write(`${host}: running again, empty; new host key ${r.hostKeyLine.split(' ').slice(1).join(' ')}\n`);
     });
 
@@ -111,7 +112,7 @@ export function registerLabCommands(program: Command): void {
     .description('Network partition: take the host\'s link down (its processes keep running)')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
-      await labCut(o.name, host);
+      await (await labApi()).labCut(o.name, host);
       process.stdout.write(`${host}: network cut\n`);
     });
 
@@ -120,7 +121,7 @@ export function registerLabCommands(program: Command): void {
     .description('Bring the host\'s link back up')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
-      await labUncut(o.name, host);
+      await (await labApi()).labUncut(o.name, host);
       process.stdout.write(`${host}: network restored\n`);
     });
 
@@ -129,7 +130,7 @@ export function registerLabCommands(program: Command): void {
     .description('Run a command inside the host\'s namespaces: lifeboat lab exec ds1 -- dsctl lab status')
     .addOption(nameOption())
     .action(async (host: string, command: string[], o: { name: string }) => {
-      const r = await labExec(o.name, host, command, { inherit: true });
+      const r = await (await labApi()).labExec(o.name, host, command, { inherit: true });
       process.exitCode = r.code ?? 1;
     });
 }
