@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupCheck } from '../../../src/actions/389ds/backup/backup-check.ts';
 import { backupCreate } from '../../../src/actions/389ds/backup/backup-create.ts';
 import { backupRestore } from '../../../src/actions/389ds/backup/backup-restore.ts';
+import { restoreCommand } from '../../../src/actions/389ds/backup/commands.ts';
 import { restoreProblems } from '../../../src/actions/389ds/backup/restore-checks.ts';
 import { versionProblem } from '../../../src/actions/389ds/backup/facts.ts';
 import { backupActions } from '../../../src/actions/389ds/backup/index.ts';
@@ -124,7 +125,10 @@ describe('backup.restore refuses before touching data', () => {
   it('plans the exact restore from the header', async () => {
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: 'lifeboat-data-2026-11-22-04-00-00', dest: dir, key: key.privateKeyFile } });
     const cmds = (await backupRestore.plan(ctx)).map((c) => c.command);
-    expect(cmds).toContain(
+    // auto: the online task when the server answers, else stop / bak2db / start (decided on the host).
+    expect(cmds).toContain(restoreCommand('lab', '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db', 'lifeboat-data-2026-11-22-04-00-00-restore'));
+    const offline = (await backupRestore.plan(fakeContext({ inv, host: 'ds2', args: { backup: 'lifeboat-data-2026-11-22-04-00-00', dest: dir, key: key.privateKeyFile, method: 'bak2db' } }))).map((c) => c.command);
+    expect(offline).toContain(
       "dsctl 'lab' stop && { rc=0; dsctl 'lab' bak2db '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db' || rc=$?; dsctl 'lab' start; exit $rc; }",
     );
     expect(cmds.at(-1)).toBe("rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore'");
@@ -136,7 +140,7 @@ describe('backup.restore refuses before touching data', () => {
     await backupRestore.run(ctx);
     expect(h.uploads).toHaveLength(1);
     expect(h.uploads[0]?.bytes).toBe(3 * 1024 * 1024);
-    expect(touchesData(h.commands)).toHaveLength(2); // unpack, then bak2db
+    expect(touchesData(h.commands)).toHaveLength(2); // unpack, then the restore (online task or bak2db)
   });
 
   it('wrong key: names both fingerprints, connects to nothing', async () => {
@@ -191,7 +195,7 @@ describe('backup.restore refuses before touching data', () => {
     const h = host2();
     const ok = await backupCheck.run(fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote }));
     expect(ok.changed).toBe(false);
-    expect(ok.summary).toMatch(/can be restored on ds2 with bak2db; payload decrypted and verified/);
+    expect(ok.summary).toMatch(/can be restored on ds2 with online-or-bak2db; payload decrypted and verified/);
     expect(h.uploads).toEqual([]);
     expect(touchesData(h.commands)).toEqual([]);
     const cut = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-01');

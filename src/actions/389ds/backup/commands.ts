@@ -1,4 +1,5 @@
 import { ldapiUrl, modifyCommand, shq } from '../ldap.ts';
+import { ldapiPingCommand, waitForLdapiCommand } from '../ldapi-wait.ts';
 
 /**
  * Every shell command the backup actions run, built by pure functions so that `plan` shows
@@ -64,6 +65,40 @@ export function waitTaskCommand(instance: string, dn: string, seconds: number): 
 export function offlineCommand(instance: string, steps: string[]): string {
   const i = shq(instance);
   return `dsctl ${i} stop && { rc=0; ${steps.map((s) => `${s} || rc=$?;`).join(' ')} dsctl ${i} start; exit $rc; }`;
+}
+
+/** The last line of restoreCommand's output: which path ran and how long the host spent on it. */
+export const RESTORE_MARK = 'lifeboat-restore:';
+
+export function parseRestoreMark(stdout: string): { path: 'online' | 'offline'; ms: number } | undefined {
+  const m = new RegExp(`^${RESTORE_MARK} (online|offline) (\\d+) ms$`, 'm').exec(stdout);
+  return m ? { path: m[1] as 'online' | 'offline', ms: Number(m[2]) } : undefined;
+}
+
+/**
+ * A db2bak/online backup restored the fastest way the server allows, decided on the host in one
+ * shell: when the instance answers on LDAPI, an online restore task (cn=restore,cn=tasks: the
+ * backends go offline inside the running server, no process restart, ~3 s for 10k entries);
+ * when it does not (it cannot start, or it was stopped), the offline path (stop, bak2db, start)
+ * that needs no running server. Either way the task's exit code / bak2db's exit status decides,
+ * and the last line says which path ran and the host's own duration (RESTORE_MARK).
+ */
+export function restoreCommand(instance: string, archive: string, taskName: string, waitSeconds = 900): string {
+  const dn = taskDn('restore', taskName);
+  const ldif = taskLdif('restore', taskName, archive).trimEnd().split('\n').map(shq).join(' ');
+  const online = [
+    `printf '%s\\n' ${ldif} | ${modifyCommand(instance)} >/dev/null || exit $?;`,
+    `out=$( ( ${waitTaskCommand(instance, dn, waitSeconds)} ) ); rc=$?; printf '%s\\n' "$out";`,
+    `[ $rc -eq 0 ] || exit $rc;`,
+    `case "$out" in *'nsTaskExitCode: 0'*) ;; *) exit 1;; esac;`,
+  ].join(' ');
+  const offline = `( ${offlineCommand(instance, [bak2dbStep(instance, archive)])} ) || exit $?; ( ${waitForLdapiCommand(instance, 120)} ) || exit 1;`;
+  return [
+    `t0=$(date +%s%N);`,
+    `if ${ldapiPingCommand(instance)}; then how=online; ${online}`,
+    `else how=offline; ${offline} fi;`,
+    `echo "${RESTORE_MARK} $how $(( ($(date +%s%N) - t0) / 1000000 )) ms"`,
+  ].join(' ');
 }
 
 export function db2bakStep(instance: string, archive: string): string {
