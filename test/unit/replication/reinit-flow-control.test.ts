@@ -30,13 +30,14 @@ function supplier(initial: Record<string, string>) {
 }
 
 describe('flow control around a re-init', () => {
-  it('writes replace for a value and delete for an attribute that was absent', () => {
+  it('replaces only what changes; an absent attribute goes back as the server default (389-ds refuses deletes)', () => {
     expect(flowControlLdif(DN, { window: '1000', pause: '100' }, {})).toBe(
       `dn: ${DN}\nchangetype: modify\nreplace: nsds5ReplicaFlowControlWindow\nnsds5ReplicaFlowControlWindow: 1000\n-\nreplace: nsds5ReplicaFlowControlPause\nnsds5ReplicaFlowControlPause: 100\n-\n`,
     );
-    expect(flowControlLdif(DN, {}, { window: '1000', pause: '100' })).toBe(
-      `dn: ${DN}\nchangetype: modify\ndelete: nsds5ReplicaFlowControlWindow\n-\ndelete: nsds5ReplicaFlowControlPause\n-\n`,
+    expect(flowControlLdif(DN, { window: '1000' }, { window: '1000', pause: '100' })).toBe(
+      `dn: ${DN}\nchangetype: modify\nreplace: nsds5ReplicaFlowControlPause\nnsds5ReplicaFlowControlPause: 2000\n-\n`,
     );
+    expect(flowControlLdif(DN, { pause: '100' }, { pause: '100' })).toBe('');
   });
 
   it('sets the re-init values during the work and puts the agreement back exactly, also after a failure', async () => {
@@ -47,25 +48,26 @@ describe('flow control around a re-init', () => {
     await withReinitFlowControl(ctx, remote, 'ds1', 'lab', DN, async () => {
       during = { ...s.attrs };
     });
-    expect(during).toEqual({ nsds5ReplicaFlowControlWindow: '1000', nsds5ReplicaFlowControlPause: '100' });
-    expect(s.attrs).toEqual({ nsds5ReplicaFlowControlWindow: '500' });
+    expect(during).toEqual({ nsds5ReplicaFlowControlWindow: '500', nsds5ReplicaFlowControlPause: '100' });
+    expect(s.attrs).toEqual({ nsds5ReplicaFlowControlWindow: '500', nsds5ReplicaFlowControlPause: '2000' });
     expect(events.map((e) => e.message)).toContain(savedLine('ds1', DN, { window: '500' }));
 
     const failing = withReinitFlowControl(ctx, remote, 'ds1', 'lab', DN, async () => {
       throw new Error('consumer unreachable');
     });
     await expect(failing).rejects.toThrow('consumer unreachable');
-    expect(s.attrs).toEqual({ nsds5ReplicaFlowControlWindow: '500' });
+    expect(s.attrs).toEqual({ nsds5ReplicaFlowControlWindow: '500', nsds5ReplicaFlowControlPause: '2000' });
   });
 
   it('a resumed run that finds its own values takes the originals from the journal', async () => {
-    const s = supplier({ nsds5ReplicaFlowControlWindow: '1000', nsds5ReplicaFlowControlPause: '100' });
+    const s = supplier({ nsds5ReplicaFlowControlPause: '100' });
     const runDir = mkdtempSync(join(tmpdir(), 'lb-flow-'));
     const journal = [{ type: 'host.progress', step: 6, host: 'ds3', message: savedLine('ds1', DN, { pause: '3000' }), time: 'x' }];
     writeFileSync(join(runDir, 'journal.jsonl'), journal.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    const { ctx } = context(labInventory(4), 'ds3', {}, s.respond, { runDir });
+    const { ctx } = context(labInventory(4), 'ds3', { flow_window: '1000' }, s.respond, { runDir });
     await withReinitFlowControl(ctx, await ctx.connect('ds1'), 'ds1', 'lab', DN, async () => undefined);
-    expect(s.attrs).toEqual({ nsds5ReplicaFlowControlPause: '3000' });
+    // The window was absent and is now the default it stood for; the pause is the journaled original.
+    expect(s.attrs).toEqual({ nsds5ReplicaFlowControlWindow: '1000', nsds5ReplicaFlowControlPause: '3000' });
     rmSync(runDir, { recursive: true, force: true });
   });
 

@@ -10,7 +10,7 @@ import { ldifLine } from './ldif-build.ts';
  * nsds5ReplicaFlowControlWindow entries (default 1000) are unacknowledged: on servers that share
  * CPUs a consumer falls behind often, and each 2 s pause is pure waiting. For the re-init the
  * pause is made short, so a consumer that falls behind gets a breather, not a stall; afterwards
- * the agreement's own values (or their absence) are put back exactly.
+ * the agreement's own values are put back (an absent one as the server default it stood for).
  *
  * Crash safety: the values found are written to the run's journal (a progress line) before
  * anything changes; a resumed run that finds the agreement still holding the re-init values
@@ -40,22 +40,29 @@ export function parseSavedLine(message: string, supplier: string, dn: string): F
   return { window: v(m[1]!), pause: v(m[2]!) };
 }
 
-/** One modify record that sets each attribute, or deletes it when the value is undefined. */
+/** What 389-ds uses while the attribute is absent. */
+export const SERVER_DEFAULTS = { window: '1000', pause: '2000' } as const;
+
+/**
+ * One modify record that replaces each attribute whose value changes. 389-ds refuses to delete
+ * these attributes (Operations error, "Failed to update the flow control pause"), so one that was
+ * absent is put back as the value the server was using: its default.
+ */
 export function flowControlLdif(dn: string, fc: FlowControl, present: FlowControl): string {
   const lines = [ldifLine('dn', dn), 'changetype: modify'];
-  const set = (name: string, value: string | undefined, was: string | undefined) => {
-    if (value !== undefined) lines.push(`replace: ${name}`, ldifLine(name, value), '-');
-    else if (was !== undefined) lines.push(`delete: ${name}`, '-');
+  const set = (name: string, value: string | undefined, was: string | undefined, dflt: string) => {
+    if (value === was) return;
+    lines.push(`replace: ${name}`, ldifLine(name, value ?? dflt), '-');
   };
-  set(FLOW_ATTRS[0], fc.window, present.window);
-  set(FLOW_ATTRS[1], fc.pause, present.pause);
+  set(FLOW_ATTRS[0], fc.window, present.window, SERVER_DEFAULTS.window);
+  set(FLOW_ATTRS[1], fc.pause, present.pause, SERVER_DEFAULTS.pause);
   return lines.length > 2 ? `${lines.join('\n')}\n` : '';
 }
 
 /** Re-init values: args flow_window / flow_pause_ms; an empty string leaves that attribute alone. */
 export function reinitFlowControl(args: Record<string, unknown>): FlowControl {
-  const v = (x: unknown, d: string) => (x === undefined ? d : String(x) === '' ? undefined : String(x));
-  return { window: v(args.flow_window, '1000'), pause: v(args.flow_pause_ms, '100') };
+  const v = (x: unknown, d: string) => (String(x ?? d) === '' ? undefined : String(x ?? d));
+  return { window: v(args.flow_window, ''), pause: v(args.flow_pause_ms, '100') };
 }
 
 const same = (a: FlowControl, b: FlowControl) => a.window === b.window && a.pause === b.pause;
@@ -91,8 +98,9 @@ export async function withReinitFlowControl<T>(
   const wanted = reinitFlowControl(ctx.args);
   const present = await readFlowControl(ctx, remote, instance, dn);
   const target: FlowControl = { window: wanted.window ?? present.window, pause: wanted.pause ?? present.pause };
-  // Already holding the re-init values: a run that stopped half way; its journal has the originals.
-  const original = same(present, target) ? ((await savedEarlier(ctx, supplier, dn)) ?? present) : present;
+  // Already holding a re-init value: maybe a run that stopped half way; its journal has the originals.
+  const holdsOurs = (wanted.window !== undefined && present.window === wanted.window) || (wanted.pause !== undefined && present.pause === wanted.pause);
+  const original = holdsOurs ? ((await savedEarlier(ctx, supplier, dn)) ?? present) : present;
   if (same(original, target)) return work();
   ctx.emit({ kind: 'progress', message: savedLine(supplier, dn, original) });
   if (!same(present, target)) await ldapModify(remote, instance, flowControlLdif(dn, target, present), { signal: ctx.signal });
