@@ -43,13 +43,14 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 
+let s: Awaited<ReturnType<typeof openSession>> | undefined;
 try {
   if (!reuse) {
     const t0 = Date.now();
     await labUp({ name: lab, hosts, entries, topology: 'mesh', out: inventoryFile });
     console.log(`lab ${lab}: ${hosts} hosts, ${entries} entries, up in ${s1(Date.now() - t0)}`);
   }
-  const s = await openSession(lab, inventoryFile);
+  s = await openSession(lab, inventoryFile);
   const master = s.hosts[0]!;
   const backup = await takeBackup({ inventoryFile, host: master, dest: join(stateDir, 'backups'), stateDir, workDir: stateDir });
   console.log(`backup of ${master}: ${backup.dir}; concurrency ${concurrency}; flow control ${flowDefault ? 'untouched' : 'set for the re-inits'}${restoreMethod ? `; restore_method=${restoreMethod}` : ''}`);
@@ -60,11 +61,17 @@ try {
     await applyDamage(s.connect, plan);
     await waitForDamageEverywhere(s.connect, plan, s.hosts);
     const params: Record<string, string> = { master, backup: backup.dir, ...(flowDefault ? { reinit_flow_window: '', reinit_flow_pause_ms: '' } : {}), ...(restoreMethod ? { restore_method: restoreMethod } : {}) };
+    const master1 = await s.connect(master);
+    const errorsLog = `/var/log/dirsrv/slapd-${s.instance}/errors`;
+    const linesBefore = Number((await master1.exec(`wc -l < ${errorsLog}`)).stdout.trim());
     const t0 = Date.now();
     const out = await startRun({ playbookFile: playbook, inventoryFile, params, yes: true, concurrency, stateDir, onEvent: () => undefined });
     const wall = Date.now() - t0;
     if (out.status !== 'done') throw new Error(`run ${out.runId} ${out.status}: ${out.failed?.error}`);
     const t = await runTimings(out.runDir);
+    // The supplier logs how often flow control paused each total update.
+    const log = await master1.exec(`tail -n +${linesBefore + 1} ${errorsLog} | sed -n 's/.*agmt="cn=\\([^"]*\\)".*flow control triggered \\([0-9]*\\) times.*/\\1 \\2/p'`);
+    const pauses = log.stdout.trim().split('\n').filter(Boolean);
     const restore = t.restoreServerMs ?? t.restoreMs;
     const chain = longestInitChainMs(t.inits);
     const critical = restore + chain;
@@ -72,15 +79,16 @@ try {
     console.log(`${String(i).padEnd(4)} ${s1(wall).padEnd(9)} ${`${s1(restore)} ${t.restorePath ?? ''}`.padEnd(19)} ${s1(chain).padEnd(22)} ${s1(critical).padEnd(14)} ${s1(wall - critical)}`);
     for (const step of t.steps) console.log(`       step ${step.index + 1} ${step.action.padEnd(20)} ${s1(step.durationMs)}`);
     for (const init of t.inits) console.log(`       re-init ${init.supplier} -> ${init.consumer} ${init.suffix}: ${s1(init.endMs - init.startMs)} (server timestamps)`);
+    console.log(`       flow control pauses (supplier's log): ${pauses.length ? pauses.join(', ') : 'none'}`);
   }
   if (rows.length > 1) {
     const m = (k: keyof (typeof rows)[number]) => s1(median(rows.map((r) => r[k])));
     console.log(`median of ${rows.length}: wall ${m('wall')}, restore ${m('restore')}, chain ${m('chain')}, critical path ${m('critical')}, overhead ${s1(median(rows.map((r) => r.wall - r.critical)))}`);
   }
-  await s.close();
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 } finally {
+  await s?.close().catch(() => undefined);
   if (!reuse && !keep) await labDown(lab).catch((e: unknown) => console.error(`lab down ${lab}: ${e instanceof Error ? e.message : String(e)}`));
 }

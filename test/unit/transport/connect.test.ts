@@ -4,6 +4,7 @@ import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshPool, cryptoBindingAvailable } from '../../../src/transport/index.ts';
+import { retryDelayMs } from '../../../src/transport/connect.ts';
 import { startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
 import { inventoryFor } from './inventory-for.ts';
 
@@ -22,6 +23,15 @@ function droppingProxy(targetPort: number, drops: number): Promise<{ server: Ser
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, seen: () => count })),
   );
 }
+
+describe('retryDelayMs', () => {
+  it('draws from the upper half of 100 ms x 2^n, so refused clients do not come back together', () => {
+    expect([0, 1, 2, 3].map((n) => retryDelayMs(n, () => 0))).toEqual([50, 100, 200, 400]);
+    expect([0, 1, 2, 3].map((n) => retryDelayMs(n, () => 1))).toEqual([100, 200, 400, 800]);
+    const draws = new Set(Array.from({ length: 50 }, () => retryDelayMs(4)));
+    expect(draws.size).toBeGreaterThan(10);
+  });
+});
 
 describe('connecting', () => {
   let server: TestSshServer;
@@ -46,7 +56,13 @@ describe('connecting', () => {
     try {
       expect((await (await pool.get('h0')).exec('echo up')).stdout).toBe('up\n');
       expect(proxy.seen()).toBe(3);
-      expect(events.filter((m) => /retrying in (100|200) ms/.test(m))).toHaveLength(2);
+      // Jittered: retry n waits within the upper half of 100 ms x 2^n.
+      const waits = events.map((m) => /retrying in (\d+) ms/.exec(m)?.[1]).filter(Boolean).map(Number);
+      expect(waits).toHaveLength(2);
+      expect(waits[0]).toBeGreaterThanOrEqual(50);
+      expect(waits[0]).toBeLessThanOrEqual(100);
+      expect(waits[1]).toBeGreaterThanOrEqual(100);
+      expect(waits[1]).toBeLessThanOrEqual(200);
     } finally {
       await pool.closeAll();
       proxy.server.close();
