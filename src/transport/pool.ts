@@ -6,7 +6,7 @@ import type { Duplex, Readable } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { HostKeyPolicy, Inventory, InventoryHost } from '../inventory/types.ts';
 import { resolveSecret } from '../inventory/resolve-secret.ts';
-import type { ExecOptions, ExecResult, RemoteHost, TransferResult } from './types.ts';
+import type { ExecOptions, ExecResult, GetOptions, RemoteHost, TransferResult } from './types.ts';
 import { newConnection, type Connection } from './channel.ts';
 import { connectWithRetries, tcpSocket, type ConnectTarget } from './connect.ts';
 import { execOn } from './exec.ts';
@@ -133,7 +133,7 @@ class PooledHost implements RemoteHost {
     return putFile(await this.pool.connection(this.name), local, remotePath, opts, this.becomeMode);
   }
 
-  async get(remotePath: string, localPath: string, opts?: { signal?: AbortSignal }): Promise<TransferResult> {
+  async get(remotePath: string, localPath: string, opts?: GetOptions): Promise<TransferResult> {
     return getFile(await this.pool.connection(this.name), remotePath, localPath, opts, this.becomeMode);
   }
 
