@@ -10,6 +10,7 @@
  *   npx tsx bench/restore.ts --inventory inventories/lab.yaml [--runs 5]   (reuse a running lab)
  *   LIFEBOAT_BENCH_CONCURRENCY=1 ...         (hosts at once per step: 1 = re-inits one after another)
  *   LIFEBOAT_BENCH_FLOW=default ...          (leave the agreements' flow control as it is during re-inits)
+ *   LIFEBOAT_BENCH_FLOW=5000/20 ...          (window 5000 entries, pause 20 ms during re-inits)
  *   LIFEBOAT_RESTORE_METHOD=bak2db ...      (the offline restore, for comparison)
  */
 import { mkdtempSync } from 'node:fs';
@@ -34,7 +35,10 @@ const stateDir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-restore-'));
 const inventoryFile = reuse ?? join(stateDir, 'inventory.yaml');
 const playbook = fileURLToPath(new URL('../playbooks/data-loss.yaml', import.meta.url));
 const concurrency = Number(process.env.LIFEBOAT_BENCH_CONCURRENCY ?? 10);
-const flowDefault = process.env.LIFEBOAT_BENCH_FLOW === 'default';
+// default: leave the agreements' flow control alone; W/P: window W entries, pause P ms.
+const flow = process.env.LIFEBOAT_BENCH_FLOW;
+const flowDefault = flow === 'default';
+const flowSet = flow && /^\d*\/\d*$/.test(flow) ? { reinit_flow_window: flow.split('/')[0]!, reinit_flow_pause_ms: flow.split('/')[1]! } : undefined;
 const restoreMethod = process.env.LIFEBOAT_RESTORE_METHOD;
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
@@ -54,14 +58,14 @@ try {
   s = await openSession(lab, inventoryFile);
   const master = s.hosts[0]!;
   const backup = await takeBackup({ inventoryFile, host: master, dest: join(stateDir, 'backups'), stateDir, workDir: stateDir });
-  console.log(`backup of ${master}: ${backup.dir}; concurrency ${concurrency}; flow control ${flowDefault ? 'untouched' : 'set for the re-inits'}${restoreMethod ? `; restore_method=${restoreMethod}` : ''}`);
+  console.log(`backup of ${master}: ${backup.dir}; concurrency ${concurrency}; flow control ${flowDefault ? 'untouched' : flowSet ? `window/pause ${flow}` : 'set for the re-inits (playbook defaults)'}${restoreMethod ? `; restore_method=${restoreMethod}` : ''}`);
   console.log('\nrun  wall      restore (host)      re-inits (servers)     critical path  overhead');
   const rows: { wall: number; restore: number; chain: number; critical: number }[] = [];
   for (let i = 1; i <= runs; i++) {
     const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master, tag: `bench${Date.now()}` });
     await applyDamage(s.connect, plan);
     await waitForDamageEverywhere(s.connect, plan, s.hosts);
-    const params: Record<string, string> = { master, backup: backup.dir, ...(flowDefault ? { reinit_flow_window: '', reinit_flow_pause_ms: '' } : {}), ...(restoreMethod ? { restore_method: restoreMethod } : {}) };
+    const params: Record<string, string> = { master, backup: backup.dir, ...(flowDefault ? { reinit_flow_window: '', reinit_flow_pause_ms: '' } : (flowSet ?? {})), ...(restoreMethod ? { restore_method: restoreMethod } : {}) };
     const master1 = await s.connect(master);
     const errorsLog = `/var/log/dirsrv/slapd-${s.instance}/errors`;
     const linesBefore = Number((await master1.exec(`wc -l < ${errorsLog}`)).stdout.trim());

@@ -97,7 +97,7 @@ function hostLeftovers(inst: string, name: string, backends: string[]): string {
 export const backupCreate: Action = {
   name: 'backup.create',
   description:
-    'Back up the instance on this host (online task, db2bak, or db2ldif --replication per suffix), fetch it to the controller (backups/<cluster>/lifeboat-<type>-<UTC time>/), encrypt it for a recipient key, write a clear header.json, keep the last `roll` backups',
+    'Back up the instance on this host (online task, db2bak, or db2ldif --replication per suffix), fetch it to the controller (backups/<cluster>/lifeboat-<type>-<UTC time>/) encrypting it on the way for a recipient key (no clear copy on the controller\'s disk), write a clear header.json, keep the last `roll` backups',
   args: {
     type: { type: 'string', default: 'data', description: 'data (directory data) or full (data + the instance configuration directory)' },
     method: { type: 'string', default: 'online', description: 'online (backup task, server stays up), db2bak (offline copy) or db2ldif-replication (offline LDIF per suffix with replication data)' },

@@ -163,7 +163,7 @@ async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: Inv
 
 export const replicationReinit: Action = {
   name: 'replication.reinit',
-  description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix, waiting until it really finished',
+  description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix with the agreement\'s flow-control pause shortened for it (put back after), waiting until it really finished',
   destructive: true,
   args: {
     from: { type: 'string', description: 'Supplier host, or `auto` (the first reachable peer with an agreement to this host); default: the parent from `order: topology`' },
