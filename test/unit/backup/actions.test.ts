@@ -27,20 +27,19 @@ describe('registration', () => {
 });
 
 describe('backup.create plan', () => {
-  it('online: one task entry over LDAPI, a host-side wait loop, pack, fetch, encrypt, header, roll', async () => {
+  it('online: one task entry over LDAPI, a host-side wait loop, pack, fetch encrypting on the way, header, roll', async () => {
     const ctx = fakeContext({ inv, host: 'ds4', args: { recipient_key: '/k/backup.pub.asc', roll: 3, dest: '/srv/bk' } });
     const plan = await backupCreate.plan(ctx);
     const cmds = plan.map((c) => c.command);
     expect(cmds[2]).toBe("ldapmodify -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-lab.socket");
     expect(plan[2]?.stdin).toBe('LDIF: add cn=lifeboat-data-<UTC time>,cn=backup,cn=tasks,cn=config');
-    expect(cmds[3]).toMatch(/^i=0; out=''; while .*nsTaskExitCode/);
+    expect(cmds[3]).toMatch(/^i=0; down=0; out=''; while .*nsTaskExitCode.*exit 125/);
     expect(cmds[4]).toBe(
       "umask 077; tar -cf '/var/tmp/lifeboat-data-<UTC time>.tar' --transform 's,^lifeboat-data-<UTC time>,db,' -C '/var/lib/dirsrv/slapd-lab/bak' 'lifeboat-data-<UTC time>' && rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-<UTC time>'",
     );
     expect(cmds.slice(5)).toEqual([
-      'sftp get /var/tmp/lifeboat-data-<UTC time>.tar -> /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar',
+      'sftp get /var/tmp/lifeboat-data-<UTC time>.tar -> /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar.gpg',
       "rm -rf '/var/tmp/lifeboat-data-<UTC time>.tar'",
-      'encrypt /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar -> payload.tar.gpg for /k/backup.pub.asc; remove payload.tar',
       'write /srv/bk/lab/lifeboat-data-<UTC time>/header.json',
       'keep the last 3 data backups in /srv/bk/lab',
     ]);

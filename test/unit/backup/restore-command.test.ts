@@ -15,16 +15,17 @@ let dir: string;
 const STUBS: Record<string, string> = {
   // The server "answers" while the file up exists; the task's exit code comes from task_rc.
   ldapsearch: `echo "ldapsearch $*" >> "$STUB/calls"
-[ -e "$STUB/up" ] || exit 255
-case "$*" in *nsTaskExitCode*) printf 'dn: cn=t,cn=restore,cn=tasks,cn=config\\nnsTaskExitCode: %s\\nnsTaskLog: restore of userRoot %s\\n' "$(cat "$STUB/task_rc")" "$(cat "$STUB/task_log")";; esac
+[ -e "$STUB/up" ] || { echo "ldap_sasl_interactive_bind: Can't contact LDAP server (-1)" >&2; exit 255; }
+case "$*" in *nsTaskExitCode*) [ -e "$STUB/task_crashes" ] && { rm -f "$STUB/up"; echo "ldap_sasl_interactive_bind: Can't contact LDAP server (-1)" >&2; exit 255; }; printf 'dn: cn=t,cn=restore,cn=tasks,cn=config\\nnsTaskExitCode: %s\\nnsTaskLog: restore of userRoot %s\\n' "$(cat "$STUB/task_rc")" "$(cat "$STUB/task_log")";; esac
 exit 0`,
   ldapmodify: `echo "ldapmodify $*" >> "$STUB/calls"; cat > "$STUB/ldif"`,
   dsctl: `echo "dsctl $*" >> "$STUB/calls"
 case "$2" in stop) rm -f "$STUB/up";; start) touch "$STUB/up";; bak2db) exit "$(cat "$STUB/bak2db_rc")";; esac`,
 };
 
-function run(state: { up: boolean; taskRc?: number; bak2dbRc?: number }) {
+function run(state: { up: boolean; taskRc?: number; bak2dbRc?: number; taskCrashes?: boolean }) {
   if (state.up) writeFileSync(join(dir, 'up'), '');
+  if (state.taskCrashes) writeFileSync(join(dir, 'task_crashes'), '');
   writeFileSync(join(dir, 'task_rc'), String(state.taskRc ?? 0));
   writeFileSync(join(dir, 'task_log'), state.taskRc ? 'failed: archive unreadable' : 'done');
   writeFileSync(join(dir, 'bak2db_rc'), String(state.bak2dbRc ?? 0));
@@ -74,6 +75,19 @@ describe('restoreCommand (online task when the server answers, else offline)', (
     expect(mark?.path).toBe('offline');
     expect(mark?.ms).toBeGreaterThanOrEqual(0);
   });
+
+  it('the server dies under the online task: the offline path runs and starts it again', () => {
+    const r = run({ up: true, taskCrashes: true });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('stopped answering during the online restore');
+    expect(r.calls.some((c) => c.startsWith('ldapmodify'))).toBe(true);
+    expect(r.calls.filter((c) => c.startsWith('dsctl'))).toEqual([
+      'dsctl lab stop',
+      'dsctl lab bak2db /var/lib/dirsrv/slapd-lab/bak/b1.restore/db',
+      'dsctl lab start',
+    ]);
+    expect(parseRestoreMark(r.stdout)?.path).toBe('offline');
+  }, 30_000);
 
   it('server down and bak2db fails: the server is started again and the exit is non-zero', () => {
     const r = run({ up: false, bak2dbRc: 3 });
