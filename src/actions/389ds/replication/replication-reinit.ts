@@ -173,7 +173,7 @@ export const replicationReinit: Action = {
     busy_delay_s: { type: 'number', default: 3, description: 'Pause before re-triggering after "replica busy"' },
     poll_ms: { type: 'number', default: 100, description: 'How often the supplier reads the agreement entry while waiting (on the supplier: the controller hears only of changes)' },
     flow_window: { type: 'any', default: '', description: 'nsds5ReplicaFlowControlWindow during the re-init (entries in flight; 389-ds default 1000); put back afterwards; "" leaves it alone' },
-    flow_pause_ms: { type: 'any', default: '100', description: 'nsds5ReplicaFlowControlPause during the re-init (389-ds default 2000 ms); put back exactly afterwards; "" leaves it alone' },
+    flow_pause_ms: { type: 'any', default: '100', description: 'nsds5ReplicaFlowControlPause during the re-init (389-ds default 2000 ms); put back afterwards; "" leaves it alone' },
   },
   plan(ctx): PlannedCommand[] {
     const chosen = supplierOf(ctx);
