@@ -69,6 +69,23 @@ describe('connecting', () => {
     }
   });
 
+  it('keeps at most 10 handshakes in flight to one sshd (its MaxStartups), however many hosts share it', async () => {
+    // 25 inventory hosts, one server: like a bastion-fronted farm, or the transport bench.
+    const inv = inventoryFor(Array.from({ length: 25 }, () => server), dir);
+    const pool = new SshPool(inv, { sshConfigPath: null });
+    const before = server.handshakes.max;
+    server.handshakes.max = 0;
+    try {
+      const codes = await Promise.all(inv.hosts.map(async (h) => (await (await pool.get(h.name)).exec('true')).code));
+      expect(codes).toEqual(Array(25).fill(0));
+      expect(server.handshakes.max).toBeGreaterThan(1);
+      expect(server.handshakes.max).toBeLessThanOrEqual(10);
+    } finally {
+      server.handshakes.max = Math.max(before, server.handshakes.max);
+      await pool.closeAll();
+    }
+  });
+
   it('gives up after the configured retries', async () => {
     const proxy = await droppingProxy(server.port, 100);
     const inv = inventoryFor([server], dir, () => ({ port: proxy.port, connectRetries: 1 }));
