@@ -167,7 +167,7 @@ export class Runner {
   private async runStep(step: Step): Promise<'ok' | 'failed' | 'skipped' | 'stopped'> {
     const { state, opts } = this.r;
     const t0 = Date.now();
-    const action = getAction(step.do);
+    const action = getAction(step.do, state.inventory.profile);
     let units: Unit[];
     try {
       if (!action) throw new Error(`unknown action "${step.do}"`);
