@@ -180,8 +180,8 @@ export const verifyConverged: Action = {
   async run(ctx) {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
     const token = `${basename(ctx.runDir)}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9-]/g, '-');
-    const results: SuffixConvergence[] = [];
-    for (const suffix of suffixes) results.push(await checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx)), token));
+    // Suffixes replicate independently: prove them side by side (each waits on replication latency).
+    const results: SuffixConvergence[] = await Promise.all(suffixes.map((suffix) => checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx)), token)));
     const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
     return {
       changed: false,
