@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../util/errors.ts';
-import { findProfile } from '../profiles/registry.ts';
 import { runAction, type CliContext } from './common.ts';
 
 /**
@@ -70,6 +69,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
       runAction(ctx, async () => {
         const { loadInventory } = await import('../inventory/index.ts');
         const { listBackups, resolveBackupRoot } = await import('../backup/index.ts');
+        const { findProfile } = await import('../profiles/registry.ts');
         const inv = await loadInventory(flags.inventory);
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
