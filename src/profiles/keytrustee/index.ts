@@ -16,4 +16,11 @@ export const profileKeytrustee: Profile = {
       return [KTS_LAB_NOTE];
     },
   },
+  rehearsals: {
+    names: ['kts-data-loss', 'kts-passive-loss', 'kts-active-loss'],
+    async run(o) {
+      const { rehearseKts } = await import('./rehearse/rehearse.ts');
+      return rehearseKts(o);
+    },
+  },
 };
