@@ -70,7 +70,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.envelope && !b.header ? { envelope: b.envelope, file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header ?? b.envelope, ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem })}\n`);
           return 0;
         }
         if (list.length === 0) {
@@ -80,15 +80,14 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         for (const b of list) {
           const h = b.header;
           const e = b.envelope;
-          // Format 2 (every profile's envelope): what the envelope itself says.
-          if (!h && e) {
-            ctx.io.stdout.write(`${b.name}  ${e.host}  ${e.profile}  ${e.payload.file}  ${size(e.archive.size)}  ${e.encryption.kind === 'openpgp' ? `encrypted for ${e.encryption.recipientFingerprint}` : 'NOT encrypted'}\n`);
-            continue;
-          }
+          // Format-2 envelopes (every profile) say less in common: host, profile, body method, size, encryption.
+          const method = e && typeof e.body.method === 'string' ? e.body.method : e?.profile;
           ctx.io.stdout.write(
             h
               ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}\n`
-              : `${b.name}  INCOMPLETE: ${b.problem}\n`,
+              : e
+                ? `${b.name}  ${e.host}  ${e.profile}  ${method}  ${size(e.archive.size)}  ${e.encryption.kind === 'openpgp' ? `encrypted for ${e.encryption.recipientFingerprint}` : 'not encrypted by Lifeboat'}\n`
+                : `${b.name}  INCOMPLETE: ${b.problem}\n`,
           );
         }
         return 0;

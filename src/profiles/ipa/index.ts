@@ -1,5 +1,7 @@
 import { profile389ds } from '../389ds/index.ts';
 import type { Profile } from '../types.ts';
+import { ipaActions } from './actions/index.ts';
+import { checkIpaBackupBody } from './backup-body.ts';
 import { infoIpa } from './info.ts';
 
 /**
@@ -8,6 +10,9 @@ import { infoIpa } from './info.ts';
  */
 export const profileIpa: Profile = {
   ...infoIpa,
-  actions: profile389ds.actions,
+  // The 389ds objects themselves serve the directory-level steps (disable, enable, topology,
+  // verify); ipa's own verbs (src/profiles/ipa/actions/) wrap FreeIPA's tools.
+  actions: [...profile389ds.actions, ...ipaActions],
+  checkBackupBody: checkIpaBackupBody,
   lab: profile389ds.lab,
 };

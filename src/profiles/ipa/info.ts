@@ -5,6 +5,6 @@ import type { ProfileInfo } from '../types.ts';
 export const infoIpa: ProfileInfo = {
   ...info389ds,
   name: 'ipa',
-  description: 'FreeIPA / Red Hat IdM (389-ds underneath; ipa-* wrappers to come)',
+  description: 'FreeIPA / Red Hat IdM: ipactl, ipa-backup/ipa-restore, ipa-replica-manage and ipa-csreplica-manage around the 389ds directory-level actions',
   playbooksDir: fileURLToPath(new URL('../../../playbooks/ipa/', import.meta.url)),
 };

@@ -32,7 +32,7 @@ describe('connecting', () => {
     server = await startTestSshServer();
   });
   afterAll(async () => {
-    await server.close();
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

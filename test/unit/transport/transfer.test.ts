@@ -42,8 +42,8 @@ describe('verified SFTP transfers', () => {
     pool = new SshPool(inventoryFor([server], dir), { sshConfigPath: null });
   });
   afterAll(async () => {
-    await pool.closeAll();
-    await server.close();
+    await pool?.closeAll();
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
