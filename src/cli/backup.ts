@@ -3,6 +3,7 @@ import { listBackups, resolveBackupRoot } from '../backup/index.ts';
 import { decryptFile, generateKeyPair } from '../crypto/index.ts';
 import { loadInventory, resolveSecret } from '../inventory/index.ts';
 import { InputError } from '../util/errors.ts';
+import { findProfile } from '../profiles/registry.ts';
 import { runAction, type CliContext } from './common.ts';
 
 /** `lifeboat backup list|decrypt` and `lifeboat keys generate`. */
@@ -70,7 +71,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header ?? b.envelope, ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem })}\n`);
           return 0;
         }
         if (list.length === 0) {
@@ -80,13 +81,13 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         for (const b of list) {
           const h = b.header;
           const e = b.envelope;
-          // Format-2 envelopes (every profile) say less in common: host, profile, body method, size, encryption.
-          const method = e && typeof e.body.method === 'string' ? e.body.method : e?.profile;
+          // Format 2 (other profiles): the profile words its own body.
+          const other = e && !h ? findProfile(e.profile)?.describeBackupBody?.(e.body) ?? (e.encryption.kind === 'openpgp' ? `encrypted for ${e.encryption.recipientFingerprint}` : 'NOT encrypted') : '';
           ctx.io.stdout.write(
             h
               ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}\n`
               : e
-                ? `${b.name}  ${e.host}  ${e.profile}  ${method}  ${size(e.archive.size)}  ${e.encryption.kind === 'openpgp' ? `encrypted for ${e.encryption.recipientFingerprint}` : 'not encrypted by Lifeboat'}\n`
+                ? `${b.name}  ${e.host}  ${e.profile}  ${size(e.payload.size)}  ${other}\n`
                 : `${b.name}  INCOMPLETE: ${b.problem}\n`,
           );
         }

@@ -1,6 +1,7 @@
 import { info389ds } from './389ds/info.ts';
 import { infoIpa } from './ipa/info.ts';
 import { infoKeytrustee } from './keytrustee/info.ts';
+import { infoCiphertrust } from './ciphertrust/info.ts';
 import type { ProfileInfo } from './types.ts';
 
 /**
@@ -11,6 +12,7 @@ export const PROFILE_INFOS: readonly ProfileInfo[] = [
   info389ds,
   infoIpa,
   infoKeytrustee,
+  infoCiphertrust,
 ];
 
 export function profileInfo(name: string): ProfileInfo | undefined {

@@ -5,6 +5,7 @@ import { InputError } from '../util/errors.ts';
 import { profile389ds } from './389ds/index.ts';
 import { profileIpa } from './ipa/index.ts';
 import { profileKeytrustee } from './keytrustee/index.ts';
+import { profileCiphertrust } from './ciphertrust/index.ts';
 import type { Profile } from './types.ts';
 
 /** Every profile, by the name an inventory gives as `profile:`. One line each. (A function: see byProfile.) */
@@ -12,6 +13,7 @@ const PROFILE_LIST = (): Profile[] => [
   profile389ds,
   profileIpa,
   profileKeytrustee,
+  profileCiphertrust,
 ];
 
 let index: Map<string, Profile> | undefined;

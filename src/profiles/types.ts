@@ -47,6 +47,8 @@ export interface ProfileInfo {
   roles: readonly string[];
   /** Inventory vars the profile reads, with their defaults. */
   vars: Record<string, ArgSpec>;
+  /** How its actions reach the hosts: `ssh` (default; the run connects to every host first) or `api` (no SSH preflight). */
+  reach?: 'ssh' | 'api';
 }
 
 /**
@@ -58,6 +60,8 @@ export interface Profile extends ProfileInfo {
   actions: Action[];
   /** Checks the profile-owned body of a backup envelope; returns problems (empty = fine). */
   checkBackupBody?(body: unknown): string[];
+  /** One line about a backup for `lifeboat backup list` (what, from which release, how encrypted). */
+  describeBackupBody?(body: Record<string, unknown>): string;
   lab?: ProfileLab;
   rehearsals?: ProfileRehearsals;
 }

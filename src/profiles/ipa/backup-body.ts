@@ -40,3 +40,12 @@ export function checkIpaBackupBody(body: unknown): string[] {
   if (!strs(b.roles) || !strs(b.clusterRoles)) out.push('roles and clusterRoles must be lists of roles');
   return out;
 }
+
+/** One line for `backup list`: what ipa-backup made, and whether ipa-backup itself encrypted it. */
+export function describeIpaBackupBody(b: Record<string, unknown>): string {
+  const header = (b.header ?? {}) as Record<string, unknown>;
+  const archive = String(b.archive ?? '');
+  const version = header.ipaVersion ? ` of IPA ${String(header.ipaVersion)}` : '';
+  const sealed = archive.endsWith('.gpg') ? 'encrypted by ipa-backup --gpg' : 'not encrypted';
+  return `ipa-backup ${String(b.type ?? '?')}${version}, ${sealed}`;
+}

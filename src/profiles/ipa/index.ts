@@ -1,7 +1,7 @@
 import { profile389ds } from '../389ds/index.ts';
 import type { Profile } from '../types.ts';
 import { ipaActions } from './actions/index.ts';
-import { checkIpaBackupBody } from './backup-body.ts';
+import { checkIpaBackupBody, describeIpaBackupBody } from './backup-body.ts';
 import { infoIpa } from './info.ts';
 
 /**
@@ -14,5 +14,6 @@ export const profileIpa: Profile = {
   // verify); ipa's own verbs (src/profiles/ipa/actions/) wrap FreeIPA's tools.
   actions: [...profile389ds.actions, ...ipaActions],
   checkBackupBody: checkIpaBackupBody,
+  describeBackupBody: describeIpaBackupBody,
   lab: profile389ds.lab,
 };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 describe('profile registry', () => {
   it('knows 389ds, ipa and keytrustee; ipa serves the very 389ds actions', () => {
-    expect(profileNames()).toEqual(['389ds', 'ipa', 'keytrustee']);
+    expect(profileNames()).toEqual(['389ds', 'ipa', 'keytrustee', 'ciphertrust']);
     const onDs = getAction('replication.disable', '389ds');
     const onIpa = getAction('replication.disable', 'ipa');
     expect(onDs).toBe(onIpa);
