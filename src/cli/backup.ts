@@ -74,7 +74,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), problem: b.problem })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem })}\n`);
           return 0;
         }
         if (list.length === 0) {
