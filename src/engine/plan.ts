@@ -68,6 +68,9 @@ async function planStep(
     return [];
   }
   const hosts = selectHosts(state.inventory, render(on, stepVars(state)), limit);
+  if (hosts.length === 0 && !step.allowEmpty && selectHosts(state.inventory, render(on, stepVars(state))).length === 0) {
+    throw new Error(`"${step.on}" matches no host; add allow_empty: true to the step if that is expected`);
+  }
   const stepForUnits = { ...step, from: step.from === undefined ? undefined : (placeholders(step.from, known, registeredAt) as string) };
   const { units, graphSource } = stepUnits(stepForUnits, state, hosts);
   if (step.order === 'topology' && graphSource !== 'fact') {

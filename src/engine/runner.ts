@@ -172,6 +172,10 @@ export class Runner {
     try {
       if (!action) throw new Error(`unknown action "${step.do}"`);
       const hosts = stepHosts(step, state, opts.limit);
+      // A selector that matches nothing is a mistake unless the step says so (--limit may narrow it).
+      if (hosts.length === 0 && !step.allowEmpty && stepHosts(step, state, undefined).length === 0) {
+        throw new Error(`"${step.on}" matches no host; add allow_empty: true to the step if that is expected`);
+      }
       units = stepUnits(step, state, hosts).units;
     } catch (err) {
       const error = `step ${step.index + 1} "${step.name}": ${errText(err)}`;

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { HostKeyPolicy } from '../inventory/types.ts';
+import { connectBackoffMs } from '../playbook/bounds.ts';
 import { HostKeyError } from './host-key-error.ts';
 import { appendKnownHost, checkHostKey, knownKeyTypes } from './known-hosts.ts';
 import { fingerprint, knownHostsName } from './known-hosts-format.ts';
@@ -54,7 +55,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * `makeSock` gives a fresh transport per attempt (a TCP socket, or a stream forwarded through a
- * jump host). Retries use 100 ms x 2^n backoff.
+ * jump host). Retries use 100 ms x 2^n backoff, capped at CONNECT_BACKOFF_MAX_MS.
  */
 export async function connectWithRetries(t: ConnectTarget, makeSock: () => Promise<Duplex>, onEvent: ConnectEvent): Promise<ClientType> {
   for (let attempt = 0; ; attempt++) {
@@ -63,7 +64,7 @@ export async function connectWithRetries(t: ConnectTarget, makeSock: () => Promi
     } catch (err) {
       const e = err as Error;
       if (isPermanent(e) || attempt >= t.connectRetries) throw e;
-      const wait = 100 * 2 ** attempt;
+      const wait = connectBackoffMs(attempt);
       onEvent(`connect attempt ${attempt + 1} failed (${e.message}); retrying in ${wait} ms`);
       await sleep(wait);
     }
