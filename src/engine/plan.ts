@@ -39,19 +39,30 @@ export async function planRun(opts: PlanOptions): Promise<PlanOutput> {
   const registeredAt = new Map<string, number>();
   const secrets = new SecretCache(inventory);
   const runDir = join(resolve(opts.stateDir ?? '.lifeboat'), 'runs', '<run id>');
-  const out: PlanOutput = { steps: [] };
+  const out: PlanOutput = { problems: [], summary: { destructive: [], confirmations: [], pointsOfNoReturn: [], hosts: [] }, steps: [] };
+  const touched = new Set<string>();
   for (const step of playbook.steps) {
     const entry: PlanOutput['steps'][number] = { index: step.index, name: step.name, action: step.do, hosts: [], order: step.order };
     if (step.when) entry.when = step.when;
     if (step.confirm) entry.confirm = typeof step.confirm === 'string' ? mask(step.confirm) : 'asks before running unless --yes';
     out.steps.push(entry);
+    const label = `step ${step.index + 1} "${step.name}"`;
     try {
       entry.hosts = await planStep(step, state, opts.limit, registeredAt, secrets, runDir, entry);
     } catch (e) {
       entry.note = `cannot plan: ${errText(e)}`;
+      out.problems.push(`${label}: ${errText(e)}`);
     }
+    for (const h of entry.hosts) {
+      if (h.note?.startsWith('cannot plan: ')) out.problems.push(`${label} on ${h.host}: ${h.note.slice('cannot plan: '.length)}`);
+      if (!h.note?.startsWith('skipped')) touched.add(h.host);
+    }
+    if (getAction(step.do)?.destructive || step.confirm) out.summary.destructive.push(label);
+    if (step.confirm) out.summary.confirmations.push(label);
+    if (step.undoBarrier) out.summary.pointsOfNoReturn.push(label);
     if (step.register) registeredAt.set(step.register, step.index);
   }
+  out.summary.hosts = inventory.hosts.map((h) => h.name).filter((n) => touched.has(n));
   return maskDeep(out);
 }
 
@@ -62,6 +73,8 @@ async function planStep(
   const action = getAction(step.do);
   if (!action) throw new Error(`unknown action "${step.do}"`);
   const known = new Set(Object.keys(stepVars(state)));
+  // Facts are discovered by the run (`facts.ca_source`, `topology`): plan shows them as run-time values.
+  for (const f of ['facts', ...Object.keys(state.facts)]) if (!(f in state.inventory.vars)) known.delete(f);
   const on = placeholders(step.on, known, registeredAt) as string;
   if (on.includes('<')) {
     entry.note = `hosts decided at run time (${step.on})`;

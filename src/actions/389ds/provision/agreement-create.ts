@@ -4,7 +4,7 @@ import { hostSuffixes, instanceName, ldapPort } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { hostFqdn } from './instance-create.ts';
-import { peersFor } from './peers.ts';
+import { mainTopology, peersFor } from './peers.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
 import { replicationPassword } from './replication-setup.ts';
 
@@ -48,7 +48,8 @@ export const agreementCreate: Action = {
   args: {},
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
-    const list = wanted(ctx).map((w) => `${w.peer.name} (${w.suffix})`);
+    // A topology an earlier step discovers is known only when the run gets there.
+    const list = mainTopology(ctx.inventory, ctx.vars) ? wanted(ctx).map((w) => `${w.peer.name} (${w.suffix})`) : ['the peers of the discovered topology'];
     return [
       { host: ctx.host.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', FILTER, ['cn']), note: 'existing agreements are kept' },
       { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: agreements to ${list.join(', ') || 'nobody'} (credentials ***)` },
