@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { InputError } from '../util/errors.ts';
 import { MASK, mask } from '../util/secrets.ts';
-import { SecretCache } from './context.ts';
 import { SshPool, selectHosts } from './deps.ts';
 import type { RunEvent } from './events.ts';
 import { Journal, readJournal, readRunRecord, runDirOf, runsDir, writeRunRecord } from './journal.ts';
@@ -129,7 +128,7 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     });
   const runner = new Runner({
     runId: x.runId, runDir: x.runDir, stateDir: x.opts.stateDir, playbook, inventory, state, opts: x.opts,
-    connector, journal, secrets: new SecretCache(inventory), completed: x.completed, undo: x.undo,
+    connector, journal, secrets: x.loaded.secrets, completed: x.completed, undo: x.undo,
   });
   let outcome: RunOutcome | undefined;
   try {

@@ -25,7 +25,7 @@ import {
 } from './commands.ts';
 import { hostVersion } from './facts.ts';
 import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
-import { resolvePassphrase } from './passphrase.ts';
+import { DEFAULT_PASSPHRASE_SECRET, resolvePassphrase } from './passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
 
 type RestoreMethod = 'bak2db' | 'ldif2db' | 'online';
@@ -207,9 +207,9 @@ export const backupRestore: Action = {
     backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest"' },
     key: { type: 'string', description: 'OpenPGP private key file (needed for an encrypted backup)' },
     passphrase: { type: 'string', secret: true, description: 'passphrase of the private key (prefer passphrase_env, passphrase_file or an inventory secret)' },
-    passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
-    passphrase_file: { type: 'string', description: 'file holding the passphrase (mode 0600)' },
-    passphrase_secret: { type: 'string', description: 'inventory secret holding the passphrase (default backup_passphrase when the inventory has it)' },
+    passphrase_env: { type: 'string', secretSource: 'env', description: 'environment variable holding the passphrase' },
+    passphrase_file: { type: 'string', secretSource: 'file', description: 'file holding the passphrase (mode 0600)' },
+    passphrase_secret: { type: 'string', default: DEFAULT_PASSPHRASE_SECRET, secretSource: 'inventory', secretOptional: true, description: 'inventory secret holding the passphrase (default backup_passphrase, used when the inventory has it)' },
     method: { type: 'string', default: 'auto', description: 'auto (bak2db for db2bak/online backups, ldif2db for LDIF backups), bak2db, ldif2db or online' },
     force: { type: 'boolean', default: false, description: 'restore despite another host (full backup), another instance name or a version outside the window' },
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },

@@ -6,7 +6,7 @@ import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { hostFqdn } from './instance-create.ts';
 import { mainTopology, peersFor } from './peers.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
-import { replicationPassword } from './replication-setup.ts';
+import { REPL_PASSWORD_ARG, replicationPassword } from './replication-setup.ts';
 
 /**
  * Creates this host's outgoing agreements: one per peer and suffix, peers from the topology (the
@@ -45,7 +45,7 @@ const FILTER = '(objectClass=nsds5replicationagreement)';
 export const agreementCreate: Action = {
   name: 'agreement.create',
   description: 'Create replication agreements to the topology peers for each suffix (CA suffix: CA hosts only)',
-  args: {},
+  args: { repl_password_secret: REPL_PASSWORD_ARG },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
     // A topology an earlier step discovers is known only when the run gets there.
