@@ -7,7 +7,7 @@ import { SshPool, selectHosts } from './deps.ts';
 import type { RunEvent } from './events.ts';
 import { Journal, readJournal, readRunRecord, runDirOf, runsDir, writeRunRecord } from './journal.ts';
 import { loadRun, type LoadedRun } from './load.ts';
-import { acquireLock, isAlive } from './lock.ts';
+import { acquireLock, defaultLockDir, isAlive } from './lock.ts';
 import { rebuildFromJournal } from './rebuild.ts';
 import { newRunId } from './run-id.ts';
 import { Runner } from './runner.ts';
@@ -176,9 +176,9 @@ export async function listRuns(stateDir: string): Promise<RunListEntry[]> {
  * Takes the inventory's lock. Its warnings (a stale lock taken over) are shown at once and kept,
  * so they reach the journal once it exists.
  */
-async function lockInventory(opts: { stateDir: string; onEvent: (e: RunEvent) => void }, inventoryFile: string, runId: string) {
+async function lockInventory(opts: { lockDir?: string; onEvent: (e: RunEvent) => void }, inventoryFile: string, runId: string) {
   const early: RunEvent[] = [];
-  const lock = await acquireLock(opts.stateDir, inventoryFile, runId, (message) => {
+  const lock = await acquireLock(opts.lockDir ?? defaultLockDir(), inventoryFile, runId, (message) => {
     const e: RunEvent = { type: 'warning', message, time: now() };
     early.push(e);
     opts.onEvent(e);

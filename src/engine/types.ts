@@ -21,8 +21,10 @@ export interface RunOptions {
   check?: boolean;
   /** Default concurrency of a step (a step's own `concurrency` wins). */
   concurrency: number;
-  /** Holds `runs/<runId>/` and `locks/`. */
+  /** Holds `runs/<runId>/`. */
   stateDir: string;
+  /** Where inventory locks live; default the per-user defaultLockDir() (never under stateDir). */
+  lockDir?: string;
   /** Asks the operator; absent (no TTY) means a step needing confirmation is refused unless `yes`. */
   confirm?: (question: string) => Promise<boolean>;
   /** Abort = Ctrl-C: no new units start, in-flight ones finish or time out, then undo runs. */
