@@ -4,6 +4,7 @@ import { link, mkdir, open, readFile, rmdir, stat, unlink } from 'node:fs/promis
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LockHeldError } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 
 /** What a lock file holds: enough to tell the operator who holds it and to detect a dead holder. */
 export interface LockInfo {
@@ -129,7 +130,7 @@ export async function acquireLock(
   onStale: (message: string) => void,
 ): Promise<HeldLock> {
   const file = lockFileFor(inventoryFile, lockDir);
-  await mkdir(lockDir, { recursive: true, mode: 0o700 });
+  await makeDirs(lockDir, 'lock directory');
   const info: LockInfo = {
     pid: process.pid,
     hostname: hostname(),

@@ -2,6 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { InputError } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 import { MASK, mask } from '../util/secrets.ts';
 import { SshPool, selectHosts } from './deps.ts';
 import type { RunEvent } from './events.ts';
@@ -33,9 +34,11 @@ export async function startRun(opts: RunOptions): Promise<RunOutcome> {
   });
   const runId = newRunId();
   const runDir = runDirOf(opts.stateDir, runId);
+  // An unusable --state-dir is bad input, found before the lock and before any host is touched.
+  await makeDirs(runsDir(opts.stateDir), '--state-dir');
   const { early, lock } = await lockInventory(opts, loaded.inventory.file, runId);
   try {
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    await mkdir(runDir, { mode: 0o700 });
     const record: RunRecord = {
       runId,
       playbook: loaded.playbook.file,
