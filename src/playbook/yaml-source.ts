@@ -47,7 +47,8 @@ export class YamlSource {
     // minutes); checkStructure finds duplicates in one pass with a Set.
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
     const src = new YamlSource(file, doc, lines);
-    for (const e of doc.errors) {
+    // Warnings count as errors: an unknown tag (`!!js/function`) must not quietly become a string.
+    for (const e of [...doc.errors, ...doc.warnings]) {
       // The parser places duplicate keys after the previous value; checkStructure names the key itself.
       if (e.code === 'DUPLICATE_KEY') continue;
       const { line, col } = lines.linePos(e.pos[0]);

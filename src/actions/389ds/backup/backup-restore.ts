@@ -125,19 +125,10 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
  * backup.restore before it uploads, and on its own by backup.check (a playbook's preflight).
  */
 export async function restorePreflight(ctx: ActionContext) {
-  const dir = await resolveBackupDir(ctx);
-  const h = await readHeader(dir);
-  const method = chooseMethod(h, ctx.args.method);
+  // Everything plan checks (header vs host, stored sha256, key fingerprint) before connecting.
+  const { dir, h, method } = await planPreflight(ctx);
   const inst = instanceName(ctx.inventory, ctx.host);
   const force = ctx.args.force === true || ctx.args.force === 'true';
-  const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
-  // Wrong key file: say so before connecting, with both full fingerprints.
-  if (h.encrypted && key) {
-    const given = await keyFileFingerprint(key);
-    if (given !== h.recipientFingerprint) {
-      throw new ActionError(`backup.restore: backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key}); nothing was restored`);
-    }
-  }
   const remote = await ctx.connect();
   const { dsVersion } = await hostVersion(remote, ctx.signal);
   const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes: hostSuffixes(ctx.inventory, ctx.host), dsVersion });
