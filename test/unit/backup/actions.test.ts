@@ -78,6 +78,12 @@ describe('restore checks', () => {
     expect(p.refuse).toEqual(['ds2 does not hold suffix(es) o=ipaca from the backup (it holds dc=lab,dc=test)']);
     expect(p.forceable).toEqual(['a full backup is restored on the host it came from (ds4), not on ds2']);
   });
+  it('an ipa backup restores where a 389ds one does; another profile\'s backup never', () => {
+    expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'ipa' }), t)).toEqual({ refuse: [], forceable: [] });
+    expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'keytrustee' }), t).refuse).toEqual([
+      'the backup was made by profile keytrustee; these actions restore 389ds and ipa backups',
+    ]);
+  });
   it('version window: same major, up to three minor versions newer', () => {
     expect(versionProblem('2.3.1', '2.6.0')).toBeUndefined();
     expect(versionProblem('2.3.1', '2.7.0')).toMatch(/more than three minor versions older/);
