@@ -11,6 +11,8 @@ import { LockHeldError } from '../../../src/util/errors.ts';
 import { rebuildFromJournal } from '../../../src/engine/rebuild.ts';
 import { isRunId, newRunId } from '../../../src/engine/run-id.ts';
 import { asGraph } from '../../../src/engine/units.ts';
+import { SecretCache } from '../../../src/engine/context.ts';
+import type { Inventory } from '../../../src/inventory/types.ts';
 import { shellAction } from '../../../src/actions/builtin/shell.ts';
 import { getAction, allActions } from '../../../src/actions/registry.ts';
 import { registerSecret } from '../../../src/util/secrets.ts';
@@ -167,3 +169,18 @@ if (lock.release) { await new Promise((r) => setTimeout(r, 1000)); await lock.re
     expect(outs.filter((o) => o === 'held')).toHaveLength(3);
   }, 60_000);
 });
+
+describe('secret cache', () => {
+  it('after loading, gives only the secrets a step declared (resolved before connecting)', async () => {
+    process.env.LB_PIECES_DM = 'pieces-dm-password';
+    const inv = { secrets: { dm_password: { env: 'LB_PIECES_DM' }, other: { env: 'LB_PIECES_OTHER' } } } as unknown as Inventory;
+    const cache = new SecretCache(inv);
+    cache.declare('dm_password');
+    expect(await cache.get('dm_password')).toBe('pieces-dm-password');
+    cache.seal();
+    expect(await cache.get('dm_password')).toBe('pieces-dm-password');
+    await expect(cache.get('other')).rejects.toThrow(/secret "other" is not declared by the step's action/);
+    delete process.env.LB_PIECES_DM;
+  });
+});
+
