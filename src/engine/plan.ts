@@ -5,7 +5,7 @@ import { mask, maskDeep } from '../util/secrets.ts';
 import { applyArgSpec } from './args.ts';
 import { actionContext, SecretCache } from './context.ts';
 import { evalWhen, render, renderDeep, selectHosts } from './deps.ts';
-import { loadRun } from './load.ts';
+import { loadRun, type LoadedRun } from './load.ts';
 import type { PlanHost, PlanOptions, PlanOutput } from './types.ts';
 import { stepUnits } from './units.ts';
 import { hostVars, stepVars, type RunState } from './vars.ts';
@@ -32,10 +32,18 @@ const errText = (e: unknown) => mask(e instanceof Error ? e.message : String(e))
 
 /** Per step and host, the exact commands a run would send (secrets masked); connects to nothing. */
 export async function planRun(opts: PlanOptions): Promise<PlanOutput> {
-  const { inventory, playbook, state } = await loadRun(opts.playbookFile, opts.inventoryFile, opts.params, {
+  const loaded = await loadRun(opts.playbookFile, opts.inventoryFile, opts.params, {
     limit: opts.limit,
     resolveSecrets: false,
   });
+  return planLoaded(loaded, opts);
+}
+
+/** The plan of a run already loaded: `plan` prints it, `run` refuses to start when it has problems. */
+export async function planLoaded(loaded: Pick<LoadedRun, 'inventory' | 'playbook' | 'state'>, opts: Pick<PlanOptions, 'limit' | 'stateDir'>): Promise<PlanOutput> {
+  const { inventory, playbook } = loaded;
+  // Plan on a copy: registered outputs and facts must not leak into the run's own state.
+  const state = { ...loaded.state, registered: {}, facts: {} };
   const registeredAt = new Map<string, number>();
   const secrets = new SecretCache(inventory);
   const runDir = join(resolve(opts.stateDir ?? '.lifeboat'), 'runs', '<run id>');

@@ -1,13 +1,14 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { InputError } from '../util/errors.ts';
+import { InputError, InputErrors } from '../util/errors.ts';
 import { makeDirs } from '../util/make-dirs.ts';
 import { MASK, mask } from '../util/secrets.ts';
 import { SshPool, selectHosts } from './deps.ts';
 import type { RunEvent } from './events.ts';
 import { Journal, readJournal, readRunRecord, runDirOf, runsDir, writeRunRecord } from './journal.ts';
 import { loadRun, type LoadedRun } from './load.ts';
+import { planLoaded } from './plan.ts';
 import { acquireLock, defaultLockDir, isAlive } from './lock.ts';
 import { rebuildFromJournal } from './rebuild.ts';
 import { newRunId } from './run-id.ts';
@@ -32,6 +33,10 @@ export async function startRun(opts: RunOptions): Promise<RunOutcome> {
     resolveSecrets: true,
     needConfirmation: !opts.yes && !opts.check && !opts.confirm,
   });
+  // The plan is a gate for a run too: a step that cannot be planned (a host without replica_id, a
+  // foreign backup, ...) would fail after earlier steps changed hosts. Refused now, exit 2.
+  const plan = await planLoaded(loaded, { limit: opts.limit, stateDir: opts.stateDir });
+  if (plan.problems.length) throw new InputErrors(plan.problems.map((p) => new InputError(`plan refused: ${p}`)));
   const runId = newRunId();
   const runDir = runDirOf(opts.stateDir, runId);
   // An unusable --state-dir is bad input, found before the lock and before any host is touched.
