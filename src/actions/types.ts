@@ -7,8 +7,19 @@ export interface ArgSpec {
   required?: boolean;
   default?: unknown;
   description: string;
-  /** The value is a secret: masked in plans, journals and errors. */
+  /**
+   * The value may carry a secret: masked in plans, journals and errors, and the action sends it
+   * only on stdin or in a 0600 file. Only such arguments may template `secrets.*` or a secret param.
+   */
   secret?: boolean;
+  /**
+   * The value names where a secret comes from: an inventory secret (`inventory`), an environment
+   * variable (`env`) or a file (`file`). The engine resolves it once, before connecting, so a
+   * missing one stops the run before any host changed. Empty = not used.
+   */
+  secretSource?: 'inventory' | 'env' | 'file';
+  /** With secretSource `inventory`: the default secret may be absent from the inventory (then unused). */
+  secretOptional?: boolean;
 }
 
 /** A command an action would run on a host, for `plan` and the journal; secrets already masked. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../util/errors.ts';
 import { runAction, type CliContext } from './common.ts';
@@ -105,8 +106,12 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
     .requiredOption('--out <file>', 'where to write the clear payload')
     .option('--passphrase-env <var>', `environment variable holding the key passphrase (default ${DEFAULT_PASSPHRASE_ENV})`)
     .option('--passphrase-file <file>', 'file holding the key passphrase')
-    .action((file: string, flags: { key: string; out: string; passphraseEnv?: string; passphraseFile?: string }) =>
+    .option('--force', 'replace an existing --out file')
+    .action((file: string, flags: { key: string; out: string; passphraseEnv?: string; passphraseFile?: string; force?: boolean }) =>
       runAction(ctx, async () => {
+        // Checked before the passphrase is asked for: a typo in --out must not destroy a file.
+        if (!flags.force && existsSync(flags.out)) throw new InputError(`--out ${flags.out} exists; nothing was written (give --force to replace it)`);
+        if (!existsSync(file)) throw new InputError(`${file}: no such backup payload`);
         const { decryptFile } = await import('../crypto/index.ts');
         const r = await decryptFile(file, flags.out, { keyFile: flags.key, passphrase: await passphrase(flags, ctx) });
         ctx.io.stdout.write(`${flags.out}: ${r.bytes} bytes, sha256 ${r.sha256}\n`);

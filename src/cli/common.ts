@@ -8,6 +8,7 @@ import { loadReporter } from '../report/load.ts';
 import type { Reporter } from '../report/types.ts';
 import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
+import { BOUNDS } from '../playbook/bounds.ts';
 
 /** Where the CLI reads and writes; tests pass their own streams. */
 export interface CliIO {
@@ -33,14 +34,18 @@ export function collectParam(value: string, previous: Record<string, string> = {
   const eq = value.indexOf('=');
   const key = eq > 0 ? value.slice(0, eq).trim() : '';
   if (!/^[A-Za-z_][\w.-]*$/.test(key)) {
-    throw new InvalidArgumentError(`expected key=value (e.g. -e master=ds1), got "${mask(value)}"`);
+    // Never echo the argument: `-e passphrase:VALUE` (a typo for `=`) would print the secret.
+    // An InputError (not commander's InvalidArgumentError, whose message quotes the value) is exit 2.
+    const name = /^[A-Za-z_][\w.-]*/.exec(value)?.[0];
+    throw new InputError(`-e expects key=value (e.g. -e master=ds1); the argument${name && name.length < value.length ? ` starting with "${name}"` : ''} has no "=" after a name (its value is not shown, it may be a secret)`);
   }
   return { ...previous, [key]: value.slice(eq + 1) };
 }
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);
+  const { min, max } = BOUNDS.concurrency;
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got "${value}"`);
   return n;
 }
 

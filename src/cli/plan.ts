@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { formatPlan } from '../report/plan-text.ts';
+import { formatPlanProblems, formatPlanSummary } from '../report/plan-summary.ts';
+import { EXIT } from '../util/errors.ts';
 import { maskDeep } from '../util/secrets.ts';
 import { DEFAULT_CONCURRENCY, collectParam, inventoryProfile, resolvePlaybookArg, runAction, type CliContext } from './common.ts';
 
@@ -27,7 +29,9 @@ Examples:
   $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1
   $ lifeboat plan server-loss -i prod.yaml -e lost=ds3 --limit ds1,ds2 --json | jq .
 
-Secrets appear as ***. The plan connects to nothing and writes nothing.`,
+Secrets appear as ***. The plan connects to nothing and writes nothing. It ends with a summary
+(destructive steps, confirmations, points of no return, hosts touched) and exits 2, reasons first
+on stderr, when any step cannot be planned (a missing or foreign backup, a bad argument, ...).`,
     )
     .action((playbook: string, flags: PlanFlags) =>
       runAction(ctx, async () => {
@@ -40,13 +44,15 @@ Secrets appear as ***. The plan connects to nothing and writes nothing.`,
           limit: flags.limit,
           concurrency: DEFAULT_CONCURRENCY,
         });
+        // A plan is a gate: the reasons come first, on stderr, and the exit code is 2.
+        for (const line of formatPlanProblems(plan)) ctx.io.stderr.write(line + '\n');
         if (flags.json) {
           ctx.io.stdout.write(JSON.stringify(maskDeep({ type: 'plan', playbook: playbookFile, inventory: flags.inventory, ...plan })) + '\n');
         } else {
           const title = `Plan: ${basename(playbookFile)} on ${flags.inventory}${flags.limit ? ` (limit ${flags.limit})` : ''}`;
-          for (const line of formatPlan(plan, title)) ctx.io.stdout.write(line + '\n');
+          for (const line of [...formatPlan(plan, title), '', ...formatPlanSummary(plan)]) ctx.io.stdout.write(line + '\n');
         }
-        return 0;
+        return plan.problems.length ? EXIT.badInput : EXIT.ok;
       }),
     );
 }

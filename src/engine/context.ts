@@ -9,9 +9,32 @@ import type { HostConnector } from './types.ts';
 /** Inventory secrets by name, each resolved once per run (and registered for masking). */
 export class SecretCache {
   private readonly cache = new Map<string, Promise<string>>();
+  private readonly declared = new Set<string>();
+  private sealed = false;
   constructor(private readonly inventory: Inventory) {}
 
+  has(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.inventory.secrets, name);
+  }
+
+  names(): string[] {
+    return Object.keys(this.inventory.secrets);
+  }
+
+  /** A secret the run may use: named by a step's ArgSpec or a `secrets.NAME` template. */
+  declare(name: string): void {
+    this.declared.add(name);
+  }
+
+  /** After loading: only declared secrets may be asked for (each resolved before connecting). */
+  seal(): void {
+    this.sealed = true;
+  }
+
   get(name: string): Promise<string> {
+    if (this.sealed && !this.declared.has(name)) {
+      return Promise.reject(new Error(`secret "${name}" is not declared by the step's action (ArgSpec secretSource) and was not resolved before the run; this is a bug in the action`));
+    }
     let p = this.cache.get(name);
     if (!p) {
       const ref = this.inventory.secrets[name];

@@ -55,8 +55,15 @@ export interface RunnerInit {
 }
 
 const now = () => new Date().toISOString();
-/** How long the pre-run connection check waits for slow hosts before starting anyway. */
-const PREFLIGHT_WAIT_MS = 3000;
+/** Waits for `p`, or less when `signal` aborts first (Ctrl-C while connecting or between retries). */
+function untilAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve();
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<void>((res) => (onAbort = res));
+  signal.addEventListener('abort', onAbort, { once: true });
+  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
 const errText = (err: unknown) => mask(err instanceof Error ? err.message : String(err));
 
 /** Carries out a playbook's steps in order: the executor, with stop, interrupt and undo. */
@@ -102,22 +109,28 @@ export class Runner {
   }
 
   /**
-   * Connects to every host of the run at once before step 1, so a changed host key stops the run
-   * before any command anywhere. Unreachable hosts only warn: a playbook may fence them.
+   * Connects to every host of the run at once before step 1 and waits for every one of them, however
+   * slow: a changed host key anywhere stops the run before any command anywhere. Unreachable hosts
+   * only warn (a playbook may fence them). Ctrl-C ends the wait at once.
    */
   private async preflight(hosts: string[]): Promise<string | undefined> {
     const settled = new Map<string, unknown>();
     const tries = hosts.map((h) =>
       this.r.connector.get(h).then(() => settled.set(h, null), (err: unknown) => settled.set(h, err ?? new Error('connect failed'))),
     );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(tries), new Promise((res) => (timer = setTimeout(res, PREFLIGHT_WAIT_MS)))]);
-    clearTimeout(timer);
+    await untilAborted(Promise.all(tries), this.r.opts.signal);
+    if (this.interrupted) {
+      const waiting = hosts.filter((h) => !settled.has(h));
+      this.warn(`interrupted while connecting${waiting.length ? ` (still connecting: ${waiting.join(', ')})` : ''}; nothing was run on any host`);
+      return undefined;
+    }
     for (const h of hosts) {
       const err = settled.get(h);
-      if (!settled.has(h)) this.warn(`${h}: still connecting after ${PREFLIGHT_WAIT_MS / 1000} s; steps on it will wait for it`, undefined, h);
-      else if (err && (err as Error).name === 'HostKeyError') return `${h}: ${errText(err)}; nothing was run on any host`;
-      else if (err) this.warn(`${h}: cannot connect: ${errText(err)}`, undefined, h);
+      if (err && (err as Error).name === 'HostKeyError') return `${h}: ${errText(err)}; nothing was run on any host`;
+    }
+    for (const h of hosts) {
+      const err = settled.get(h);
+      if (err) this.warn(`${h}: cannot connect: ${errText(err)}`, undefined, h);
     }
     return undefined;
   }
@@ -125,9 +138,10 @@ export class Runner {
   async run(hosts: string[] = []): Promise<RunOutcome> {
     const { playbook } = this.r;
     let finishedAll = true;
-    // A profile whose actions talk to the hosts' own APIs (ciphertrust) has nothing to reach over SSH.
+    // A profile whose actions talk to the hosts' own APIs (ciphertrust) has nothing to reach over SSH;
+    // interrupted while loading or waiting for the lock: connect to nothing.
     const overSsh = profileInfo(this.r.inventory.profile)?.reach !== 'api';
-    const refused = hosts.length && overSsh ? await this.preflight(hosts) : undefined;
+    const refused = hosts.length && overSsh && !this.interrupted ? await this.preflight(hosts) : undefined;
     if (refused) {
       this.warn(refused);
       this.fail(0, refused.split(':')[0]!, refused);
@@ -175,6 +189,10 @@ export class Runner {
     try {
       if (!action) throw new Error(`unknown action "${step.do}"`);
       const hosts = stepHosts(step, state, opts.limit);
+      // A selector that matches nothing is a mistake unless the step says so (--limit may narrow it).
+      if (hosts.length === 0 && !step.allowEmpty && stepHosts(step, state, undefined).length === 0) {
+        throw new Error(`"${step.on}" matches no host; add allow_empty: true to the step if that is expected`);
+      }
       units = stepUnits(step, state, hosts).units;
     } catch (err) {
       const error = `step ${step.index + 1} "${step.name}": ${errText(err)}`;
@@ -292,7 +310,8 @@ export class Runner {
         if (attempt >= step.retries || this.interrupted) throw err;
         this.emit({ type: 'host.progress', step: step.index, host: unit.host.name, time: now(),
           message: `attempt ${attempt + 1} of ${step.retries + 1} failed: ${errText(err)}; retrying in ${step.delayMs} ms` });
-        await new Promise((res) => setTimeout(res, step.delayMs));
+        await untilAborted(new Promise((res) => setTimeout(res, step.delayMs).unref()), this.r.opts.signal);
+        if (this.interrupted) throw err;
       }
     }
   }

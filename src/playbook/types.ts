@@ -12,7 +12,7 @@ export interface ParamSpec {
   /** Values of secret params are masked everywhere. */
   secret: boolean;
   /** How `-e key=value` text is read; taken from the default's type when not written. */
-  type?: 'string' | 'number' | 'boolean' | 'list';
+  type?: 'string' | 'number' | 'boolean' | 'list' | 'host';
 }
 
 export interface UndoSpec {
@@ -47,6 +47,8 @@ export interface Step {
    */
   undoBarrier?: boolean;
   onError: 'stop' | 'continue';
+  /** A selector that matches no host is an error unless this is true (then the step is skipped). */
+  allowEmpty?: boolean;
   /** Name under which each host's action output is kept for later templating. */
   register?: string;
   loc: SourceLocation;

@@ -27,6 +27,9 @@ export interface SshPoolOptions {
   sshConfigPath?: string | null;
 }
 
+/** How long closeAll waits for a connection that is still being opened. */
+const CLOSE_WAIT_MS = 1000;
+
 export class SshPool {
   private readonly conns = new Map<string, Promise<Connection>>();
   private readonly become = new Map<string, Promise<BecomeMode | undefined>>();
@@ -50,10 +53,21 @@ export class SshPool {
     return new PooledHost(hostName, this, become);
   }
 
+  /**
+   * Ends every connection. One still being opened (a slow or unreachable host when Ctrl-C came) is
+   * not waited for beyond CLOSE_WAIT_MS: it ends itself as soon as it is up.
+   */
   async closeAll(): Promise<void> {
     const all = [...this.conns.values()];
     this.conns.clear();
-    await Promise.all(all.map((p) => p.then((c) => endClient(c.client), () => undefined)));
+    await Promise.all(
+      all.map((p) => {
+        const ended = p.then((c) => endClient(c.client), () => undefined);
+        let timer: NodeJS.Timeout | undefined;
+        const giveUp = new Promise<void>((res) => (timer = setTimeout(res, CLOSE_WAIT_MS)));
+        return Promise.race([ended, giveUp]).finally(() => clearTimeout(timer));
+      }),
+    );
   }
 
   /** Closes one host's connection (jump hosts it used stay open for others). */

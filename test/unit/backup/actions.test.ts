@@ -78,6 +78,12 @@ describe('restore checks', () => {
     expect(p.refuse).toEqual(['ds2 does not hold suffix(es) o=ipaca from the backup (it holds dc=lab,dc=test)']);
     expect(p.forceable).toEqual(['a full backup is restored on the host it came from (ds4), not on ds2']);
   });
+  it('an ipa backup restores where a 389ds one does; another profile\'s backup never', () => {
+    expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'ipa' }), t)).toEqual({ refuse: [], forceable: [] });
+    expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'keytrustee' }), t).refuse).toEqual([
+      'the backup was made by profile keytrustee; these actions restore 389ds and ipa backups',
+    ]);
+  });
   it('version window: same major, up to three minor versions newer', () => {
     expect(versionProblem('2.3.1', '2.6.0')).toBeUndefined();
     expect(versionProblem('2.3.1', '2.7.0')).toMatch(/more than three minor versions older/);
@@ -169,9 +175,9 @@ describe('backup.restore refuses before touching data', () => {
     truncateSync(path.join(cut, 'payload.tar.gpg'), statSync(path.join(cut, 'payload.tar.gpg')).size - 5000);
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: cut, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
-    await expect(backupRestore.run(ctx)).rejects.toThrow(/payload\.tar\.gpg is truncated or corrupt .*nothing was restored/);
-    expect(touchesData(h.commands)).toEqual([]);
-    expect(h.commands.at(-1)).toMatch(/^rm -rf '.*\.restore\.tar'$/);
+    // The stored payload no longer matches its header's sha256: refused before connecting at all.
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - payload\.tar\.gpg does not match its header .*truncated or corrupt/);
+    expect(h.commands).toEqual([]);
   });
 
   it('refuses a full backup from another host unless forced, and when the disk is too small', async () => {
@@ -183,7 +189,8 @@ describe('backup.restore refuses before touching data', () => {
     writeFileSync(path.join(full, 'header.json'), JSON.stringify({ ...hdr, type: 'full' }));
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: full, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
-    await expect(backupRestore.run(ctx)).rejects.toThrow(/will not restore .* on ds2:\n  - a full backup is restored on the host it came from \(ds4\), not on ds2 \(force: true overrides\)/);
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - a full backup is restored on the host it came from \(ds4\), not on ds2 \(force: true overrides\)/);
+    expect(h.commands).toEqual([]);
     const small = scriptedHost('ds2', (c) => (c.includes('ns-slapd -v') ? { stdout: 'x\n2.3.1\n' } : c.startsWith('df ') ? { stdout: '1000\n' } : undefined));
     const ctx2 = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: small.remote });
     await expect(backupRestore.run(ctx2)).rejects.toThrow(/not enough disk space .*1000 bytes free, the restore needs 9437184/);

@@ -31,7 +31,7 @@ describe('lifeboat CLI parsing', () => {
     expect(await runCli(argv('runs', '--bogus'), io)).toBe(2);
     io = fakeIO();
     expect(await runCli(argv('plan', 'x.yaml', '-i', 'inv.yaml', '-e', 'nokey'), io)).toBe(2);
-    expect(io.err()).toContain('expected key=value');
+    expect(io.err()).toContain('-e expects key=value');
     expect(io.out()).toBe('');
   });
 

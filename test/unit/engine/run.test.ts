@@ -8,6 +8,7 @@ import type { Action } from '../../../src/actions/types.ts';
 import { InputError, InputErrors } from '../../../src/util/errors.ts';
 import { knownHostsLine } from '../../../src/transport/known-hosts-format.ts';
 import { generateEd25519 } from '../../helpers/ssh-server.ts';
+import { startSlowProxy } from '../../helpers/slow-proxy.ts';
 import { count, startCluster, startTimes, type TestCluster } from './cluster.ts';
 
 let c: TestCluster;
@@ -232,4 +233,64 @@ steps:
     expect(out.failed!.error).toMatch(/nothing was run/);
     for (const h of c.names) expect(count(c, h, 'hostkey-step')).toBe(0);
   });
+
+  it('waits for a slow host\'s key before any command anywhere (no time window)', async () => {
+    // ds3 answers only after 4 s, and with a key that is not the known one.
+    const proxy = await startSlowProxy(c.server('ds3').port, 4000);
+    try {
+      const other = generateEd25519();
+      const knownHosts = join(c.dir, 'known_hosts_slow');
+      writeFileSync(knownHosts, c.names.map((h) =>
+        h === 'ds3' ? knownHostsLine('127.0.0.1', proxy.port, other.public) : c.server(h).hostPublicKeyLine()).join('\n') + '\n');
+      const inventory = join(c.dir, 'inventory-slow.yaml');
+      writeFileSync(inventory, readFileSync(c.inventory, 'utf8')
+        .replace(/known_hosts: .*/, `known_hosts: ${knownHosts}`)
+        .replace(`port: ${c.server('ds3').port}`, `port: ${proxy.port}`)
+        .replace('connect_timeout: 5s', 'connect_timeout: 20s'));
+      const pb = c.playbook('slowkey', `name: slowkey
+steps:
+  - name: touch
+    on: all
+    do: shell
+    with: { command: "echo slowkey-step" }
+`);
+      const out = await startRun(c.opts(pb, { inventoryFile: inventory }));
+      expect(out).toMatchObject({ status: 'failed', exitCode: 1, failed: { host: 'ds3' } });
+      expect(out.failed!.error).toMatch(/nothing was run/);
+      for (const h of c.names) expect(count(c, h, 'slowkey-step')).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+
+  it('Ctrl-C while a host is still connecting ends the run as interrupted (exit 3) without waiting for it', async () => {
+    // ds2 never answers; its connect timeout (60 s) is far longer than this test may take.
+    const proxy = await startSlowProxy(c.server('ds2').port, Infinity);
+    try {
+      const inventory = join(c.dir, 'inventory-hang.yaml');
+      writeFileSync(inventory, readFileSync(c.inventory, 'utf8')
+        .replace(`port: ${c.server('ds2').port}`, `port: ${proxy.port}`)
+        .replace('connect_timeout: 5s', 'connect_timeout: 60s'));
+      const pb = c.playbook('hang', `name: hang
+steps:
+  - name: touch
+    on: all
+    do: shell
+    with: { command: "echo hang-step" }
+`);
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 500);
+      const o = c.opts(pb, { inventoryFile: inventory, signal: ac.signal });
+      const out = await startRun(o);
+      expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
+      expect(o.events.some((e) => e.type === 'warning' && /interrupted while connecting \(still connecting: ds2\)/.test(e.message))).toBe(true);
+      for (const h of c.names) expect(count(c, h, 'hang-step')).toBe(0);
+      // The journal says so too: run.json interrupted, a run.done event.
+      const runJson = JSON.parse(readFileSync(join(out.runDir, 'run.json'), 'utf8'));
+      expect(runJson.status).toBe('interrupted');
+      expect(readFileSync(join(out.runDir, 'journal.jsonl'), 'utf8')).toMatch(/"type":"run.done"[^\n]*"status":"interrupted"/);
+    } finally {
+      await proxy.close();
+    }
+  }, 20_000);
 });

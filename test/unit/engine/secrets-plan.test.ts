@@ -140,7 +140,7 @@ steps:
   - name: fetch
     on: all
     do: file.fetch
-    with: { src: "payload.bin", dest: "${c.dir}/fetched/{{ host }}.bin" }
+    with: { src: "payload.bin", dest: "fetched/{{ host }}.bin" }
   - name: check
     on: all
     do: assert
@@ -152,7 +152,7 @@ steps:
     expect(out, JSON.stringify(o.events.filter((e) => e.type === 'host.done' && e.status === 'failed'))).toMatchObject({ status: 'done' });
     for (const h of c.names) {
       expect(statSync(join(c.server(h).dir, 'payload.bin')).mode & 0o777).toBe(0o600);
-      expect(createHash('sha256').update(readFileSync(join(c.dir, 'fetched', `${h}.bin`))).digest('hex')).toBe(sha);
+      expect(createHash('sha256').update(readFileSync(join(out.runDir, 'fetched', `${h}.bin`))).digest('hex')).toBe(sha);
     }
     const pushes = o.events.filter((e) => e.type === 'host.done' && e.step === 0);
     expect(pushes.every((e) => e.type === 'host.done' && e.status === 'changed')).toBe(true);

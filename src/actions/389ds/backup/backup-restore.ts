@@ -2,7 +2,8 @@ import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { listBackups, readHeader, resolveBackupRoot, type BackupHeader } from '../../../backup/index.ts';
+import { stat } from 'node:fs/promises';
+import { listBackups, readHeader, resolveBackupRoot, sha256File, type BackupHeader } from '../../../backup/index.ts';
 import { CHUNK, CryptoError, keyFileFingerprint, openDecryptStream } from '../../../crypto/index.ts';
 import type { RemoteHost } from '../../../transport/types.ts';
 import { mask } from '../../../util/secrets.ts';
@@ -26,7 +27,7 @@ import {
 } from './commands.ts';
 import { hostVersion } from './facts.ts';
 import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
-import { resolvePassphrase } from './passphrase.ts';
+import { DEFAULT_PASSPHRASE_SECRET, resolvePassphrase } from './passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
 
 /** online-or-bak2db: decided on the host at run time (restoreCommand), so the plan stays exact. */
@@ -130,19 +131,10 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
  * backup.restore before it uploads, and on its own by backup.check (a playbook's preflight).
  */
 export async function restorePreflight(ctx: ActionContext) {
-  const dir = await resolveBackupDir(ctx);
-  const h = await readHeader(dir);
-  const method = chooseMethod(h, ctx.args.method);
+  // Everything plan checks (header vs host, stored sha256, key fingerprint) before connecting.
+  const { dir, h, method } = await planPreflight(ctx);
   const inst = instanceName(ctx.inventory, ctx.host);
   const force = ctx.args.force === true || ctx.args.force === 'true';
-  const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
-  // Wrong key file: say so before connecting, with both full fingerprints.
-  if (h.encrypted && key) {
-    const given = await keyFileFingerprint(key);
-    if (given !== h.recipientFingerprint) {
-      throw new ActionError(`backup.restore: backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key}); nothing was restored`);
-    }
-  }
   const remote = await ctx.connect();
   const { dsVersion } = await hostVersion(remote, ctx.signal);
   const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes: hostSuffixes(ctx.inventory, ctx.host), dsVersion });
@@ -162,6 +154,47 @@ export async function restorePreflight(ctx: ActionContext) {
   return { dir, h, method, inst, remote, bak, dsVersion };
 }
 
+/**
+ * What `plan` can check without connecting, so a plan refuses what a run would: the backup exists,
+ * its header is valid, it fits this host (profile, host for a full backup, instance, suffixes),
+ * the stored payload matches its sha256 and the key is the one it was encrypted for. The version
+ * window needs the host's version: checked when the run connects.
+ */
+export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; method: RestoreMethod }> {
+  const dir = await resolveBackupDir(ctx);
+  const h = await readHeader(dir);
+  const method = chooseMethod(h, ctx.args.method);
+  const force = ctx.args.force === true || ctx.args.force === 'true';
+  const problems = restoreProblems(h, { host: ctx.host.name, instance: instanceName(ctx.inventory, ctx.host), suffixes: hostSuffixes(ctx.inventory, ctx.host) });
+  const all = [...problems.refuse, ...(force ? [] : problems.forceable.map((p) => `${p} (force: true overrides)`))];
+  const stored = await storedPayloadSha(path.join(dir, h.payload.file));
+  if (stored.sha256 !== h.payload.sha256 || stored.size !== h.payload.size) {
+    all.push(`${h.payload.file} does not match its header (${stored.size} bytes, sha256 ${stored.sha256}; header: ${h.payload.size} bytes, ${h.payload.sha256}): truncated or corrupt`);
+  }
+  const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+  if (h.encrypted && key) {
+    const given = await keyFileFingerprint(key);
+    if (given !== h.recipientFingerprint) all.push(`the backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key})`);
+  }
+  if (all.length) throw new ActionError(`backup ${path.basename(dir)} cannot be restored on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
+  return { dir, h, method };
+}
+
+/** sha256 of a stored payload, once per file version (data-loss plans two steps on one backup). */
+const payloadShas = new Map<string, Promise<{ sha256: string; size: number }>>();
+async function storedPayloadSha(file: string): Promise<{ sha256: string; size: number }> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (e) {
+    throw new ActionError(`${file}: the backup payload is missing (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  const key = `${file}:${info.size}:${info.mtimeMs}`;
+  let p = payloadShas.get(key);
+  if (!p) payloadShas.set(key, (p = sha256File(file)));
+  return p;
+}
+
 export const backupRestore: Action = {
   name: 'backup.restore',
   description:
@@ -171,9 +204,9 @@ export const backupRestore: Action = {
     backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest"' },
     key: { type: 'string', description: 'OpenPGP private key file (needed for an encrypted backup)' },
     passphrase: { type: 'string', secret: true, description: 'passphrase of the private key (prefer passphrase_env, passphrase_file or an inventory secret)' },
-    passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
-    passphrase_file: { type: 'string', description: 'file holding the passphrase (mode 0600)' },
-    passphrase_secret: { type: 'string', description: 'inventory secret holding the passphrase (default backup_passphrase when the inventory has it)' },
+    passphrase_env: { type: 'string', secretSource: 'env', description: 'environment variable holding the passphrase' },
+    passphrase_file: { type: 'string', secretSource: 'file', description: 'file holding the passphrase (mode 0600)' },
+    passphrase_secret: { type: 'string', default: DEFAULT_PASSPHRASE_SECRET, secretSource: 'inventory', secretOptional: true, description: 'inventory secret holding the passphrase (default backup_passphrase, used when the inventory has it)' },
     method: {
       type: 'string',
       default: 'auto',
@@ -183,9 +216,7 @@ export const backupRestore: Action = {
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
   async plan(ctx) {
-    const dir = await resolveBackupDir(ctx);
-    const h = await readHeader(dir);
-    const method = chooseMethod(h, ctx.args.method);
+    const { dir, h, method } = await planPreflight(ctx);
     const inst = instanceName(ctx.inventory, ctx.host);
     const host = ctx.host.name;
     const name = path.basename(dir);

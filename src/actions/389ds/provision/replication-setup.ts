@@ -1,4 +1,4 @@
-import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
+import type { Action, ActionContext, ArgSpec, PlannedCommand } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { hostSuffixes, instanceName, replicaId } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
@@ -11,14 +11,22 @@ import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
  * creates each backend's changelog itself when the replica entry appears.
  */
 
-/** The replication manager's password: its own secret when the inventory has one, else the DM password. */
-export async function replicationPassword(ctx: ActionContext): Promise<string> {
-  try {
-    return await ctx.secret('repl_password');
-  } catch {
-    return ctx.secret('dm_password');
-  }
+/**
+ * The replication manager's password: the inventory secret the step names (default repl_password),
+ * resolved by the engine before connecting. No fallback to another secret: a missing one is an
+ * error before the run starts, not a silent reuse of the Directory Manager's password.
+ */
+export function replicationPassword(ctx: ActionContext): Promise<string> {
+  return ctx.secret(String(ctx.args.repl_password_secret ?? REPL_PASSWORD_ARG.default));
 }
+
+/** The ArgSpec entry of every action that sends the replication manager's password. */
+export const REPL_PASSWORD_ARG = {
+  type: 'string',
+  default: 'repl_password',
+  secretSource: 'inventory',
+  description: 'inventory secret holding the replication manager password (given on stdin in LDIF)',
+} as const satisfies ArgSpec;
 
 export function managerRecord(password: string): string {
   return addRecord(REPLICATION_MANAGER_DN, {
@@ -53,7 +61,7 @@ function idOf(ctx: ActionContext): number {
 export const replicationSetup: Action = {
   name: 'replication.setup',
   description: 'Enable supplier replication (replica id, replication manager) for every suffix the host holds',
-  args: {},
+  args: { repl_password_secret: REPL_PASSWORD_ARG },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
     const id = idOf(ctx);

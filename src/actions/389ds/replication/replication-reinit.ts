@@ -33,7 +33,8 @@ export interface InitRecord {
 function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
   const name = (ctx.args.from as string | undefined) || (ctx.vars.parent as string | undefined);
   if (!name) return undefined;
-  if (name === 'auto') return 'auto';
+  // `plan` shows a supplier an earlier step decides as `<… known at run time>`: chosen like auto.
+  if (name === 'auto' || (ctx.check && /^<.*>$/.test(name))) return 'auto';
   const h = ctx.inventory.hosts.find((x) => x.name === name);
   if (!h) throw new ActionError(`replication.reinit: supplier "${name}" is not an inventory host`);
   return h;

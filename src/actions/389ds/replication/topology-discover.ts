@@ -1,6 +1,7 @@
 import type { Inventory, InventoryHost } from '../../../inventory/types.ts';
 import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
 import { ActionError } from '../../types.ts';
+import { selectHosts } from '../../../inventory/select.ts';
 import { instanceName } from '../host-vars.ts';
 import { listAgreements, listAgreementsCommand, type Agreement } from './agreements.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
@@ -45,7 +46,15 @@ export function compareTopology(expected: unknown, actual: Topology): string[] {
 function targets(ctx: ActionContext): InventoryHost[] {
   const sel = ctx.args.hosts;
   if (sel === undefined || sel === null) return [ctx.host];
-  const names = sel === 'all' ? ctx.inventory.hosts.map((h) => h.name) : Array.isArray(sel) ? sel.map(String) : String(sel).split(',');
+  // A selector (`all`, `all:!ds3`) or a list of names: server-loss reads the survivors only.
+  if (typeof sel === 'string') {
+    try {
+      return selectHosts(ctx.inventory, sel);
+    } catch (e) {
+      throw new ActionError(`topology.discover: ${(e as Error).message}`);
+    }
+  }
+  const names = Array.isArray(sel) ? sel.map(String) : [String(sel)];
   return names.map((n) => {
     const h = ctx.inventory.hosts.find((x) => x.name === n.trim());
     if (!h) throw new ActionError(`topology.discover: unknown host "${n}"`);
