@@ -16,12 +16,12 @@ interface Need {
 }
 
 /** The secrets each step's action (and undo) may need, read from the ArgSpec tables and the step's `with`. */
-function needs(playbook: Playbook, vars: Record<string, unknown>, skip: Set<number>): Need[] {
+function needs(playbook: Playbook, profile: string, vars: Record<string, unknown>, skip: Set<number>): Need[] {
   const out: Need[] = [];
   for (const step of playbook.steps) {
     if (skip.has(step.index)) continue;
     for (const [doName, args] of [[step.do, step.with], [step.undo?.do, step.undo?.with ?? {}]] as const) {
-      const action = doName ? getAction(doName) : undefined;
+      const action = doName ? getAction(doName, profile) : undefined;
       if (!action) continue;
       for (const [arg, spec] of Object.entries(action.args)) {
         if (!spec.secretSource) continue;
@@ -49,13 +49,14 @@ function needs(playbook: Playbook, vars: Record<string, unknown>, skip: Set<numb
  */
 export async function resolveDeclaredSecrets(
   playbook: Playbook,
+  profile: string,
   vars: Record<string, unknown>,
   cache: SecretCache,
   o: { resolve: boolean; skip?: Set<number> },
 ): Promise<InputError[]> {
   const errors: InputError[] = [];
   const seen = new Set<string>();
-  for (const n of needs(playbook, vars, o.skip ?? new Set())) {
+  for (const n of needs(playbook, profile, vars, o.skip ?? new Set())) {
     const where = `step ${n.step.index + 1} "${n.step.name}": ${n.action} argument ${n.arg}`;
     const loc = n.step.locs?.[`with.${n.arg}`] ?? n.step.loc;
     const key = `${n.source}:${n.name}`;

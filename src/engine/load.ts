@@ -87,7 +87,7 @@ export async function loadRun(
 
   const state = newRunState(inventory, params, secrets);
   // Secrets the actions declare in their ArgSpec tables (the DM password of instance.create, ...).
-  errors.push(...(await resolveDeclaredSecrets(playbook, stepVars(state), cache, { resolve: o.resolveSecrets, skip: o.doneSteps })));
+  errors.push(...(await resolveDeclaredSecrets(playbook, inventory.profile, stepVars(state), cache, { resolve: o.resolveSecrets, skip: o.doneSteps })));
   if (o.resolveSecrets) errors.push(...(await becomePasswords(inventory)));
   if (o.limit) {
     try {

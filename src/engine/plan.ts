@@ -65,7 +65,7 @@ export async function planLoaded(loaded: Pick<LoadedRun, 'inventory' | 'playbook
       if (h.note?.startsWith('cannot plan: ')) out.problems.push(`${label} on ${h.host}: ${h.note.slice('cannot plan: '.length)}`);
       if (!h.note?.startsWith('skipped')) touched.add(h.host);
     }
-    if (getAction(step.do)?.destructive || step.confirm) out.summary.destructive.push(label);
+    if (getAction(step.do, state.inventory.profile)?.destructive || step.confirm) out.summary.destructive.push(label);
     if (step.confirm) out.summary.confirmations.push(label);
     if (step.undoBarrier) out.summary.pointsOfNoReturn.push(label);
     if (step.register) registeredAt.set(step.register, step.index);

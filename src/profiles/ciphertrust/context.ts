@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ActionContext, PlannedCommand } from '../../actions/types.ts';
+import type { ActionContext, ArgSpec, PlannedCommand } from '../../actions/types.ts';
 import type { Inventory, InventoryHost } from '../../inventory/types.ts';
 import { ActionError } from '../../actions/types.ts';
 import { CtmClient } from './client.ts';
@@ -39,6 +39,15 @@ function hostOf(ctx: ActionContext, name: string): InventoryHost {
   return h;
 }
 
+/**
+ * The secrets every CipherTrust action may need, declared so the engine resolves them once before
+ * the run (and refuses the run when the inventory lacks the API password).
+ */
+export const CTM_SECRET_ARGS: Record<string, ArgSpec> = {
+  api_password_secret: { type: 'string', default: 'api_password', secretSource: 'inventory', description: 'inventory secret holding the API password' },
+  backup_key_password_secret: { type: 'string', default: 'backup_key_password', secretSource: 'inventory', secretOptional: true, description: 'inventory secret protecting exported backup key files' },
+};
+
 // One client per (inventory, host) for the run: the password is resolved once, tokens are reused.
 const clients = new WeakMap<Inventory, Map<string, Promise<CtmNode>>>();
 
@@ -50,7 +59,7 @@ export function nodeFor(ctx: ActionContext, name = ctx.host.name): Promise<CtmNo
   if (!p) {
     const h = hostOf(ctx, name);
     p = (async () => {
-      const password = await ctx.secret('api_password');
+      const password = await ctx.secret(String(ctx.args.api_password_secret ?? 'api_password'));
       const caFile = ctx.inventory.vars.api_ca_file;
       const ca = typeof caFile === 'string' && caFile ? readFileSync(path.resolve(path.dirname(ctx.inventory.file), caFile)) : undefined;
       const pin = typeof h.vars.api_pin_sha256 === 'string' ? h.vars.api_pin_sha256 : undefined;
@@ -100,6 +109,6 @@ export function stepOptions(ctx: ActionContext, vars: Record<string, string>, ti
     vars,
     timeoutMs: ctx.timeoutMs ?? timeoutMs,
     progress: (message) => ctx.emit({ kind: 'progress', message }),
-    keyPassword: () => ctx.secret('backup_key_password'),
+    keyPassword: () => ctx.secret(String(ctx.args.backup_key_password_secret ?? 'backup_key_password')),
   };
 }

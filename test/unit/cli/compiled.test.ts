@@ -61,9 +61,9 @@ describe('the compiled CLI (dist/)', () => {
   });
 
   it('plans a shipped playbook from dist/, secrets masked, with no live view loaded', () => {
-    const r = cli(['plan', 'data-loss', '-i', 'inventories/example-ipa.yaml', '-e', 'master=ipa2', '-e', 'backup=latest']);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^Plan: data-loss\.yaml/);
+    const r = cli(['plan', 'server-loss', '-i', 'inventories/example-ipa.yaml', '-e', 'lost=ipa2', '-e', 'from=ipa1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Plan: server-loss\.yaml/);
     expect(r.stdout).not.toContain('compiled-test-secret');
     const files = loaded(r.stderr);
     expect(files.some((f) => f.includes('/dist/engine/'))).toBe(true);

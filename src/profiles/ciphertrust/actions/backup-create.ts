@@ -4,7 +4,7 @@ import { createBackupDir, resolveBackupRoot, toolVersion } from '../../../backup
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import type { BackupInfo, Scope } from '../api-paths.ts';
 import { KEY_FILE, PAYLOAD_FILE, rollCtmBackups, typeOfScope, writeCtmHeader, type CtmEnvelope } from '../catalog.ts';
-import { apiUrl, nodeFor, planSteps, stepOptions } from '../context.ts';
+import { apiUrl, nodeFor, planSteps, stepOptions, CTM_SECRET_ARGS } from '../context.ts';
 import { runCtmSteps } from '../run-steps.ts';
 import type { CtmStep } from '../steps.ts';
 import { bool, count, scopeArg, str } from './args.ts';
@@ -62,6 +62,7 @@ export const backupCreateAction: Action = {
   description: 'Back up a CipherTrust Manager node (system or domain scope) and download the backup into the controller catalog with its sha256 and header.',
   destructive: false,
   args: {
+    ...CTM_SECRET_ARGS,
     scope: { type: 'string', default: 'system', description: 'system or domain' },
     key: { type: 'string', description: 'Backup key id (default: the default backup key of the scope)' },
     description: { type: 'string', description: 'Description stored with the backup on the node' },

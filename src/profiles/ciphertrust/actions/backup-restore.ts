@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { checkCtmBody, listCtmBackups, type CtmEnvelope } from '../catalog.ts';
-import { ltsReleases, nodeFor, planSteps, stepOptions } from '../context.ts';
+import { ltsReleases, nodeFor, planSteps, stepOptions, CTM_SECRET_ARGS } from '../context.ts';
 import { runCtmSteps } from '../run-steps.ts';
 import type { CtmStep } from '../steps.ts';
 import { restoreWindow } from '../version-window.ts';
@@ -54,6 +54,7 @@ export const backupRestoreAction: Action = {
   description: 'Restore a CipherTrust Manager backup from the controller catalog on one node (version window, force, system backups only on a node removed from its cluster).',
   destructive: true,
   args: {
+    ...CTM_SECRET_ARGS,
     backup: { type: 'string', default: 'latest', description: 'Catalog directory of the backup, or latest (the newest of the cluster)' },
     scope: { type: 'string', description: 'With latest: only backups of this scope' },
     force: { type: 'boolean', default: false, description: 'Restore outside the release window (never onto an older release); warned' },

@@ -1,5 +1,5 @@
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
-import { apiUrl, nodeFor, planSteps } from '../context.ts';
+import { apiUrl, nodeFor, planSteps, CTM_SECRET_ARGS } from '../context.ts';
 import type { CtmStep } from '../steps.ts';
 import { bool, scopeArg, str } from './args.ts';
 
@@ -41,6 +41,7 @@ export const backupKeysAction: Action = {
   name: 'backupkeys',
   description: 'Backup keys of a CipherTrust Manager node: list, create (scope, default), set the default, export to / import from a password-protected key file.',
   args: {
+    ...CTM_SECRET_ARGS,
     op: { type: 'string', default: 'list', description: 'list | create | default | export | import' },
     scope: { type: 'string', default: 'system', description: 'system or domain (ksctl --scope)' },
     default: { type: 'boolean', default: false, description: 'create: make the new key the default of its scope' },
@@ -67,7 +68,7 @@ export const backupKeysAction: Action = {
     }
     if (op === 'default') return { changed: true, output: await node.setDefaultKey(needId(ctx)), summary: `backup key ${needId(ctx)} is now the default` };
     const file = str(ctx.args.file)!;
-    const password = await ctx.secret('backup_key_password');
+    const password = await ctx.secret(String(ctx.args.backup_key_password_secret ?? 'backup_key_password'));
     if (op === 'export') return { changed: false, output: await node.exportKey(needId(ctx), password, file), summary: `backup key ${needId(ctx)} saved to ${file}` };
     const k = await node.importKey(file, password, scope);
     return { changed: true, output: k, summary: `imported ${k.scope} backup key ${k.id}` };

@@ -1,6 +1,6 @@
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import type { ClusterNode } from '../api-paths.ts';
-import { apiUrl, nodeFor, planSteps, stepOptions } from '../context.ts';
+import { apiUrl, nodeFor, planSteps, stepOptions, CTM_SECRET_ARGS } from '../context.ts';
 import { runCtmSteps } from '../run-steps.ts';
 import type { CtmStep } from '../steps.ts';
 import { count, str } from './args.ts';
@@ -38,7 +38,7 @@ const hostOnly = (ctx: ActionContext, name: string) => new URL(apiUrl(ctx.invent
 export const clusterNodesAction: Action = {
   name: 'cluster.nodes',
   description: 'List the cluster nodes as this node sees them (ksctl cluster nodes list).',
-  args: {},
+  args: { ...CTM_SECRET_ARGS },
   plan: (ctx) => [{ host: ctx.host.name, command: `GET ${apiUrl(ctx.host)}/api/v1/cluster/nodes` }],
   async run(ctx) {
     const list = (await member(ctx)) ? await (await nodeFor(ctx)).nodes() : [];
@@ -56,7 +56,7 @@ export const clusterRemoveAction: Action = {
   name: 'cluster.remove',
   description: 'Remove a node from the cluster (ksctl cluster nodes delete), sent to a member that stays; a node already out is left as is.',
   destructive: true,
-  args: { node: { type: 'string', required: true, description: 'Inventory host to remove (may be this host itself)' } },
+  args: { ...CTM_SECRET_ARGS, node: { type: 'string', required: true, description: 'Inventory host to remove (may be this host itself)' } },
   plan: (ctx) => planSteps(ctx, removeSteps(ctx, hostArg(ctx, 'node', 'cluster.remove'))),
   async run(ctx) {
     const target = hostArg(ctx, 'node', 'cluster.remove');
@@ -79,7 +79,7 @@ export const clusterNewAction: Action = {
   name: 'cluster.new',
   description: 'Make this (standalone) node the first node of a new cluster (ksctl cluster new).',
   destructive: true,
-  args: {},
+  args: { ...CTM_SECRET_ARGS },
   plan: (ctx) => planSteps(ctx, [{ what: 'create a cluster', node: ctx.host.name, call: { kind: 'cluster-new', host: hostOnly(ctx, ctx.host.name) } }]),
   async run(ctx) {
     const node = await nodeFor(ctx);
@@ -103,7 +103,7 @@ export const clusterJoinAction: Action = {
   name: 'cluster.join',
   description: 'Join this node to the cluster of member (ksctl cluster fulljoin); a node already in that cluster is left as is.',
   destructive: true,
-  args: { member: { type: 'string', required: true, description: 'Inventory host already in the cluster' } },
+  args: { ...CTM_SECRET_ARGS, member: { type: 'string', required: true, description: 'Inventory host already in the cluster' } },
   plan: (ctx) => planSteps(ctx, joinSteps(ctx, hostArg(ctx, 'member', 'cluster.join'))),
   async run(ctx) {
     const m = hostArg(ctx, 'member', 'cluster.join');
@@ -122,6 +122,7 @@ export const clusterWaitHealthyAction: Action = {
   name: 'cluster.wait-healthy',
   description: 'Poll the node list until the cluster has the expected number of nodes, all ready.',
   args: {
+    ...CTM_SECRET_ARGS,
     expect: { type: 'number', description: 'Number of nodes (default: the hosts with role member, else every host)' },
     timeout: { type: 'number', default: 1800, description: 'Give up after this many seconds' },
   },

@@ -18,7 +18,7 @@ export const RESTORE_ARGS = {
   no_logs: { type: 'boolean', default: false, description: 'ipa-restore --no-logs: do not restore log files' },
   force: { type: 'boolean', default: false, description: 'restore despite another IPA version, or a backup host that lacked a role used in the cluster' },
   gpg_home: { type: 'string', description: 'GnuPG home on the host with the key for an encrypted (ipa-backup --gpg) archive' },
-  dm_password_secret: { type: 'string', default: 'dm_password', description: 'inventory secret holding the Directory Manager password (given to ipa-restore on stdin)' },
+  dm_password_secret: { type: 'string', default: 'dm_password', secretSource: 'inventory', description: 'inventory secret holding the Directory Manager password (given to ipa-restore on stdin)' },
   dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
 } as const;
 

@@ -36,7 +36,7 @@ export const ipaCaRenewalMaster: Action = {
   args: {
     lost: { type: 'string', required: true, description: 'the lost host' },
     to: { type: 'string', required: true, description: 'a surviving CA host to take the role (run the step on it)' },
-    dm_password_secret: { type: 'string', default: 'dm_password', description: 'inventory secret holding the Directory Manager password' },
+    dm_password_secret: { type: 'string', default: 'dm_password', secretSource: 'inventory', description: 'inventory secret holding the Directory Manager password' },
   },
   plan(ctx) {
     const host = ctx.host.name;

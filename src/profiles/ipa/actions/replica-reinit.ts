@@ -65,7 +65,7 @@ export const ipaReplicaReinit: Action = {
   args: {
     from: { type: 'string', description: 'Host to pull from; default: the parent from `order: topology`' },
     suffix: { type: 'string', default: 'both', description: 'domain, ca, or both (ca only on CA hosts, and only from a CA host)' },
-    dm_password_secret: { type: 'string', default: 'dm_password', description: 'inventory secret holding the Directory Manager password' },
+    dm_password_secret: { type: 'string', default: 'dm_password', secretSource: 'inventory', description: 'inventory secret holding the Directory Manager password' },
   },
   plan(ctx) {
     const host = ctx.host.name;
