@@ -162,10 +162,10 @@ export const verifyConverged: Action = {
     poke_after_s: { type: 'number', default: 10, description: 'Poke agreements still unhealthy this often (skips their back-off); 0: never' },
   },
   plan(ctx): PlannedCommand[] {
-    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const inst = instanceName(ctx.inventory, ctx.host);
     return suffixes.flatMap((suffix) => {
-      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx));
+      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars);
       const dn = canaryDn('<run>', suffix);
       return [
         { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
@@ -178,10 +178,10 @@ export const verifyConverged: Action = {
     });
   },
   async run(ctx) {
-    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const token = `${basename(ctx.runDir)}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9-]/g, '-');
     const results: SuffixConvergence[] = [];
-    for (const suffix of suffixes) results.push(await checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx)), token));
+    for (const suffix of suffixes) results.push(await checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars), token));
     const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
     return {
       changed: false,
