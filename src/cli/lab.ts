@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   checkLabName,
-  labCut, labDown, labExec, labKill, labRevive, labStatus, labUncut, labUp, TOPOLOGIES,
+  labCut, labDown, labExec, labKill, labPowerOff, labPowerOn, labRevive, labStatus, labUncut, labUp, TOPOLOGIES,
   type LabStatus, type LabTopology,
 } from '../lab/index.ts';
 
@@ -49,13 +49,16 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--topology <kind>', 'replication topology').choices(TOPOLOGIES).default('mesh'))
     .option('-o, --out <file>', 'inventory to write (default inventories/<name>.yaml)')
     .option('--recreate', 'tear down an existing lab of that name first', false)
-    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean }) => {
+    .addOption(new Option('--ca-topology <kind>', 'topology of the CA suffix (o=ipaca) among the CA hosts; default: mesh').choices(TOPOLOGIES))
+    .option('--ca-own-ids', 'number the CA suffix\'s replica ids independently of the domain suffix\'s (as IdM does)', false)
+    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; caTopology?: LabTopology; caOwnIds: boolean }) => {
       checkLabName(o.name);
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
       let header = false;
       const r = await labUp({
         ...o,
+        ca: { topology: o.caTopology, ownIds: o.caOwnIds },
         out,
         onPhase: (phase, ms) => {
           // Printed once work has begun, so a refusal (lab exists) is the only line.
@@ -104,6 +107,24 @@ export function registerLabCommands(program: Command): void {
     .action(async (host: string, o: { name: string; keepKnownHosts: boolean }) => {
       const r = await labRevive(o.name, host, { keepKnownHosts: o.keepKnownHosts });
       process.stdout.write(`${host}: running again, empty; new host key ${r.hostKeyLine.split(' ').slice(1).join(' ')}\n`);
+    });
+
+  lab
+    .command('poweroff <host>')
+    .description('Power cut that keeps the disk: every process of the host dies, its data stays (lab poweron brings the same server back)')
+    .addOption(nameOption())
+    .action(async (host: string, o: { name: string }) => {
+      await labPowerOff(o.name, host);
+      process.stdout.write(`${host}: powered off, disk kept\n`);
+    });
+
+  lab
+    .command('poweron <host>')
+    .description('Start a powered-off host again on its old disk (same host key, same data and changelog)')
+    .addOption(nameOption())
+    .action(async (host: string, o: { name: string }) => {
+      await labPowerOn(o.name, host);
+      process.stdout.write(`${host}: running again on its old disk\n`);
     });
 
   lab
