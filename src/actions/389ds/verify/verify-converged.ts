@@ -131,7 +131,10 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
           }),
       ),
     );
-    if (late.length) throw new ActionError(`writes did not arrive within ${timeoutMs / 1000} s (${suffix}): ${late.sort().join(', ')}`);
+    // Every check runs and every problem is reported together: a stale host shows up at once as
+    // diverged, not delivering, and of another generation.
+    const problems: string[] = [];
+    if (late.length) problems.push(`writes did not arrive within ${timeoutMs / 1000} s (${suffix}): ${late.sort().join(', ')}`);
     arrivalMs[ctx.host.name] ??= 0;
 
     // Healthy: a successful last session, or no hard error and the peer's RUV already covers
@@ -154,22 +157,25 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
         }
         return unhealthy.length === 0 ? true : undefined;
       },
-      Date.now() + timeoutMs,
+      Date.now() + (late.length ? 0 : timeoutMs),
       500,
       ctx.signal,
     );
-    if (unhealthy.length) throw new ActionError(`agreements not healthy after the writes: ${unhealthy.map(describe).join('; ')}`);
+    if (unhealthy.length) problems.push(`agreements not healthy after the writes: ${unhealthy.map(describe).join('; ')}`);
 
     const generations: Record<string, string | undefined> = {};
     await Promise.all(hosts.map(async (h) => (generations[h.name] = (await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)).generation)));
     if (new Set(Object.values(generations)).size !== 1 || Object.values(generations).includes(undefined)) {
-      throw new ActionError(`replica generations differ for ${suffix}: ${Object.entries(generations).sort(([a], [b]) => a.localeCompare(b)).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
+      problems.push(`replica generations differ for ${suffix}: ${Object.entries(generations).sort(([a], [b]) => a.localeCompare(b)).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
     }
 
     // Statuses say nothing about a host that came back with old data: compare the entries themselves.
     let diverged: string[] = [];
-    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + Math.min(timeoutMs, 15_000), 1000, ctx.signal);
-    if (diverged.length) throw new ActionError(`entries differ: ${diverged.join('; ')}`, { hint: 're-initialize the diverged host from a good one (rejoin playbook) before trusting it' });
+    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + (problems.length ? 0 : Math.min(timeoutMs, 15_000)), 1000, ctx.signal);
+    if (diverged.length) problems.unshift(`entries differ: ${diverged.join('; ')}`);
+    if (problems.length) {
+      throw new ActionError(problems.join('\n'), diverged.length ? { hint: 're-initialize the diverged host from a good one (rejoin playbook) before trusting it' } : undefined);
+    }
     return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
   } finally {
     await removeWrites(ctx, writes.map((w) => ({ writer: w.writer, dn: w.dn })), hosts);
