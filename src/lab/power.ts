@@ -24,6 +24,8 @@ export async function labPowerOn(name: string, host: string): Promise<void> {
   h.killed = false;
   await writeState(state);
   await waitForPort(h.address, 22, 15_000);
-  const r = await labExec(name, host, ['dsctl', LAB_INSTANCE, 'start']);
+  // /run is a new tmpfs: ns-slapd refuses to start without its lock directory (no systemd-tmpfiles here).
+  const lock = `/run/lock/dirsrv/slapd-${LAB_INSTANCE}`;
+  const r = await labExec(name, host, ['sh', '-c', `mkdir -p ${lock} && chown dirsrv:dirsrv ${lock} && dsctl ${LAB_INSTANCE} start`]);
   if (r.code !== 0) throw new Error(`${host}: dsctl start failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
 }
