@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markReinitDone, parentsFor, waitForParent } from '../../../src/actions/389ds/replication/reinit-per-suffix.ts';
+import { chooseReplicaId } from '../../../src/actions/389ds/provision/replica-ids.ts';
 import { replicationDisable } from '../../../src/actions/389ds/replication/replication-disable.ts';
 import { describePlan, reinitPlan } from '../../../src/actions/389ds/replication/topology-walk.ts';
 import { context, labInventory } from './fakes.ts';
@@ -47,5 +48,30 @@ describe('replication.disable', () => {
     );
     await expect(replicationDisable.run(d.ctx)).rejects.toThrow(`ds1: replicates ${SUFFIX} but no agreement was found for ${SUFFIX}`);
     expect(d.calls.some((c) => c.command.startsWith('ldapmodify'))).toBe(false);
+  });
+});
+
+describe('replica ids per suffix (replication.setup)', () => {
+  const inv = labInventory(3, { ds1: ['ca'], ds2: ['ca'], ds3: ['ca'] });
+  /** ds2 and ds3 survive; for o=ipaca ds3 uses id 1 (= ds1's domain id); `ruv` names who they have seen. */
+  const survivors = (ruv: string) => (c: { host: string; command: string }) => {
+    if (c.command.includes("'cn=mapping tree,cn=config'")) {
+      const caId = c.host === 'ds3' ? 1 : 62;
+      return { stdout: `dn: cn=replica,cn=o\\3Dipaca,cn=mapping tree,cn=config\nnsDS5ReplicaRoot: ${CA}\nnsDS5ReplicaId: ${caId}\n` };
+    }
+    if (c.command.includes(`-b '${CA}'`)) return { stdout: `dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${CA}\nnsds50ruv: {replicageneration} 5f00\n${ruv}` };
+    return { code: 32 };
+  };
+
+  it('takes the id the survivors RUVs record for the rebuilt host, not its domain id', async () => {
+    const c = context(inv, 'ds1', {}, survivors('nsds50ruv: {replica 7 ldap://ds1.lab.test:389} 5f01 5f02\n'));
+    expect(await chooseReplicaId(c.ctx, CA)).toEqual({ suffix: CA, id: 7, source: 'survivors-ruv' });
+    expect(c.events.map((e) => e.message)).toContain(`ds1: ${CA} gets replica id 7, the one the survivors' RUVs record for it (the inventory says 1)`);
+  });
+
+  it('refuses an id another replica of that suffix uses, before anything is created', async () => {
+    const c = context(inv, 'ds1', {}, survivors(''));
+    await expect(chooseReplicaId(c.ctx, CA)).rejects.toThrow(`ds1: replica id 1 for ${CA} is already used by ds3 for that suffix`);
+    expect(c.calls.some((x) => x.command.startsWith('ldapmodify'))).toBe(false);
   });
 });
