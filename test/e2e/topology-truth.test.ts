@@ -192,7 +192,7 @@ describe.skipIf(!!skip)('the servers\' topology is the truth (5-host ring, CA su
     expect(verified.failed?.error).toMatch(/ds3 has diverged from ds5 \(dc=lab,dc=test\)/);
 
     // rejoin re-initializes it from the restored topology; then everything matches.
-    const rejoined = await run('rejoin', { host: 'ds3' });
+    const rejoined = await run('rejoin', { target: 'ds3' });
     expect(rejoined.failed?.error).toBeUndefined();
     expect(rejoined.status).toBe('done');
     expect(isRestored(plan, await readDamage(s.connect, plan, 'ds3'))).toBe(true);

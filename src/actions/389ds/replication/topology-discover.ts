@@ -159,7 +159,7 @@ export const topologyDiscover: Action = {
       const agreements = d.reads.flatMap((r) => r.agreements);
       const topology = topologyFromAgreements(agreements, d.reads.map((r) => r.host));
       const waves = describePlan(d.plan, d.master);
-      for (const f of d.fenced) ctx.emit({ kind: 'warning', message: `${f} is fenced: left out of this run (its agreements seen from its peers only); rejoin it with the rejoin playbook before it replicates again` });
+      for (const f of d.fenced) ctx.emit({ kind: 'warning', message: `${f} is fenced: left out of this run (its agreements seen from its peers only); rejoin it (lifeboat run rejoin -e target=${f}) before it replicates again` });
       return {
         changed: false,
         summary: `${d.reads.length} supplier(s) read${d.fenced.length ? `, fenced: ${d.fenced.join(', ')}` : ''}; ${waves.join('; ')}`,
