@@ -6,7 +6,7 @@ import { ActionError } from '../../types.ts';
 import { instanceName } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
 import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand, statusCode, type Agreement } from '../replication/agreements.ts';
-import { addRecord, deleteRecord } from '../replication/ldif-build.ts';
+import { addRecord, deleteRecord, joinRecords } from '../replication/ldif-build.ts';
 import { pokeLdif } from '../replication/replication-poke.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { readRuv, ruvCommand, ruvCovers, type Ruv } from './ruv.ts';
@@ -100,6 +100,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   const timeoutMs = Number(ctx.args.timeout_s ?? 60) * 1000;
   const pollMs = Number(ctx.args.poll_ms ?? 100);
   const fenced = fencedHosts(ctx);
+  await removeLeftovers(ctx, suffix);
   // Agreements sitting in a back-off (up to 300 s) would make a healthy topology look stuck.
   const enabled = (
     await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
@@ -182,6 +183,19 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   }
 }
 
+/**
+ * Proof entries an earlier proof could not delete (its controller was killed mid-way) are removed
+ * here, on this host, before the new proof: they replicate like any delete.
+ */
+async function removeLeftovers(ctx: ActionContext, suffix: string): Promise<void> {
+  const inst = instanceName(ctx.inventory, ctx.host);
+  const remote = await ctx.connect();
+  const left = await ldapSearch(remote, inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1'], { signal: ctx.signal });
+  if (left.length === 0) return;
+  ctx.emit({ kind: 'warning', message: `removing ${left.length} proof entr${left.length === 1 ? 'y' : 'ies'} an interrupted earlier proof left in ${suffix}` });
+  await ldapModify(remote, inst, joinRecords(left.map((e) => deleteRecord(e.dn))), { signal: ctx.signal, continueOnError: true });
+}
+
 /** Deletes every proof entry (each on its writer) and waits until no host serves any, so the run ends with the data as it found it. */
 async function removeWrites(ctx: ActionContext, writes: { writer: InventoryHost; dn: string }[], hosts: InventoryHost[]): Promise<void> {
   try {
@@ -218,6 +232,7 @@ export const verifyConverged: Action = {
       const dn = canaryDn('<run>', suffix);
       const each = (f: (h: InventoryHost, inst: string) => PlannedCommand) => hosts.map((h) => f(h, instanceName(ctx.inventory, h)));
       return [
+        { host: ctx.host.name, command: searchCommand(inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1']), note: 'proof entries an interrupted earlier proof left are deleted (one ldapmodify)' },
         ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: then its enabled agreements poked (off/on) out of any back-off` })),
         { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
         ...each((h, i) => ({ host: h.name, command: modifyCommand(i), stdin: `LDIF: add ${probeDn('<run>', h.name, suffix)}`, note: `on ${h.name}: a write its outgoing agreements must carry` })),
