@@ -42,7 +42,7 @@ export const replicationDisable: Action = {
       {
         host: ctx.host.name,
         command: modifyCommand(inst),
-        stdin: `LDIF: nsds5ReplicaEnabled: off on every enabled agreement of ${suffixes.join('; ')}`,
+        stdin: `LDIF: nsds5ReplicaEnabled: off on every enabled agreement of ${suffixes.length ? suffixes.join('; ') : 'every suffix the server replicates (the inventory lists none: read at run time)'}`,
       },
     ];
   },
