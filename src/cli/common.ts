@@ -45,32 +45,46 @@ export function parsePositiveInt(value: string): number {
 }
 
 /**
- * A playbook argument is a path, or a bare name of a playbook shipped in the package's
- * `playbooks/` folder (`data-loss` -> `playbooks/data-loss.yaml`).
+ * A playbook argument is a path, or a bare name of a playbook shipped with the package: first in
+ * the inventory profile's folder, then in `playbooks/` (`data-loss` on a keytrustee inventory ->
+ * `playbooks/keytrustee/data-loss.yaml`; on 389ds -> `playbooks/389ds/` or `playbooks/data-loss.yaml`).
  */
-export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACKAGE_ROOT): string {
+export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACKAGE_ROOT, profile?: string): string {
   const asPath = isAbsolute(arg) ? arg : resolve(cwd, arg);
   if (existsSync(asPath)) return asPath;
   const looksLikeName = !arg.includes('/') && !arg.includes('\\') && !/\.ya?ml$/i.test(arg);
   if (looksLikeName) {
-    for (const ext of ['.yaml', '.yml']) {
-      const candidate = join(root, 'playbooks', arg + ext);
-      if (existsSync(candidate)) return candidate;
+    const dirs = [...(profile ? [join(root, 'playbooks', profile)] : []), join(root, 'playbooks')];
+    for (const dir of dirs) {
+      for (const ext of ['.yaml', '.yml']) {
+        const candidate = join(dir, arg + ext);
+        if (existsSync(candidate)) return candidate;
+      }
     }
   }
-  const shipped = listShippedPlaybooks(root);
+  const shipped = [...(profile ? listShippedPlaybooks(join(root, 'playbooks', profile)) : []), ...listShippedPlaybooks(join(root, 'playbooks'))];
   const hint = shipped.length ? ` (shipped playbooks: ${shipped.join(', ')})` : '';
   throw new InputError(`playbook not found: ${arg}${hint}`);
 }
 
-function listShippedPlaybooks(root: string): string[] {
+function listShippedPlaybooks(dir: string): string[] {
   try {
-    return readdirSync(join(root, 'playbooks'))
+    return readdirSync(dir)
       .filter((f) => /\.ya?ml$/.test(f))
       .map((f) => f.replace(/\.ya?ml$/, ''))
       .sort();
   } catch {
     return [];
+  }
+}
+
+/** The inventory's `profile:` for finding shipped playbooks; a broken inventory is reported later, by the loader. */
+export async function inventoryProfile(file: string): Promise<string | undefined> {
+  try {
+    const { loadInventory } = await import('../inventory/index.ts');
+    return (await loadInventory(file)).profile;
+  } catch {
+    return undefined;
   }
 }
 

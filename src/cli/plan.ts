@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { formatPlan } from '../report/plan-text.ts';
 import { maskDeep } from '../util/secrets.ts';
-import { DEFAULT_CONCURRENCY, collectParam, resolvePlaybookArg, runAction, type CliContext } from './common.ts';
+import { DEFAULT_CONCURRENCY, collectParam, inventoryProfile, resolvePlaybookArg, runAction, type CliContext } from './common.ts';
 
 interface PlanFlags {
   inventory: string;
@@ -31,7 +31,7 @@ Secrets appear as ***. The plan connects to nothing and writes nothing.`,
     )
     .action((playbook: string, flags: PlanFlags) =>
       runAction(ctx, async () => {
-        const playbookFile = resolvePlaybookArg(playbook);
+        const playbookFile = resolvePlaybookArg(playbook, undefined, undefined, await inventoryProfile(flags.inventory));
         const { planRun } = await import('../engine/index.ts');
         const plan = await planRun({
           playbookFile,

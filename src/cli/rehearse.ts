@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createReporter } from '../report/index.ts';
-import { labDown } from '../lab/index.ts';
-import { uniqueLabName } from '../rehearse/lab-session.ts';
-import { rehearse, scenarioNames } from '../rehearse/rehearse.ts';
+import { createPlainReporter } from '../report/plain.ts';
+import { scenarioNames } from '../rehearse/scenarios.ts';
 import { DEFAULT_STATE_DIR } from './common.ts';
 
 /** `lifeboat rehearse SCENARIO`: build a lab, break it, recover it with the playbook, report, tear down. */
@@ -27,7 +25,11 @@ export function registerRehearseCommand(program: Command): void {
     .option('--verbose', 'print every engine event, not only the phases')
     .action(async (scenario: string, o: { hosts: number; entries: number; keep?: boolean; stateDir: string; verbose?: boolean }) => {
       if (!scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${scenarioNames().join(', ')})`);
-      const reporter = o.verbose ? createReporter('plain', process.stdout) : undefined;
+      // The lab and the engine are loaded when a rehearsal runs, so `lifeboat --help` does not wait for them.
+      const { labDown } = await import('../lab/index.ts');
+      const { uniqueLabName } = await import('../rehearse/lab-session.ts');
+      const { rehearse } = await import('../rehearse/rehearse.ts');
+      const reporter = o.verbose ? createPlainReporter(process.stdout) : undefined;
       const started = Date.now();
       const lab = uniqueLabName();
       // Ctrl-C: the lab is throw-away, so remove it rather than leave namespaces and servers behind.

@@ -5,6 +5,7 @@ import {
   collectParam,
   parsePositiveInt,
   resolvePlaybookArg,
+  inventoryProfile,
   runAction,
   type CliContext,
 } from './common.ts';
@@ -44,7 +45,7 @@ Ctrl-C once stops gracefully (in-flight commands finish, completed steps are und
     )
     .action((playbook: string, flags: RunFlags) =>
       runAction(ctx, async () => {
-        const playbookFile = resolvePlaybookArg(playbook);
+        const playbookFile = resolvePlaybookArg(playbook, undefined, undefined, await inventoryProfile(flags.inventory));
         return reportedRun(ctx, flags, async (shared) => {
           const { startRun } = await import('../engine/index.ts');
           return startRun({

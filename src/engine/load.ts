@@ -39,7 +39,7 @@ export async function loadRun(
   o: { limit?: string; resolveSecrets: boolean; needConfirmation?: boolean; doneSteps?: Set<number> },
 ): Promise<LoadedRun> {
   const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile)]);
-  validatePlaybook(playbook, inventory, given, allActions(), { runtimeNames: [...ENGINE_NAMES] });
+  validatePlaybook(playbook, inventory, given, allActions(inventory.profile), { runtimeNames: [...ENGINE_NAMES] });
   const errors: InputError[] = [];
 
   const params = resolveParams(playbook, given);

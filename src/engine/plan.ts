@@ -59,7 +59,7 @@ async function planStep(
   step: Step, state: RunState, limit: string | undefined, registeredAt: Map<string, number>,
   secrets: SecretCache, runDir: string, entry: PlanOutput['steps'][number],
 ): Promise<PlanHost[]> {
-  const action = getAction(step.do);
+  const action = getAction(step.do, state.inventory.profile);
   if (!action) throw new Error(`unknown action "${step.do}"`);
   const known = new Set(Object.keys(stepVars(state)));
   const on = placeholders(step.on, known, registeredAt) as string;

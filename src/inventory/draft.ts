@@ -41,7 +41,7 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
 
   for (const h of draft.hosts) {
     for (const { role, node } of h.roles) {
-      const problem = checkRole(role);
+      const problem = checkRole(role, draft.profile);
       if (problem) src.error(node, `host ${h.name}: ${problem}`);
     }
     // Two hosts may share an address only on different ports (in-process test servers do).

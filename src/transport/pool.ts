@@ -6,7 +6,7 @@ import type { Duplex, Readable } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { HostKeyPolicy, Inventory, InventoryHost } from '../inventory/types.ts';
 import { resolveSecret } from '../inventory/resolve-secret.ts';
-import type { ExecOptions, ExecResult, RemoteHost, TransferResult } from './types.ts';
+import type { ExecOptions, ExecResult, GetOptions, RemoteHost, TransferResult } from './types.ts';
 import { newConnection, type Connection } from './channel.ts';
 import { connectWithRetries, tcpSocket, type ConnectTarget } from './connect.ts';
 import { execOn } from './exec.ts';
@@ -14,6 +14,10 @@ import { hostConnectSettings, jumpSpecSettings } from './host-settings.ts';
 import type { BecomeMode } from './remote-command.ts';
 import { getFile, putFile } from './sftp-transfer.ts';
 import { readSshConfig, type SshConfig } from './ssh-config.ts';
+import { Semaphore } from './semaphore.ts';
+
+/** Handshakes in flight to one sshd at most: OpenSSH's default MaxStartups starts dropping past 10. */
+export const MAX_HANDSHAKES = 10;
 
 export interface SshPoolOptions {
   /** Overrides every host's `ssh.host_key_policy` (e.g. `--accept-new-host-keys`). */
@@ -27,6 +31,9 @@ export class SshPool {
   private readonly conns = new Map<string, Promise<Connection>>();
   private readonly become = new Map<string, Promise<BecomeMode | undefined>>();
   private readonly sshConfig: SshConfig;
+
+  /** Handshakes in flight per sshd endpoint (host:port). */
+  private readonly gates = new Map<string, Semaphore>();
 
   constructor(
     private readonly inv: Inventory,
@@ -83,8 +90,20 @@ export class SshPool {
       makeSock = () => forwardTo(via.client, target.host, target.port);
       event(`connecting through ${via.name}`);
     }
-    const client = await connectWithRetries(target, makeSock, event);
-    return newConnection(key, client);
+    // At most MAX_HANDSHAKES in flight to one sshd: past 10 unauthenticated connections OpenSSH's
+    // default MaxStartups (10:30:100) starts dropping them, and retries would only add to the storm.
+    const release = await this.handshakeGate(`${target.host}:${target.port}`).acquire();
+    try {
+      return newConnection(key, await connectWithRetries(target, makeSock, event));
+    } finally {
+      release();
+    }
+  }
+
+  private handshakeGate(endpoint: string): Semaphore {
+    let gate = this.gates.get(endpoint);
+    if (!gate) this.gates.set(endpoint, (gate = new Semaphore(MAX_HANDSHAKES)));
+    return gate;
   }
 
   /** The connection to the last jump hop, each hop reached through the one before it. */
@@ -133,7 +152,7 @@ class PooledHost implements RemoteHost {
     return putFile(await this.pool.connection(this.name), local, remotePath, opts, this.becomeMode);
   }
 
-  async get(remotePath: string, localPath: string, opts?: { signal?: AbortSignal }): Promise<TransferResult> {
+  async get(remotePath: string, localPath: string, opts?: GetOptions): Promise<TransferResult> {
     return getFile(await this.pool.connection(this.name), remotePath, localPath, opts, this.becomeMode);
   }
 

@@ -11,7 +11,7 @@ import { count, startCluster, type TestCluster } from './cluster.ts';
 
 let c: TestCluster;
 beforeAll(async () => { c = await startCluster(3); });
-afterAll(async () => c.close());
+afterAll(async () => c?.close()); // c is unset when beforeAll failed: report that failure once
 
 const journal = (runDir: string) => readFileSync(join(runDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 

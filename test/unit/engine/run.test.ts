@@ -15,7 +15,7 @@ beforeAll(async () => {
   // ds1 -> ds2, ds3; ds2 -> ds4: ds4 is two hops from ds1.
   c = await startCluster(4, 'vars:\n  topology: { ds1: [ds2, ds3], ds2: [ds4], ds3: [], ds4: [] }\n');
 });
-afterAll(async () => c.close());
+afterAll(async () => c?.close()); // c is unset when beforeAll failed: report that failure once
 
 describe('order and concurrency', () => {
   it('runs steps in order, one host at a time at concurrency 1 and all at once at 4', async () => {

@@ -13,7 +13,7 @@ beforeAll(async () => {
   process.env.LIFEBOAT_ENGINE_TOKEN = TOKEN;
   c = await startCluster(2, 'secrets:\n  token: { env: LIFEBOAT_ENGINE_TOKEN }\n');
 });
-afterAll(async () => c.close());
+afterAll(async () => c?.close()); // c is unset when beforeAll failed: report that failure once
 
 const everything = (runDir: string, events: unknown[]) =>
   readFileSync(join(runDir, 'journal.jsonl'), 'utf8') + readFileSync(join(runDir, 'run.json'), 'utf8') + JSON.stringify(events);

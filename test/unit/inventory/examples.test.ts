@@ -11,7 +11,7 @@ describe('example inventories', () => {
     expect(inv.profile).toBe('ipa');
     expect(inv.hosts.map((h) => h.name)).toEqual(['ipa1', 'ipa2', 'ipa3', 'ipa4']);
     expect(inv.vars.suffixes).toEqual(['dc=example,dc=com']);
-    expect(selectHosts(inv, 'role:kra').map((h) => h.name)).toEqual(['ipa1', 'ipa3']);
+    expect(selectHosts(inv, 'role:kra').map((h) => h.name)).toEqual(['ipa1', 'ipa3', 'ipa4']);
     expect(inv.hosts[3]!.ssh).toMatchObject({ jump: 'ipa1', port: 2222 });
   });
 

@@ -116,7 +116,7 @@ describe('loadInventory: errors name file:line:col', () => {
     const err = await loadInventory(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputErrors);
     expect(await errorLines(() => loadInventory(file))).toEqual([
-      `${file}:2:10: profile must be one of 389ds, ipa, keytrustee, got "389dss"`,
+      `${file}:2:10: profile must be one of 389ds, ipa, keytrustee, ciphertrust, got "389dss"`,
       `${file}:3:8: unknown key "usr" in ssh (did you mean "user"?)`,
       `${file}:3:25: ssh.port must be a whole number ≥ 1, got a string ("x")`,
       `${file}:3:45: ssh.connect_timeout must be a duration such as 10s, 2m, 500ms or a number of milliseconds, got a string ("10 sec")`,

@@ -28,8 +28,8 @@ describe('exec over a pooled connection', () => {
     pool = new SshPool(inventoryFor(servers, dir), { sshConfigPath: null });
   });
   afterAll(async () => {
-    await pool.closeAll();
-    await Promise.all(servers.map((s) => s.close()));
+    await pool?.closeAll();
+    await Promise.all((servers ?? []).map((s) => s.close()));
     rmSync(dir, { recursive: true, force: true });
   });
 

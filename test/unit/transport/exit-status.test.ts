@@ -28,8 +28,8 @@ describe('exit status of an exec channel', () => {
     conn = newConnection('h0', client);
   });
   afterAll(async () => {
-    client.end();
-    await server.close();
+    client?.end();
+    await server?.close();
   });
 
   it('is kept when it arrives before the caller attaches listeners', async () => {

@@ -18,7 +18,7 @@ describe('host key verification', () => {
     server = await startTestSshServer();
   });
   afterAll(async () => {
-    await server.close();
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -36,7 +36,7 @@ describe('ProxyJump', () => {
     [jump, inner] = await Promise.all([startTestSshServer(), startTestSshServer()]);
   });
   afterAll(async () => {
-    await Promise.all([jump.close(), inner.close()]);
+    await Promise.all([jump?.close(), inner?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -103,7 +103,7 @@ describe('become', () => {
   afterAll(async () => {
     delete process.env.LIFEBOAT_TEST_BECOME_PW;
     forgetSecretsForTests();
-    await server.close();
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -16,7 +16,9 @@ import {
   ldif2dbStep,
   modifyCommand,
   offlineCommand,
+  parseRestoreMark,
   removeCommand,
+  restoreCommand,
   taskDn,
   taskLdif,
   unpackCommand,
@@ -27,7 +29,8 @@ import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
 import { resolvePassphrase } from './passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
 
-type RestoreMethod = 'bak2db' | 'ldif2db' | 'online';
+/** online-or-bak2db: decided on the host at run time (restoreCommand), so the plan stays exact. */
+type RestoreMethod = 'bak2db' | 'ldif2db' | 'online' | 'online-or-bak2db';
 /** Room for the uploaded tar, its unpacked copy and the database it becomes. */
 export const DISK_FACTOR = 3;
 
@@ -51,7 +54,7 @@ async function resolveBackupDir(ctx: ActionContext): Promise<string> {
 function chooseMethod(h: BackupHeader, wanted: unknown): RestoreMethod {
   const isLdif = h.method === 'db2ldif-replication';
   const m = (wanted ?? 'auto') as string;
-  if (m === 'auto') return isLdif ? 'ldif2db' : 'bak2db';
+  if (m === 'auto') return isLdif ? 'ldif2db' : 'online-or-bak2db';
   if (m !== 'bak2db' && m !== 'ldif2db' && m !== 'online') throw new ActionError(`backup.restore: method must be auto, bak2db, ldif2db or online (got ${JSON.stringify(m)})`);
   if (isLdif !== (m === 'ldif2db')) throw new ActionError(`backup.restore: a ${h.method} backup cannot be restored with ${m} (use ${isLdif ? 'ldif2db' : 'bak2db or online'})`);
   return m;
@@ -65,6 +68,9 @@ export function restoreHostSteps(inst: string, h: BackupHeader, method: RestoreM
       { kind: 'task-add', what: 'adding the restore task', command: modifyCommand(inst), stdin: taskLdif('restore', taskName, `${stage}/db`), note: `LDIF: add ${dn}` },
       { kind: 'task-wait', what: 'waiting for the restore task', command: waitTaskCommand(inst, dn, 900), note: 'until nsTaskExitCode' },
     ];
+  }
+  if (method === 'online-or-bak2db') {
+    return [{ kind: 'shell', what: 'restoring (online task if the server answers, else stop / bak2db / start)', command: restoreCommand(inst, `${stage}/db`, taskName) }];
   }
   const steps =
     method === 'bak2db'
@@ -159,7 +165,7 @@ export async function restorePreflight(ctx: ActionContext) {
 export const backupRestore: Action = {
   name: 'backup.restore',
   description:
-    'Restore a Lifeboat backup onto this host: check its header (host, instance, suffixes, version window) and the disk, decrypt while uploading, then bak2db / ldif2db with the server stopped (or an online restore task) and start it. Peers must be re-initialized from this host afterwards.',
+    'Restore a Lifeboat backup onto this host: check its header (host, instance, suffixes, version window) and the disk, decrypt while uploading, then an online restore task while the server answers (no restart), else bak2db / ldif2db with the server stopped, and start it. Peers must be re-initialized from this host afterwards.',
   destructive: true,
   args: {
     backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest"' },
@@ -168,7 +174,11 @@ export const backupRestore: Action = {
     passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
     passphrase_file: { type: 'string', description: 'file holding the passphrase (mode 0600)' },
     passphrase_secret: { type: 'string', description: 'inventory secret holding the passphrase (default backup_passphrase when the inventory has it)' },
-    method: { type: 'string', default: 'auto', description: 'auto (bak2db for db2bak/online backups, ldif2db for LDIF backups), bak2db, ldif2db or online' },
+    method: {
+      type: 'string',
+      default: 'auto',
+      description: 'auto (db2bak/online backups: an online restore task when the server answers, else stop / bak2db / start; LDIF backups: ldif2db), bak2db, ldif2db or online',
+    },
     force: { type: 'boolean', default: false, description: 'restore despite another host (full backup), another instance name or a version outside the window' },
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
@@ -209,12 +219,15 @@ export const backupRestore: Action = {
     await sh(remote, ctx, unpackCommand(remoteTar, stage), 'unpacking the backup');
     try {
       const t1 = Date.now();
-      await runHostSteps(remote, ctx, inst, restoreHostSteps(inst, h, method, stage, `${name}-restore-${Date.now()}`));
+      const outputs = await runHostSteps(remote, ctx, inst, restoreHostSteps(inst, h, method, stage, `${name}-restore-${Date.now()}`));
       const restoreMs = Date.now() - t1;
+      // The combined step reports which path ran and its host-side duration.
+      const mark = parseRestoreMark(outputs.at(-1) ?? '');
+      const used = mark ? (mark.path === 'online' ? 'online' : 'bak2db') : method;
       return {
         changed: true,
-        summary: `restored ${name} (${h.method} backup of ${h.host}, ${h.time}) on ${ctx.host.name} with ${method}: upload ${uploadMs} ms, restore ${restoreMs} ms. Re-initialize every peer from ${ctx.host.name} now: their replicated state no longer matches`,
-        output: { backup: dir, host: ctx.host.name, method, suffixes: h.suffixes, uploadMs, restoreMs },
+        summary: `restored ${name} (${h.method} backup of ${h.host}, ${h.time}) on ${ctx.host.name} with ${used}: upload ${uploadMs} ms, restore ${restoreMs} ms${mark ? ` (${mark.ms} ms on the host)` : ''}. Re-initialize every peer from ${ctx.host.name} now: their replicated state no longer matches`,
+        output: { backup: dir, host: ctx.host.name, method: used, suffixes: h.suffixes, uploadMs, restoreMs, ...(mark ? { serverMs: mark.ms } : {}) },
       };
     } finally {
       await remote.exec(removeCommand(stage), { timeoutMs: 120_000 }).catch(() => undefined);

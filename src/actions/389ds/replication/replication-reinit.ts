@@ -5,12 +5,14 @@ import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
-import { AGREEMENT_ATTRS, agreementFromEntry, listAgreements, sameDn, type Agreement } from './agreements.ts';
+import { AGREEMENT_ATTRS, listAgreements, sameDn, type Agreement } from './agreements.ts';
 import { fencedHosts, FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { replaceRecord } from './ldif-build.ts';
 import { markReinitDone, parentsFor, reinitPlanOf, waitForParent, type ReinitPlan } from './reinit-per-suffix.ts';
+import { flowControlPlan, reinitFlowControl, withReinitFlowControl } from './reinit-flow-control.ts';
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
+import { waitAgreementChange, waitChangeCommand } from './reinit-wait.ts';
 
 /**
  * Re-initializes this host (the consumer) from its parent in the topology waves, or an explicit
@@ -86,12 +88,6 @@ export function refreshLdif(agreementDn: string): string {
   return replaceRecord(agreementDn, 'nsds5BeginReplicaRefresh', ['start']);
 }
 
-async function readAgreement(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, instance: string, dn: string): Promise<Agreement> {
-  const [entry] = await ldapSearch(remote, instance, dn, 'base', '(objectClass=*)', AGREEMENT_ATTRS, { signal: ctx.signal });
-  if (!entry) throw new ActionError(`${supplier.name}: agreement ${dn} disappeared during the re-init`);
-  return agreementFromEntry(ctx.inventory, supplier.name, entry);
-}
-
 async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string, dn: string): Promise<string> {
   const command = triggerCommand(instance);
   const r = await remote.exec(command, { stdin: refreshLdif(dn), signal: ctx.signal });
@@ -119,10 +115,15 @@ export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: 
   // 389-ds refuses a total update on a disabled agreement.
   const enabledAgreement = !agmt.enabled;
   if (enabledAgreement) await ldapModify(remote, instance, enabledLdif([agmt.dn], true), { signal: ctx.signal });
+  return withReinitFlowControl(ctx, remote, supplier.name, instance, agmt.dn, () => totalUpdate(ctx, remote, supplier, suffix, agmt, enabledAgreement));
+}
 
+/** Triggers the total update along `agmt` and waits until the supplier says it really finished. */
+async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string, agmt: Agreement, enabledAgreement: boolean): Promise<InitRecord> {
+  const instance = instanceName(ctx.inventory, supplier);
   const timeoutMs = Number(ctx.args.timeout_s ?? 900) * 1000;
   const retries = Number(ctx.args.retries ?? 10);
-  const pollMs = Number(ctx.args.poll_ms ?? 250);
+  const pollMs = Number(ctx.args.poll_ms ?? 100);
   // An init that never starts (refresh gone, start unchanged) is a failure after this grace.
   const startGraceMs = 30_000;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
@@ -130,9 +131,11 @@ export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: 
     const deadline = Date.now() + timeoutMs;
     let refreshGoneAt: number | undefined;
     ctx.emit({ kind: 'progress', message: `re-init ${suffix} from ${supplier.name} (attempt ${attempt})` });
+    let seen = '';
     for (;;) {
-      await sleep(pollMs, undefined, { signal: ctx.signal });
-      const now = await readAgreement(ctx, remote, supplier, instance, agmt.dn);
+      const next = await waitAgreementChange(ctx, remote, supplier.name, instance, agmt.dn, seen, pollMs);
+      seen = next.text;
+      const now = next.agreement;
       const s = assessInit(now, asked);
       if (s.state === 'done') {
         const serverSeconds = ((generalizedTimeMs(s.end) ?? 0) - (generalizedTimeMs(s.start) ?? 0)) / 1000;
@@ -161,7 +164,7 @@ export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: 
 
 export const replicationReinit: Action = {
   name: 'replication.reinit',
-  description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix, waiting until it really finished',
+  description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix with the agreement\'s flow-control pause shortened for it (put back after), waiting until it really finished',
   destructive: true,
   args: {
     from: { type: 'string', description: 'Supplier host, or `auto` (the first reachable peer with an agreement to this host); default: the parent from `order: topology`' },
@@ -169,7 +172,9 @@ export const replicationReinit: Action = {
     timeout_s: { type: 'number', default: 900, description: 'Per suffix; 10k entries take 5-25 s' },
     retries: { type: 'number', default: 10, description: 'Re-triggers after "replica busy"' },
     busy_delay_s: { type: 'number', default: 3, description: 'Pause before re-triggering after "replica busy"' },
-    poll_ms: { type: 'number', default: 250, description: 'How often the agreement entry is read while waiting' },
+    poll_ms: { type: 'number', default: 100, description: 'How often the supplier reads the agreement entry while waiting (on the supplier: the controller hears only of changes)' },
+    flow_window: { type: 'any', default: '', description: 'nsds5ReplicaFlowControlWindow during the re-init (entries in flight; 389-ds default 1000); put back afterwards; "" leaves it alone' },
+    flow_pause_ms: { type: 'any', default: '100', description: 'nsds5ReplicaFlowControlPause during the re-init (389-ds default 2000 ms); put back afterwards; "" leaves it alone' },
   },
   plan(ctx): PlannedCommand[] {
     const chosen = supplierOf(ctx);
@@ -182,8 +187,10 @@ export const replicationReinit: Action = {
     return sharedSuffixes(ctx, supplier).flatMap((suffix) => [
       { host: supplier.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', AGREEMENT_ATTRS), note: `find the agreement to ${ctx.host.name} for ${suffix}` },
       { host: supplier.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled: on (only if the agreement is off)' },
-      { host: supplier.name, command: triggerCommand(inst), stdin: `LDIF: nsds5BeginReplicaRefresh: start on the agreement to ${ctx.host.name}` },
-      { host: supplier.name, command: searchCommand(inst, '<agreement dn>', 'base', '(objectClass=*)', AGREEMENT_ATTRS), note: 'polled until LastInitStart >= trigger, refresh gone, LastInitEnd set' },
+      ...flowControlPlan(supplier.name, inst, reinitFlowControl(ctx.args), [
+        { host: supplier.name, command: triggerCommand(inst), stdin: `LDIF: nsds5BeginReplicaRefresh: start on the agreement to ${ctx.host.name}` },
+        { host: supplier.name, command: waitChangeCommand(inst, '<agreement dn>', Number(ctx.args.poll_ms ?? 100), 5), stdin: 'the entry last seen', note: 'repeated until LastInitStart >= trigger, refresh gone, LastInitEnd set' },
+      ]),
     ]);
   },
   async run(ctx) {

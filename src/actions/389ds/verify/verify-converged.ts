@@ -246,8 +246,8 @@ export const verifyConverged: Action = {
   async run(ctx) {
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const token = `${basename(ctx.runDir)}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9-]/g, '-');
-    const results: SuffixConvergence[] = [];
-    for (const suffix of suffixes) results.push(await checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars), token));
+    // Suffixes replicate independently: prove them side by side (each waits on replication latency).
+    const results: SuffixConvergence[] = await Promise.all(suffixes.map((suffix) => checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars), token)));
     const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
     const fenced = fencedHosts(ctx);
     return {
