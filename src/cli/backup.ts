@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InputError } from '../util/errors.ts';
-import { findProfile } from '../profiles/registry.ts';
 import { runAction, type CliContext } from './common.ts';
 
 /**
@@ -70,11 +69,12 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
       runAction(ctx, async () => {
         const { loadInventory } = await import('../inventory/index.ts');
         const { listBackups, resolveBackupRoot } = await import('../backup/index.ts');
+        const { findProfile } = await import('../profiles/registry.ts');
         const inv = await loadInventory(flags.inventory);
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), problem: b.problem })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem })}\n`);
           return 0;
         }
         if (list.length === 0) {

@@ -49,6 +49,8 @@ export interface ProfileInfo {
   vars: Record<string, ArgSpec>;
   /** How its actions reach the hosts: `ssh` (default; the run connects to every host first) or `api` (no SSH preflight). */
   reach?: 'ssh' | 'api';
+  /** Its `lifeboat rehearse` scenarios (listed in help without loading the profile's code). */
+  rehearsalNames?: readonly string[];
 }
 
 /**

@@ -73,7 +73,11 @@ async function backup(extra: Record<string, string> = {}): Promise<{ dir: string
   expect(out.status).toBe('done');
   const last = backups().pop()!;
   const d = join(dir, 'backups', LAB, last);
-  return { dir: d, file: join(d, readdirSync(d).find((n) => n.startsWith('kts_bak_'))!), events };
+  const file = join(d, readdirSync(d).find((n) => n.startsWith('kts_bak_'))!);
+  // What --json prints for scripts: the backup step's summary starts with the payload's path.
+  const done = events.find((e) => e.type === 'host.done' && e.step === 1);
+  expect(done?.type === 'host.done' && done.summary?.startsWith(`${file}: `)).toBe(true);
+  return { dir: d, file, events };
 }
 
 describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passive pair', () => {

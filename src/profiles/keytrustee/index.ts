@@ -16,4 +16,11 @@ export const profileKeytrustee: Profile = {
       return [KTS_LAB_NOTE];
     },
   },
+  rehearsals: {
+    names: [...(infoKeytrustee.rehearsalNames ?? [])],
+    async run(o) {
+      const { rehearseKts } = await import('./rehearse/rehearse.ts');
+      return rehearseKts(o);
+    },
+  },
 };

@@ -17,6 +17,7 @@ export const infoKeytrustee: ProfileInfo = {
   playbooksDir: fileURLToPath(new URL('../../../playbooks/keytrustee/', import.meta.url)),
   // kms: Key Trustee KMS clients, backed up, never restored over the pair.
   roles: ['active', 'passive', 'kms'],
+  rehearsalNames: ['kts-data-loss', 'kts-passive-loss', 'kts-active-loss'],
   vars: {
     confdir: { type: 'string', default: KTS_DEFAULTS.confdir, description: 'Key Trustee configuration directory (GPG keyring, keytrustee.conf)' },
     db_port: { type: 'number', default: KTS_DEFAULTS.db_port, description: 'PostgreSQL port of the keytrustee database' },

@@ -20,9 +20,10 @@ describe('example inventories', () => {
     expect(inv.warnings).toBeUndefined();
     expect(inv.profile).toBe('keytrustee');
     expect(inv.hosts.map((h) => [h.name, h.roles, h.ssh.become])).toEqual([
-      ['kts1', ['x-active'], true],
-      ['kts2', ['x-passive'], true],
+      ['kts1', ['active'], true],
+      ['kts2', ['passive'], true],
+      ['kms1', ['kms'], true],
     ]);
-    expect(Object.keys(inv.secrets)).toEqual(['pg_password', 'backup_passphrase']);
+    expect(Object.keys(inv.secrets)).toEqual(['backup_passphrase']);
   });
 });

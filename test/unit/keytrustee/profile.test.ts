@@ -1,4 +1,10 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { allActions } from '../../../src/actions/registry.ts';
+import { resolvePlaybookArg } from '../../../src/cli/common.ts';
+import { ENGINE_NAMES } from '../../../src/engine/vars.ts';
+import { loadInventory } from '../../../src/inventory/index.ts';
+import { loadPlaybook, validatePlaybook } from '../../../src/playbook/index.ts';
 import type { ActionContext } from '../../../src/actions/types.ts';
 import type { Inventory, InventoryHost } from '../../../src/inventory/types.ts';
 import { ktsBackupName, checkKtsBody } from '../../../src/profiles/keytrustee/actions/backup-name.ts';
@@ -9,9 +15,23 @@ import { pairOf } from '../../../src/profiles/keytrustee/kts-vars.ts';
 import { dropStandbyFilesCommand } from '../../../src/profiles/keytrustee/pg.ts';
 import { ktsVars } from '../../../src/profiles/keytrustee/kts-vars.ts';
 
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 const host = (name: string, roles: string[]): InventoryHost => ({ name, address: `${name}.example.com`, roles, vars: {} }) as unknown as InventoryHost;
 const inv = (hosts: InventoryHost[]): Inventory => ({ file: 'kts.yaml', cluster: 'kts', profile: 'keytrustee', vars: {}, secrets: {}, hosts, groups: {} }) as unknown as Inventory;
 const ctx = (i: Inventory, h: InventoryHost, args: Record<string, unknown> = {}) => ({ inventory: i, host: h, args, vars: {}, check: false }) as unknown as ActionContext;
+
+describe('keytrustee playbooks', () => {
+  it('each validates against the example inventory, through the registry', async () => {
+    const inventory = await loadInventory(join(ROOT, 'inventories', 'example-keytrustee.yaml'));
+    const params: Record<string, Record<string, string>> = { backup: { recipient_key: 'k.asc' }, 'data-loss': { backup: 'latest' }, 'passive-loss': {}, 'active-loss': {} };
+    for (const [name, given] of Object.entries(params)) {
+      const file = resolvePlaybookArg(name, ROOT, ROOT, inventory.profile);
+      expect(file).toBe(join(ROOT, 'playbooks', 'keytrustee', `${name}.yaml`));
+      const pb = await loadPlaybook(file);
+      expect(() => validatePlaybook(pb, inventory, given, allActions('keytrustee'), { runtimeNames: [...ENGINE_NAMES] })).not.toThrow();
+    }
+  });
+});
 
 describe('keytrustee profile', () => {
   it('names backups as ktbackup.sh does', () => {

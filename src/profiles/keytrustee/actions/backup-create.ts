@@ -133,11 +133,11 @@ export const ktsBackupCreate: Action = {
       };
       await writeEnvelope(dir, env, checkKtsBody);
       done = true;
-      const rolled = args.roll ? await rollBackups(root, ctx.inventory.cluster, 'full', args.roll) : [];
       const file = path.join(dir, payloadFile);
+      const rolled = args.roll ? await rollBackups(root, ctx.inventory.cluster, 'full', args.roll) : [];
       return {
         changed: true,
-        summary: `${payloadFile}: ${kms ? 'kms confdir' : `confdir + pg_dump of ${v.database} (${deposits?.count} deposits)`}, ${fetched.bytes} bytes${recipientFingerprint ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'}${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
+        summary: `${file}: ${kms ? 'kms confdir' : `confdir + pg_dump of ${v.database} (${deposits?.count} deposits)`}, ${fetched.bytes} bytes${recipientFingerprint ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'}${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
         output: { dir, file },
         facts: { last_backup: dir },
       };

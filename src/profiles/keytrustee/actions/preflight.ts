@@ -5,8 +5,12 @@ import { psqlCommand } from '../pg.ts';
 import { sh } from './steps.ts';
 
 /** What each host must have before a scenario changes anything. */
+const isClient = (ctx: ActionContext) => ctx.host.roles.includes('kms') && !ctx.host.roles.some((r) => r === 'active' || r === 'passive');
+
 function command(ctx: ActionContext, state: string): string {
   const v = ktsVars(ctx.inventory, ctx.host);
+  // A Key Trustee KMS client has no database: its confdir is what a backup takes.
+  if (isClient(ctx)) return `command -v tar >/dev/null || { echo "tar is missing" >&2; exit 1; }\n[ -d ${q(v.confdir)} ] || { echo "no configuration directory ${v.confdir}" >&2; exit 1; }`;
   const tools = ['runuser', 'tar', 'sha256sum', `${v.pgBindir}/pg_ctl`, `${v.pgBindir}/pg_basebackup`, `${v.pgBindir}/psql`, `${v.pgBindir}/pg_dump`];
   const lines = [
     `for t in ${tools.map(q).join(' ')}; do command -v "$t" >/dev/null || { echo "$t is missing" >&2; exit 1; }; done`,
@@ -41,7 +45,7 @@ export const ktsPreflight: Action = {
       throw new ActionError((e as Error).message);
     }
     const out = (await sh(await ctx.connect(), ctx, command(ctx, state), 'preflight')).stdout.trim();
-    if (state === 'running') {
+    if (state === 'running' && !isClient(ctx)) {
       const inRecovery = out.split('\n').pop() === 't';
       if (ctx.host.roles.includes('active') && inRecovery) throw new ActionError(`${ctx.host.name}: has role active but its database is a standby (in recovery); fix the inventory roles`);
       if (ctx.host.roles.includes('passive') && !inRecovery) throw new ActionError(`${ctx.host.name}: has role passive but its database is not in recovery: it is not a standby (was it promoted?)`);
