@@ -78,7 +78,8 @@ async function remove(fault: Fault): Promise<void> {
 function runAndSigkill(params: Record<string, string>, step: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const args = [BIN, 'run', join(PLAYBOOKS, 'data-loss.yaml'), '-i', s.inventoryFile, '--yes', '--json', '--state-dir', stateDir, ...Object.entries(params).flatMap(([k, v]) => ['-e', `${k}=${v}`])];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The sources beside this test, never a stale dist/ build.
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIFEBOAT_FROM_SOURCE: '1' } });
     let runId = '';
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
