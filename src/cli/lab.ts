@@ -55,7 +55,9 @@ export function registerLabCommands(program: Command): void {
     .option('--recreate', 'tear down an existing lab of that name first', false)
     .addOption(new Option('--profile <profile>', 'the profile whose servers the lab runs (see the README section of each profile)').choices(PROFILE_INFOS.map((p) => p.name)).default('389ds'))
     .option('--deposits <n>', 'records seeded by a profile\'s lab (keytrustee: deposits on the active)', intIn(0, 10_000_000), 1000)
-    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number }) => {
+    .addOption(new Option('--ca-topology <kind>', 'topology of the CA suffix (o=ipaca) among the CA hosts; default: mesh').choices(TOPOLOGIES))
+    .option('--ca-own-ids', 'number the CA suffix\'s replica ids independently of the domain suffix\'s (as IdM does)', false)
+    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number; caTopology?: LabTopology; caOwnIds: boolean }) => {
       checkLabName(o.name);
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
@@ -65,6 +67,7 @@ export function registerLabCommands(program: Command): void {
       const up = o.profile === '389ds' ? (await labApi()).labUp : profile.lab.up;
       const r = await up({
         ...o,
+        ca: { topology: o.caTopology, ownIds: o.caOwnIds },
         out,
         onProgress: o.profile === '389ds' ? undefined : (line) => process.stdout.write(`  ${line}\n`),
         onPhase: (phase, ms) => {
@@ -120,6 +123,24 @@ export function registerLabCommands(program: Command): void {
     .action(async (host: string, o: { name: string; keepKnownHosts: boolean }) => {
       const r = await (await labApi()).labRevive(o.name, host, { keepKnownHosts: o.keepKnownHosts });
       process.stdout.write(`${host}: running again, empty; new host key ${r.hostKeyLine.split(' ').slice(1).join(' ')}\n`);
+    });
+
+  lab
+    .command('poweroff <host>')
+    .description('Power cut that keeps the disk: every process of the host dies, its data stays (lab poweron brings the same server back)')
+    .addOption(nameOption())
+    .action(async (host: string, o: { name: string }) => {
+      await (await labApi()).labPowerOff(o.name, host);
+      process.stdout.write(`${host}: powered off, disk kept\n`);
+    });
+
+  lab
+    .command('poweron <host>')
+    .description('Start a powered-off host again on its old disk (same host key, same data and changelog)')
+    .addOption(nameOption())
+    .action(async (host: string, o: { name: string }) => {
+      await (await labApi()).labPowerOn(o.name, host);
+      process.stdout.write(`${host}: running again on its old disk\n`);
     });
 
   lab

@@ -91,7 +91,8 @@ export async function loadRun(
   if (o.resolveSecrets) errors.push(...(await becomePasswords(inventory)));
   if (o.limit) {
     try {
-      if (selectHosts(inventory, 'all', o.limit).length === 0) errors.push(new InputError(`--limit ${o.limit} matches no host`));
+      state.runHosts = selectHosts(inventory, 'all', o.limit).map((h) => h.name);
+      if (state.runHosts.length === 0) errors.push(new InputError(`--limit ${o.limit} matches no host`));
     } catch (e) {
       errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
     }

@@ -35,6 +35,7 @@ describe('recovery playbooks', () => {
     ['data-loss', { master: 'ds2', backup: '/backups/x', fence: 'true', stopped: 'ds4' }],
     ['server-loss', { lost: 'ds3' }],
     ['ca-replica-rebuild', { lost: 'ds1', from: 'ds2' }],
+    ['rejoin', { target: 'ds4' }],
   ])('%s validates against a 4-host inventory', async (name, params) => {
     const pb = await loadPlaybook(join(PLAYBOOKS, `${name}.yaml`));
     const inv = await loadInventory(invFile);

@@ -9,6 +9,7 @@ import { AGREEMENT_ATTRS, listAgreements, sameDn, type Agreement } from './agree
 import { fencedHosts, FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { replaceRecord } from './ldif-build.ts';
+import { markReinitDone, parentsFor, reinitPlanOf, waitForParent, type ReinitPlan } from './reinit-per-suffix.ts';
 import { flowControlPlan, reinitFlowControl, withReinitFlowControl } from './reinit-flow-control.ts';
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
 import { waitAgreementChange, waitChangeCommand } from './reinit-wait.ts';
@@ -103,7 +104,7 @@ async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string,
   return when;
 }
 
-async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string): Promise<InitRecord> {
+export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string): Promise<InitRecord> {
   const instance = instanceName(ctx.inventory, supplier);
   const agreements = await listAgreements(remote, ctx.inventory, supplier.name, instance, [suffix], { signal: ctx.signal });
   const agmt = agreements.find((a) => a.peer === ctx.host.name);
@@ -195,13 +196,18 @@ export const replicationReinit: Action = {
   },
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
+    const plan = ctx.args.from ? undefined : reinitPlanOf(ctx);
+    if (plan) return reinitAlongPlan(ctx, plan);
     const chosen = supplierOf(ctx);
     // A fenced parent cannot send anything: any healthy peer will do.
     const supplier = chosen === 'auto' || (chosen && fencedHosts(ctx).includes(chosen.name)) ? await pickSupplier(ctx) : chosen;
     if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
     const remote = await ctx.connect(supplier.name);
     const inits: InitRecord[] = [];
-    for (const suffix of sharedSuffixes(ctx, supplier)) inits.push(await initOne(ctx, remote, supplier, suffix));
+    for (const suffix of sharedSuffixes(ctx, supplier)) {
+      inits.push(await initOne(ctx, remote, supplier, suffix));
+      await markReinitDone(ctx.runDir, ctx.host.name, suffix);
+    }
     return {
       changed: true,
       summary: inits.map((i) => `${i.suffix} from ${supplier.name} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
@@ -209,3 +215,25 @@ export const replicationReinit: Action = {
     };
   },
 };
+
+/** Each suffix from its own parent in topology.discover's per-suffix plan (fact `reinit_plan`). */
+async function reinitAlongPlan(ctx: ActionContext, plan: ReinitPlan) {
+  const arg = ctx.args.suffixes;
+  const only = Array.isArray(arg) ? arg.map(String) : typeof arg === 'string' && arg !== 'all' ? [arg] : undefined;
+  const pairs = parentsFor(plan, ctx.host.name, only);
+  if (pairs.length === 0) return { changed: false, summary: 'the re-initialization plan gives this host nothing to receive' };
+  const inits: (InitRecord & { from: string })[] = [];
+  const timeoutMs = Number(ctx.args.timeout_s ?? 900) * 1000;
+  for (const { suffix, parent } of pairs) {
+    await waitForParent(ctx, plan, parent, suffix, timeoutMs);
+    const supplier = ctx.inventory.hosts.find((h) => h.name === parent);
+    if (!supplier) throw new ActionError(`replication.reinit: plan parent "${parent}" is not an inventory host`);
+    inits.push({ ...(await initOne(ctx, await ctx.connect(parent), supplier, suffix)), from: parent });
+    await markReinitDone(ctx.runDir, ctx.host.name, suffix);
+  }
+  return {
+    changed: true,
+    summary: inits.map((i) => `${i.suffix} from ${i.from} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
+    output: { host: ctx.host.name, from: [...new Set(inits.map((i) => i.from))].join(','), inits },
+  };
+}

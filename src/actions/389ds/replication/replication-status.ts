@@ -19,7 +19,7 @@ export const replicationStatus: Action = {
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
     const remote = await ctx.connect();
-    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const agreements = await listAgreements(remote, ctx.inventory, ctx.host.name, instanceName(ctx.inventory, ctx.host), suffixes, { signal: ctx.signal });
     const rows = agreements.map((a) => ({
       suffix: a.suffix,
