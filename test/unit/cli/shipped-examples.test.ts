@@ -41,6 +41,7 @@ function cases(): Record<string, { inventory: string; playbooks: Record<string, 
         'server-loss': { params: ['-e', 'lost=ds1'] },
         'ca-replica-rebuild': { params: ['-e', 'lost=ds1'] },
         'lab-provision': { params: ['-e', 'source=ds1'] },
+        rejoin: { params: ['-e', 'target=ds1'] },
       },
     },
     ipa: {
