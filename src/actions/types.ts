@@ -69,6 +69,8 @@ export interface Action {
   profiles?: string[];
   /** Changes state in a way an operator should confirm (playbooks still decide with `confirm`). */
   destructive?: boolean;
+  /** Changes nothing on any host (checks, reads): a `confirm:` may follow it without a reason. */
+  readOnly?: boolean;
   /** Runs once for the step rather than once per host (e.g. topology.discover may still be per host). */
   plan(ctx: ActionContext): PlannedCommand[] | Promise<PlannedCommand[]>;
   run(ctx: ActionContext): Promise<ActionResult>;

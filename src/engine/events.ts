@@ -1,6 +1,8 @@
 /** Events the engine emits; reporters (ink, plain, JSON) render them and the journal records them. */
 export type RunEvent =
   | { type: 'run.start'; runId: string; playbook: string; inventory: string; hosts: string[]; steps: number; time: string }
+  /** Before anything changes: what the run will do; `question` when it waits for an answer. */
+  | { type: 'run.summary'; lines: string[]; question?: string; time: string }
   | { type: 'step.start'; step: number; name: string; action: string; hosts: string[]; time: string }
   | { type: 'host.start'; step: number; host: string; time: string }
   | { type: 'host.progress'; step: number; host: string; message: string; time: string }

@@ -7,6 +7,7 @@ import { InputError, InputErrors } from '../util/errors.ts';
 import { MASK, registerSecret } from '../util/secrets.ts';
 import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, selectHosts, validatePlaybook } from './deps.ts';
 import { ENGINE_NAMES } from './vars.ts';
+import { laterQuestions, needsUpFrontAnswer } from './up-front.ts';
 import { newRunState, stepVars, type RunState } from './vars.ts';
 
 export interface LoadedRun {
@@ -99,7 +100,10 @@ export async function loadRun(
     }
   }
   if (o.needConfirmation) {
-    for (const step of playbook.steps.filter((s) => s.confirm && !o.doneSteps?.has(s.index))) {
+    if (needsUpFrontAnswer(playbook, o.doneSteps)) {
+      errors.push(new InputError(`${playbook.name || playbook.file} asks for confirmation before it changes anything and there is no terminal to ask: re-run with --yes to confirm it in advance`));
+    }
+    for (const step of laterQuestions(playbook, o.doneSteps)) {
       errors.push(new InputError(`step ${step.index + 1} "${step.name}" needs confirmation and there is no terminal to ask: re-run with --yes to confirm it in advance`, step.loc));
     }
   }

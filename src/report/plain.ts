@@ -26,6 +26,8 @@ export function createPlainReporter(out: NodeJS.WritableStream): Reporter {
         totalSteps = e.steps;
         runStarted = Date.parse(e.time);
         return `${formatClock(e.time)} run ${e.runId}  ${e.playbook}  on ${e.hosts.length} host(s): ${e.hosts.join(',')}  ${e.steps} step(s)  inventory ${e.inventory}`;
+      case 'run.summary':
+        return e.lines.map((l) => `${formatClock(e.time)} ${oneLine(l)}`).join('\n');
       case 'step.start':
         stepNames.set(e.step, e.name);
         return `${stepPrefix(e)}  start  ${e.action}  on ${e.hosts.join(',') || '(no hosts)'}`;

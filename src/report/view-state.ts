@@ -28,6 +28,7 @@ export interface StepView {
 export type LogItem =
   | { key: string; kind: 'run'; runId: string; playbook: string; hosts: string[]; steps: number }
   | { key: string; kind: 'step'; step: StepView; total: number }
+  | { key: string; kind: 'summary'; lines: string[] }
   | { key: string; kind: 'warning'; message: string; host?: string }
   | { key: string; kind: 'undo'; step: number; host: string; text: string; failed: boolean };
 
@@ -61,6 +62,8 @@ export function reduceView(state: ViewState, raw: RunEvent): ViewState {
         totalSteps: e.steps,
         log: [...state.log, { key: `run${n}`, kind: 'run', runId: e.runId, playbook: e.playbook, hosts: e.hosts, steps: e.steps }],
       };
+    case 'run.summary':
+      return { ...state, log: [...state.log, { key: `summary${n}`, kind: 'summary', lines: e.lines }] };
     case 'step.start':
       return {
         ...state,

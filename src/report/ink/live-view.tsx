@@ -46,6 +46,17 @@ function LogLine({ item }: { item: LogItem }) {
           Run {item.runId}: {item.playbook} on {item.hosts.join(', ')} ({item.steps} steps)
         </Text>
       );
+    case 'summary':
+      return (
+        <Box flexDirection="column">
+          {item.lines.map((l, i) => (
+            <Text key={i} wrap="truncate-end">
+              {i === 0 ? '' : '  '}
+              {oneLine(l)}
+            </Text>
+          ))}
+        </Box>
+      );
     case 'step':
       return <FinishedStep step={item.step} total={item.total} />;
     case 'warning':

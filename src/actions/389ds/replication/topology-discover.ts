@@ -61,6 +61,7 @@ async function readHost(ctx: ActionContext, inv: Inventory, host: InventoryHost)
 
 export const topologyDiscover: Action = {
   name: 'topology.discover',
+  readOnly: true,
   description: 'Read every replication agreement of the hosts and derive the real replication graph (fact `topology`)',
   args: {
     hosts: { type: 'any', description: 'Read these hosts from here (`all` or a list); default: only the host the step runs on' },
