@@ -25,6 +25,8 @@ export interface ActionEvent {
   host: string;
   message: string;
   data?: Record<string, unknown>;
+  /** Structured progress (phase, peer, suffix, counts, bytes, elapsed); `message` is its text. */
+  progress?: import('./progress.ts').Progress;
 }
 
 /** Everything an action sees while planning or running one host. */

@@ -9,6 +9,7 @@ import { registerPlanCommand } from './plan.ts';
 import { registerResumeCommand } from './resume.ts';
 import { registerRunCommand } from './run.ts';
 import { registerRunsCommand } from './runs.ts';
+import { writeJsonOutcome } from './json-outcome.ts';
 
 /**
  * Command modules other parts of Lifeboat contribute, each with the top-level commands it adds.
@@ -82,6 +83,12 @@ Set LIFEBOAT_DEBUG=1 to print stack traces of unexpected errors.`,
   return program;
 }
 
+/** `run … --json` and `resume … --json` promise a final run.outcome line, even for a bad command line. */
+function wantsJsonOutcome(argv: string[]): boolean {
+  const args = argv.slice(2);
+  return args.includes('--json') && ['run', 'resume'].includes(args.find((a) => !a.startsWith('-')) ?? '');
+}
+
 function defaultIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 }
@@ -97,6 +104,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
     if (err instanceof CommanderError) {
       // commander has already printed the message (or the help/version).
       const informational = ['commander.helpDisplayed', 'commander.version'].includes(err.code) || err.exitCode === 0;
+      if (!informational && wantsJsonOutcome(argv)) {
+        writeJsonOutcome(io.stdout, { type: 'run.outcome', status: 'invalid', exitCode: EXIT.badInput, errors: [err.message] });
+      }
       return informational ? EXIT.ok : EXIT.badInput;
     }
     return reportError(err, io.stderr);

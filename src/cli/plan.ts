@@ -7,6 +7,7 @@ import { DEFAULT_CONCURRENCY, collectParam, resolvePlaybookArg, runAction, type 
 interface PlanFlags {
   inventory: string;
   extra?: Record<string, string>;
+  extraVars?: Record<string, string>;
   limit?: string;
   json?: boolean;
 }
@@ -17,8 +18,9 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     .description('print, per step and host, the exact commands a run would execute (changes nothing)')
     .argument('<playbook>', 'playbook file, or the name of a shipped playbook')
     .requiredOption('-i, --inventory <file>', 'inventory file (Lifeboat or Ansible YAML)')
-    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable)', collectParam)
-    .option('--limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
+    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable); @file.yaml reads a YAML/JSON map of them', collectParam)
+    .option('--extra-vars <key=value|@file>', 'the same as -e (Ansible\'s name)', collectParam)
+    .option('-l, --limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
     .option('--json', 'print the plan as one JSON object on one line')
     .addHelpText(
       'after',
@@ -36,7 +38,7 @@ Secrets appear as ***. The plan connects to nothing and writes nothing.`,
         const plan = await planRun({
           playbookFile,
           inventoryFile: flags.inventory,
-          params: flags.extra ?? {},
+          params: { ...flags.extra, ...flags.extraVars },
           limit: flags.limit,
           concurrency: DEFAULT_CONCURRENCY,
         });

@@ -22,10 +22,12 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .description('carry out a playbook on the hosts of an inventory')
     .argument('<playbook>', 'playbook file, or the name of a shipped playbook (data-loss, server-loss, ...)')
     .requiredOption('-i, --inventory <file>', 'inventory file (Lifeboat or Ansible YAML)')
-    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable)', collectParam)
-    .option('--limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
-    .option('-y, --yes', 'answer yes to every confirmation (unattended runs)')
-    .option('--check', 'check mode: actions report what they would change and change nothing')
+    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable); @file.yaml reads a YAML/JSON map of them', collectParam)
+    .option('--extra-vars <key=value|@file>', 'the same as -e (Ansible\'s name)', collectParam)
+    .option('-l, --limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
+    .option('-y, --yes', 'answer the one up-front question (and any later one) with yes: unattended runs')
+    .option('-C, --check', 'check mode: actions report what they would change and change nothing')
+    .option('-v, --verbose', 'also show every raw command as it is sent (the journal always has them)')
     .option('--json', 'one JSON object per line per event on stdout and nothing else; the last line is {"type":"run.outcome",...}')
     .option('--plain', 'plain lines instead of the live view')
     .option('--concurrency <n>', 'hosts worked on at once per step (a step may set its own)', parsePositiveInt, DEFAULT_CONCURRENCY)
@@ -44,8 +46,9 @@ Ctrl-C once stops gracefully (in-flight commands finish, completed steps are und
     )
     .action((playbook: string, flags: RunFlags) =>
       runAction(ctx, async () => {
-        const playbookFile = resolvePlaybookArg(playbook);
         return reportedRun(ctx, flags, async (shared) => {
+          // Inside reportedRun: a playbook that is not found still ends `--json` with run.outcome.
+          const playbookFile = resolvePlaybookArg(playbook);
           const { startRun } = await import('../engine/index.ts');
           return startRun({
             ...shared,

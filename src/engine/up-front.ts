@@ -108,16 +108,16 @@ export async function upFrontSummary(
   const rest = remainingSteps(pb, o.done);
   const lines: string[] = [];
   const name = pb.name || pb.file;
-  lines.push(`${o.check ? 'Check run of' : 'About to run'} ${name}: ${rest.length} step(s) on ${o.hosts.length} host(s): ${o.hosts.join(', ')}`);
+  lines.push(`${o.check ? 'Check run of' : 'About to run'} ${name}: ${rest.length} step(s) on ${o.hosts.length} host(s) (${o.hosts.join(', ')})`);
   const changing = rest.filter((s) => changesHosts(s, allActions()));
-  const label = (s: Step) => `${s.index + 1} ${s.name} (${hostsOf(s, state, o.limit)})`;
+  const label = (s: Step) => `  ${s.index + 1} ${s.name}: ${hostsOf(s, state, o.limit)}`;
   const destroying = rest.filter(destructive);
-  if (destroying.length) lines.push(`Destructive: ${destroying.map(label).join('; ')}`);
+  if (destroying.length) lines.push('Destructive:', ...destroying.map(label));
   const other = changing.filter((s) => !destructive(s));
-  if (other.length) lines.push(`Also changes hosts: ${other.map(label).join('; ')}`);
+  if (other.length) lines.push('Also changes hosts:', ...other.map(label));
   if (!changing.length) lines.push('Changes nothing on the hosts.');
   for (const s of rest.filter((x) => x.undoBarrier)) {
-    lines.push(`Point of no return: step ${s.index + 1} (${s.name}); a stop after it is finished with \`lifeboat resume\`, not undone`);
+    lines.push(`Point of no return: step ${s.index + 1} (${s.name}); after it, a stop is finished with \`lifeboat resume\`, not undone`);
   }
   lines.push(...(await backupLines(rest, state, o.now ?? Date.now())));
   for (const s of rest.filter(foldedConfirm)) {

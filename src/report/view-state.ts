@@ -39,6 +39,8 @@ export interface ViewState {
   done?: { runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; next?: string };
   outcome?: ReportOutcome;
   question?: string;
+  /** --verbose: the raw commands are shown as each host's message. */
+  verbose?: boolean;
 }
 
 export const initialViewState: ViewState = { totalSteps: 0, log: [] };
@@ -78,6 +80,9 @@ export function reduceView(state: ViewState, raw: RunEvent): ViewState {
     case 'host.start':
       if (state.current?.index !== e.step) return state;
       return { ...state, current: updateHost(state.current, e.host, { status: 'running', startedAt: at }) };
+    case 'host.command':
+      if (!state.verbose || state.current?.index !== e.step) return state;
+      return { ...state, current: updateHost(state.current, e.host, { message: `$ ${e.on ? `[${e.on}] ` : ''}${e.command}` }) };
     case 'host.progress':
       if (state.current?.index !== e.step) return state;
       return { ...state, current: updateHost(state.current, e.host, { message: e.message }) };

@@ -212,8 +212,8 @@ steps:
     expect(count(c, 'ds1', 'wiped')).toBe(0);
     const summary = events.find((e) => e.type === 'run.summary');
     expect(summary).toMatchObject({ question: 'Wipe 4 hosts?' });
-    expect((summary as { lines: string[] }).lines[0]).toBe('About to run confirm: 2 step(s) on 4 host(s): ds1, ds2, ds3, ds4');
-    expect((summary as { lines: string[] }).lines).toContain('Also changes hosts: 1 harmless (ds1); 2 destructive (ds1)');
+    expect((summary as { lines: string[] }).lines[0]).toBe('About to run confirm: 2 step(s) on 4 host(s) (ds1, ds2, ds3, ds4)');
+    expect((summary as { lines: string[] }).lines.slice(1)).toEqual(['Also changes hosts:', '  1 harmless: ds1', '  2 destructive: ds1']);
     expect(events.findIndex((e) => e.type === 'run.summary')).toBeLessThan(events.findIndex((e) => e.type === 'run.done'));
     expect(events.some((e) => e.type === 'step.start')).toBe(false);
 

@@ -10,6 +10,7 @@ import { fencedHosts, FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { replaceRecord } from './ldif-build.ts';
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
+import { progressText, type Progress } from '../../progress.ts';
 
 /**
  * Re-initializes this host (the consumer) from its parent in the topology waves, or an explicit
@@ -106,6 +107,21 @@ async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string,
   return when;
 }
 
+/**
+ * Tells the live view where a total update stands, as a person reads it:
+ * `ds2 ← ds1 dc=lab,dc=test: total update running, 2 s` (at most once per second of change).
+ */
+function reinitProgress(ctx: ActionContext, supplier: string, suffix: string, began: number): (phase: string) => void {
+  let last = '';
+  return (phase) => {
+    const progress: Progress = { phase, peer: supplier, direction: 'from', suffix, elapsedMs: Date.now() - began };
+    const message = progressText(ctx.host.name, progress);
+    if (message === last) return;
+    last = message;
+    ctx.emit({ kind: 'progress', message, progress });
+  };
+}
+
 async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string): Promise<InitRecord> {
   const instance = instanceName(ctx.inventory, supplier);
   const agreements = await listAgreements(remote, ctx.inventory, supplier.name, instance, [suffix], { signal: ctx.signal });
@@ -124,15 +140,19 @@ async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: Invento
   const pollMs = Number(ctx.args.poll_ms ?? 250);
   // An init that never starts (refresh gone, start unchanged) is a failure after this grace.
   const startGraceMs = 30_000;
+  const began = Date.now();
+  const tell = reinitProgress(ctx, supplier.name, suffix, began);
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const asked = await trigger(ctx, remote, instance, agmt.dn);
     const deadline = Date.now() + timeoutMs;
     let refreshGoneAt: number | undefined;
-    ctx.emit({ kind: 'progress', message: `re-init ${suffix} from ${supplier.name} (attempt ${attempt})` });
+    const again = attempt > 1 ? ` (attempt ${attempt})` : '';
+    tell(`total update asked${again}`);
     for (;;) {
       await sleep(pollMs, undefined, { signal: ctx.signal });
       const now = await readAgreement(ctx, remote, supplier, instance, agmt.dn);
       const s = assessInit(now, asked);
+      if (s.state === 'waiting') tell(`${now.refreshPending ? 'waiting for the supplier to start the total update' : 'total update running'}${again}`);
       if (s.state === 'done') {
         const serverSeconds = ((generalizedTimeMs(s.end) ?? 0) - (generalizedTimeMs(s.start) ?? 0)) / 1000;
         return { suffix, agreement: agmt.dn, trigger: asked, start: s.start, end: s.end, serverSeconds, attempts: attempt, enabledAgreement };
