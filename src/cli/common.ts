@@ -85,6 +85,8 @@ export function exitCodeFor(err: unknown): number {
   if (name === 'InputError' || name === 'InputErrors') return EXIT.badInput;
   if (name === 'LockHeldError') return EXIT.lockHeld;
   if (name === 'AbortError') return EXIT.interrupted;
+  // Wrong key, wrong passphrase, damaged or unreadable file: bad input, nothing was changed.
+  if (name === 'CryptoError') return EXIT.badInput;
   return EXIT.stepFailed;
 }
 

@@ -109,7 +109,7 @@ export class Runner {
    * Connects to every host of the run at once before step 1, so a changed host key stops the run
    * before any command anywhere. Unreachable hosts only warn: a playbook may fence them.
    */
-  private async preflight(hosts: string[]): Promise<string | undefined> {
+  private async preflight(hosts: string[]): Promise<{ host: string; error: string } | undefined> {
     const settled = new Map<string, unknown>();
     const tries = hosts.map((h) =>
       this.r.connector.get(h).then(() => settled.set(h, null), (err: unknown) => settled.set(h, err ?? new Error('connect failed'))),
@@ -119,9 +119,10 @@ export class Runner {
     clearTimeout(timer);
     for (const h of hosts) {
       const err = settled.get(h);
-      if (!settled.has(h)) this.warn(`${h}: still connecting after ${PREFLIGHT_WAIT_MS / 1000} s; steps on it will wait for it`, undefined, h);
-      else if (err && (err as Error).name === 'HostKeyError') return `${h}: ${errText(err)}; nothing was run on any host`;
-      else if (err) this.warn(`${h}: cannot connect: ${errText(err)}`, undefined, h);
+      // The event names the host; the message does not repeat it (the views put the two together).
+      if (!settled.has(h)) this.warn(`still connecting after ${PREFLIGHT_WAIT_MS / 1000} s; steps on it will wait for it`, undefined, h);
+      else if (err && (err as Error).name === 'HostKeyError') return { host: h, error: `${errText(err)}; nothing was run on any host` };
+      else if (err) this.warn(`cannot connect: ${errText(err)}`, undefined, h);
     }
     return undefined;
   }
@@ -131,8 +132,8 @@ export class Runner {
     let finishedAll = true;
     const refused = hosts.length ? await this.preflight(hosts) : undefined;
     if (refused) {
-      this.warn(refused);
-      this.fail(0, refused.split(':')[0]!, refused);
+      this.warn(refused.error, undefined, refused.host);
+      this.fail(0, refused.host, refused.error);
       finishedAll = false;
     }
     if (!refused && !(await this.confirmUpFront(hosts))) {

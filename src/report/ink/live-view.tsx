@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
 import { Box, Static, Text, useInput } from 'ink';
 import Spinner from 'ink-spinner';
-import { formatDuration, oneLine, stepLabel } from '../format.ts';
+import { formatDuration, hostMessage, oneLine, stepLabel } from '../format.ts';
 import { summaryLines } from '../summary.ts';
 import type { HostView, LogItem, StepView, ViewState } from '../view-state.ts';
 
@@ -62,8 +62,7 @@ function LogLine({ item }: { item: LogItem }) {
     case 'warning':
       return (
         <Text color="yellow" wrap="truncate-end">
-          ! {item.host ? `${item.host}: ` : ''}
-          {oneLine(item.message)}
+          ! {hostMessage(item.host, item.message)}
         </Text>
       );
     case 'undo':

@@ -282,6 +282,21 @@ steps:
   });
 });
 
+describe('unreachable hosts', () => {
+  it('the warning names the host once: the event carries it, the message does not repeat it', async () => {
+    const inventory = join(c.dir, 'inventory-down.yaml');
+    // ds4 points at a port nobody listens on.
+    const text = readFileSync(c.inventory, 'utf8').replace(new RegExp(`port: ${c.server('ds4').port} `), 'port: 9 ');
+    writeFileSync(inventory, text);
+    const pb = c.playbook('down', 'name: down\nsteps:\n  - name: on ds1\n    on: ds1\n    do: shell\n    with: { command: "echo up" }\n');
+    const events: RunEvent[] = [];
+    const out = await startRun(c.opts(pb, { inventoryFile: inventory, onEvent: (e) => events.push(e) }));
+    expect(out.status).toBe('done');
+    const warning = events.find((e) => e.type === 'warning' && e.host === 'ds4') as { message: string };
+    expect(warning.message).toBe('cannot connect: connect ECONNREFUSED 127.0.0.1:9');
+  });
+});
+
 describe('host keys', () => {
   it('a changed host key on one host stops the run before any command on any host', async () => {
     const knownHosts = join(c.dir, 'known_hosts_changed');
