@@ -66,7 +66,7 @@ export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACK
   throw new InputError(`playbook not found: ${arg}${hint}`);
 }
 
-function listShippedPlaybooks(root: string): string[] {
+export function listShippedPlaybooks(root = PACKAGE_ROOT): string[] {
   try {
     return readdirSync(join(root, 'playbooks'))
       .filter((f) => /\.ya?ml$/.test(f))

@@ -10,6 +10,7 @@ import { registerResumeCommand } from './resume.ts';
 import { registerRunCommand } from './run.ts';
 import { registerRunsCommand } from './runs.ts';
 import { writeJsonOutcome } from './json-outcome.ts';
+import { registerCompletionCommand } from './completion.ts';
 
 /**
  * Command modules other parts of Lifeboat contribute, each with the top-level commands it adds.
@@ -78,6 +79,7 @@ Set LIFEBOAT_DEBUG=1 to print stack traces of unexpected errors.`,
   registerResumeCommand(program, ctx);
   registerRunsCommand(program, ctx);
   registerInventoryCommands(program, ctx);
+  registerCompletionCommand(program, ctx);
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
   if (!first || !CORE_COMMANDS.has(first)) await mountContributed(program, first, ctx.io.stderr);
   return program;
