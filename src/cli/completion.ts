@@ -134,8 +134,8 @@ export function registerCompletionCommand(program: Command, ctx: CliContext): vo
       'after',
       `
 Examples:
-  $ lifeboat completion bash > /etc/bash_completion.d/lifeboat
-  $ lifeboat completion zsh > ~/.zsh/completions/_lifeboat`,
+  $ source <(lifeboat completion bash)
+  $ lifeboat completion zsh > ~/_lifeboat    # then put that directory on $fpath`,
     )
     .action((shell: 'bash' | 'zsh') =>
       runAction(ctx, async () => {

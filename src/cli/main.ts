@@ -66,10 +66,11 @@ export async function buildProgram(ctx: CliContext, argv: string[] = []): Promis
       `
 Examples:
   $ lifeboat inventory check -i inventories/lab.yaml
-  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1
-  $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1
+  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
+  $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
   $ lifeboat runs
-  $ lifeboat resume <run-id>
+  $ lifeboat resume 20261122-120001-a1b2
+  $ source <(lifeboat completion bash)
 
 Exit codes: 0 done, 1 a step failed, 2 bad input, 3 interrupted, 4 lock held.
 Set LIFEBOAT_DEBUG=1 to print stack traces of unexpected errors.`,

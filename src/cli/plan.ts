@@ -26,7 +26,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
       'after',
       `
 Examples:
-  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1
+  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
   $ lifeboat plan server-loss -i prod.yaml -e lost=ds3 --limit ds1,ds2 --json | jq .
 
 Secrets appear as ***. The plan connects to nothing and writes nothing.`,

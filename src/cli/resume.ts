@@ -31,7 +31,7 @@ export function registerResumeCommand(program: Command, ctx: CliContext): void {
 Examples:
   $ lifeboat runs
   $ lifeboat resume 20261122-120001-a1b2
-  $ lifeboat resume 20261122-120001-a1b2 --yes --plain --state-dir /var/lib/lifeboat`,
+  $ lifeboat resume 20261122-120001-a1b2 --yes --plain --state-dir ~/lifeboat-state`,
     )
     .action((runId: string, flags: ResumeFlags) =>
       runAction(ctx, () =>

@@ -37,9 +37,10 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
       'after',
       `
 Examples:
-  $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1 -e backup=/var/backups/ds1.tar.gpg
-  $ lifeboat run playbooks/server-loss.yaml -i prod.yaml -e lost=ds3 --limit all:!ds4 --plain
-  $ lifeboat run data-loss -i prod.yaml -e master=ds1 --yes --json > run.jsonl
+  $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
+  $ lifeboat run data-loss -i prod.yaml -e @restore-vars.yaml -l all:!ds4 -C
+  $ lifeboat run playbooks/server-loss.yaml -i prod.yaml -e lost=ds3 --plain --yes
+  $ lifeboat run data-loss -i prod.yaml -e master=ds1 -e backup=latest --yes --json > run.jsonl
 
 Exit codes: 0 done, 1 a step failed, 2 bad input, 3 interrupted, 4 lock held (another run).
 Ctrl-C once stops gracefully (in-flight commands finish, completed steps are undone back to the last undo_barrier); twice exits now.`,

@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labDown, labUp } from '../../src/lab/index.ts';
+import { labDown } from '../../src/lab/index.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
-import { e2eLabName, labSkipReason } from './lab-fixture.ts';
+import { e2eLabName, labSkipReason, withLab } from './lab-fixture.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LAB = e2eLabName('tmuxv');
@@ -32,7 +32,10 @@ let backup: string;
 describe.skipIf(skip !== undefined)('the live view in a real terminal', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'lifeboat-e2e-tmux-'));
-    ({ inventoryFile } = await labUp({ name: LAB, hosts: 3, entries: 300, topology: 'mesh', out: join(work, 'inventory.yaml'), recreate: true }));
+    // Reuses a healthy lab of that name (a re-run), else builds one.
+    const lab = await withLab({ name: LAB, hosts: 3, entries: 300 });
+    inventoryFile = lab.inventoryFile;
+    await lab.close();
     backup = (await takeBackup({ inventoryFile, host: 'ds1', dest: join(work, 'backups'), stateDir: join(work, 'state'), workDir: work })).dir;
   });
 
@@ -70,6 +73,7 @@ describe.skipIf(skip !== undefined)('the live view in a real terminal', () => {
     let answered = false;
     let questionAfterAnswer = false;
     let gone = false;
+    let progressScreen = '';
     const t0 = Date.now();
     while (!existsSync(exitFile) && Date.now() - t0 < 480_000) {
       const plain = screen();
@@ -77,8 +81,10 @@ describe.skipIf(skip !== undefined)('the live view in a real terminal', () => {
       // tmux -J joins only lines the terminal wrapped; ink's own line breaks stay apart.
       if (joined !== plain) wrapped.push(joined);
       const lines = plain.split('\n');
+      if (!progressScreen && lines.some((l) => l.includes('← ds1'))) progressScreen = plain;
       for (const l of lines) if (l.trim()) seen.add(l.trimEnd());
-      const asking = lines.some((l) => l.includes('? Restore ds1 from') && l.includes('(y/N)'));
+      // ink word-wraps a long question over several lines: look at the screen as a whole.
+      const asking = plain.includes('? Restore ds1 from') && plain.includes('(y/N)');
       if (asking && !answered) {
         questions++;
         // The question is up before step 1: nothing has been disabled yet.
@@ -96,7 +102,8 @@ describe.skipIf(skip !== undefined)('the live view in a real terminal', () => {
     expect(existsSync(exitFile)).toBe(true);
     const history = tmux('capture-pane', '-p', '-S', '-', '-t', SESSION);
     writeFileSync(join(work, 'screen.txt'), history);
-    console.log(`live view capture (${COLUMNS} columns): ${join(work, 'screen.txt')}\n${history.trimEnd()}`);
+    writeFileSync(join(work, 'progress.txt'), progressScreen);
+    console.log(`live view (${COLUMNS} columns), during the re-initialization:\n${progressScreen.trimEnd()}\n\nat the end:\n${history.trimEnd()}`);
 
     expect(readFileSync(exitFile, 'utf8').trim()).toBe('0');
     expect(questions).toBe(1);

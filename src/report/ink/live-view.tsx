@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import React, { useEffect, useState } from 'react';
 import { Box, Static, Text, useInput } from 'ink';
 import Spinner from 'ink-spinner';
@@ -43,7 +44,7 @@ function LogLine({ item }: { item: LogItem }) {
     case 'run':
       return (
         <Text bold wrap="truncate-end">
-          Run {item.runId}: {item.playbook} on {item.hosts.join(', ')} ({item.steps} steps)
+          Run {item.runId}: {basename(item.playbook).replace(/\.ya?ml$/, '')} on {item.hosts.join(', ')} ({item.steps} steps)
         </Text>
       );
     case 'summary':
@@ -61,7 +62,8 @@ function LogLine({ item }: { item: LogItem }) {
       return <FinishedStep step={item.step} total={item.total} />;
     case 'warning':
       return (
-        <Text color="yellow" wrap="truncate-end">
+        // Word-wrapped by ink, not cut: a warning is something to read in full.
+        <Text color="yellow">
           ! {hostMessage(item.host, item.message)}
         </Text>
       );
