@@ -76,9 +76,10 @@ function LogLine({ item }: { item: LogItem }) {
   }
 }
 
-/** `ds1 ← ds4 …` shown on ds1's own line: the name is already at the start of the line. */
+/** `ds1 ← ds4 …` or `ds1: uploading …` shown on ds1's own line: the name is already at its start. */
 function withoutHostName(host: string, message: string | undefined): string {
   const text = oneLine(message ?? '');
+  if (text.startsWith(`${host}: `)) return text.slice(host.length + 2);
   return text.startsWith(`${host} `) ? text.slice(host.length + 1) : text;
 }
 

@@ -28,6 +28,8 @@ function reinitEvents(): RunEvent[] {
     { type: 'host.start', step: 6, host: 'ds3', time: t(0) },
     { type: 'host.command', step: 6, host: 'ds2', command: LONG_COMMAND, on: 'ds1', time: t(100) },
     { type: 'host.progress', step: 6, host: 'ds2', message: 'ds2 ← ds1 dc=lab,dc=test: total update running, 2 s', time: t(2000) },
+    { type: 'host.start', step: 6, host: 'ds1', time: t(0) },
+    { type: 'host.progress', step: 6, host: 'ds1', message: 'ds1: uploading, 11 MiB of 11 MiB at 68 MiB/s, 0 s', time: t(2000) },
     { type: 'host.progress', step: 6, host: 'ds3', message: `ds3 ← ds1 dc=lab,dc=test: ${'waiting for the supplier to start the total update '.repeat(3)}, 2 s`, time: t(2000) },
   ];
 }
@@ -73,6 +75,7 @@ describe('live view lines', () => {
     const ds3 = hostLine('ds3');
     expect(ds3).toHaveLength(1);
     expect(ds3[0]!.endsWith('…')).toBe(true);
+    expect(hostLine('ds1')[0]).toMatch(/ds1\s+2s\s+uploading, 11 MiB of 11 MiB at 68 MiB\/s, 0 s$/);
     expect(lastFrame()).not.toContain('ldapsearch');
     unmount();
   });
