@@ -8,6 +8,7 @@ import { evalWhen, render, renderDeep, selectHosts } from './deps.ts';
 import { loadRun } from './load.ts';
 import type { PlanHost, PlanOptions, PlanOutput } from './types.ts';
 import { stepUnits } from './units.ts';
+import { needsUpFrontAnswer } from './up-front.ts';
 import { hostVars, stepVars, type RunState } from './vars.ts';
 
 /**
@@ -40,6 +41,14 @@ export async function planRun(opts: PlanOptions): Promise<PlanOutput> {
   const secrets = new SecretCache(inventory);
   const runDir = join(resolve(opts.stateDir ?? '.lifeboat'), 'runs', '<run id>');
   const out: PlanOutput = { steps: [] };
+  if (needsUpFrontAnswer(playbook)) {
+    const name = playbook.name || playbook.file;
+    try {
+      out.confirm = playbook.confirm ? render(playbook.confirm, stepVars(state)) : `Go ahead with ${name}?`;
+    } catch {
+      out.confirm = playbook.confirm ?? `Go ahead with ${name}?`;
+    }
+  }
   for (const step of playbook.steps) {
     const entry: PlanOutput['steps'][number] = { index: step.index, name: step.name, action: step.do, hosts: [], order: step.order };
     if (step.when) entry.when = step.when;

@@ -62,6 +62,8 @@ export interface PlanHost {
 }
 
 export interface PlanOutput {
+  /** The one question a run asks before step 1 (none with --yes or --check). */
+  confirm?: string;
   steps: {
     index: number;
     name: string;
