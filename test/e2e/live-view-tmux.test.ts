@@ -121,7 +121,7 @@ describe.skipIf(skip !== undefined)('the live view in a real terminal', () => {
     // Re-initialization reads as progress, and no screen line ever showed a raw command.
     const reinit = [...seen].filter((l) => /^\s+\S ds[23]\s/.test(l) && l.includes('← ds1'));
     expect(reinit.length).toBeGreaterThan(0);
-    for (const l of reinit) expect(l).toMatch(/ds[23]\s+\d+s\s+← ds1 dc=lab,dc=test: (total update asked|waiting for the supplier to start the total update|total update running)( \(attempt \d+\))?, \d+ s/);
+    for (const l of reinit) expect(l).toMatch(/ds[23]\s+\d+s\s+← ds1 (dc=lab,dc=test|o=ipaca): (total update asked|waiting for the supplier to start the total update|total update running)( \(attempt \d+\))?, \d+ s/);
     expect([...seen].filter((l) => /ldapsearch|ldapmodify|dsconf|dsctl|-H ldapi/.test(l))).toEqual([]);
     expect(history).toMatch(/Run \S+ done in /);
   });
