@@ -36,6 +36,8 @@ export interface ActionEvent {
   host: string;
   message: string;
   data?: Record<string, unknown>;
+  /** Structured progress (phase, peer, suffix, counts, bytes, elapsed); `message` is its text. */
+  progress?: import('./progress.ts').Progress;
 }
 
 /** Everything an action sees while planning or running one host. */
@@ -80,6 +82,8 @@ export interface Action {
   profiles?: string[];
   /** Changes state in a way an operator should confirm (playbooks still decide with `confirm`). */
   destructive?: boolean;
+  /** Changes nothing on any host (checks, reads): a `confirm:` may follow it without a reason. */
+  readOnly?: boolean;
   /** Runs once for the step rather than once per host (e.g. topology.discover may still be per host). */
   plan(ctx: ActionContext): PlannedCommand[] | Promise<PlannedCommand[]>;
   run(ctx: ActionContext): Promise<ActionResult>;

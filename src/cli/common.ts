@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { chooseReportMode } from '../report/choose.ts';
+import { applyColorEnv } from '../report/terminal.ts';
+import { readExtraVarsFile } from './extra-vars-file.ts';
 import { loadReporter } from '../report/load.ts';
 import type { Reporter } from '../report/types.ts';
 import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
@@ -29,8 +31,9 @@ export const DEFAULT_CONCURRENCY = 10;
 /** The package root, where the bundled `playbooks/` live. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** commander collector for repeated `-e key=value`. */
+/** commander collector for repeated `-e key=value` (or `-e @file.yaml`). */
 export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  if (value.startsWith('@')) return { ...previous, ...readExtraVarsFile(value.slice(1)) };
   const eq = value.indexOf('=');
   const key = eq > 0 ? value.slice(0, eq).trim() : '';
   if (!/^[A-Za-z_][\w.-]*$/.test(key)) {
@@ -72,7 +75,8 @@ export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACK
   throw new InputError(`playbook not found: ${arg}${hint}`);
 }
 
-function listShippedPlaybooks(dir: string): string[] {
+/** Playbook names under one directory of shipped playbooks (default: the 389ds ones at the root). */
+export function listShippedPlaybooks(dir = join(PACKAGE_ROOT, 'playbooks')): string[] {
   try {
     return readdirSync(dir)
       .filter((f) => /\.ya?ml$/.test(f))
@@ -101,6 +105,8 @@ export function exitCodeFor(err: unknown): number {
   if (name === 'InputError' || name === 'InputErrors') return EXIT.badInput;
   if (name === 'LockHeldError') return EXIT.lockHeld;
   if (name === 'AbortError') return EXIT.interrupted;
+  // Wrong key, wrong passphrase, damaged or unreadable file: bad input, nothing was changed.
+  if (name === 'CryptoError') return EXIT.badInput;
   return EXIT.stepFailed;
 }
 
@@ -191,11 +197,12 @@ export function makeConfirm(reporter: Reporter, io: CliIO): ((question: string) 
 }
 
 /** The reporter for run/resume, chosen from the flags and whether stdout is a terminal. */
-export function reporterFor(flags: { json?: boolean; plain?: boolean }, io: CliIO): Promise<Reporter> {
+export function reporterFor(flags: { json?: boolean; plain?: boolean; verbose?: boolean }, io: CliIO): Promise<Reporter> {
   // ink in CI prints only its static part, and a dumb terminal cannot redraw: plain lines there.
   const live = Boolean(io.stdout.isTTY) && !process.env.CI && process.env.TERM !== 'dumb';
   const mode = chooseReportMode(flags, live);
-  return loadReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined);
+  applyColorEnv();
+  return loadReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined, { verbose: flags.verbose });
 }
 
 /** Runs a command body and turns its result or error into an exit code. */

@@ -9,6 +9,7 @@ import { DEFAULT_CONCURRENCY, collectParam, inventoryProfile, resolvePlaybookArg
 interface PlanFlags {
   inventory: string;
   extra?: Record<string, string>;
+  extraVars?: Record<string, string>;
   limit?: string;
   json?: boolean;
 }
@@ -19,14 +20,15 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     .description('print, per step and host, the exact commands a run would execute (changes nothing)')
     .argument('<playbook>', 'playbook file, or the name of a shipped playbook')
     .requiredOption('-i, --inventory <file>', 'inventory file (Lifeboat or Ansible YAML)')
-    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable)', collectParam)
-    .option('--limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
+    .option('-e, --extra <key=value>', 'set a playbook parameter (repeatable); @file.yaml reads a YAML/JSON map of them', collectParam)
+    .option('--extra-vars <key=value|@file>', 'the same as -e (Ansible\'s name)', collectParam)
+    .option('-l, --limit <selector>', 'only these hosts (e.g. ds1,ds2 or all:!ds3)')
     .option('--json', 'print the plan as one JSON object on one line')
     .addHelpText(
       'after',
       `
 Examples:
-  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1
+  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
   $ lifeboat plan server-loss -i prod.yaml -e lost=ds3 --limit ds1,ds2 --json | jq .
 
 Secrets appear as ***. The plan connects to nothing and writes nothing. It ends with a summary
@@ -40,7 +42,7 @@ on stderr, when any step cannot be planned (a missing or foreign backup, a bad a
         const plan = await planRun({
           playbookFile,
           inventoryFile: flags.inventory,
-          params: flags.extra ?? {},
+          params: { ...flags.extra, ...flags.extraVars },
           limit: flags.limit,
           concurrency: DEFAULT_CONCURRENCY,
         });

@@ -128,7 +128,9 @@ export async function openDecryptStream(input: string, opts: { keyFile: string; 
   if (wanted.length > 0 && !wildcard && !wanted.some((id) => have.includes(id))) {
     source.destroy();
     throw new CryptoError(
-      `backup was encrypted for key ${wanted.join(', ')}; the given key is ${formatKeyId(key.getFingerprint())} (key ids ${have.join(', ')})`,
+      // Key ids with key ids: the message names the (sub)key it was encrypted to, and every key id
+      // of the given key; the fingerprint only says which key that is.
+      `backup was encrypted for key id ${wanted.join(', ')}; the given key ${opts.keyFile} has key ids ${have.join(', ')} (none matches; its fingerprint is ${formatKeyId(key.getFingerprint())})`,
       'wrong-key',
     );
   }

@@ -76,8 +76,9 @@ export function actionContext(p: ContextParams): ActionContext {
       if (!p.connector) throw new Error(`plan mode does not connect (wanted ${name})`);
       if (!p.inventory.hosts.some((h) => h.name === name)) throw new Error(`unknown host "${name}"`);
       const remote = await p.connector.get(name);
+      // Raw commands are for the journal and --verbose; people see the actions' progress messages.
       return recordingHost(remote, p.records, (r) =>
-        p.emit({ type: 'host.progress', step: p.step, host: p.host.name, message: r.host === p.host.name ? r.command : `[${r.host}] ${r.command}`, time: now() }),
+        p.emit({ type: 'host.command', step: p.step, host: p.host.name, command: r.command, ...(r.host === p.host.name ? {} : { on: r.host }), time: now() }),
       );
     },
     secret: (name: string) => p.secrets.get(name),
@@ -87,7 +88,7 @@ export function actionContext(p: ContextParams): ActionContext {
       const host = e.host ?? p.host.name;
       const message = mask(e.message);
       if (e.kind === 'warning') p.emit({ type: 'warning', message, host, step: p.step, time: now() });
-      else p.emit({ type: 'host.progress', step: p.step, host, message, time: now() });
+      else p.emit({ type: 'host.progress', step: p.step, host, message, ...(e.progress ? { progress: e.progress } : {}), time: now() });
     },
     runDir: p.runDir,
     check: p.check,

@@ -9,6 +9,7 @@ import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, sele
 import { SecretCache } from './context.ts';
 import { resolveDeclaredSecrets } from './declared-secrets.ts';
 import { ENGINE_NAMES } from './vars.ts';
+import { laterQuestions, needsUpFrontAnswer } from './up-front.ts';
 import { newRunState, stepVars, type RunState } from './vars.ts';
 
 export interface LoadedRun {
@@ -108,7 +109,10 @@ export async function loadRun(
     }
   }
   if (o.needConfirmation) {
-    for (const step of playbook.steps.filter((s) => s.confirm && !o.doneSteps?.has(s.index))) {
+    if (needsUpFrontAnswer(playbook, o.doneSteps)) {
+      errors.push(new InputError(`${playbook.name || playbook.file} asks for confirmation before it changes anything and there is no terminal to ask: re-run with --yes to confirm it in advance`));
+    }
+    for (const step of laterQuestions(playbook, o.doneSteps)) {
       errors.push(new InputError(`step ${step.index + 1} "${step.name}" needs confirmation and there is no terminal to ask: re-run with --yes to confirm it in advance`, step.loc));
     }
   }

@@ -8,6 +8,7 @@ import { evalWhen, render, renderDeep, selectHosts } from './deps.ts';
 import { loadRun, type LoadedRun } from './load.ts';
 import type { PlanHost, PlanOptions, PlanOutput } from './types.ts';
 import { stepUnits } from './units.ts';
+import { needsUpFrontAnswer } from './up-front.ts';
 import { hostVars, stepVars, type RunState } from './vars.ts';
 
 /**
@@ -49,6 +50,14 @@ export async function planLoaded(loaded: Pick<LoadedRun, 'inventory' | 'playbook
   const runDir = join(resolve(opts.stateDir ?? '.lifeboat'), 'runs', '<run id>');
   const out: PlanOutput = { problems: [], summary: { destructive: [], confirmations: [], pointsOfNoReturn: [], hosts: [] }, steps: [] };
   const touched = new Set<string>();
+  if (needsUpFrontAnswer(playbook)) {
+    const name = playbook.name || playbook.file;
+    try {
+      out.confirm = playbook.confirm ? render(playbook.confirm, stepVars(state)) : `Go ahead with ${name}?`;
+    } catch {
+      out.confirm = playbook.confirm ?? `Go ahead with ${name}?`;
+    }
+  }
   for (const step of playbook.steps) {
     const entry: PlanOutput['steps'][number] = { index: step.index, name: step.name, action: step.do, hosts: [], order: step.order };
     if (step.when) entry.when = step.when;

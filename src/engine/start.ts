@@ -101,7 +101,7 @@ export async function resumeRun(runId: string, opts: ResumeOptions): Promise<Run
     delete record.finished;
     await writeRunRecord(runDir, record);
     const runOpts = { ...opts, limit: record.limit, check: record.check };
-    return await execute({ runId, runDir, record, loaded, opts: runOpts, completed: rebuilt.completed, undo: rebuilt.undo, early, resumed: true });
+    return await execute({ runId, runDir, record, loaded, opts: runOpts, completed: rebuilt.completed, undo: rebuilt.undo, doneSteps: rebuilt.doneSteps, early, resumed: true });
   } finally {
     await lock.release();
   }
@@ -115,6 +115,7 @@ interface ExecuteInit {
   opts: Omit<RunOptions, 'playbookFile' | 'inventoryFile' | 'params'>;
   completed: Set<string>;
   undo: UndoEntry[];
+  doneSteps?: Set<number>;
   early: RunEvent[];
   resumed: boolean;
 }
@@ -136,7 +137,7 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     });
   const runner = new Runner({
     runId: x.runId, runDir: x.runDir, stateDir: x.opts.stateDir, playbook, inventory, state, opts: x.opts,
-    connector, journal, secrets: x.loaded.secrets, completed: x.completed, undo: x.undo,
+    connector, journal, secrets: x.loaded.secrets, completed: x.completed, undo: x.undo, doneSteps: x.doneSteps,
   });
   let outcome: RunOutcome | undefined;
   try {

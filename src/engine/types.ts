@@ -71,6 +71,8 @@ export interface PlanOutput {
   problems: string[];
   /** What the run would do, in short: for the operator's last look before `run`. */
   summary: PlanSummary;
+  /** The one question a run asks before step 1 (none with --yes or --check). */
+  confirm?: string;
   steps: {
     index: number;
     name: string;

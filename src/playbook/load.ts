@@ -7,7 +7,7 @@ import { BOUNDS } from './bounds.ts';
 import { checkTemplate, templatesIn } from './template.ts';
 import { checkWhen } from './when.ts';
 
-const TOP_KEYS = ['name', 'description', 'params', 'steps'];
+const TOP_KEYS = ['name', 'description', 'params', 'confirm', 'steps'];
 const PARAM_KEYS = ['required', 'default', 'description', 'secret', 'type'];
 const PARAM_TYPES = ['string', 'number', 'boolean', 'list', 'host'] as const;
 export const STEP_KEYS = [
@@ -23,6 +23,7 @@ export const STEP_KEYS = [
   'delay',
   'when',
   'confirm',
+  'confirm_after_change_reason',
   'undo',
   'undo_barrier',
   'on_error',
@@ -82,6 +83,13 @@ function readPlaybook(src: YamlSource, absolute: string): Playbook {
   }
   const description = get('description');
   if (description && !src.isNull(description.value)) pb.description = src.string(description.value, 'description', description.keyNode) ?? '';
+
+  const confirm = get('confirm');
+  if (confirm) {
+    pb.confirm = src.string(confirm.value, 'confirm', confirm.keyNode);
+    if (pb.confirm !== undefined) checkTemplates(src, pb.confirm, confirm.value, 'confirm', confirm.keyNode);
+    pb.locs!.confirm = src.loc(confirm.value, confirm.keyNode);
+  }
 
   const params = get('params');
   if (params) {
@@ -260,6 +268,8 @@ function readStep(src: YamlSource, node: YNode, index: number, params: Record<st
     if (typeof v === 'boolean') step.confirm = v;
     else step.confirm = templated(confirm, 'confirm');
   }
+  const reason = get('confirm_after_change_reason');
+  if (reason) step.confirmAfterChangeReason = src.string(reason.value, `${what}: confirm_after_change_reason`, reason.keyNode);
 
   const undo = get('undo');
   if (undo) step.undo = readUndo(src, undo, what, locs);

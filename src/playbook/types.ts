@@ -39,6 +39,12 @@ export interface Step {
   when?: string;
   /** Destructive step: asks before running unless --yes. A string is the question. */
   confirm?: string | boolean;
+  /**
+   * Why this step's `confirm:` may wait until after earlier steps changed hosts (it depends on
+   * facts known only then). Without it the loader refuses such a confirm: the question belongs
+   * in the one asked before the run changes anything.
+   */
+  confirmAfterChangeReason?: string;
   undo?: UndoSpec;
   /**
    * Point of no return: once this step starts, an interrupt no longer undoes the steps before it.
@@ -61,6 +67,8 @@ export interface Playbook {
   name: string;
   description: string;
   params: Record<string, ParamSpec>;
+  /** The question asked once, before the run changes anything (templated with params). */
+  confirm?: string;
   steps: Step[];
   /** Where top-level parts were written: `name`, `params`, `params.<name>`, `steps`. */
   locs?: Record<string, SourceLocation>;

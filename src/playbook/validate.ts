@@ -7,6 +7,7 @@ import { didYouMean } from './suggest.ts';
 import { collectParams, playbookVars } from './params.ts';
 import { isTemplated, render, templateNames, templatesIn } from './template.ts';
 import { whenNames } from './when.ts';
+import { confirmOrderProblems } from './confirm-order.ts';
 
 /**
  * Names templates may use that only exist once the run is going (the engine sets them).
@@ -135,6 +136,7 @@ export function validatePlaybook(
     }
   }
 
+  errors.push(...confirmOrderProblems(pb, knownActions));
   if (errors.length > 0) {
     const key = (e: InputError) => (e.loc ? e.loc.line * 1e6 + e.loc.col : 0);
     throw new InputErrors([...errors].sort((a, b) => key(a) - key(b)));

@@ -20,6 +20,7 @@ function argsOf(ctx: ActionContext) {
 /** Downloads a remote file to the controller (streamed to a temp name, renamed once sha256 matches). */
 export const fileFetchAction: Action = {
   name: 'file.fetch',
+  readOnly: true,
   description: 'Copy a file from each host to the controller over SFTP, verified by sha256.',
   args: {
     src: { type: 'string', required: true, description: 'Remote path.' },

@@ -6,6 +6,7 @@ import { startRun } from '../../../src/engine/index.ts';
 import { registerActions } from '../../../src/actions/registry.ts';
 import type { Action } from '../../../src/actions/types.ts';
 import { InputError, InputErrors } from '../../../src/util/errors.ts';
+import type { RunEvent } from '../../../src/engine/events.ts';
 import { knownHostsLine } from '../../../src/transport/known-hosts-format.ts';
 import { generateEd25519 } from '../../helpers/ssh-server.ts';
 import { startSlowProxy } from '../../helpers/slow-proxy.ts';
@@ -186,8 +187,9 @@ steps:
     expect(c.names.map((h) => c.commands(h).length)).toEqual(before);
   });
 
-  it('refuses a step needing confirmation when there is no way to ask, and stops when the operator says no', async () => {
+  it('asks once before anything changes: refused without a way to ask, nothing runs on "no"', async () => {
     const pb = c.playbook('confirm', `name: confirm
+confirm: "Wipe {{ hosts | length }} hosts?"
 steps:
   - name: harmless
     on: ds1
@@ -195,21 +197,104 @@ steps:
     with: { command: "echo before-confirm" }
   - name: destructive
     on: ds1
-    confirm: "Really wipe {{ host | default('the hosts') }}?"
     do: shell
     with: { command: "echo wiped" }
 `);
     const err = await startRun(c.opts(pb, { yes: false })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect(String((err as Error).message)).toMatch(/needs confirmation.*--yes/);
-    expect(count(c, 'ds1', 'before-confirm')).toBe(0);
+    expect((err as Error).message).toBe('confirm asks for confirmation before it changes anything and there is no terminal to ask: re-run with --yes to confirm it in advance');
 
     const asked: string[] = [];
-    const out = await startRun(c.opts(pb, { yes: false, confirm: async (q) => (asked.push(q), false) }));
-    expect(asked).toEqual(['Really wipe the hosts?']);
-    expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
-    expect(count(c, 'ds1', 'before-confirm')).toBe(1);
+    const events: RunEvent[] = [];
+    const out = await startRun(c.opts(pb, { yes: false, confirm: async (q) => (asked.push(q), false), onEvent: (e) => events.push(e) }));
+    expect(asked).toEqual(['Wipe 4 hosts?']);
+    expect(out).toMatchObject({ status: 'interrupted', exitCode: 3, next: expect.stringMatching(/^nothing was changed/) });
+    expect(count(c, 'ds1', 'before-confirm')).toBe(0);
     expect(count(c, 'ds1', 'wiped')).toBe(0);
+    const summary = events.find((e) => e.type === 'run.summary');
+    expect(summary).toMatchObject({ question: 'Wipe 4 hosts?' });
+    expect((summary as { lines: string[] }).lines[0]).toBe('About to run confirm: 2 step(s) on 4 host(s) (ds1, ds2, ds3, ds4)');
+    expect((summary as { lines: string[] }).lines.slice(1)).toEqual(['Also changes hosts:', '  1 harmless: ds1', '  2 destructive: ds1']);
+    expect(events.findIndex((e) => e.type === 'run.summary')).toBeLessThan(events.findIndex((e) => e.type === 'run.done'));
+    expect(events.some((e) => e.type === 'step.start')).toBe(false);
+
+    // --yes answers it: the summary is still shown, without a question.
+    const yesEvents: RunEvent[] = [];
+    const done = await startRun(c.opts(pb, { yes: true, onEvent: (e) => yesEvents.push(e) }));
+    expect(done.status).toBe('done');
+    expect(yesEvents.find((e) => e.type === 'run.summary')).not.toHaveProperty('question');
+  });
+
+  it('a later confirm with a reason asks again at its step, and the wait is not in the step time', async () => {
+    const pb = c.playbook('confirm-later', `name: confirm-later
+steps:
+  - name: harmless
+    on: ds1
+    do: shell
+    with: { command: "echo before-later" }
+  - name: depends on what step 1 found
+    on: ds1
+    confirm: "Really wipe {{ host | default('the hosts') }}?"
+    confirm_after_change_reason: the hosts to wipe are known only after step 1
+    do: shell
+    with: { command: "echo later-wiped" }
+`);
+    const asked: string[] = [];
+    const events: RunEvent[] = [];
+    const slowYes = async (q: string) => {
+      asked.push(q);
+      await new Promise((r) => setTimeout(r, 2000));
+      return true;
+    };
+    const out = await startRun(c.opts(pb, { yes: false, confirm: slowYes, onEvent: (e) => events.push(e) }));
+    expect(out.status).toBe('done');
+    // Nothing destructive and no playbook question before it: the only question is step 2's own.
+    expect(asked).toEqual(['Really wipe the hosts?']);
+    const summary = events.find((e) => e.type === 'run.summary') as { lines: string[] };
+    expect(summary.lines).toContain('Step 2 asks again when it starts: the hosts to wipe are known only after step 1');
+    const step2 = events.find((e) => e.type === 'step.done' && e.step === 1) as { durationMs: number };
+    // The step itself is one echo; the 2 s spent waiting for the answer are not its time.
+    expect(step2.durationMs).toBeLessThan(2000);
+  });
+
+  it('the loader refuses a confirm after a step that changes hosts unless the step says why', async () => {
+    const pb = c.playbook('confirm-late', `name: confirm-late
+steps:
+  - name: check first
+    on: ds1
+    do: assert
+    with: { that: "1 == 1" }
+  - name: change
+    on: ds1
+    do: shell
+    with: { command: "echo changed" }
+  - name: ask now
+    on: ds1
+    confirm: "Go on?"
+    do: shell
+    with: { command: "echo never" }
+`);
+    const err = await startRun(c.opts(pb, { yes: true })).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `${pb}:13:14: step 3 (ask now): confirm comes after step 2 (change) changed hosts, so the cluster would wait half-changed on a person; ` +
+        "move the question to the playbook's top-level confirm (asked once before anything changes), or say why it must wait with confirm_after_change_reason:",
+    );
+    expect(count(c, 'ds1', 'echo changed')).toBe(0);
+  });
+});
+
+describe('unreachable hosts', () => {
+  it('the warning names the host once: the event carries it, the message does not repeat it', async () => {
+    const inventory = join(c.dir, 'inventory-down.yaml');
+    // ds4 points at a port nobody listens on.
+    const text = readFileSync(c.inventory, 'utf8').replace(new RegExp(`port: ${c.server('ds4').port} `), 'port: 9 ');
+    writeFileSync(inventory, text);
+    const pb = c.playbook('down', 'name: down\nsteps:\n  - name: on ds1\n    on: ds1\n    do: shell\n    with: { command: "echo up" }\n');
+    const events: RunEvent[] = [];
+    const out = await startRun(c.opts(pb, { inventoryFile: inventory, onEvent: (e) => events.push(e) }));
+    expect(out.status).toBe('done');
+    const warning = events.find((e) => e.type === 'warning' && e.host === 'ds4') as { message: string };
+    expect(warning.message).toBe('cannot connect: connect ECONNREFUSED 127.0.0.1:9');
   });
 });
 

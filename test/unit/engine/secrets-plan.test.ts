@@ -1,4 +1,5 @@
 /** Secrets stay masked everywhere; plan and check mode change nothing; the builtin actions do their job. */
+import { formatPlan } from '../../../src/report/plan-text.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,6 +91,24 @@ steps:
     expect(plan.steps[2]!.hosts[0]!.note).toMatch(/skipped/);
     expect(plan.steps[2]!.hosts[1]!.commands[0]!.command).toBe('test -f ready');
     expect(c.names.map((h) => c.commands(h).length)).toEqual(before);
+    // Nothing destructive and no question: the plan promises none.
+    expect(plan.confirm).toBeUndefined();
+  });
+
+  it('the plan shows the one question the run will ask before step 1', async () => {
+    const pb = c.playbook('plan-confirm', `name: plan-confirm
+params:
+  master: { default: ds2 }
+confirm: "Wipe {{ master }}?"
+steps:
+  - name: wipe
+    on: "{{ master }}"
+    do: shell
+    with: { command: "echo wiped" }
+`);
+    const plan = await planRun({ playbookFile: pb, inventoryFile: c.inventory, params: {}, concurrency: 10 });
+    expect(plan.confirm).toBe('Wipe ds2?');
+    expect(formatPlan(plan, 'Plan')).toContain('Asks once, before step 1 (unless --yes): Wipe ds2?');
   });
 });
 

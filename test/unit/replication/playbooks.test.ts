@@ -54,7 +54,9 @@ describe('recovery playbooks', () => {
     const reinit = pb.steps[at('replication.reinit')]!;
     expect(reinit).toMatchObject({ order: 'topology', from: '{{ master }}', on: 'all:!{{ master }}' });
     expect(pb.steps[at('replication.disable')]!.when).toBe('not skip_disable');
-    expect(pb.steps[at('backup.restore')]!.confirm).toBeTruthy();
+    // The data-loss question is asked once, before step 1, not after the agreements went off.
+    expect(pb.confirm).toMatch(/Every change made after the backup is lost/);
+    expect(pb.steps.filter((s) => s.confirm)).toEqual([]);
   });
 
   it('a missing param is reported with its place in the playbook', async () => {

@@ -43,6 +43,7 @@ async function verifyPayload(ctx: ActionContext, dir: string): Promise<string> {
 
 export const backupCheck: Action = {
   name: 'backup.check',
+  readOnly: true,
   description:
     'Preflight of backup.restore, changing nothing: the header matches this host (host for a full backup, instance, suffixes, version window), the key and passphrase open it, the payload is intact (decrypted into a hash), and the host has disk space',
   args: {

@@ -1,3 +1,4 @@
+import { byteMeter, progressText, type Progress } from '../../progress.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -106,9 +107,19 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
     source = createReadStream(payload, { highWaterMark: CHUNK });
   }
   let streamError: Error | undefined;
-  source.on('error', (e) => (streamError ??= e));
+  // Bytes and rate for the live view: a large backup takes minutes to decrypt and upload.
+  const phase = h.encrypted ? 'decrypting and uploading' : 'uploading';
+  const meter = byteMeter((bytes, bytesPerSecond, elapsedMs) => {
+    const progress: Progress = { phase, bytes, totalBytes: h.archive.size, bytesPerSecond, elapsedMs };
+    ctx.emit({ kind: 'progress', message: progressText(ctx.host.name, progress), progress });
+  });
+  source.on('error', (e) => {
+    streamError ??= e;
+    meter.destroy(e);
+  });
+  source.pipe(meter);
   try {
-    const put = await remote.put(source, remoteTar, { mode: 0o600, signal: ctx.signal });
+    const put = await remote.put(meter, remoteTar, { mode: 0o600, signal: ctx.signal });
     if (streamError) throw streamError;
     if (put.sha256 !== h.archive.sha256 || put.bytes !== h.archive.size) {
       throw new ActionError(
@@ -117,6 +128,7 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
     }
   } catch (e) {
     source.destroy();
+    meter.destroy();
     await remote.exec(removeCommand(remoteTar), { timeoutMs: 60_000 }).catch(() => undefined);
     const err = streamError ?? e;
     if (err instanceof CryptoError) throw new ActionError(mask(`backup.restore: ${err.message}; nothing was restored`));
@@ -243,7 +255,6 @@ export const backupRestore: Action = {
     const name = path.basename(dir);
     const stage = `${bak}/${name}.restore`;
     const remoteTar = `${stage}.tar`;
-    ctx.emit({ kind: 'progress', message: h.encrypted ? 'decrypting and uploading' : 'uploading' });
     const t0 = Date.now();
     await uploadArchive(ctx, remote, dir, h, remoteTar, key);
     const uploadMs = Date.now() - t0;

@@ -44,6 +44,7 @@ async function reachable(ctx: ActionContext, host: string, timeoutMs: number): P
 
 export const replicationFence: Action = {
   name: 'replication.fence',
+  readOnly: true,
   description: 'Check every supplier is reachable before a restore; stop the run naming any that is neither reachable nor fenced',
   args: {
     hosts: { type: 'any', default: 'all', description: 'Suppliers to check (`all` or a list)' },

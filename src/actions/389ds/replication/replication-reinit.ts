@@ -13,6 +13,7 @@ import { markReinitDone, parentsFor, reinitPlanOf, waitForParent, type ReinitPla
 import { flowControlPlan, reinitFlowControl, withReinitFlowControl } from './reinit-flow-control.ts';
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
 import { waitAgreementChange, waitChangeCommand } from './reinit-wait.ts';
+import { progressText, type Progress } from '../../progress.ts';
 
 /**
  * Re-initializes this host (the consumer) from its parent in the topology waves, or an explicit
@@ -104,6 +105,21 @@ async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string,
   return when;
 }
 
+/**
+ * Tells the live view where a total update stands, as a person reads it:
+ * `ds2 ← ds1 dc=lab,dc=test: total update running, 2 s` (at most once per second of change).
+ */
+function reinitProgress(ctx: ActionContext, supplier: string, suffix: string, began: number): (phase: string) => void {
+  let last = '';
+  return (phase) => {
+    const progress: Progress = { phase, peer: supplier, direction: 'from', suffix, elapsedMs: Date.now() - began };
+    const message = progressText(ctx.host.name, progress);
+    if (message === last) return;
+    last = message;
+    ctx.emit({ kind: 'progress', message, progress });
+  };
+}
+
 export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string): Promise<InitRecord> {
   const instance = instanceName(ctx.inventory, supplier);
   const agreements = await listAgreements(remote, ctx.inventory, supplier.name, instance, [suffix], { signal: ctx.signal });
@@ -127,17 +143,21 @@ async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: Inv
   const pollMs = Number(ctx.args.poll_ms ?? 100);
   // An init that never starts (refresh gone, start unchanged) is a failure after this grace.
   const startGraceMs = 30_000;
+  const began = Date.now();
+  const tell = reinitProgress(ctx, supplier.name, suffix, began);
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const asked = await trigger(ctx, remote, instance, agmt.dn);
     const deadline = Date.now() + timeoutMs;
     let refreshGoneAt: number | undefined;
-    ctx.emit({ kind: 'progress', message: `re-init ${suffix} from ${supplier.name} (attempt ${attempt})` });
+    const again = attempt > 1 ? ` (attempt ${attempt})` : '';
+    tell(`total update asked${again}`);
     let seen = '';
     for (;;) {
       const next = await waitAgreementChange(ctx, remote, supplier.name, instance, agmt.dn, seen, pollMs);
       seen = next.text;
       const now = next.agreement;
       const s = assessInit(now, asked);
+      if (s.state === 'waiting') tell(`${now.refreshPending ? 'waiting for the supplier to start the total update' : 'total update running'}${again}`);
       if (s.state === 'done') {
         const serverSeconds = ((generalizedTimeMs(s.end) ?? 0) - (generalizedTimeMs(s.start) ?? 0)) / 1000;
         return { suffix, agreement: agmt.dn, trigger: asked, start: s.start, end: s.end, serverSeconds, attempts: attempt, enabledAgreement };

@@ -8,6 +8,7 @@ import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 /** The host's own view of its agreements. A partition is silent here: use verify.converged to prove delivery. */
 export const replicationStatus: Action = {
   name: 'replication.status',
+  readOnly: true,
   description: 'Report every agreement of the host: peer, enabled, last update and last init status',
   args: {
     suffixes: SUFFIXES_ARG,

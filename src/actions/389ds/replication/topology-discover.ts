@@ -143,6 +143,7 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
 
 export const topologyDiscover: Action = {
   name: 'topology.discover',
+  readOnly: true,
   description: 'Read the replicas and agreements of every host, per suffix; refuse suppliers outside the run and hosts a suffix cannot reach (facts `topology`, `reinit_plan`)',
   args: {
     hosts: { type: 'any', description: 'Read these hosts from here (`all`: every host of the run, with the safety checks); default: only the host the step runs on' },

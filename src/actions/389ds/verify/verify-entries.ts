@@ -20,6 +20,7 @@ function attributes(ctx: ActionContext): string[] {
 
 export const verifyEntries: Action = {
   name: 'verify.entries',
+  readOnly: true,
   description: 'Compare every entry of each suffix across hosts (DN + hash of attributes) and report differences',
   args: {
     suffixes: SUFFIXES_ARG,
