@@ -109,7 +109,7 @@ export async function loadRun(
     }
   }
   if (o.needConfirmation) {
-    if (needsUpFrontAnswer(playbook, o.doneSteps)) {
+    if (needsUpFrontAnswer(playbook, inventory.profile, o.doneSteps)) {
       errors.push(new InputError(`${playbook.name || playbook.file} asks for confirmation before it changes anything and there is no terminal to ask: re-run with --yes to confirm it in advance`));
     }
     for (const step of laterQuestions(playbook, o.doneSteps)) {

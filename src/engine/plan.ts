@@ -50,7 +50,7 @@ export async function planLoaded(loaded: Pick<LoadedRun, 'inventory' | 'playbook
   const runDir = join(resolve(opts.stateDir ?? '.lifeboat'), 'runs', '<run id>');
   const out: PlanOutput = { problems: [], summary: { destructive: [], confirmations: [], pointsOfNoReturn: [], hosts: [] }, steps: [] };
   const touched = new Set<string>();
-  if (needsUpFrontAnswer(playbook)) {
+  if (needsUpFrontAnswer(playbook, inventory.profile)) {
     const name = playbook.name || playbook.file;
     try {
       out.confirm = playbook.confirm ? render(playbook.confirm, stepVars(state)) : `Go ahead with ${name}?`;

@@ -17,14 +17,15 @@ import { stepVars, type RunState } from './vars.ts';
  */
 
 const remainingSteps = (pb: Playbook, done?: Set<number>) => pb.steps.filter((s) => !done?.has(s.index));
-const destructive = (s: Step) => Boolean(getAction(s.do)?.destructive);
+const destructiveIn = (profile: string) => (s: Step) => Boolean(getAction(s.do, profile)?.destructive);
 /** A step's own `confirm:` that is folded into the up-front question (it comes before any change). */
 const foldedConfirm = (s: Step) => Boolean(s.confirm) && !s.confirmAfterChangeReason;
 
 /** Does the part of the playbook still to run need an answer before it starts? */
-export function needsUpFrontAnswer(pb: Playbook, done?: Set<number>): boolean {
+export function needsUpFrontAnswer(pb: Playbook, profile: string, done?: Set<number>): boolean {
   const rest = remainingSteps(pb, done);
-  const changing = rest.some((s) => changesHosts(s, allActions()));
+  const destructive = destructiveIn(profile);
+  const changing = rest.some((s) => changesHosts(s, allActions(profile)));
   return rest.some((s) => destructive(s) || foldedConfirm(s)) || (Boolean(pb.confirm) && changing);
 }
 
@@ -109,7 +110,9 @@ export async function upFrontSummary(
   const lines: string[] = [];
   const name = pb.name || pb.file;
   lines.push(`${o.check ? 'Check run of' : 'About to run'} ${name}: ${rest.length} step(s) on ${o.hosts.length} host(s) (${o.hosts.join(', ')})`);
-  const changing = rest.filter((s) => changesHosts(s, allActions()));
+  const profile = state.inventory.profile;
+  const destructive = destructiveIn(profile);
+  const changing = rest.filter((s) => changesHosts(s, allActions(profile)));
   const label = (s: Step) => `  ${s.index + 1} ${s.name}: ${hostsOf(s, state, o.limit)}`;
   const destroying = rest.filter(destructive);
   if (destroying.length) lines.push('Destructive:', ...destroying.map(label));
@@ -124,7 +127,7 @@ export async function upFrontSummary(
     if (typeof s.confirm === 'string') lines.push(`Step ${s.index + 1}: ${tryRender(s.confirm, state)}`);
   }
   for (const s of laterQuestions(pb, o.done)) lines.push(`Step ${s.index + 1} asks again when it starts: ${s.confirmAfterChangeReason}`);
-  const ask = !o.check && needsUpFrontAnswer(pb, o.done);
+  const ask = !o.check && needsUpFrontAnswer(pb, profile, o.done);
   const question = ask ? (pb.confirm ? tryRender(pb.confirm, state) : `Go ahead with ${name} on ${o.hosts.join(', ')}?`) : undefined;
   return { lines: lines.map(mask), question: question === undefined ? undefined : mask(question) };
 }

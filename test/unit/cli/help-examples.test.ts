@@ -15,6 +15,8 @@ import type { Command } from 'commander';
 import { generateEd25519, startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
 import { testInventoryYaml } from '../../helpers/test-inventory.ts';
 import { fakeIO } from './fake-io.ts';
+import { sha256File, writeHeader } from '../../../src/backup/index.ts';
+import { sampleHeader } from '../backup/sample-header.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const EXAMPLE_RUN_ID = '20261122-120001-a1b2';
@@ -23,7 +25,7 @@ let work: string;
 
 function sh(line: string): Promise<{ code: number; out: string }> {
   return new Promise((done) => {
-    execFile('bash', ['-o', 'pipefail', '-c', line], { cwd: work, env: { ...process.env, HOME: work, PATH: `${join(work, 'bin')}:${process.env.PATH}` }, timeout: 90_000 }, (err, stdout, stderr) =>
+    execFile('bash', ['-o', 'pipefail', '-c', line], { cwd: work, env: { ...process.env, LIFEBOAT_EXAMPLE_DM: 'example-dm-secret', HOME: work, PATH: `${join(work, 'bin')}:${process.env.PATH}` }, timeout: 90_000 }, (err, stdout, stderr) =>
       done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, out: stdout + stderr }),
     );
   });
@@ -64,7 +66,15 @@ beforeAll(async () => {
   writeFileSync(join(work, 'bin', 'lifeboat'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/lifeboat.js'))} "$@"\n`, { mode: 0o755 });
   const knownHosts = join(work, 'known_hosts');
   writeFileSync(knownHosts, servers.map((s) => s.hostPublicKeyLine()).join('\n') + '\n');
-  const inventory = testInventoryYaml({ cluster: 'examples', servers, names: ['ds1', 'ds2', 'ds3', 'ds4'], knownHosts });
+  // Like a real cluster's inventory: its instance, suffix and secrets, and a backup of ds1 in the store.
+  const extra = 'vars: { instance: lab, suffixes: ["dc=lab,dc=test"] }\nsecrets:\n  dm_password: { env: LIFEBOAT_EXAMPLE_DM }\n  repl_password: { env: LIFEBOAT_EXAMPLE_DM }\n';
+  const inventory = testInventoryYaml({ cluster: 'examples', servers, names: ['ds1', 'ds2', 'ds3', 'ds4'], knownHosts, extra })
+    .replace(/^( {2}(ds\d):\n)/gm, (line, _all, name: string) => `${line}    vars: { replica_id: ${name.slice(2)} }\n`);
+  const backup = join(work, 'backups', 'examples', 'lifeboat-data-2026-11-22-04-05-06');
+  mkdirSync(backup, { recursive: true });
+  writeFileSync(join(backup, 'payload.tar'), 'example payload\n');
+  const sum = await sha256File(join(backup, 'payload.tar'));
+  await writeHeader(backup, sampleHeader({ cluster: 'examples', host: 'ds1', hostname: 'ds1.lab.test', payload: { file: 'payload.tar', size: sum.size, sha256: sum.sha256 }, archive: { size: sum.size, sha256: sum.sha256 } }));
   mkdirSync(join(work, 'inventories'));
   writeFileSync(join(work, 'inventories', 'lab.yaml'), inventory);
   writeFileSync(join(work, 'prod.yaml'), inventory);

@@ -119,7 +119,9 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
     // The re-initializations wait for their parent (breadth-first); the restore asks first.
     const domain = p.steps.find((s) => s.name.startsWith('Re-initialize the domain'))!;
     expect(domain.hosts.map((h) => [h.host, h.parent])).toEqual([['ipa2', 'ipa1'], ['ipa3', 'ipa1'], ['ipa4', 'ipa1']]);
-    expect(p.steps.find((s) => s.action === 'ipa.backup.restore')!.confirm).toMatch(/Every change made after the backup is lost/);
+    // The one question, asked before anything changes (not in the middle, with agreements off).
+    expect(p.confirm).toMatch(/^Restore ipa\d from .*\? Every change made after the backup is lost on every server\.$/);
+    expect(p.steps.find((s) => s.action === 'ipa.backup.restore')!.confirm).toBeUndefined();
     expect(JSON.stringify(p)).not.toContain(SECRET);
   });
 

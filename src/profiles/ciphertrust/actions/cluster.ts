@@ -37,6 +37,7 @@ const hostOnly = (ctx: ActionContext, name: string) => new URL(apiUrl(ctx.invent
 
 export const clusterNodesAction: Action = {
   name: 'cluster.nodes',
+  readOnly: true,
   description: 'List the cluster nodes as this node sees them (ksctl cluster nodes list).',
   args: { ...CTM_SECRET_ARGS },
   plan: (ctx) => [{ host: ctx.host.name, command: `GET ${apiUrl(ctx.host)}/api/v1/cluster/nodes` }],

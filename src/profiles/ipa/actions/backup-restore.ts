@@ -96,6 +96,7 @@ export const ipaBackupRestore: Action = {
 
 export const ipaBackupCheck: Action = {
   name: 'ipa.backup.check',
+  readOnly: true,
   description: 'Check, without changing anything, that an ipa-backup backup can be restored on this host (tools, FQDN, header format, IPA version, roles, payload checksum)',
   args: RESTORE_ARGS,
   async plan(ctx) {

@@ -9,6 +9,7 @@ import { IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
  */
 export const ipaPreflight: Action = {
   name: 'ipa.preflight',
+  readOnly: true,
   description: `Check that this host is a FreeIPA server: ${IPA_TOOLS.join(', ')} present; read its FQDN, IPA version and whether IPA is configured`,
   args: {},
   plan(ctx) {

@@ -59,6 +59,7 @@ export function compareWithInventory(inv: Inventory, servers: IdmServer[]): stri
 
 export const ipaServersDiscover: Action = {
   name: 'ipa.servers.discover',
+  readOnly: true,
   description:
     "Read IdM's own records of its servers over LDAPI (cn=masters: CA, KRA, DNS, hidden, CA renewal master — what ipa server-role-find shows; cn=topology: the domain and ca segments — what ipa topologysegment-find shows) and compare them with the inventory; `strict` refuses on any difference",
   args: {

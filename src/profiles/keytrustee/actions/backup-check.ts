@@ -10,6 +10,7 @@ export function lostDepositsCommand(v: ReturnType<typeof ktsVars>, maxId: number
 
 export const ktsBackupCheck: Action = {
   name: 'backup.check',
+  readOnly: true,
   description:
     'Refuse a backup of another cluster or host, read it whole (decrypting) against its header so a wrong key or a truncated file fails before anything changes, and count the deposits on the active that are newer than the backup (a restore loses them)',
   args: BACKUP_SOURCE_ARGS,

@@ -31,6 +31,7 @@ function command(ctx: ActionContext, state: string): string {
  */
 export const ktsPreflight: Action = {
   name: 'kts.preflight',
+  readOnly: true,
   description: 'One active and one passive in the inventory; tools and service account present; with state: running, the database answers and is (passive) or is not (active) in recovery',
   args: {
     state: { type: 'string', default: 'running', description: 'running (database must answer) or empty (a rebuilt host: only tools and account)' },
