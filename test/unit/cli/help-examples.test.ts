@@ -6,7 +6,7 @@
  * (exit 1) after it was accepted.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ import { sampleHeader } from '../backup/sample-header.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const EXAMPLE_RUN_ID = '20261122-120001-a1b2';
+/** What the shipped playbooks run on a server; none of it may really run on the test machine. */
+const SERVER_TOOLS = ['dscreate', 'dsctl', 'dsconf', 'dsidm', 'ldapmodify', 'ldapsearch', 'ldapadd', 'ldapdelete', 'db2bak', 'bak2db', 'db2ldif', 'ldif2db', 'systemctl', 'ipactl', 'ipa-backup', 'ipa-restore', 'runuser', 'pg_ctl', 'psql', 'pg_dump', 'pg_basebackup'];
 let servers: TestSshServer[] = [];
 let work: string;
 
@@ -60,8 +62,16 @@ async function failedRun(stateDir: string): Promise<void> {
 
 beforeAll(async () => {
   const clientKey = generateEd25519();
-  servers = await Promise.all([0, 1, 2, 3].map(() => startTestSshServer({ clientKey })));
   work = mkdtempSync(join(tmpdir(), 'lifeboat-help-examples-'));
+  // The in-process servers run commands as real processes on this machine, as root: a run example
+  // accepted as written would really create, stop or restore 389-ds instances here. Every server
+  // tool is a stub that fails first on their PATH, so such a run fails on a host (exit 1).
+  const stubs = join(work, 'server-tools');
+  mkdirSync(stubs);
+  for (const tool of SERVER_TOOLS) {
+    writeFileSync(join(stubs, tool), `#!/bin/sh\necho "${tool}: not run by the help-examples test" >&2\nexit 1\n`, { mode: 0o755 });
+  }
+  servers = await Promise.all([0, 1, 2, 3].map(() => startTestSshServer({ clientKey, env: { PATH: `${stubs}:${process.env.PATH}` } })));
   mkdirSync(join(work, 'bin'));
   writeFileSync(join(work, 'bin', 'lifeboat'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'bin/lifeboat.js'))} "$@"\n`, { mode: 0o755 });
   const knownHosts = join(work, 'known_hosts');
@@ -89,7 +99,8 @@ afterAll(async () => {
 });
 
 describe('--help examples', () => {
-  it('every example is accepted as written', async () => {
+  it('every example is accepted as written, and none created a 389-ds instance on this machine', async () => {
+    const instancesBefore = existsSync('/etc/dirsrv') ? readdirSync('/etc/dirsrv').filter((d) => d.startsWith('slapd-')) : [];
     const list = await examples();
     expect(list.length).toBeGreaterThan(10);
     const broken: string[] = [];
@@ -100,5 +111,7 @@ describe('--help examples', () => {
       if (!accepted) broken.push(`${line}\n  exit ${r.code}: ${r.out.trim().split('\n').slice(0, 3).join(' | ')}`);
     }
     expect(broken).toEqual([]);
+    const instancesAfter = existsSync('/etc/dirsrv') ? readdirSync('/etc/dirsrv').filter((d) => d.startsWith('slapd-')) : [];
+    expect(instancesAfter).toEqual(instancesBefore);
   }, 300_000);
 });
