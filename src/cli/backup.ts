@@ -3,6 +3,7 @@ import { listBackups, resolveBackupRoot } from '../backup/index.ts';
 import { decryptFile, generateKeyPair } from '../crypto/index.ts';
 import { loadInventory, resolveSecret } from '../inventory/index.ts';
 import { InputError } from '../util/errors.ts';
+import { registerBackupVerify, restoreTestedText } from './backup-verify.ts';
 import { runAction, type CliContext } from './common.ts';
 
 /** `lifeboat backup list|decrypt` and `lifeboat keys generate`. */
@@ -70,7 +71,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, problem: b.problem })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, problem: b.problem, restoreTestedBy: (await restoreTestedText(b.dir)).runId })}\n`);
           return 0;
         }
         if (list.length === 0) {
@@ -81,13 +82,15 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
           const h = b.header;
           ctx.io.stdout.write(
             h
-              ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}\n`
+              ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}  ${(await restoreTestedText(b.dir)).text}\n`
               : `${b.name}  INCOMPLETE: ${b.problem}\n`,
           );
         }
         return 0;
       }),
     );
+
+  registerBackupVerify(backup, ctx);
 
   backup
     .command('decrypt <file>')

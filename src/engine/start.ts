@@ -148,7 +148,7 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     x.record.finished = now();
     await writeRunRecord(x.runDir, x.record);
     await journal.close();
-    await (await import('../report/html/write-report.ts')).writeRunReportQuietly(x.runDir);
+    await (await import('../report/after-run.ts')).afterRun(x.runDir);
   }
 }
 
