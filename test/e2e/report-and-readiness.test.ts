@@ -109,7 +109,16 @@ describe.skipIf(!runnable)('the HTML report of a real data-loss run in headless 
     expect(colours).toBeGreaterThan(20);
   });
 
+  it('the run marked the backup it restored and verified as restore-tested, and backup list shows it', async () => {
+    const { stdout } = await exec(process.execPath, [BIN, 'backup', 'list', '-i', inventoryFile, '--dir', join(stateDir, 'backups')], { timeout: 60_000 });
+    expect(stdout).toMatch(new RegExp(`^lifeboat-data-\\S+ {2}ds1 .* restore-tested by run ${outcome.runId} \\(`, 'm'));
+  });
+
   it('dr check: the default lab is ready (exit 0), each item saying why', async () => {
+    // The plain table, as the README shows it.
+    const plain = await exec(process.execPath, [BIN, 'dr', 'check', '-i', inventoryFile, '--backup-dir', join(stateDir, 'backups'), '--state-dir', stateDir], { timeout: 120_000 });
+    expect(plain.stdout).toMatch(/: READY \(\d+ pass, \d+ warn, 0 fail, 0 skipped\)\n$/);
+    writeFileSync(join(stateDir, 'dr-check.txt'), plain.stdout);
     const { code, out } = await drCheck(inventoryFile, join(stateDir, 'backups'));
     expect(out.items.filter((i) => i.status === 'fail')).toEqual([]);
     expect(code).toBe(0);

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackupDir, writeHeader } from '../../../src/backup/index.ts';
+import { latestGoodBackup } from '../../../src/backup/latest-good.ts';
 import { markRestoreTestedQuietly, readRestoreTests, restoreTestsOf } from '../../../src/backup/restore-tests.ts';
 import { registerBackupCommands } from '../../../src/cli/backup.ts';
 import type { CliContext } from '../../../src/cli/common.ts';
@@ -82,5 +83,13 @@ describe('the backup catalog', () => {
     expect(all.out).toMatch(/lifeboat-data-2026-11-22-05-00-00 {2}FAILED: payload sha256 [0-9a-f]{12}… does not match the header/);
     const none = await cli(['backup', 'verify', '-i', inv]);
     expect(none.code).toBe(2);
+
+    // backup=latest-good: the newer backup was never restore-tested, so the older one is chosen...
+    expect(await latestGoodBackup(root, 'lab')).toEqual({ dir: good.dir, why: 'lifeboat-data-2026-11-22-04-00-00, restore-tested by run 20261130-204533-6962' });
+    // ...until its payload stops matching its header.
+    writeFileSync(path.join(good.dir, 'payload.tar'), 'bit rot');
+    const gone = await latestGoodBackup(root, 'lab');
+    expect(gone.dir).toBeUndefined();
+    expect(gone.why).toContain('skipped lifeboat-data-2026-11-22-04-00-00 (restore-tested but its payload no longer matches its header)');
   });
 });
