@@ -11,6 +11,7 @@ interface DrCheckFlags {
   maxBackupAge: string;
   stateDir: string;
   json?: boolean;
+  html?: string;
 }
 
 const MARK = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' } as const;
@@ -25,6 +26,7 @@ export function registerDrCommands(program: Command, ctx: CliContext = processCo
     .option('--max-backup-age <duration>', 'the newest good backup must be younger than this (e.g. 24h, 90m)', '24h')
     .option('--state-dir <dir>', 'where runs and rehearsals are kept', DEFAULT_STATE_DIR)
     .option('--json', 'one JSON object: {ok, items: [{id, title, status, why}]}')
+    .option('--html <file>', 'also write the score as a self-contained HTML page')
     .addHelpText(
       'after',
       `
@@ -47,6 +49,11 @@ Examples:
         const { scoreReadiness } = await import('../dr/items.ts');
         const items = scoreReadiness(await gatherReadiness(inv, { backupDir: flags.backupDir, stateDir: flags.stateDir, maxBackupAgeMs }));
         const ok = !items.some((i) => i.status === 'fail');
+        if (flags.html) {
+          const { writeFile } = await import('node:fs/promises');
+          const { readinessHtml } = await import('../dr/html.ts');
+          await writeFile(flags.html, mask(readinessHtml(inv.cluster, items, new Date())));
+        }
         if (flags.json) ctx.io.stdout.write(`${mask(JSON.stringify({ cluster: inv.cluster, ok, items }))}\n`);
         else {
           const rows = items.map((i) => [MARK[i.status], i.title, i.why]);

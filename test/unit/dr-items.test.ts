@@ -87,3 +87,17 @@ describe('dr check scoring', () => {
     for (const id of ['agreements-per-replica', 'graph-connected', 'no-articulation-point', 'hidden-replica', 'ca-hosts']) expect(items[id]!.status, id).toBe('skip');
   });
 });
+
+describe('dr check --html', () => {
+  it('one row per item with its status, escaped, and the verdict', async () => {
+    const { readinessHtml } = await import('../../src/dr/html.ts');
+    const f = labFacts({ backups: [] });
+    f.inventory = { ...f.inventory, hosts: [...f.inventory.hosts, host('<b>x', [])] };
+    const html = readinessHtml('lab', scoreReadiness(f), NOW);
+    expect(html.match(/<tr data-item=/g)).toHaveLength(8);
+    expect(html).toContain('<tr data-item="backup" data-status="fail">');
+    expect(html).toContain('NOT READY');
+    expect(html).not.toContain('<b>x');
+    expect(html).toContain('&lt;b&gt;x');
+  });
+});
