@@ -46,7 +46,7 @@ const MAX_AGREEMENTS = 4;
 const MIN_CA_HOSTS = 3;
 
 const list = (xs: string[]) => xs.join(', ');
-const ago = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${Math.round(ms / 86_400_000)} days`);
+const ago = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : `${Math.round(ms / 86_400_000)} days`);
 
 export function hostKeyItem(f: DrFacts): DrItem {
   const refused = Object.entries(f.connectErrors).filter(([, e]) => e?.hostKey).map(([h, e]) => `${h} (${e!.message})`);
@@ -62,17 +62,17 @@ export function agreementCountItem(f: DrFacts): DrItem {
   if (f.inventory.profile === 'keytrustee') return { id, title, status: 'skip', why: 'keytrustee has no replication agreements' };
   const reachable = f.inventory.hosts.map((h) => h.name).filter((h) => !f.connectErrors[h]);
   const bad: string[] = [];
-  const counts: string[] = [];
+  const counts = new Map<string, string[]>();
   for (const host of reachable) {
     for (const suffix of new Set(f.agreements.filter((a) => a.host === host).map((a) => a.suffix))) {
       const n = new Set(f.agreements.filter((a) => a.host === host && a.suffix === suffix).map((a) => a.peer ?? a.peerAddress)).size;
-      counts.push(`${host} ${n}`);
+      counts.set(suffix, [...(counts.get(suffix) ?? []), `${host} ${n}`]);
       if (n > MAX_AGREEMENTS || (n < MIN_AGREEMENTS && reachable.length > 2)) bad.push(`${host} has ${n} on ${suffix}`);
     }
     if (!f.agreements.some((a) => a.host === host)) bad.push(`${host} has none`);
   }
   if (bad.length) return { id, title, status: 'fail', why: list(bad) };
-  return { id, title, status: 'pass', why: `per host and suffix: ${list([...new Set(counts)])}` };
+  return { id, title, status: 'pass', why: [...counts].map(([suffix, c]) => `${suffix}: ${list(c)}`).join('; ') };
 }
 
 export function caHostsItem(f: DrFacts): DrItem {

@@ -67,7 +67,7 @@ describe('dr check scoring', () => {
   it('backups: none, too old, failing checksum, unencrypted', () => {
     expect(byId(labFacts({ backups: [] })).backup).toMatchObject({ status: 'fail', why: 'no backup of this cluster found' });
     const old = labFacts({ maxBackupAgeMs: 3_600_000 });
-    expect(byId(old).backup).toMatchObject({ status: 'fail', why: expect.stringContaining('2.0 h old, checksum verified: older than 1.0 h') });
+    expect(byId(old).backup).toMatchObject({ status: 'fail', why: expect.stringContaining('2 h old, checksum verified: older than 1 h') });
     const bad = labFacts({ backups: [{ name: 'b1', time: NOW, checksum: 'payload sha256 abc… does not match the header' }] });
     expect(byId(bad).backup).toMatchObject({ status: 'fail', why: expect.stringContaining('no backup verifies; 1 failed verification (b1: payload sha256') });
     const clear = labFacts({ backups: [{ name: 'b2', time: NOW, encrypted: false, checksum: true }] });

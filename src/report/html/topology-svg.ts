@@ -13,7 +13,16 @@ export const STATE_COLOURS: Record<AgreementState, string> = {
 /** Dash patterns that tell the suffixes apart (colour already says the state). */
 const DASHES = ['', '8 4', '2 4', '12 4 2 4'];
 
-const path = (pts: Point[]) => pts.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+const xy = (p: Point) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+
+/** A smooth curve through dagre's route: quadratic segments between the midpoints of its legs. */
+function path(pts: Point[]): string {
+  if (pts.length < 3) return pts.map((p, i) => `${i ? 'L' : 'M'}${xy(p)}`).join(' ');
+  const mid = (a: Point, b: Point) => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+  const out = [`M${xy(pts[0]!)}`, `L${xy(mid(pts[0]!, pts[1]!))}`];
+  for (let i = 1; i < pts.length - 1; i++) out.push(`Q${xy(pts[i]!)} ${xy(i === pts.length - 2 ? pts[i + 1]! : mid(pts[i]!, pts[i + 1]!))}`);
+  return out.join(' ');
+}
 
 /** The topology as inline SVG: one <g class="host"> per host, one <path class="agreement"> per agreement. */
 export function topologySvg(l: TopologyLayout): string {
