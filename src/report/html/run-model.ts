@@ -97,6 +97,7 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
     if (typeof h === 'string' && h && !hostNames.includes(h)) hostNames.push(h);
   };
   const steps = new Map<number, ReportStep>();
+  const resumedOver = new Set<number>();
   const starts = new Map<string, number>();
   const units: ReportUnit[] = [];
   const warnings: string[] = [];
@@ -122,11 +123,13 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
     if (l.type === 'run.start') strs(l.hosts).forEach(addHost);
     else if (l.type === 'step.start') {
       const i = Number(l.step);
-      steps.set(i, { index: i, name: String(l.name), action: String(l.action), status: 'running', startMs: t, durationMs: 0 });
+      // A resume passes over the steps an earlier session finished: keep how they really ran.
+      if (steps.get(i)?.status === 'ok') resumedOver.add(i);
+      else steps.set(i, { index: i, name: String(l.name), action: String(l.action), status: 'running', startMs: t, durationMs: 0 });
       strs(l.hosts).forEach(addHost);
     } else if (l.type === 'step.done') {
       const s = steps.get(Number(l.step));
-      if (s) {
+      if (s && !resumedOver.delete(Number(l.step))) {
         s.status = String(l.status);
         s.durationMs = Number(l.durationMs ?? 0);
         if (typeof l.note === 'string') s.note = l.note;
