@@ -75,25 +75,26 @@ export async function verifiedBackups(root: string, cluster: string): Promise<Dr
   return out;
 }
 
-/** The newest passed rehearsal (`rehearsals/<lab>/rehearsal.json`): they run on a lab copy of the topology. */
-async function lastPassedRehearsal(stateDir: string): Promise<DrFacts['rehearsal']> {
-  let labs: string[];
-  try {
-    labs = await readdir(join(stateDir, 'rehearsals'));
-  } catch {
-    return undefined;
+/**
+ * The newest passed rehearsal: its report sits in the run directory of the playbook run it drove
+ * (`runs/<id>/rehearsal.json`), or in `rehearsals/<lab>/` when no run started. Rehearsals run on a
+ * lab copy of the topology, so any passed one counts.
+ */
+export async function lastPassedRehearsal(stateDir: string): Promise<DrFacts['rehearsal']> {
+  const files: string[] = [];
+  for (const sub of ['runs', 'rehearsals']) {
+    const names = await readdir(join(stateDir, sub)).catch(() => [] as string[]);
+    files.push(...names.map((n) => join(stateDir, sub, n, 'rehearsal.json')));
   }
   let best: DrFacts['rehearsal'];
-  for (const lab of labs) {
+  for (const file of files) {
     try {
-      const r = JSON.parse(await readFile(join(stateDir, 'rehearsals', lab, 'rehearsal.json'), 'utf8')) as {
-        ok: boolean; scenario: string; finished: string; inventoryFile?: string; run?: { runId: string }; timings?: { steps: { durationMs: number }[] };
-      };
+      const r = JSON.parse(await readFile(file, 'utf8')) as { ok: boolean; scenario: string; finished: string; timings?: { steps: { durationMs: number }[] } };
       if (!r.ok) continue;
       const recoveryMs = r.timings?.steps.reduce((s, x) => s + x.durationMs, 0);
       if (!best || r.finished > best.finished) best = { scenario: r.scenario, finished: r.finished, recoveryMs };
     } catch {
-      // Not a finished rehearsal.
+      // No rehearsal report here (an ordinary run), or an unfinished one.
     }
   }
   return best;
