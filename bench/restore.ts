@@ -1,10 +1,17 @@
 /**
- * Data-loss restore benchmark: wall time of the whole data-loss playbook on a 4-host lab with
- * 10k entries, beside the sum of what the servers themselves spent (the restore on the master,
- * and the re-init waves from nsds5replicaLastInitStart/End — overlapping inits counted once),
- * and the ratio. Prints figures; never passes or fails on time.
+ * Data-loss restore benchmark (P1): wall time of the whole data-loss playbook on a lab with 10k
+ * entries, beside the servers' own critical path — the restore on the master (timed on the host
+ * around the restore itself) plus the time total updates ran (from the supplier's
+ * nsds5replicaLastInitStart/End, 1 s resolution: the union of their intervals, which is the
+ * longest chain of re-inits when they overlap) — and Lifeboat's overhead = wall − critical path.
+ * It also prints the flow-control pauses each total update suffered (the supplier's errors log). Prints figures and the median of --runs; never passes or fails on time.
  *
- *   npx tsx bench/restore.ts [--hosts 4] [--entries 10000] [--lab NAME (reuse)] [--keep] [--runs 1]
+ *   npx tsx bench/restore.ts [--hosts 4] [--entries 10000] [--runs 1] [--keep]
+ *   npx tsx bench/restore.ts --inventory inventories/lab.yaml [--runs 5]   (reuse a running lab)
+ *   LIFEBOAT_BENCH_CONCURRENCY=1 ...         (hosts at once per step: 1 = re-inits one after another)
+ *   LIFEBOAT_BENCH_FLOW=default ...          (leave the agreements' flow control as it is during re-inits)
+ *   LIFEBOAT_BENCH_FLOW=5000/20 ...          (window 5000 entries, pause 20 ms during re-inits)
+ *   LIFEBOAT_RESTORE_METHOD=bak2db ...      (the offline restore, for comparison)
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,56 +22,80 @@ import { labDown, labUp } from '../src/lab/index.ts';
 import { takeBackup } from '../src/rehearse/backup-step.ts';
 import { applyDamage, planDamage, waitForDamageEverywhere } from '../src/rehearse/data-loss-damage.ts';
 import { openSession, uniqueLabName } from '../src/rehearse/lab-session.ts';
-import { runTimings } from '../src/rehearse/run-timings.ts';
+import { longestInitChainMs, runTimings } from '../src/rehearse/run-timings.ts';
 import { arg } from './args.ts';
-
 
 const hosts = Number(arg('hosts', '4'));
 const entries = Number(arg('entries', '10000'));
 const runs = Number(arg('runs', '1'));
-const reuse = process.argv.includes('--lab') ? arg('lab', '') : undefined;
+const reuse = process.argv.includes('--inventory') ? arg('inventory', '') : undefined;
 const keep = process.argv.includes('--keep');
-const lab = reuse || uniqueLabName('bn');
+const lab = reuse ? 'reused' : uniqueLabName(`bn${process.env.LIFEBOAT_LAB_TAG ?? ''}`);
 const stateDir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-restore-'));
-const inventoryFile = reuse ? join('.lifeboat', 'rehearsals', reuse, 'inventory.yaml') : join(stateDir, 'inventory.yaml');
+const inventoryFile = reuse ?? join(stateDir, 'inventory.yaml');
 const playbook = fileURLToPath(new URL('../playbooks/data-loss.yaml', import.meta.url));
+const concurrency = Number(process.env.LIFEBOAT_BENCH_CONCURRENCY ?? 10);
+// default: leave the agreements' flow control alone; W/P: window W entries, pause P ms.
+const flow = process.env.LIFEBOAT_BENCH_FLOW;
+const flowDefault = flow === 'default';
+const flowSet = flow && /^\d*\/\d*$/.test(flow) ? { reinit_flow_window: flow.split('/')[0]!, reinit_flow_pause_ms: flow.split('/')[1]! } : undefined;
+const restoreMethod = process.env.LIFEBOAT_RESTORE_METHOD;
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
 
 if (process.getuid?.() !== 0) {
   console.error('bench/restore.ts needs root (it builds a lab of real servers)');
   process.exit(2);
 }
 
+let s: Awaited<ReturnType<typeof openSession>> | undefined;
 try {
   if (!reuse) {
     const t0 = Date.now();
     await labUp({ name: lab, hosts, entries, topology: 'mesh', out: inventoryFile });
     console.log(`lab ${lab}: ${hosts} hosts, ${entries} entries, up in ${s1(Date.now() - t0)}`);
   }
-  const s = await openSession(lab, inventoryFile);
-  const master = s.hosts[1]!;
+  s = await openSession(lab, inventoryFile);
+  const master = s.hosts[0]!;
   const backup = await takeBackup({ inventoryFile, host: master, dest: join(stateDir, 'backups'), stateDir, workDir: stateDir });
-  console.log(`backup of ${master}: ${backup.dir}`);
-  console.log('\nrun  wall      restore(host)  re-init(servers)  server sum  ratio wall/server');
+  console.log(`backup of ${master}: ${backup.dir}; concurrency ${concurrency}; flow control ${flowDefault ? 'untouched' : flowSet ? `window/pause ${flow}` : 'set for the re-inits (playbook defaults)'}${restoreMethod ? `; restore_method=${restoreMethod}` : ''}`);
+  console.log('\nrun  wall      restore (host)      re-inits (servers)     critical path  overhead');
+  const rows: { wall: number; restore: number; chain: number; critical: number }[] = [];
   for (let i = 1; i <= runs; i++) {
-    const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master, tag: `bench${i}` });
+    const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master, tag: `bench${Date.now()}` });
     await applyDamage(s.connect, plan);
     await waitForDamageEverywhere(s.connect, plan, s.hosts);
+    const params: Record<string, string> = { master, backup: backup.dir, ...(flowDefault ? { reinit_flow_window: '', reinit_flow_pause_ms: '' } : (flowSet ?? {})), ...(restoreMethod ? { restore_method: restoreMethod } : {}) };
+    const master1 = await s.connect(master);
+    const errorsLog = `/var/log/dirsrv/slapd-${s.instance}/errors`;
+    const linesBefore = Number((await master1.exec(`wc -l < ${errorsLog}`)).stdout.trim());
     const t0 = Date.now();
-    const out = await startRun({ playbookFile: playbook, inventoryFile, params: { master, backup: backup.dir }, yes: true, concurrency: 10, stateDir, onEvent: () => undefined });
+    const out = await startRun({ playbookFile: playbook, inventoryFile, params, yes: true, concurrency, stateDir, onEvent: () => undefined });
     const wall = Date.now() - t0;
     if (out.status !== 'done') throw new Error(`run ${out.runId} ${out.status}: ${out.failed?.error}`);
     const t = await runTimings(out.runDir);
+    // The supplier logs how often flow control paused each total update.
+    const log = await master1.exec(`tail -n +${linesBefore + 1} ${errorsLog} | sed -n 's/.*agmt="cn=\\([^"]*\\)".*flow control triggered \\([0-9]*\\) times.*/\\1 \\2/p'`);
+    const pauses = log.stdout.trim().split('\n').filter(Boolean);
     const restore = t.restoreServerMs ?? t.restoreMs;
-    const server = restore + t.reinitServerMs;
-    console.log(`${String(i).padEnd(4)} ${s1(wall).padEnd(9)} ${s1(restore).padEnd(14)} ${s1(t.reinitServerMs).padEnd(17)} ${s1(server).padEnd(11)} ${(wall / server).toFixed(2)}`);
+    const chain = longestInitChainMs(t.inits);
+    // The servers' own time: the restore, then every moment at least one total update ran (the
+    // union of their intervals) — the longest chain when they overlap, their sum when serial.
+    const critical = restore + t.reinitServerMs;
+    rows.push({ wall, restore, chain, critical });
+    console.log(`${String(i).padEnd(4)} ${s1(wall).padEnd(9)} ${`${s1(restore)} ${t.restorePath ?? ''}`.padEnd(19)} ${`${s1(t.reinitServerMs)} (chain ${s1(chain)})`.padEnd(22)} ${s1(critical).padEnd(14)} ${s1(wall - critical)}`);
     for (const step of t.steps) console.log(`       step ${step.index + 1} ${step.action.padEnd(20)} ${s1(step.durationMs)}`);
     for (const init of t.inits) console.log(`       re-init ${init.supplier} -> ${init.consumer} ${init.suffix}: ${s1(init.endMs - init.startMs)} (server timestamps)`);
+    console.log(`       flow control pauses (supplier's log): ${pauses.length ? pauses.join(', ') : 'none'}`);
   }
-  await s.close();
+  if (rows.length > 1) {
+    const m = (k: keyof (typeof rows)[number]) => s1(median(rows.map((r) => r[k])));
+    console.log(`median of ${rows.length}: wall ${m('wall')}, restore ${m('restore')}, chain ${m('chain')}, critical path ${m('critical')}, overhead ${s1(median(rows.map((r) => r.wall - r.critical)))}`);
+  }
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 } finally {
+  await s?.close().catch(() => undefined);
   if (!reuse && !keep) await labDown(lab).catch((e: unknown) => console.error(`lab down ${lab}: ${e instanceof Error ? e.message : String(e)}`));
 }

@@ -3,7 +3,14 @@
  * authorized key; the system sshd is not touched): SFTP put/get MB/s next to scp of the same file,
  * and exec round-trip latency next to `ssh` with ControlMaster. Prints figures, never pass/fail.
  *
- *   npx tsx bench/transport.ts [--size 1G|300M|...] [--rounds 200] [--keep-shell-rc]
+ * P3: fetch+encrypt and decrypt+upload as streams, next to each stage alone, with peak RSS.
+ * P4: `inventory check` of --hosts N inventory hosts (default 60, IdM's largest topology), all
+ * served by this one sshd with OpenSSH's default MaxStartups 10:30:100 — harsher than 60 servers,
+ * each with its own limit — timed, with the hosts lost and the refused handshakes retried.
+ *
+ *   npx tsx bench/transport.ts [--size 1G|300M|...] [--rounds 200] [--hosts 60] [--keep-shell-rc]
+ *   npx tsx bench/transport.ts --only check [--hosts 60]      (P4 only: no file transfers)
+ *   npx tsx bench/transport.ts --only pipeline [--size 1G]    (P3 only: the backup pipelines)
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
@@ -16,6 +23,9 @@ import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import type { Inventory } from '../src/inventory/types.ts';
 import { SshPool, cryptoBindingAvailable } from '../src/transport/index.ts';
+import { checkHosts } from '../src/cli/inventory-check.ts';
+import { encryptFile, encryptingEncoder, generateKeyPair, openDecryptStream, readPublicKeyFile } from '../src/crypto/index.ts';
+import type { RemoteHost } from '../src/transport/types.ts';
 import { arg, parseSize } from './args.ts';
 
 
@@ -93,6 +103,79 @@ async function rawSsh2(port: number, user: string, keyFile: string) {
   };
 }
 
+/**
+ * `inventory check` of n hosts that all resolve to the bench sshd: the same checkHosts the CLI
+ * runs (10 handshakes at a time), then all n at once through one pool (jittered retries only).
+ */
+async function checkMany(base: Inventory['hosts'][number], n: number): Promise<string[]> {
+  const hosts = Array.from({ length: n }, (_, i) => ({ ...base, name: `h${String(i + 1).padStart(2, '0')}` }));
+  const inv: Inventory = { file: 'bench', cluster: 'bench', profile: '389ds', vars: {}, groups: {}, secrets: {}, hosts };
+  const out: string[] = [];
+  for (const mode of ['inventory check (10 handshakes at a time)', `all ${n} connections at once`]) {
+    let retries = 0;
+    const pool = new SshPool(inv, { sshConfigPath: null, onEvent: (e) => (retries += /retrying in/.test(e.message) ? 1 : 0) });
+    const t0 = performance.now();
+    let ok = 0;
+    if (mode.startsWith('inventory')) {
+      const rows = await checkHosts(inv, pool);
+      ok = rows.filter((r) => r.reachable && !r.error).length;
+    } else {
+      const got = await Promise.allSettled(hosts.map(async (h) => (await (await pool.get(h.name)).exec('true')).code));
+      ok = got.filter((g) => g.status === 'fulfilled' && g.value === 0).length;
+    }
+    const ms = performance.now() - t0;
+    await pool.closeAll();
+    out.push(`${mode}: ${n} hosts in ${(ms / 1000).toFixed(2)} s, ${ok} of ${n} OK (${n - ok} lost), ${retries} refused handshakes retried`);
+  }
+  return out;
+}
+
+/** Runs fn while sampling this process's RSS every 50 ms; returns its duration and the peak. */
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ ms: number; peakMiB: number; value: T }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    return { ms: performance.now() - t0, peakMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, value };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * P3: the backup pipelines against each stage alone. fetch+encrypt = backup.create's download with
+ * the encrypting Encoder; decrypt+upload = backup.restore's put of the decrypting stream. Ratio =
+ * the slower stage alone / the pipeline (1.0 = the pipeline costs no more than its slower stage).
+ */
+async function pipelines(host: RemoteHost, dir: string, remoteDir: string, src: string, size: number): Promise<string[]> {
+  const PASS = 'bench-pass';
+  const key = await generateKeyPair({ name: 'Bench', passphrase: PASS, outDir: join(dir, 'keys') });
+  const recipient = await readPublicKeyFile(key.publicKeyFile);
+  const remoteSrc = join(remoteDir, 'archive.tar');
+  await host.put(src, remoteSrc);
+  const enc = join(dir, 'alone.gpg');
+  const mb = (ms: number) => `${mbps(size, ms).toFixed(0)} MB/s`;
+  const drain = async (r: NodeJS.ReadableStream) => {
+    for await (const _ of r) void _;
+  };
+  const download = await withPeakRss(() => host.get(remoteSrc, join(dir, 'alone.tar')));
+  rmSync(join(dir, 'alone.tar'));
+  const encrypt = await withPeakRss(() => encryptFile(src, enc, { recipientKeyFile: key.publicKeyFile }));
+  const fetchEnc = await withPeakRss(() => host.get(remoteSrc, join(dir, 'pipe.gpg'), { encode: encryptingEncoder(recipient) }));
+  rmSync(join(dir, 'pipe.gpg'));
+  const upload = await withPeakRss(() => host.put(src, join(remoteDir, 'up-alone.tar')));
+  const decrypt = await withPeakRss(async () => drain(await openDecryptStream(enc, { keyFile: key.privateKeyFile, passphrase: PASS })));
+  const decUp = await withPeakRss(async () => host.put(await openDecryptStream(enc, { keyFile: key.privateKeyFile, passphrase: PASS }), join(remoteDir, 'up-pipe.tar')));
+  for (const f of ['up-alone.tar', 'up-pipe.tar', 'archive.tar']) rmSync(join(remoteDir, f), { force: true });
+  rmSync(enc);
+  const ratio = (a: number, b: number, pipe: number) => (Math.max(a, b) / pipe).toFixed(2);
+  return [
+    `fetch+encrypt  ${mb(fetchEnc.ms)} (${(fetchEnc.ms / 1000).toFixed(1)} s, peak RSS ${fetchEnc.peakMiB.toFixed(0)} MiB); alone: download ${mb(download.ms)}, encrypt ${mb(encrypt.ms)} (peak ${encrypt.peakMiB.toFixed(0)} MiB) -> ${ratio(download.ms, encrypt.ms, fetchEnc.ms)}x the slower stage`,
+    `decrypt+upload ${mb(decUp.ms)} (${(decUp.ms / 1000).toFixed(1)} s, peak RSS ${decUp.peakMiB.toFixed(0)} MiB); alone: decrypt ${mb(decrypt.ms)}, upload ${mb(upload.ms)} -> ${ratio(decrypt.ms, upload.ms, decUp.ms)}x the slower stage`,
+  ];
+}
+
 async function main(): Promise<void> {
   const size = parseSize(arg('size', '1G'));
   const rounds = Number(arg('rounds', '200'));
@@ -166,6 +249,13 @@ async function main(): Promise<void> {
         },
       ],
     };
+    const only = arg('only', '');
+    const checkLines = only === 'pipeline' ? [] : await checkMany(inv.hosts[0]!, Number(arg('hosts', '60')));
+    if (only === 'check') {
+      console.log(`P4 against one OpenSSH sshd (default MaxStartups 10:30:100) on 127.0.0.1; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+      for (const l of checkLines) console.log(l);
+      return;
+    }
     pool = new SshPool(inv, { sshConfigPath: null });
     const connectStart = performance.now();
     const host = await pool.get('local');
@@ -177,6 +267,12 @@ async function main(): Promise<void> {
     const remoteDir = join(dir, 'remote');
     mkdirSync(remoteDir);
 
+    if (only === 'pipeline') {
+      console.log(`P3 pipelines, ${(size / 2 ** 20).toFixed(0)} MiB over loopback to one sshd; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+      for (const l of await pipelines(host, dir, remoteDir, src, size)) console.log(l);
+      return;
+    }
+    const pipelineLines = await pipelines(host, dir, remoteDir, src, size);
     const rows: [string, string, string][] = [];
     const put = await host.put(src, join(remoteDir, 'put.bin'));
     const get = await host.get(join(remoteDir, 'put.bin'), join(dir, 'get.bin'));
@@ -216,7 +312,7 @@ async function main(): Promise<void> {
     const fresh: number[] = [];
     for (let i = 0; i < 10; i++) fresh.push(timed(() => execFileSync('ssh', [...sshOpts, '-p', String(port), `${user}@127.0.0.1`, 'true'])));
     spawnSync('ssh', [...cm.slice(0, -1), '-O', 'exit', `${user}@127.0.0.1`], { stdio: 'ignore' });
-    rows.push([`exec round trip (median of ${rounds})`, `${median(ours).toFixed(1)} ms`, `ssh ControlMaster ${median(theirs).toFixed(1)} ms; new ssh connection ${median(fresh).toFixed(0)} ms`]);
+    rows.push([`exec round trip (median of ${rounds})`, `${median(ours).toFixed(1)} ms`, `ssh ControlMaster ${median(theirs).toFixed(1)} ms (lifeboat at ${(median(ours) / median(theirs)).toFixed(2)}x); new ssh connection ${median(fresh).toFixed(0)} ms`]);
     rows.push(['  same without the kill wrapper (bare ssh2)', `${median(bare).toFixed(1)} ms`, '']);
     rows.push(['connect to ready (ssh2)', `${connectMs.toFixed(0)} ms`, '']);
 
@@ -242,6 +338,8 @@ async function main(): Promise<void> {
     console.log(`ssh2 native crypto binding: ${cryptoBindingAvailable() ? 'available' : 'NOT available (pure-JS ciphers, slower)'}`);
     console.log(`${'measure'.padEnd(w0)}  ${'lifeboat'.padEnd(w1)}  openssh`);
     for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+    for (const l of checkLines) console.log(`P4 ${l}`);
+    for (const l of pipelineLines) console.log(`P3 ${l}`);
   } finally {
     await pool?.closeAll();
     if (sshd && sshd.exitCode === null) {

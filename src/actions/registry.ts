@@ -1,25 +1,27 @@
-import { actions389ds } from './389ds/index.ts';
-import { builtinActions } from './builtin/index.ts';
+import { actionFor, actionsForValidation } from '../profiles/registry.ts';
 import type { Action } from './types.ts';
 
-/** Every action a playbook can name, by its `do:` name. */
-const actions = new Map<string, Action>();
+/** Actions added at run time (tests, plug-ins): every profile sees them. */
+const extra = new Map<string, Action>();
 
 export function registerActions(list: Action[]): void {
   for (const a of list) {
-    if (actions.has(a.name) && actions.get(a.name) !== a) throw new Error(`action "${a.name}" is registered twice`);
-    actions.set(a.name, a);
+    if (extra.has(a.name) && extra.get(a.name) !== a) throw new Error(`action "${a.name}" is registered twice`);
+    extra.set(a.name, a);
   }
 }
 
-export function getAction(name: string): Action | undefined {
-  return actions.get(name);
+/**
+ * Actions are looked up by (profile, name) through the profile registry, so `backup.restore` can
+ * be bak2db on 389ds and a pg_dump load on keytrustee. Without a profile: 389ds (the default).
+ */
+export function getAction(name: string, profile = '389ds'): Action | undefined {
+  return actionFor(profile, name) ?? extra.get(name);
 }
 
-/** The live map (validatePlaybook takes it as `knownActions`). */
-export function allActions(): Map<string, Action> {
-  return actions;
+/** What validatePlaybook takes as `knownActions` for an inventory of this profile. */
+export function allActions(profile = '389ds'): Map<string, Action> {
+  const m = actionsForValidation(profile);
+  for (const [n, a] of extra) if (!m.has(n)) m.set(n, a);
+  return m;
 }
-
-registerActions(builtinActions);
-registerActions(actions389ds);

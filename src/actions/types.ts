@@ -7,8 +7,19 @@ export interface ArgSpec {
   required?: boolean;
   default?: unknown;
   description: string;
-  /** The value is a secret: masked in plans, journals and errors. */
+  /**
+   * The value may carry a secret: masked in plans, journals and errors, and the action sends it
+   * only on stdin or in a 0600 file. Only such arguments may template `secrets.*` or a secret param.
+   */
   secret?: boolean;
+  /**
+   * The value names where a secret comes from: an inventory secret (`inventory`), an environment
+   * variable (`env`) or a file (`file`). The engine resolves it once, before connecting, so a
+   * missing one stops the run before any host changed. Empty = not used.
+   */
+  secretSource?: 'inventory' | 'env' | 'file';
+  /** With secretSource `inventory`: the default secret may be absent from the inventory (then unused). */
+  secretOptional?: boolean;
 }
 
 /** A command an action would run on a host, for `plan` and the journal; secrets already masked. */
@@ -25,6 +36,8 @@ export interface ActionEvent {
   host: string;
   message: string;
   data?: Record<string, unknown>;
+  /** Structured progress (phase, peer, suffix, counts, bytes, elapsed); `message` is its text. */
+  progress?: import('./progress.ts').Progress;
 }
 
 /** Everything an action sees while planning or running one host. */
@@ -69,6 +82,8 @@ export interface Action {
   profiles?: string[];
   /** Changes state in a way an operator should confirm (playbooks still decide with `confirm`). */
   destructive?: boolean;
+  /** Changes nothing on any host (checks, reads): a `confirm:` may follow it without a reason. */
+  readOnly?: boolean;
   /** Runs once for the step rather than once per host (e.g. topology.discover may still be per host). */
   plan(ctx: ActionContext): PlannedCommand[] | Promise<PlannedCommand[]>;
   run(ctx: ActionContext): Promise<ActionResult>;

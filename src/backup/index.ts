@@ -12,3 +12,4 @@ export {
 } from './header.ts';
 export { sha256File } from './checksum.ts';
 export { clusterDir, createBackupDir, listBackups, resolveBackupRoot, rollBackups, type BackupListing } from './store.ts';
+export { ENVELOPE_VERSION, fromV1, readEnvelope, toolVersion, validateEnvelope, writeEnvelope, type BackupEnvelope } from './envelope.ts';

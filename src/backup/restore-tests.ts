@@ -1,6 +1,5 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJournal, readRunRecord } from '../engine/journal.ts';
 
 /**
  * The catalog's "restore-tested" mark: a backup is restore-tested once a run (or the run inside a
@@ -59,6 +58,7 @@ export function restoreTestsOf(runId: string, status: string, finished: string, 
 /** At the end of a run: marks the backups it proved restorable. Never throws (the run is over). */
 export async function markRestoreTestedQuietly(runDir: string): Promise<void> {
   try {
+    const { readJournal, readRunRecord } = await import('../engine/journal.ts');
     const record = await readRunRecord(runDir);
     for (const { backup, test } of restoreTestsOf(record.runId, record.status, record.finished ?? new Date().toISOString(), await readJournal(runDir))) {
       const known = await readRestoreTests(backup);

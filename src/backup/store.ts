@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Inventory } from '../inventory/types.ts';
+import { readEnvelope, type BackupEnvelope } from './envelope.ts';
 import { readHeader, type BackupHeader } from './header.ts';
 import { backupDirName, parseBackupDirName, type BackupType } from './naming.ts';
 
@@ -47,6 +48,8 @@ export interface BackupListing {
   time: Date;
   /** Undefined when the header is missing or invalid (then `problem` says why). */
   header?: BackupHeader;
+  /** Format-2 headers (every profile's envelope); format 1 sets both. */
+  envelope?: BackupEnvelope;
   problem?: string;
 }
 
@@ -67,7 +70,8 @@ export async function listBackups(root: string, cluster: string): Promise<Backup
     const dir = path.join(parent, name);
     const item: BackupListing = { dir, name, ...parsed };
     try {
-      item.header = await readHeader(dir);
+      item.envelope = await readEnvelope(dir);
+      if (item.envelope.formatVersion === 1) item.header = await readHeader(dir);
     } catch (e) {
       item.problem = (e as Error).message;
     }
@@ -83,7 +87,7 @@ export async function listBackups(root: string, cluster: string): Promise<Backup
  */
 export async function rollBackups(root: string, cluster: string, type: BackupType, keep: number): Promise<string[]> {
   if (!Number.isInteger(keep) || keep < 1) throw new Error(`roll must be a whole number >= 1 (got ${keep})`);
-  const complete = (await listBackups(root, cluster)).filter((b) => b.type === type && b.header);
+  const complete = (await listBackups(root, cluster)).filter((b) => b.type === type && b.envelope);
   const doomed = complete.slice(0, Math.max(0, complete.length - keep));
   for (const b of doomed) await rm(b.dir, { recursive: true, force: true });
   return doomed.map((b) => b.dir);

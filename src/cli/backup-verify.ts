@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { listBackups, resolveBackupRoot } from '../backup/index.ts';
 import { readRestoreTests } from '../backup/restore-tests.ts';
-import { verifiedBackups } from '../dr/gather.ts';
-import { loadInventory } from '../inventory/index.ts';
 import { InputError } from '../util/errors.ts';
 import { runAction, type CliContext } from './common.ts';
 
@@ -25,6 +22,10 @@ export function registerBackupVerify(backup: Command, ctx: CliContext): void {
     .action((name: string | undefined, flags: { inventory: string; dir?: string; all?: boolean; json?: boolean }) =>
       runAction(ctx, async () => {
         if (!name && !flags.all) throw new InputError('name a backup (see `lifeboat backup list`) or give --all');
+        // Loaded when it runs, like the rest of `backup`: `--help` stays light.
+        const { listBackups, resolveBackupRoot } = await import('../backup/index.ts');
+        const { verifiedBackups } = await import('../dr/gather.ts');
+        const { loadInventory } = await import('../inventory/index.ts');
         const inv = await loadInventory(flags.inventory);
         const root = resolveBackupRoot(inv, flags.dir);
         const names = new Set((await listBackups(root, inv.cluster)).map((b) => b.name));

@@ -1,12 +1,13 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { listBackups, resolveBackupRoot } from '../backup/index.ts';
-import { decryptFile, generateKeyPair } from '../crypto/index.ts';
-import { loadInventory, resolveSecret } from '../inventory/index.ts';
 import { InputError } from '../util/errors.ts';
 import { registerBackupVerify, restoreTestedText } from './backup-verify.ts';
 import { runAction, type CliContext } from './common.ts';
 
-/** `lifeboat backup list|decrypt` and `lifeboat keys generate`. */
+/**
+ * `lifeboat backup list|decrypt` and `lifeboat keys generate`. What they run (openpgp, the inventory
+ * loader) is imported when they run, so `lifeboat --help` does not wait for it.
+ */
 
 const DEFAULT_PASSPHRASE_ENV = 'LIFEBOAT_BACKUP_PASSPHRASE';
 
@@ -40,6 +41,7 @@ async function promptHidden(question: string, ctx: CliContext): Promise<string> 
 
 /** Passphrases come from a file, the environment or a hidden prompt on a terminal, never from argv. */
 async function passphrase(flags: { passphraseEnv?: string; passphraseFile?: string }, ctx?: CliContext): Promise<string> {
+  const { resolveSecret } = await import('../inventory/index.ts');
   if (flags.passphraseFile) return resolveSecret({ file: flags.passphraseFile }, 'key passphrase');
   const env = flags.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
   if (process.env[env]) return resolveSecret({ env }, 'key passphrase');
@@ -67,11 +69,14 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
     .option('--json', 'one JSON object per backup per line')
     .action((flags: { inventory: string; dir?: string; json?: boolean }) =>
       runAction(ctx, async () => {
+        const { loadInventory } = await import('../inventory/index.ts');
+        const { listBackups, resolveBackupRoot } = await import('../backup/index.ts');
+        const { findProfile } = await import('../profiles/registry.ts');
         const inv = await loadInventory(flags.inventory);
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, problem: b.problem, restoreTestedBy: (await restoreTestedText(b.dir)).runId })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem, restoreTestedBy: (await restoreTestedText(b.dir)).runId })}\n`);
           return 0;
         }
         if (list.length === 0) {
@@ -80,10 +85,15 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         }
         for (const b of list) {
           const h = b.header;
+          const e = b.envelope;
+          // Format 2 (other profiles): the profile words its own body.
+          const other = e && !h ? findProfile(e.profile)?.describeBackupBody?.(e.body) ?? (e.encryption.kind === 'openpgp' ? `encrypted for ${e.encryption.recipientFingerprint}` : 'NOT encrypted') : '';
           ctx.io.stdout.write(
             h
               ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}  ${(await restoreTestedText(b.dir)).text}\n`
-              : `${b.name}  INCOMPLETE: ${b.problem}\n`,
+              : e
+                ? `${b.name}  ${e.host}  ${e.profile}  ${size(e.payload.size)}  ${other}  ${(await restoreTestedText(b.dir)).text}\n`
+                : `${b.name}  INCOMPLETE: ${b.problem}\n`,
           );
         }
         return 0;
@@ -99,8 +109,13 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
     .requiredOption('--out <file>', 'where to write the clear payload')
     .option('--passphrase-env <var>', `environment variable holding the key passphrase (default ${DEFAULT_PASSPHRASE_ENV})`)
     .option('--passphrase-file <file>', 'file holding the key passphrase')
-    .action((file: string, flags: { key: string; out: string; passphraseEnv?: string; passphraseFile?: string }) =>
+    .option('--force', 'replace an existing --out file')
+    .action((file: string, flags: { key: string; out: string; passphraseEnv?: string; passphraseFile?: string; force?: boolean }) =>
       runAction(ctx, async () => {
+        // Checked before the passphrase is asked for: a typo in --out must not destroy a file.
+        if (!flags.force && existsSync(flags.out)) throw new InputError(`--out ${flags.out} exists; nothing was written (give --force to replace it)`);
+        if (!existsSync(file)) throw new InputError(`${file}: no such backup payload`);
+        const { decryptFile } = await import('../crypto/index.ts');
         const r = await decryptFile(file, flags.out, { keyFile: flags.key, passphrase: await passphrase(flags, ctx) });
         ctx.io.stdout.write(`${flags.out}: ${r.bytes} bytes, sha256 ${r.sha256}\n`);
         return 0;
@@ -119,6 +134,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
     .option('--passphrase-file <file>', 'file holding the new passphrase')
     .action((flags: { out: string; name: string; email?: string; passphraseEnv?: string; passphraseFile?: string }) =>
       runAction(ctx, async () => {
+        const { generateKeyPair } = await import('../crypto/index.ts');
         const k = await generateKeyPair({ name: flags.name, email: flags.email, passphrase: await passphrase(flags), outDir: flags.out });
         ctx.io.stdout.write(`fingerprint ${k.fingerprint}\npublic key  ${k.publicKeyFile}  (give this to backup.create as recipient_key)\nprivate key ${k.privateKeyFile}  (keep offline; restores need it)\nrevocation  ${k.revocationFile}\n`);
         return 0;

@@ -4,10 +4,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { chooseReportMode } from '../report/choose.ts';
+import { applyColorEnv } from '../report/terminal.ts';
+import { readExtraVarsFile } from './extra-vars-file.ts';
 import { loadReporter } from '../report/load.ts';
 import type { Reporter } from '../report/types.ts';
 import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
+import { BOUNDS } from '../playbook/bounds.ts';
 
 /** Where the CLI reads and writes; tests pass their own streams. */
 export interface CliIO {
@@ -28,49 +31,69 @@ export const DEFAULT_CONCURRENCY = 10;
 /** The package root, where the bundled `playbooks/` live. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** commander collector for repeated `-e key=value`. */
+/** commander collector for repeated `-e key=value` (or `-e @file.yaml`). */
 export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  if (value.startsWith('@')) return { ...previous, ...readExtraVarsFile(value.slice(1)) };
   const eq = value.indexOf('=');
   const key = eq > 0 ? value.slice(0, eq).trim() : '';
   if (!/^[A-Za-z_][\w.-]*$/.test(key)) {
-    throw new InvalidArgumentError(`expected key=value (e.g. -e master=ds1), got "${mask(value)}"`);
+    // Never echo the argument: `-e passphrase:VALUE` (a typo for `=`) would print the secret.
+    // An InputError (not commander's InvalidArgumentError, whose message quotes the value) is exit 2.
+    const name = /^[A-Za-z_][\w.-]*/.exec(value)?.[0];
+    throw new InputError(`-e expects key=value (e.g. -e master=ds1); the argument${name && name.length < value.length ? ` starting with "${name}"` : ''} has no "=" after a name (its value is not shown, it may be a secret)`);
   }
   return { ...previous, [key]: value.slice(eq + 1) };
 }
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);
+  const { min, max } = BOUNDS.concurrency;
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got "${value}"`);
   return n;
 }
 
 /**
- * A playbook argument is a path, or a bare name of a playbook shipped in the package's
- * `playbooks/` folder (`data-loss` -> `playbooks/data-loss.yaml`).
+ * A playbook argument is a path, or a bare name of a playbook shipped with the package: first in
+ * the inventory profile's folder, then in `playbooks/` (`data-loss` on a keytrustee inventory ->
+ * `playbooks/keytrustee/data-loss.yaml`; on 389ds -> `playbooks/389ds/` or `playbooks/data-loss.yaml`).
  */
-export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACKAGE_ROOT): string {
+export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACKAGE_ROOT, profile?: string): string {
   const asPath = isAbsolute(arg) ? arg : resolve(cwd, arg);
   if (existsSync(asPath)) return asPath;
   const looksLikeName = !arg.includes('/') && !arg.includes('\\') && !/\.ya?ml$/i.test(arg);
   if (looksLikeName) {
-    for (const ext of ['.yaml', '.yml']) {
-      const candidate = join(root, 'playbooks', arg + ext);
-      if (existsSync(candidate)) return candidate;
+    const dirs = [...(profile ? [join(root, 'playbooks', profile)] : []), join(root, 'playbooks')];
+    for (const dir of dirs) {
+      for (const ext of ['.yaml', '.yml']) {
+        const candidate = join(dir, arg + ext);
+        if (existsSync(candidate)) return candidate;
+      }
     }
   }
-  const shipped = listShippedPlaybooks(root);
+  const shipped = [...(profile ? listShippedPlaybooks(join(root, 'playbooks', profile)) : []), ...listShippedPlaybooks(join(root, 'playbooks'))];
   const hint = shipped.length ? ` (shipped playbooks: ${shipped.join(', ')})` : '';
   throw new InputError(`playbook not found: ${arg}${hint}`);
 }
 
-function listShippedPlaybooks(root: string): string[] {
+/** Playbook names under one directory of shipped playbooks (default: the 389ds ones at the root). */
+export function listShippedPlaybooks(dir = join(PACKAGE_ROOT, 'playbooks')): string[] {
   try {
-    return readdirSync(join(root, 'playbooks'))
+    return readdirSync(dir)
       .filter((f) => /\.ya?ml$/.test(f))
       .map((f) => f.replace(/\.ya?ml$/, ''))
       .sort();
   } catch {
     return [];
+  }
+}
+
+/** The inventory's `profile:` for finding shipped playbooks; a broken inventory is reported later, by the loader. */
+export async function inventoryProfile(file: string): Promise<string | undefined> {
+  try {
+    const { loadInventory } = await import('../inventory/index.ts');
+    return (await loadInventory(file)).profile;
+  } catch {
+    return undefined;
   }
 }
 
@@ -82,6 +105,8 @@ export function exitCodeFor(err: unknown): number {
   if (name === 'InputError' || name === 'InputErrors') return EXIT.badInput;
   if (name === 'LockHeldError') return EXIT.lockHeld;
   if (name === 'AbortError') return EXIT.interrupted;
+  // Wrong key, wrong passphrase, damaged or unreadable file: bad input, nothing was changed.
+  if (name === 'CryptoError') return EXIT.badInput;
   return EXIT.stepFailed;
 }
 
@@ -172,11 +197,12 @@ export function makeConfirm(reporter: Reporter, io: CliIO): ((question: string) 
 }
 
 /** The reporter for run/resume, chosen from the flags and whether stdout is a terminal. */
-export function reporterFor(flags: { json?: boolean; plain?: boolean }, io: CliIO): Promise<Reporter> {
+export function reporterFor(flags: { json?: boolean; plain?: boolean; verbose?: boolean }, io: CliIO): Promise<Reporter> {
   // ink in CI prints only its static part, and a dumb terminal cannot redraw: plain lines there.
   const live = Boolean(io.stdout.isTTY) && !process.env.CI && process.env.TERM !== 'dumb';
   const mode = chooseReportMode(flags, live);
-  return loadReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined);
+  applyColorEnv();
+  return loadReporter(mode, io.stdout, io.stdin.isTTY ? io.stdin : undefined, { verbose: flags.verbose });
 }
 
 /** Runs a command body and turns its result or error into an exit code. */

@@ -1,11 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import {
-  checkLabName,
-  labCut, labDown, labExec, labKill, labRevive, labStatus, labUncut, labUp, TOPOLOGIES,
-  type LabStatus, type LabTopology,
-} from '../lab/index.ts';
+import type { LabStatus } from '../lab/index.ts';
+import { checkLabName } from '../lab/names.ts';
+import { TOPOLOGIES, type LabTopology } from '../lab/topology.ts';
+import { PROFILE_INFOS } from '../profiles/info.ts';
 
 /** `lifeboat lab ...`: the local rehearsal lab (root; Debian packages 389-ds-base, openssh-server, ldap-utils, iproute2). */
+
+/** The lab's code is loaded when a lab command runs, so `lifeboat --help` does not wait for it. */
+const labApi = () => import('../lab/index.ts');
+/** Likewise the profiles' actions (a profile's lab lives there); only their names are needed up front. */
+const registry = () => import('../profiles/registry.ts');
 
 const DEFAULT_LAB = process.env.LIFEBOAT_LAB ?? 'lab';
 
@@ -30,7 +34,7 @@ export function formatStatus(s: LabStatus): string {
   for (const h of s.hosts) {
     const state = h.killed ? 'killed' : h.running ? `running, pid ${h.pid1}` : 'stopped';
     lines.push(`  ${h.name}  ${h.address}  ${state}${h.linkUp ? '' : '  NETWORK CUT'}  ${h.processes.length} processes`);
-    for (const p of h.processes) if (/ns-slapd|sshd: \/usr/.test(p.command)) lines.push(`      ${p.pid}  ${p.command}`);
+    for (const p of h.processes) if (/ns-slapd|bin\/postgres|walsender|walreceiver|sshd: \/usr/.test(p.command)) lines.push(`      ${p.pid}  ${p.command}`);
     for (const a of h.agreements) lines.push(`      -> ${a.peer} ${a.suffix}${a.enabled ? '' : ' (disabled)'}: ${a.status}`);
     if (h.error) lines.push(`      agreements: ${h.error}`);
   }
@@ -49,17 +53,26 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--topology <kind>', 'replication topology').choices(TOPOLOGIES).default('mesh'))
     .option('-o, --out <file>', 'inventory to write (default inventories/<name>.yaml)')
     .option('--recreate', 'tear down an existing lab of that name first', false)
-    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean }) => {
+    .addOption(new Option('--profile <profile>', 'the profile whose servers the lab runs (see the README section of each profile)').choices(PROFILE_INFOS.map((p) => p.name)).default('389ds'))
+    .option('--deposits <n>', 'records seeded by a profile\'s lab (keytrustee: deposits on the active)', intIn(0, 10_000_000), 1000)
+    .addOption(new Option('--ca-topology <kind>', 'topology of the CA suffix (o=ipaca) among the CA hosts; default: mesh').choices(TOPOLOGIES))
+    .option('--ca-own-ids', 'number the CA suffix\'s replica ids independently of the domain suffix\'s (as IdM does)', false)
+    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number; caTopology?: LabTopology; caOwnIds: boolean }) => {
       checkLabName(o.name);
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
       let header = false;
-      const r = await labUp({
+      const profile = (await registry()).getProfile(o.profile);
+      if (!profile.lab) throw new InvalidArgumentError(`profile ${o.profile} has no lab`);
+      const up = o.profile === '389ds' ? (await labApi()).labUp : profile.lab.up;
+      const r = await up({
         ...o,
+        ca: { topology: o.caTopology, ownIds: o.caOwnIds },
         out,
+        onProgress: o.profile === '389ds' ? undefined : (line) => process.stdout.write(`  ${line}\n`),
         onPhase: (phase, ms) => {
           // Printed once work has begun, so a refusal (lab exists) is the only line.
-          if (!header) process.stdout.write(`lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries\n`);
+          if (!header) process.stdout.write(o.profile === '389ds' ? `lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries\n` : `lab ${o.name}: ${o.profile}, ${o.deposits} deposits\n`);
           header = true;
           process.stdout.write(`  ${phase.padEnd(52)} ${seconds(ms)}\n`);
         },
@@ -73,7 +86,7 @@ export function registerLabCommands(program: Command): void {
     .description('Stop the lab processes and remove its namespaces, bridge, files and /etc/hosts lines (safe to repeat)')
     .addOption(nameOption())
     .action(async (o: { name: string }) => {
-      const existed = await labDown(o.name);
+      const existed = await (await labApi()).labDown(o.name);
       process.stdout.write(existed ? `lab ${o.name} removed\n` : `no lab ${o.name}; leftovers (if any) removed\n`);
     });
 
@@ -83,8 +96,14 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--json', 'machine-readable output', false)
     .action(async (o: { name: string; json: boolean }) => {
-      const s = await labStatus(o.name);
-      process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s) + '\n');
+      const lab = await labApi();
+      const s0 = await lab.labStatus(o.name);
+      // A profile's lab says what it stands in for (the keytrustee lab has no Cloudera daemon).
+      const profile = (await lab.readState(o.name))?.profile;
+      const notes = profile ? ((await (await registry()).getProfile(profile).lab?.statusNotes?.(o.name)) ?? []) : [];
+      // 389-ds agreements mean nothing on another profile's hosts.
+      const s = profile && profile !== '389ds' ? { ...s0, hosts: s0.hosts.map((h) => ({ ...h, agreements: [], error: undefined })) } : s0;
+      process.stdout.write(o.json ? JSON.stringify({ ...s, ...(profile ? { profile, notes } : {}) }, null, 2) + '\n' : [formatStatus(s), ...notes.map((n) => `  note: ${n}`)].join('\n') + '\n');
     });
 
   lab
@@ -92,7 +111,7 @@ export function registerLabCommands(program: Command): void {
     .description('Server loss: kill every process of the host and delete its data')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
-      await labKill(o.name, host);
+      await (await labApi()).labKill(o.name, host);
       process.stdout.write(`${host}: processes killed, data removed (lab revive ${host} brings back an empty host)\n`);
     });
 
@@ -102,8 +121,26 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--keep-known-hosts', "leave the old host key in the lab's known_hosts", false)
     .action(async (host: string, o: { name: string; keepKnownHosts: boolean }) => {
-      const r = await labRevive(o.name, host, { keepKnownHosts: o.keepKnownHosts });
+      const r = await (await labApi()).labRevive(o.name, host, { keepKnownHosts: o.keepKnownHosts });
       process.stdout.write(`${host}: running again, empty; new host key ${r.hostKeyLine.split(' ').slice(1).join(' ')}\n`);
+    });
+
+  lab
+    .command('poweroff <host>')
+    .description('Power cut that keeps the disk: every process of the host dies, its data stays (lab poweron brings the same server back)')
+    .addOption(nameOption())
+    .action(async (host: string, o: { name: string }) => {
+      await (await labApi()).labPowerOff(o.name, host);
+      process.stdout.write(`${host}: powered off, disk kept\n`);
+    });
+
+  lab
+    .command('poweron <host>')
+    .description('Start a powered-off host again on its old disk (same host key, same data and changelog)')
+    .addOption(nameOption())
+    .action(async (host: string, o: { name: string }) => {
+      await (await labApi()).labPowerOn(o.name, host);
+      process.stdout.write(`${host}: running again on its old disk\n`);
     });
 
   lab
@@ -111,7 +148,7 @@ export function registerLabCommands(program: Command): void {
     .description('Network partition: take the host\'s link down (its processes keep running)')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
-      await labCut(o.name, host);
+      await (await labApi()).labCut(o.name, host);
       process.stdout.write(`${host}: network cut\n`);
     });
 
@@ -120,7 +157,7 @@ export function registerLabCommands(program: Command): void {
     .description('Bring the host\'s link back up')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
-      await labUncut(o.name, host);
+      await (await labApi()).labUncut(o.name, host);
       process.stdout.write(`${host}: network restored\n`);
     });
 
@@ -129,7 +166,7 @@ export function registerLabCommands(program: Command): void {
     .description('Run a command inside the host\'s namespaces: lifeboat lab exec ds1 -- dsctl lab status')
     .addOption(nameOption())
     .action(async (host: string, command: string[], o: { name: string }) => {
-      const r = await labExec(o.name, host, command, { inherit: true });
+      const r = await (await labApi()).labExec(o.name, host, command, { inherit: true });
       process.exitCode = r.code ?? 1;
     });
 }

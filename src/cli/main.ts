@@ -9,6 +9,8 @@ import { registerPlanCommand } from './plan.ts';
 import { registerResumeCommand } from './resume.ts';
 import { registerRunCommand } from './run.ts';
 import { registerRunsCommand } from './runs.ts';
+import { writeJsonOutcome } from './json-outcome.ts';
+import { registerCompletionCommand } from './completion.ts';
 
 /**
  * Command modules other parts of Lifeboat contribute, each with the top-level commands it adds.
@@ -66,10 +68,11 @@ export async function buildProgram(ctx: CliContext, argv: string[] = []): Promis
       `
 Examples:
   $ lifeboat inventory check -i inventories/lab.yaml
-  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1
-  $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1
+  $ lifeboat plan data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
+  $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
   $ lifeboat runs
-  $ lifeboat resume <run-id>
+  $ lifeboat resume 20261122-120001-a1b2
+  $ source <(lifeboat completion bash)
 
 Exit codes: 0 done, 1 a step failed, 2 bad input, 3 interrupted, 4 lock held.
 Set LIFEBOAT_DEBUG=1 to print stack traces of unexpected errors.`,
@@ -79,9 +82,16 @@ Set LIFEBOAT_DEBUG=1 to print stack traces of unexpected errors.`,
   registerResumeCommand(program, ctx);
   registerRunsCommand(program, ctx);
   registerInventoryCommands(program, ctx);
+  registerCompletionCommand(program, ctx);
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
   if (!first || !CORE_COMMANDS.has(first)) await mountContributed(program, first, ctx.io.stderr);
   return program;
+}
+
+/** `run … --json` and `resume … --json` promise a final run.outcome line, even for a bad command line. */
+function wantsJsonOutcome(argv: string[]): boolean {
+  const args = argv.slice(2);
+  return args.includes('--json') && ['run', 'resume'].includes(args.find((a) => !a.startsWith('-')) ?? '');
 }
 
 function defaultIO(): CliIO {
@@ -99,6 +109,9 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
     if (err instanceof CommanderError) {
       // commander has already printed the message (or the help/version).
       const informational = ['commander.helpDisplayed', 'commander.version'].includes(err.code) || err.exitCode === 0;
+      if (!informational && wantsJsonOutcome(argv)) {
+        writeJsonOutcome(io.stdout, { type: 'run.outcome', status: 'invalid', exitCode: EXIT.badInput, errors: [err.message] });
+      }
       return informational ? EXIT.ok : EXIT.badInput;
     }
     return reportError(err, io.stderr);

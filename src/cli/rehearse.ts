@@ -1,9 +1,23 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createReporter } from '../report/index.ts';
-import { labDown } from '../lab/index.ts';
-import { uniqueLabName } from '../rehearse/lab-session.ts';
-import { rehearse, scenarioNames } from '../rehearse/rehearse.ts';
+import { createPlainReporter } from '../report/plain.ts';
+import { scenarioNames } from '../rehearse/scenarios.ts';
+import type { Profile } from '../profiles/types.ts';
+import { PROFILE_INFOS } from '../profiles/info.ts';
 import { DEFAULT_STATE_DIR } from './common.ts';
+
+/** Scenarios of the other profiles (kts-data-loss, ...), each with the profile that runs it. */
+type GetProfile = (name: string) => Profile;
+type ProfileNames = () => string[];
+
+function profileScenario(getProfile: GetProfile, profileNames: ProfileNames, name: string) {
+  for (const p of profileNames().filter((n) => n !== '389ds' && n !== 'ipa')) {
+    const r = getProfile(p).rehearsals;
+    if (r?.names.includes(name)) return r;
+  }
+  return undefined;
+}
+
+const allScenarioNames = () => [...scenarioNames(), ...PROFILE_INFOS.flatMap((p) => p.rehearsalNames ?? [])];
 
 /** `lifeboat rehearse SCENARIO`: build a lab, break it, recover it with the playbook, report, tear down. */
 
@@ -19,15 +33,37 @@ export function registerRehearseCommand(program: Command): void {
   program
     .command('rehearse')
     .description('Rehearse a recovery on a throw-away lab of real servers: backup, break, run the playbook, verify, report')
-    .argument('<scenario>', `one of: ${scenarioNames().join(', ')}`)
+    .argument('<scenario>', `one of: ${allScenarioNames().join(', ')}`)
     .option('--hosts <n>', 'lab hosts (2..8)', intIn(2, 8), 4)
     .option('--entries <n>', 'test entries in the lab', intIn(10, 1_000_000), 1000)
+    .option('--deposits <n>', 'deposits in a keytrustee lab', intIn(10, 10_000_000), 10_000)
     .option('--keep', 'keep the lab afterwards instead of tearing it down')
     .option('--state-dir <dir>', 'where runs, backups and reports go', DEFAULT_STATE_DIR)
     .option('--verbose', 'print every engine event, not only the phases')
-    .action(async (scenario: string, o: { hosts: number; entries: number; keep?: boolean; stateDir: string; verbose?: boolean }) => {
-      if (!scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${scenarioNames().join(', ')})`);
-      const reporter = o.verbose ? createReporter('plain', process.stdout) : undefined;
+    .action(async (scenario: string, o: { hosts: number; entries: number; deposits: number; keep?: boolean; stateDir: string; verbose?: boolean }) => {
+      // The lab, the profiles and the engine are loaded when a rehearsal runs, so `lifeboat --help` does not wait for them.
+      const { getProfile, profileNames } = await import('../profiles/registry.ts');
+      const other = profileScenario(getProfile, profileNames, scenario);
+      if (!other && !scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${allScenarioNames().join(', ')})`);
+      const { labDown } = await import('../lab/index.ts');
+      const { uniqueLabName } = await import('../rehearse/lab-session.ts');
+      if (other) {
+        const started = Date.now();
+        const lab = uniqueLabName();
+        const onInterrupt = () => {
+          process.stderr.write(`\nInterrupted: removing lab ${lab}\n`);
+          void labDown(lab).finally(() => process.exit(3));
+        };
+        process.once('SIGINT', onInterrupt);
+        const r = await other.run({ lab, scenario, stateDir: o.stateDir, keep: !!o.keep, deposits: o.deposits, log: (line) => process.stdout.write(`${line}\n`) });
+        process.off('SIGINT', onInterrupt);
+        for (const c of r.checks) process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+        process.stdout.write(`rehearsal ${scenario} ${r.ok ? 'PASSED' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n  report: ${r.files.markdown}\n  json:   ${r.files.json}\n`);
+        process.exitCode = r.ok ? 0 : 1;
+        return;
+      }
+      const { rehearse } = await import('../rehearse/rehearse.ts');
+      const reporter = o.verbose ? createPlainReporter(process.stdout) : undefined;
       const started = Date.now();
       const lab = uniqueLabName();
       // Ctrl-C: the lab is throw-away, so remove it rather than leave namespaces and servers behind.

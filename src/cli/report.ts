@@ -1,7 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { runDirOf } from '../engine/journal.ts';
 import { InputError } from '../util/errors.ts';
 import { DEFAULT_STATE_DIR, runAction, type CliContext } from './common.ts';
 
@@ -33,6 +32,7 @@ Examples:
     )
     .action((runId: string, flags: ReportFlags) =>
       runAction(ctx, async () => {
+        const { runDirOf } = await import('../engine/journal.ts');
         const runDir = runDirOf(flags.stateDir, runId);
         try {
           await access(join(runDir, 'run.json'));

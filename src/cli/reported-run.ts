@@ -2,11 +2,15 @@ import type { ResumeOptions, RunOutcome } from '../engine/types.ts';
 import type { RunEvent } from '../engine/events.ts';
 import type { Reporter } from '../report/types.ts';
 import { installInterruptHandler, makeConfirm, reporterFor, type CliContext } from './common.ts';
+import { outcomeOfError, writeJsonOutcome } from './json-outcome.ts';
 
 /** The flags `run` and `resume` share. */
 export interface SharedRunFlags {
   extra?: Record<string, string>;
+  /** `--extra-vars`, Ansible's spelling of -e. */
+  extraVars?: Record<string, string>;
   yes?: boolean;
+  verbose?: boolean;
   json?: boolean;
   plain?: boolean;
   concurrency: number;
@@ -30,7 +34,7 @@ export async function reportedRun(
     reporter = await reporterFor(flags, ctx.io);
     const shown = reporter;
     const outcome = await go({
-      params: flags.extra ?? {},
+      params: { ...flags.extra, ...flags.extraVars },
       yes: Boolean(flags.yes),
       concurrency: flags.concurrency,
       stateDir: flags.stateDir,
@@ -41,6 +45,11 @@ export async function reportedRun(
     });
     shown.finish(outcome);
     return outcome.exitCode;
+  } catch (err) {
+    // Bad input (exit 2) or a held lock (exit 4): the run never started, but a script reading
+    // --json still gets its one final line, with the errors.
+    if (flags.json) writeJsonOutcome(ctx.io.stdout, outcomeOfError(err));
+    throw err;
   } finally {
     reporter?.close();
     interrupt.dispose();

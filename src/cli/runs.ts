@@ -20,7 +20,7 @@ export function registerRunsCommand(program: Command, ctx: CliContext): void {
       `
 Examples:
   $ lifeboat runs
-  $ lifeboat runs --state-dir /var/lib/lifeboat --json | jq -r 'select(.status=="failed") | .runId'`,
+  $ lifeboat runs --state-dir ~/lifeboat-state --json | jq -r 'select(.status=="failed") | .runId'`,
     )
     .action((flags: RunsFlags) =>
       runAction(ctx, async () => {

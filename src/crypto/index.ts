@@ -13,6 +13,7 @@ export {
   CHUNK,
   decryptFile,
   encryptFile,
+  encryptingEncoder,
   encryptStream,
   hashingPassThrough,
   openDecryptStream,

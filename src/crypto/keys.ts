@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { InputError } from '../util/errors.ts';
 import path from 'node:path';
 import * as openpgp from 'openpgp';
 import { CryptoError } from './errors.ts';
@@ -50,7 +52,14 @@ export async function generateKeyPair(opts: {
     privateKeyFile: path.join(opts.outDir, `${stem}.sec.asc`),
     revocationFile: path.join(opts.outDir, `${stem}.rev.asc`),
   };
-  // wx: never overwrite an existing key, losing it would make old backups unreadable.
+  // Never overwrite an existing key: losing it would make old backups unreadable.
+  const existing = Object.values(files).filter((f) => existsSync(f));
+  if (existing.length) {
+    throw new InputError(
+      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}: keys generate never overwrites a key (backups encrypted for it would become unreadable); choose another --out or --name`,
+    );
+  }
+  // wx as well: a key written meanwhile by someone else is not overwritten either.
   for (const [file, text] of [
     [files.publicKeyFile, publicKey],
     [files.privateKeyFile, privateKey],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, constants, rename, rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { PassThrough, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import * as openpgp from 'openpgp';
@@ -50,6 +50,18 @@ export async function encryptStream(input: Readable, recipient: openpgp.PublicKe
   const message = await openpgp.createMessage({ binary: toWeb(input), format: 'binary' });
   const encrypted = await openpgp.encrypt({ message, encryptionKeys: recipient, format: 'binary', config: ENCRYPT_CONFIG });
   return fromWeb(encrypted);
+}
+
+/**
+ * An Encoder (transport/types.ts) that encrypts what is downloaded for one recipient before it
+ * reaches the file: fetch and encrypt overlap, and no clear copy touches the controller's disk.
+ */
+export function encryptingEncoder(recipient: openpgp.PublicKey) {
+  return async (file: Writable): Promise<{ input: Writable; done: Promise<void> }> => {
+    const input = new PassThrough({ highWaterMark: CHUNK });
+    const encrypted = await encryptStream(input, recipient);
+    return { input, done: pipeline(encrypted, file) };
+  };
 }
 
 /**
@@ -116,7 +128,9 @@ export async function openDecryptStream(input: string, opts: { keyFile: string; 
   if (wanted.length > 0 && !wildcard && !wanted.some((id) => have.includes(id))) {
     source.destroy();
     throw new CryptoError(
-      `backup was encrypted for key ${wanted.join(', ')}; the given key is ${formatKeyId(key.getFingerprint())} (key ids ${have.join(', ')})`,
+      // Key ids with key ids: the message names the (sub)key it was encrypted to, and every key id
+      // of the given key; the fingerprint only says which key that is.
+      `backup was encrypted for key id ${wanted.join(', ')}; the given key ${opts.keyFile} has key ids ${have.join(', ')} (none matches; its fingerprint is ${formatKeyId(key.getFingerprint())})`,
       'wrong-key',
     );
   }

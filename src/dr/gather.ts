@@ -54,23 +54,23 @@ export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Prom
   };
 }
 
-/** Every backup of the cluster with its payload re-hashed against its header. */
+/** Every backup of the cluster (any profile's envelope) with its payload re-hashed against its header. */
 export async function verifiedBackups(root: string, cluster: string): Promise<DrBackup[]> {
   const out: DrBackup[] = [];
   for (const b of await listBackups(root, cluster)) {
-    const h = b.header;
-    if (!h) {
+    const e = b.envelope;
+    if (!e) {
       out.push({ name: b.name, time: b.time, checksum: b.problem ?? 'no header' });
       continue;
     }
     let checksum: true | string;
     try {
-      const got = await sha256File(join(b.dir, h.payload.file));
-      checksum = got.sha256 === h.payload.sha256 && got.size === h.payload.size ? true : `payload sha256 ${got.sha256.slice(0, 12)}… does not match the header`;
-    } catch (e) {
-      checksum = `payload unreadable: ${errText(e)}`;
+      const got = await sha256File(join(b.dir, e.payload.file));
+      checksum = got.sha256 === e.payload.sha256 && got.size === e.payload.size ? true : `payload sha256 ${got.sha256.slice(0, 12)}… does not match the header`;
+    } catch (err) {
+      checksum = `payload unreadable: ${errText(err)}`;
     }
-    out.push({ name: b.name, time: new Date(h.time), host: h.host, encrypted: h.encrypted, checksum });
+    out.push({ name: b.name, time: new Date(e.time), host: e.host, encrypted: e.encryption.kind !== 'none', checksum });
   }
   return out;
 }

@@ -9,9 +9,32 @@ import type { HostConnector } from './types.ts';
 /** Inventory secrets by name, each resolved once per run (and registered for masking). */
 export class SecretCache {
   private readonly cache = new Map<string, Promise<string>>();
+  private readonly declared = new Set<string>();
+  private sealed = false;
   constructor(private readonly inventory: Inventory) {}
 
+  has(name: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.inventory.secrets, name);
+  }
+
+  names(): string[] {
+    return Object.keys(this.inventory.secrets);
+  }
+
+  /** A secret the run may use: named by a step's ArgSpec or a `secrets.NAME` template. */
+  declare(name: string): void {
+    this.declared.add(name);
+  }
+
+  /** After loading: only declared secrets may be asked for (each resolved before connecting). */
+  seal(): void {
+    this.sealed = true;
+  }
+
   get(name: string): Promise<string> {
+    if (this.sealed && !this.declared.has(name)) {
+      return Promise.reject(new Error(`secret "${name}" is not declared by the step's action (ArgSpec secretSource) and was not resolved before the run; this is a bug in the action`));
+    }
     let p = this.cache.get(name);
     if (!p) {
       const ref = this.inventory.secrets[name];
@@ -53,8 +76,9 @@ export function actionContext(p: ContextParams): ActionContext {
       if (!p.connector) throw new Error(`plan mode does not connect (wanted ${name})`);
       if (!p.inventory.hosts.some((h) => h.name === name)) throw new Error(`unknown host "${name}"`);
       const remote = await p.connector.get(name);
+      // Raw commands are for the journal and --verbose; people see the actions' progress messages.
       return recordingHost(remote, p.records, (r) =>
-        p.emit({ type: 'host.progress', step: p.step, host: p.host.name, message: r.host === p.host.name ? r.command : `[${r.host}] ${r.command}`, time: now() }),
+        p.emit({ type: 'host.command', step: p.step, host: p.host.name, command: r.command, ...(r.host === p.host.name ? {} : { on: r.host }), time: now() }),
       );
     },
     secret: (name: string) => p.secrets.get(name),
@@ -64,7 +88,7 @@ export function actionContext(p: ContextParams): ActionContext {
       const host = e.host ?? p.host.name;
       const message = mask(e.message);
       if (e.kind === 'warning') p.emit({ type: 'warning', message, host, step: p.step, time: now() });
-      else p.emit({ type: 'host.progress', step: p.step, host, message, time: now() });
+      else p.emit({ type: 'host.progress', step: p.step, host, message, ...(e.progress ? { progress: e.progress } : {}), time: now() });
     },
     runDir: p.runDir,
     check: p.check,

@@ -6,7 +6,10 @@ import { allActions } from '../actions/registry.ts';
 import { InputError, InputErrors } from '../util/errors.ts';
 import { MASK, registerSecret } from '../util/secrets.ts';
 import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, selectHosts, validatePlaybook } from './deps.ts';
+import { SecretCache } from './context.ts';
+import { resolveDeclaredSecrets } from './declared-secrets.ts';
 import { ENGINE_NAMES } from './vars.ts';
+import { laterQuestions, needsUpFrontAnswer } from './up-front.ts';
 import { newRunState, stepVars, type RunState } from './vars.ts';
 
 export interface LoadedRun {
@@ -16,6 +19,8 @@ export interface LoadedRun {
   /** Params as run.json keeps them: secret ones as `***`. */
   recordedParams: Record<string, string>;
   playbookSha256: string;
+  /** Inventory secrets, resolved once (before connecting) and sealed: actions get them from here. */
+  secrets: SecretCache;
 }
 
 function isSecretRef(v: unknown): v is SecretRef {
@@ -39,7 +44,7 @@ export async function loadRun(
   o: { limit?: string; resolveSecrets: boolean; needConfirmation?: boolean; doneSteps?: Set<number> },
 ): Promise<LoadedRun> {
   const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile)]);
-  validatePlaybook(playbook, inventory, given, allActions(), { runtimeNames: [...ENGINE_NAMES] });
+  validatePlaybook(playbook, inventory, given, allActions(inventory.profile), { runtimeNames: [...ENGINE_NAMES] });
   const errors: InputError[] = [];
 
   const params = resolveParams(playbook, given);
@@ -62,18 +67,19 @@ export async function loadRun(
   }
 
   // Secrets the steps name as `secrets.NAME`: resolved now, so a missing env var fails before any change.
+  const cache = new SecretCache(inventory);
   const secrets: Record<string, string> = {};
   const named = new Set([...JSON.stringify(playbook.steps).matchAll(/secrets\.([A-Za-z_][\w-]*)/g)].map((m) => m[1]!));
   for (const name of named) {
-    const ref = inventory.secrets[name];
-    if (!ref) {
+    if (!cache.has(name)) {
       errors.push(new InputError(`the playbook uses secrets.${name} but the inventory has no secret "${name}"`));
       continue;
     }
+    cache.declare(name);
     if (!o.resolveSecrets) secrets[name] = MASK;
     else {
       try {
-        secrets[name] = await resolveSecret(ref, `secret ${name}`);
+        secrets[name] = await cache.get(name);
       } catch (e) {
         errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
       }
@@ -81,9 +87,13 @@ export async function loadRun(
   }
 
   const state = newRunState(inventory, params, secrets);
+  // Secrets the actions declare in their ArgSpec tables (the DM password of instance.create, ...).
+  errors.push(...(await resolveDeclaredSecrets(playbook, inventory.profile, stepVars(state), cache, { resolve: o.resolveSecrets, skip: o.doneSteps })));
+  if (o.resolveSecrets) errors.push(...(await becomePasswords(inventory)));
   if (o.limit) {
     try {
-      if (selectHosts(inventory, 'all', o.limit).length === 0) errors.push(new InputError(`--limit ${o.limit} matches no host`));
+      state.runHosts = selectHosts(inventory, 'all', o.limit).map((h) => h.name);
+      if (state.runHosts.length === 0) errors.push(new InputError(`--limit ${o.limit} matches no host`));
     } catch (e) {
       errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
     }
@@ -99,12 +109,29 @@ export async function loadRun(
     }
   }
   if (o.needConfirmation) {
-    for (const step of playbook.steps.filter((s) => s.confirm && !o.doneSteps?.has(s.index))) {
+    if (needsUpFrontAnswer(playbook, o.doneSteps)) {
+      errors.push(new InputError(`${playbook.name || playbook.file} asks for confirmation before it changes anything and there is no terminal to ask: re-run with --yes to confirm it in advance`));
+    }
+    for (const step of laterQuestions(playbook, o.doneSteps)) {
       errors.push(new InputError(`step ${step.index + 1} "${step.name}" needs confirmation and there is no terminal to ask: re-run with --yes to confirm it in advance`, step.loc));
     }
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new InputErrors(errors);
   const playbookSha256 = createHash('sha256').update(await readFile(playbook.file)).digest('hex');
-  return { inventory, playbook, state, recordedParams, playbookSha256 };
+  return { inventory, playbook, state, recordedParams, playbookSha256, secrets: cache };
+}
+
+/** sudo passwords (`ssh.become_password`) are secrets too: resolved before the first connection. */
+async function becomePasswords(inventory: Inventory): Promise<InputError[]> {
+  const errors: InputError[] = [];
+  for (const h of inventory.hosts) {
+    if (!h.ssh.become || !h.ssh.becomePassword) continue;
+    try {
+      await resolveSecret(h.ssh.becomePassword, `become password of ${h.name}`);
+    } catch (e) {
+      errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
+    }
+  }
+  return errors;
 }

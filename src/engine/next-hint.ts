@@ -18,7 +18,8 @@ export function nextHint(
   if (status === 'done') return undefined;
   if (status === 'failed') {
     const where = failed ? `step ${failed.step + 1} "${playbook.steps[failed.step]?.name ?? '?'}"${failed.host ? ` on ${failed.host}` : ''}` : 'the failed step';
-    return `fix what failed in ${where}${failed ? ` (${failed.error})` : ''}, then run: ${resume} (completed work is not repeated)`;
+    // The error itself is printed just above (Failed: …); the hint only says what to do.
+    return `fix what failed in ${where}, then run: ${resume} (completed work is not repeated)`;
   }
   return `the run was interrupted and completed changes with an undo were put back; to continue from where it stopped run: ${resume}`;
 }

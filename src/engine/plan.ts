@@ -5,9 +5,10 @@ import { mask, maskDeep } from '../util/secrets.ts';
 import { applyArgSpec } from './args.ts';
 import { actionContext, SecretCache } from './context.ts';
 import { evalWhen, render, renderDeep, selectHosts } from './deps.ts';
-import { loadRun } from './load.ts';
+import { loadRun, type LoadedRun } from './load.ts';
 import type { PlanHost, PlanOptions, PlanOutput } from './types.ts';
 import { stepUnits } from './units.ts';
+import { needsUpFrontAnswer } from './up-front.ts';
 import { hostVars, stepVars, type RunState } from './vars.ts';
 
 /**
@@ -32,26 +33,53 @@ const errText = (e: unknown) => mask(e instanceof Error ? e.message : String(e))
 
 /** Per step and host, the exact commands a run would send (secrets masked); connects to nothing. */
 export async function planRun(opts: PlanOptions): Promise<PlanOutput> {
-  const { inventory, playbook, state } = await loadRun(opts.playbookFile, opts.inventoryFile, opts.params, {
+  const loaded = await loadRun(opts.playbookFile, opts.inventoryFile, opts.params, {
     limit: opts.limit,
     resolveSecrets: false,
   });
+  return planLoaded(loaded, opts);
+}
+
+/** The plan of a run already loaded: `plan` prints it, `run` refuses to start when it has problems. */
+export async function planLoaded(loaded: Pick<LoadedRun, 'inventory' | 'playbook' | 'state'>, opts: Pick<PlanOptions, 'limit' | 'stateDir'>): Promise<PlanOutput> {
+  const { inventory, playbook } = loaded;
+  // Plan on a copy: registered outputs and facts must not leak into the run's own state.
+  const state = { ...loaded.state, registered: {}, facts: {} };
   const registeredAt = new Map<string, number>();
   const secrets = new SecretCache(inventory);
   const runDir = join(resolve(opts.stateDir ?? '.lifeboat'), 'runs', '<run id>');
-  const out: PlanOutput = { steps: [] };
+  const out: PlanOutput = { problems: [], summary: { destructive: [], confirmations: [], pointsOfNoReturn: [], hosts: [] }, steps: [] };
+  const touched = new Set<string>();
+  if (needsUpFrontAnswer(playbook)) {
+    const name = playbook.name || playbook.file;
+    try {
+      out.confirm = playbook.confirm ? render(playbook.confirm, stepVars(state)) : `Go ahead with ${name}?`;
+    } catch {
+      out.confirm = playbook.confirm ?? `Go ahead with ${name}?`;
+    }
+  }
   for (const step of playbook.steps) {
     const entry: PlanOutput['steps'][number] = { index: step.index, name: step.name, action: step.do, hosts: [], order: step.order };
     if (step.when) entry.when = step.when;
     if (step.confirm) entry.confirm = typeof step.confirm === 'string' ? mask(step.confirm) : 'asks before running unless --yes';
     out.steps.push(entry);
+    const label = `step ${step.index + 1} "${step.name}"`;
     try {
       entry.hosts = await planStep(step, state, opts.limit, registeredAt, secrets, runDir, entry);
     } catch (e) {
       entry.note = `cannot plan: ${errText(e)}`;
+      out.problems.push(`${label}: ${errText(e)}`);
     }
+    for (const h of entry.hosts) {
+      if (h.note?.startsWith('cannot plan: ')) out.problems.push(`${label} on ${h.host}: ${h.note.slice('cannot plan: '.length)}`);
+      if (!h.note?.startsWith('skipped')) touched.add(h.host);
+    }
+    if (getAction(step.do, state.inventory.profile)?.destructive || step.confirm) out.summary.destructive.push(label);
+    if (step.confirm) out.summary.confirmations.push(label);
+    if (step.undoBarrier) out.summary.pointsOfNoReturn.push(label);
     if (step.register) registeredAt.set(step.register, step.index);
   }
+  out.summary.hosts = inventory.hosts.map((h) => h.name).filter((n) => touched.has(n));
   return maskDeep(out);
 }
 
@@ -59,15 +87,20 @@ async function planStep(
   step: Step, state: RunState, limit: string | undefined, registeredAt: Map<string, number>,
   secrets: SecretCache, runDir: string, entry: PlanOutput['steps'][number],
 ): Promise<PlanHost[]> {
-  const action = getAction(step.do);
+  const action = getAction(step.do, state.inventory.profile);
   if (!action) throw new Error(`unknown action "${step.do}"`);
   const known = new Set(Object.keys(stepVars(state)));
+  // Facts are discovered by the run (`facts.ca_source`, `topology`): plan shows them as run-time values.
+  for (const f of ['facts', ...Object.keys(state.facts)]) if (!(f in state.inventory.vars)) known.delete(f);
   const on = placeholders(step.on, known, registeredAt) as string;
   if (on.includes('<')) {
     entry.note = `hosts decided at run time (${step.on})`;
     return [];
   }
   const hosts = selectHosts(state.inventory, render(on, stepVars(state)), limit);
+  if (hosts.length === 0 && !step.allowEmpty && selectHosts(state.inventory, render(on, stepVars(state))).length === 0) {
+    throw new Error(`"${step.on}" matches no host; add allow_empty: true to the step if that is expected`);
+  }
   const stepForUnits = { ...step, from: step.from === undefined ? undefined : (placeholders(step.from, known, registeredAt) as string) };
   const { units, graphSource } = stepUnits(stepForUnits, state, hosts);
   if (step.order === 'topology' && graphSource !== 'fact') {

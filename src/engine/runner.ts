@@ -3,6 +3,7 @@ import { getAction } from '../actions/registry.ts';
 import { ActionError, type Action, type ActionResult } from '../actions/types.ts';
 import type { Inventory } from '../inventory/types.ts';
 import type { Playbook, Step } from '../playbook/types.ts';
+import { profileInfo } from '../profiles/info.ts';
 import { EXIT } from '../util/errors.ts';
 import { mask, maskDeep } from '../util/secrets.ts';
 import { applyArgSpec } from './args.ts';
@@ -13,6 +14,7 @@ import { runUndo, type UndoEntry } from './undo.ts';
 import type { RunEvent } from './events.ts';
 import type { Journal } from './journal.ts';
 import { nextHint } from './next-hint.ts';
+import { upFrontSummary } from './up-front.ts';
 import type { CommandRecord } from './recording-host.ts';
 import type { HostConnector, RunOptions, RunOutcome } from './types.ts';
 import { stepHosts, stepUnits, type Unit } from './units.ts';
@@ -51,11 +53,20 @@ export interface RunnerInit {
   /** Units a previous session of this run completed (resume): they are not run again. */
   completed: Set<string>;
   undo: UndoEntry[];
+  /** Steps every unit of which finished in an earlier session (resume): left out of the summary. */
+  doneSteps?: Set<number>;
 }
 
 const now = () => new Date().toISOString();
-/** How long the pre-run connection check waits for slow hosts before starting anyway. */
-const PREFLIGHT_WAIT_MS = 3000;
+/** Waits for `p`, or less when `signal` aborts first (Ctrl-C while connecting or between retries). */
+function untilAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve();
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<void>((res) => (onAbort = res));
+  signal.addEventListener('abort', onAbort, { once: true });
+  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
 const errText = (err: unknown) => mask(err instanceof Error ? err.message : String(err));
 
 /** Carries out a playbook's steps in order: the executor, with stop, interrupt and undo. */
@@ -63,6 +74,8 @@ export class Runner {
   private interrupted = false;
   private stopping = false;
   private firstFailure?: { step: number; host: string; error: string };
+  /** The operator said no to the up-front question: nothing was changed. */
+  private declined = false;
   private readonly started = Date.now();
 
   constructor(private readonly r: RunnerInit) {
@@ -101,22 +114,29 @@ export class Runner {
   }
 
   /**
-   * Connects to every host of the run at once before step 1, so a changed host key stops the run
-   * before any command anywhere. Unreachable hosts only warn: a playbook may fence them.
+   * Connects to every host of the run at once before step 1 and waits for every one of them, however
+   * slow: a changed host key anywhere stops the run before any command anywhere. Unreachable hosts
+   * only warn (a playbook may fence them). Ctrl-C ends the wait at once.
    */
-  private async preflight(hosts: string[]): Promise<string | undefined> {
+  private async preflight(hosts: string[]): Promise<{ host: string; error: string } | undefined> {
     const settled = new Map<string, unknown>();
     const tries = hosts.map((h) =>
       this.r.connector.get(h).then(() => settled.set(h, null), (err: unknown) => settled.set(h, err ?? new Error('connect failed'))),
     );
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(tries), new Promise((res) => (timer = setTimeout(res, PREFLIGHT_WAIT_MS)))]);
-    clearTimeout(timer);
+    await untilAborted(Promise.all(tries), this.r.opts.signal);
+    if (this.interrupted) {
+      const waiting = hosts.filter((h) => !settled.has(h));
+      this.warn(`interrupted while connecting${waiting.length ? ` (still connecting: ${waiting.join(', ')})` : ''}; nothing was run on any host`);
+      return undefined;
+    }
     for (const h of hosts) {
       const err = settled.get(h);
-      if (!settled.has(h)) this.warn(`${h}: still connecting after ${PREFLIGHT_WAIT_MS / 1000} s; steps on it will wait for it`, undefined, h);
-      else if (err && (err as Error).name === 'HostKeyError') return `${h}: ${errText(err)}; nothing was run on any host`;
-      else if (err) this.warn(`${h}: cannot connect: ${errText(err)}`, undefined, h);
+      if (err && (err as Error).name === 'HostKeyError') return { host: h, error: `${errText(err)}; nothing was run on any host` };
+    }
+    for (const h of hosts) {
+      const err = settled.get(h);
+      // The event names the host; the message does not repeat it (the views put the two together).
+      if (err) this.warn(`cannot connect: ${errText(err)}`, undefined, h);
     }
     return undefined;
   }
@@ -124,13 +144,21 @@ export class Runner {
   async run(hosts: string[] = []): Promise<RunOutcome> {
     const { playbook } = this.r;
     let finishedAll = true;
-    const refused = hosts.length ? await this.preflight(hosts) : undefined;
+    // A profile whose actions talk to the hosts' own APIs (ciphertrust) has nothing to reach over SSH;
+    // interrupted while loading or waiting for the lock: connect to nothing.
+    const overSsh = profileInfo(this.r.inventory.profile)?.reach !== 'api';
+    const refused = hosts.length && overSsh && !this.interrupted ? await this.preflight(hosts) : undefined;
     if (refused) {
-      this.warn(refused);
-      this.fail(0, refused.split(':')[0]!, refused);
+      this.warn(refused.error, undefined, refused.host);
+      this.fail(0, refused.host, refused.error);
       finishedAll = false;
     }
-    for (const step of refused ? [] : playbook.steps) {
+    if (!refused && !(await this.confirmUpFront(hosts))) {
+      finishedAll = false;
+      this.declined = true;
+      this.interrupted = true;
+    }
+    for (const step of refused || this.declined ? [] : playbook.steps) {
       if (this.stopRequested) {
         finishedAll = false;
         break;
@@ -152,12 +180,41 @@ export class Runner {
       status = 'interrupted';
     } else if (!finishedAll) status = 'failed';
     else status = 'done';
-    const next = nextHint(status, this.r.runId, this.r.stateDir, this.firstFailure, this.r.playbook);
+    const next = this.declined
+      ? 'nothing was changed; run it again when the time is right (or with --yes to answer in advance)'
+      : nextHint(status, this.r.runId, this.r.stateDir, this.firstFailure, this.r.playbook);
     this.emit({ type: 'run.done', runId: this.r.runId, status, durationMs: Date.now() - this.started, next, time: now() });
     await this.r.journal.append({ type: 'flush', time: now() });
     const exitCode = status === 'done' ? EXIT.ok : status === 'failed' ? EXIT.stepFailed : EXIT.interrupted;
     return { runId: this.r.runId, runDir: this.r.runDir, status, exitCode, failed: this.firstFailure, next };
   }
+
+  /** Shows what the run will do and, unless --yes or check mode, asks once. */
+  private async confirmUpFront(hosts: string[]): Promise<boolean> {
+    const { playbook, state, opts } = this.r;
+    const up = await upFrontSummary(playbook, state, { hosts, limit: opts.limit, done: this.r.doneSteps, check: opts.check });
+    const question = up.question && !opts.yes ? up.question : undefined;
+    this.emit({ type: 'run.summary', lines: up.lines, ...(question ? { question } : {}), time: now() });
+    if (!question) return true;
+    const ok = await this.askPerson(question);
+    if (!ok) this.warn('not confirmed; nothing was changed');
+    return ok;
+  }
+
+  /** Asks and waits; the time waited is kept so step timings leave it out. */
+  private async askPerson(question: string): Promise<boolean> {
+    const { confirm, signal } = this.r.opts;
+    if (!confirm) return false; // refused before the run started; kept as a second guard
+    const t0 = Date.now();
+    const aborted = new Promise<boolean>((res) => signal?.addEventListener('abort', () => res(false), { once: true }));
+    try {
+      return await Promise.race([confirm(mask(question)), aborted]);
+    } finally {
+      this.waitedMs += Date.now() - t0;
+    }
+  }
+
+  private waitedMs = 0;
 
   private fail(step: number, host: string, error: string): void {
     this.firstFailure ??= { step, host, error };
@@ -166,12 +223,16 @@ export class Runner {
   /** Returns how the step ended; 'stopped' = the operator declined or interrupted before it began. */
   private async runStep(step: Step): Promise<'ok' | 'failed' | 'skipped' | 'stopped'> {
     const { state, opts } = this.r;
-    const t0 = Date.now();
-    const action = getAction(step.do);
+    let t0 = Date.now();
+    const action = getAction(step.do, state.inventory.profile);
     let units: Unit[];
     try {
       if (!action) throw new Error(`unknown action "${step.do}"`);
       const hosts = stepHosts(step, state, opts.limit);
+      // A selector that matches nothing is a mistake unless the step says so (--limit may narrow it).
+      if (hosts.length === 0 && !step.allowEmpty && stepHosts(step, state, undefined).length === 0) {
+        throw new Error(`"${step.on}" matches no host; add allow_empty: true to the step if that is expected`);
+      }
       units = stepUnits(step, state, hosts).units;
     } catch (err) {
       const error = `step ${step.index + 1} "${step.name}": ${errText(err)}`;
@@ -190,8 +251,11 @@ export class Runner {
         { note: units.length === 0 ? 'no hosts selected' : 'done in an earlier session' });
       return status;
     }
-    if (step.confirm && !opts.check && !opts.yes) {
+    // A confirm before any change was part of the up-front question; one after says why it waits.
+    if (step.confirm && step.confirmAfterChangeReason && !opts.check && !opts.yes) {
+      const waited = this.waitedMs;
       const ok = await this.ask(step, hostNames);
+      t0 += this.waitedMs - waited;
       if (!ok) {
         this.warn(`step ${step.index + 1} "${step.name}" was not confirmed; stopping`, step.index);
         this.interrupted = true;
@@ -232,14 +296,11 @@ export class Runner {
     return { status: 'failed', error };
   }
 
-  private async ask(step: Step, hosts: string[]): Promise<boolean> {
-    const { confirm, signal } = this.r.opts;
-    if (!confirm) return false; // refused before the run started; kept as a second guard
+  private ask(step: Step, hosts: string[]): Promise<boolean> {
     const q = typeof step.confirm === 'string'
       ? render(step.confirm, stepVars(this.r.state, hosts))
       : `Step ${step.index + 1} "${step.name}" (${step.do}) will run on ${hosts.join(', ')}. Continue?`;
-    const aborted = new Promise<boolean>((res) => signal?.addEventListener('abort', () => res(false), { once: true }));
-    return Promise.race([confirm(mask(q)), aborted]);
+    return this.askPerson(q);
   }
 
   private async runUnit(step: Step, action: Action, unit: Unit, hostNames: string[]): Promise<UnitOutcome> {
@@ -289,7 +350,8 @@ export class Runner {
         if (attempt >= step.retries || this.interrupted) throw err;
         this.emit({ type: 'host.progress', step: step.index, host: unit.host.name, time: now(),
           message: `attempt ${attempt + 1} of ${step.retries + 1} failed: ${errText(err)}; retrying in ${step.delayMs} ms` });
-        await new Promise((res) => setTimeout(res, step.delayMs));
+        await untilAborted(new Promise((res) => setTimeout(res, step.delayMs).unref()), this.r.opts.signal);
+        if (this.interrupted) throw err;
       }
     }
   }

@@ -1,14 +1,15 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { InputError } from '../util/errors.ts';
+import { InputError, InputErrors } from '../util/errors.ts';
+import { makeDirs } from '../util/make-dirs.ts';
 import { MASK, mask } from '../util/secrets.ts';
-import { SecretCache } from './context.ts';
 import { SshPool, selectHosts } from './deps.ts';
 import type { RunEvent } from './events.ts';
 import { Journal, readJournal, readRunRecord, runDirOf, runsDir, writeRunRecord } from './journal.ts';
 import { loadRun, type LoadedRun } from './load.ts';
-import { acquireLock, isAlive } from './lock.ts';
+import { planLoaded } from './plan.ts';
+import { acquireLock, defaultLockDir, isAlive } from './lock.ts';
 import { rebuildFromJournal } from './rebuild.ts';
 import { newRunId } from './run-id.ts';
 import { Runner } from './runner.ts';
@@ -32,11 +33,17 @@ export async function startRun(opts: RunOptions): Promise<RunOutcome> {
     resolveSecrets: true,
     needConfirmation: !opts.yes && !opts.check && !opts.confirm,
   });
+  // The plan is a gate for a run too: a step that cannot be planned (a host without replica_id, a
+  // foreign backup, ...) would fail after earlier steps changed hosts. Refused now, exit 2.
+  const plan = await planLoaded(loaded, { limit: opts.limit, stateDir: opts.stateDir });
+  if (plan.problems.length) throw new InputErrors(plan.problems.map((p) => new InputError(`plan refused: ${p}`)));
   const runId = newRunId();
   const runDir = runDirOf(opts.stateDir, runId);
+  // An unusable --state-dir is bad input, found before the lock and before any host is touched.
+  await makeDirs(runsDir(opts.stateDir), '--state-dir');
   const { early, lock } = await lockInventory(opts, loaded.inventory.file, runId);
   try {
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
+    await mkdir(runDir, { mode: 0o700 });
     const record: RunRecord = {
       runId,
       playbook: loaded.playbook.file,
@@ -94,7 +101,7 @@ export async function resumeRun(runId: string, opts: ResumeOptions): Promise<Run
     delete record.finished;
     await writeRunRecord(runDir, record);
     const runOpts = { ...opts, limit: record.limit, check: record.check };
-    return await execute({ runId, runDir, record, loaded, opts: runOpts, completed: rebuilt.completed, undo: rebuilt.undo, early, resumed: true });
+    return await execute({ runId, runDir, record, loaded, opts: runOpts, completed: rebuilt.completed, undo: rebuilt.undo, doneSteps: rebuilt.doneSteps, early, resumed: true });
   } finally {
     await lock.release();
   }
@@ -108,6 +115,7 @@ interface ExecuteInit {
   opts: Omit<RunOptions, 'playbookFile' | 'inventoryFile' | 'params'>;
   completed: Set<string>;
   undo: UndoEntry[];
+  doneSteps?: Set<number>;
   early: RunEvent[];
   resumed: boolean;
 }
@@ -129,7 +137,7 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     });
   const runner = new Runner({
     runId: x.runId, runDir: x.runDir, stateDir: x.opts.stateDir, playbook, inventory, state, opts: x.opts,
-    connector, journal, secrets: new SecretCache(inventory), completed: x.completed, undo: x.undo,
+    connector, journal, secrets: x.loaded.secrets, completed: x.completed, undo: x.undo, doneSteps: x.doneSteps,
   });
   let outcome: RunOutcome | undefined;
   try {
@@ -178,9 +186,9 @@ export async function listRuns(stateDir: string): Promise<RunListEntry[]> {
  * Takes the inventory's lock. Its warnings (a stale lock taken over) are shown at once and kept,
  * so they reach the journal once it exists.
  */
-async function lockInventory(opts: { stateDir: string; onEvent: (e: RunEvent) => void }, inventoryFile: string, runId: string) {
+async function lockInventory(opts: { lockDir?: string; onEvent: (e: RunEvent) => void }, inventoryFile: string, runId: string) {
   const early: RunEvent[] = [];
-  const lock = await acquireLock(opts.stateDir, inventoryFile, runId, (message) => {
+  const lock = await acquireLock(opts.lockDir ?? defaultLockDir(), inventoryFile, runId, (message) => {
     const e: RunEvent = { type: 'warning', message, time: now() };
     early.push(e);
     opts.onEvent(e);

@@ -21,8 +21,10 @@ export interface RunOptions {
   check?: boolean;
   /** Default concurrency of a step (a step's own `concurrency` wins). */
   concurrency: number;
-  /** Holds `runs/<runId>/` and `locks/`. */
+  /** Holds `runs/<runId>/`. */
   stateDir: string;
+  /** Where inventory locks live; default the per-user defaultLockDir() (never under stateDir). */
+  lockDir?: string;
   /** Asks the operator; absent (no TTY) means a step needing confirmation is refused unless `yes`. */
   confirm?: (question: string) => Promise<boolean>;
   /** Abort = Ctrl-C: no new units start, in-flight ones finish or time out, then undo runs. */
@@ -62,6 +64,15 @@ export interface PlanHost {
 }
 
 export interface PlanOutput {
+  /**
+   * Why a run would not go as planned: a step or host that cannot be planned (missing or foreign
+   * backup, bad argument, ...). Non-empty makes `lifeboat plan` exit 2: a plan is a gate.
+   */
+  problems: string[];
+  /** What the run would do, in short: for the operator's last look before `run`. */
+  summary: PlanSummary;
+  /** The one question a run asks before step 1 (none with --yes or --check). */
+  confirm?: string;
   steps: {
     index: number;
     name: string;
@@ -72,6 +83,17 @@ export interface PlanOutput {
     when?: string;
     note?: string;
   }[];
+}
+
+export interface PlanSummary {
+  /** Steps whose action changes state destructively or that ask for confirmation: `N "name"`. */
+  destructive: string[];
+  /** Steps that ask before running (unless --yes). */
+  confirmations: string[];
+  /** Steps marked undo_barrier: after them an interrupt undoes nothing earlier. */
+  pointsOfNoReturn: string[];
+  /** Every host some step would run on, in inventory order. */
+  hosts: string[];
 }
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'interrupted' | 'invalid';

@@ -34,7 +34,7 @@ export async function runUndo(entries: UndoEntry[], d: UndoDeps): Promise<void> 
     d.emit({ type: 'undo.start', step: u.step, host: u.host, action: u.spec.do, time: now() });
     const records: CommandRecord[] = [];
     try {
-      const action = getAction(u.spec.do);
+      const action = getAction(u.spec.do, d.state.inventory.profile);
       if (!action) throw new Error(`unknown undo action "${u.spec.do}"`);
       const host = d.state.inventory.hosts.find((h) => h.name === u.host);
       if (!host) throw new Error(`host ${u.host} is no longer in the inventory`);

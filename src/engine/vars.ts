@@ -11,6 +11,8 @@ export interface RunState {
   registered: Record<string, Record<string, unknown>>;
   /** Facts set by action results (e.g. `topology`), merged in order. */
   facts: Record<string, unknown>;
+  /** Hosts this run may touch (the inventory narrowed by `--limit`): safety checks compare the servers' topology with it. */
+  runHosts?: string[];
 }
 
 export function newRunState(inventory: Inventory, params: Record<string, unknown>, secrets: Record<string, string>): RunState {
@@ -18,7 +20,7 @@ export function newRunState(inventory: Inventory, params: Record<string, unknown
 }
 
 /** Names the engine adds to every template's variables (validatePlaybook must accept them). */
-export const ENGINE_NAMES = ['hosts', 'host', 'host_vars', 'hostvars', 'parent', 'secrets', 'step_hosts', 'params', 'facts', 'topology'] as const;
+export const ENGINE_NAMES = ['hosts', 'host', 'host_vars', 'hostvars', 'parent', 'secrets', 'step_hosts', 'params', 'facts', 'topology', 'run_hosts'] as const;
 
 /**
  * Variables of a step as a whole (its `on`, `from`, `confirm`): inventory vars, then facts (a
@@ -33,6 +35,7 @@ export function stepVars(state: RunState, stepHosts: string[] = []): Record<stri
     ...state.registered,
     inventory: { cluster: inv.cluster, profile: inv.profile, hosts: inv.hosts.map((h) => h.name), groups: inv.groups, vars: inv.vars },
     hosts: inv.hosts.map((h) => h.name),
+    run_hosts: state.runHosts ?? inv.hosts.map((h) => h.name),
     step_hosts: stepHosts,
     hostvars: Object.fromEntries(inv.hosts.map((h) => [h.name, { ...h.vars, address: h.address, roles: h.roles }])),
     facts: state.facts,

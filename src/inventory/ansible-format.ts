@@ -20,6 +20,7 @@ interface Group {
   depth: number;
   vars: Map<string, VarDef>;
   hosts: string[];
+  hostSet: Set<string>;
   children: string[];
 }
 
@@ -63,7 +64,7 @@ export function readAnsibleInventory(src: YamlSource, top: Entry[], baseDir: str
     }
     let g = groups.get(name);
     if (!g) {
-      g = { name, nameNode, depth, vars: new Map(), hosts: [], children: [] };
+      g = { name, nameNode, depth, vars: new Map(), hosts: [], hostSet: new Set(), children: [] };
       groups.set(name, g);
     }
     g.depth = Math.min(g.depth, depth);
@@ -74,7 +75,10 @@ export function readAnsibleInventory(src: YamlSource, top: Entry[], baseDir: str
       if (e.key === 'hosts') {
         for (const h of src.optionalEntries(e.value, `group ${name}: hosts`, e.keyNode) ?? []) {
           if (!hostNodes.has(h.key)) hostNodes.set(h.key, h.keyNode);
-          if (!g.hosts.includes(h.key)) g.hosts.push(h.key);
+          if (!g.hostSet.has(h.key)) {
+            g.hostSet.add(h.key);
+            g.hosts.push(h.key);
+          }
           const own = hostVars.get(h.key) ?? new Map<string, VarDef>();
           for (const [k, v] of readVars(h.value, `host ${h.key}`, h.keyNode)) own.set(k, v);
           hostVars.set(h.key, own);
@@ -118,11 +122,12 @@ export function readAnsibleInventory(src: YamlSource, top: Entry[], baseDir: str
 
   const ordered = [...groups.values()].filter((g) => g.name !== 'all').sort((a, b) => a.depth - b.depth || a.name.localeCompare(b.name));
   const groupMembers = new Map(ordered.map((g) => [g.name, membersOf(g.name)]));
+  const memberSets = new Map([...groupMembers].map(([g, m]) => [g, new Set(m)]));
 
   const hosts: DraftHost[] = [];
   for (const [name, nameNode] of hostNodes) {
     const merged = new Map<string, VarDef>();
-    for (const g of ordered) if (groupMembers.get(g.name)!.includes(name)) for (const [k, v] of g.vars) merged.set(k, v);
+    for (const g of ordered) if (memberSets.get(g.name)!.has(name)) for (const [k, v] of g.vars) merged.set(k, v);
     for (const [k, v] of hostVars.get(name) ?? []) merged.set(k, v);
 
     const hostSsh = takeSsh(src, merged, baseDir, `host ${name}`);
@@ -130,7 +135,7 @@ export function readAnsibleInventory(src: YamlSource, top: Entry[], baseDir: str
     const address = takeString(src, merged, 'ansible_host') ?? name;
     const roles: DraftHost['roles'] = [];
     for (const g of ordered) {
-      if ((KNOWN_ROLES as readonly string[]).includes(g.name) && groupMembers.get(g.name)!.includes(name)) roles.push({ role: g.name, node: g.nameNode });
+      if ((KNOWN_ROLES as readonly string[]).includes(g.name) && memberSets.get(g.name)!.has(name)) roles.push({ role: g.name, node: g.nameNode });
     }
     const rolesDef = merged.get('lifeboat_roles');
     merged.delete('lifeboat_roles');
@@ -156,7 +161,8 @@ export function readAnsibleInventory(src: YamlSource, top: Entry[], baseDir: str
     .map((g) => ({ name: g.name, nameNode: g.nameNode, members: groupMembers.get(g.name)!.map((m) => ({ name: m, node: g.nameNode })) }));
   // Keep groups in the order they were written, which is what people expect to read back.
   const written = [...groups.keys()];
-  draftGroups.sort((a, b) => written.indexOf(a.name) - written.indexOf(b.name));
+  const position = new Map(written.map((n, i) => [n, i]));
+  draftGroups.sort((a, b) => position.get(a.name)! - position.get(b.name)!);
 
   return {
     cluster,

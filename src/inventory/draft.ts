@@ -4,6 +4,8 @@ import type { YamlSource } from '../playbook/yaml-source.ts';
 import { didYouMean } from '../playbook/suggest.ts';
 import { checkRole } from './roles.ts';
 import { mergeSsh } from './ssh-settings.ts';
+import { pathNameProblem } from './safe-name.ts';
+import { checkNumericVars, checkTopologyVar } from './var-checks.ts';
 
 /** What a format reader found, with the nodes needed to point at mistakes. */
 export interface DraftHost {
@@ -13,6 +15,8 @@ export interface DraftHost {
   addressNode: Node;
   roles: { role: string; node: Node }[];
   vars: Record<string, unknown>;
+  /** Where the host's vars were written (errors about them point there). */
+  varsNode?: Node;
   ssh: Partial<SshSettings>;
 }
 
@@ -24,8 +28,10 @@ export interface DraftGroup {
 
 export interface DraftInventory {
   cluster: string;
+  clusterNode?: Node;
   profile: string;
   vars: Record<string, unknown>;
+  varsNode?: Node;
   secrets: Record<string, SecretRef>;
   ssh: Partial<SshSettings>;
   hosts: DraftHost[];
@@ -37,11 +43,20 @@ const RESERVED_GROUPS = ['all', 'ungrouped'];
 /** Checks that hold across hosts and groups (same rules for both formats), then builds the Inventory. */
 export function finishInventory(src: YamlSource, file: string, draft: DraftInventory): Inventory {
   const hostNames = draft.hosts.map((h) => h.name);
+  const hostSet = new Set(hostNames);
   const byAddress = new Map<string, string>();
 
+  const clusterProblem = pathNameProblem(draft.cluster);
+  if (clusterProblem) src.error(draft.clusterNode ?? src.root, `cluster name "${draft.cluster}" ${clusterProblem}`);
+  checkNumericVars(src, draft.vars, 'vars', draft.varsNode ?? src.root);
+  checkTopologyVar(src, draft.vars, hostNames, draft.varsNode ?? src.root);
+
   for (const h of draft.hosts) {
+    const nameProblem = pathNameProblem(h.name);
+    if (nameProblem) src.error(h.nameNode, `host name "${h.name}" ${nameProblem}`);
+    checkNumericVars(src, h.vars, `host ${h.name}`, h.varsNode ?? h.nameNode);
     for (const { role, node } of h.roles) {
-      const problem = checkRole(role);
+      const problem = checkRole(role, draft.profile);
       if (problem) src.error(node, `host ${h.name}: ${problem}`);
     }
     // Two hosts may share an address only on different ports (in-process test servers do).
@@ -59,14 +74,18 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
       src.error(g.nameNode, `group name "${g.name}" is reserved`);
       continue;
     }
-    if (hostNames.includes(g.name)) src.error(g.nameNode, `group "${g.name}" has the same name as a host; selectors could not tell them apart`);
-    const members: string[] = [];
+    if (hostSet.has(g.name)) src.error(g.nameNode, `group "${g.name}" has the same name as a host; selectors could not tell them apart`);
+    const members = new Set<string>();
     for (const m of g.members) {
-      if (!hostNames.includes(m.name)) src.error(m.node, `group ${g.name} names unknown host "${m.name}"${didYouMean(m.name, hostNames)}`);
-      else if (!members.includes(m.name)) members.push(m.name);
+      if (!hostSet.has(m.name)) src.error(m.node, `group ${g.name} names unknown host "${m.name}"${didYouMean(m.name, hostNames)}`);
+      else members.add(m.name);
     }
-    groups[g.name] = members;
+    groups[g.name] = [...members];
   }
+
+  // Each host's groups in one pass over the members (a per-host search is quadratic at 10,000 hosts).
+  const groupsOf = new Map<string, string[]>();
+  for (const [g, members] of Object.entries(groups)) for (const m of members) (groupsOf.get(m) ?? groupsOf.set(m, []).get(m)!).push(g);
 
   const hosts = draft.hosts.map((h) => {
     const ssh = mergeSsh(draft.ssh, h.ssh);
@@ -97,7 +116,7 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
       name: h.name,
       address: h.address,
       roles: [...new Set(h.roles.map((r) => r.role))],
-      groups: Object.keys(groups).filter((g) => groups[g]!.includes(h.name)),
+      groups: groupsOf.get(h.name) ?? [],
       vars: h.vars,
       ssh,
     })),

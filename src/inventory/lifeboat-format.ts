@@ -62,7 +62,11 @@ export function readLifeboatInventory(src: YamlSource, top: Entry[], baseDir: st
     groups.push({ name: g.key, nameNode: g.keyNode, members });
   }
 
-  return { cluster, profile, vars: vars(src, get('vars'), 'vars'), secrets, ssh, hosts, groups };
+  const varsEntry = get('vars');
+  return {
+    cluster, clusterNode: (clusterEntry?.value as Node) ?? undefined, profile,
+    vars: vars(src, varsEntry, 'vars'), varsNode: (varsEntry?.keyNode as Node) ?? undefined, secrets, ssh, hosts, groups,
+  };
 }
 
 function readHost(src: YamlSource, h: Entry, baseDir: string): DraftHost | undefined {
@@ -95,6 +99,7 @@ function readHost(src: YamlSource, h: Entry, baseDir: string): DraftHost | undef
     addressNode: (a?.value as Node) ?? h.keyNode,
     roles,
     vars: vars(src, get('vars'), `${what}: vars`),
+    varsNode: get('vars')?.keyNode,
     ssh,
   };
 }

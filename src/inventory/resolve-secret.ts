@@ -4,14 +4,15 @@ import { InputError } from '../util/errors.ts';
 import { registerSecret } from '../util/secrets.ts';
 
 export interface ResolveSecretOptions {
-  /** Where warnings go (a secret file others can read); default: process.emitWarning. */
+  /** Where warnings go (a secret file others can read); default: one `warning:` line on stderr. */
   onWarning?: (message: string) => void;
   /** Environment to read `{ env }` from; default process.env (tests pass their own). */
   env?: NodeJS.ProcessEnv;
 }
 
+/** A Lifeboat warning, not Node's `(node:PID) Warning: … --trace-warnings` text. */
 function defaultWarning(message: string): void {
-  process.emitWarning(message, { code: 'LIFEBOAT_SECRET' });
+  process.stderr.write(`warning: ${message}\n`);
 }
 
 /**

@@ -44,7 +44,7 @@ function matchTerm(inv: Inventory, term: string, selector: string): Set<string> 
   if (term === 'all' || term === '*') return new Set(names);
   if (term.startsWith('role:')) {
     const role = term.slice(5);
-    const problem = checkRole(role);
+    const problem = checkRole(role, inv.profile);
     if (problem) throw new InputError(`host selector "${selector}": ${problem}`);
     return new Set(inv.hosts.filter((h) => h.roles.includes(role)).map((h) => h.name));
   }

@@ -1,6 +1,6 @@
 import type { HostKeyPolicy, SshSettings } from './types.ts';
 import type { YamlSource, YNode } from '../playbook/yaml-source.ts';
-import { parseDuration } from '../playbook/duration.ts';
+import { BOUNDS } from '../playbook/bounds.ts';
 import { resolvePath } from './paths.ts';
 import { readSecretRef } from './secret-ref.ts';
 
@@ -35,11 +35,6 @@ export const SSH_KEYS = [
 
 const POLICIES: HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
 
-function duration(src: YamlSource, node: YNode, what: string): number | undefined {
-  const ms = parseDuration(src.scalar(node));
-  if (ms === undefined) src.error(node, `${what} must be a duration such as 10s, 2m, 500ms or a number of milliseconds, got ${src.describe(node)}`);
-  return ms;
-}
 
 /** Reads a Lifeboat `ssh:` map (inventory-wide or per host) into the settings it overrides. */
 export function readSshSettings(src: YamlSource, node: YNode, what: string, baseDir: string): Partial<SshSettings> {
@@ -54,9 +49,7 @@ export function readSshSettings(src: YamlSource, node: YNode, what: string, base
         out.user = src.name(value, field, keyNode);
         break;
       case 'port': {
-        const port = src.integer(value, field, 1, keyNode);
-        if (port !== undefined && port > 65535) src.error(value, `${field} must be a port number (1-65535), got ${port}`);
-        else out.port = port;
+        out.port = src.integer(value, field, BOUNDS.port.min, keyNode, BOUNDS.port.max);
         break;
       }
       case 'identity_file': {
@@ -89,13 +82,13 @@ export function readSshSettings(src: YamlSource, node: YNode, what: string, base
         out.useAgent = src.boolean(value, field, keyNode);
         break;
       case 'connect_timeout':
-        out.connectTimeoutMs = duration(src, value, field);
+        out.connectTimeoutMs = src.duration(value, field, BOUNDS.connectTimeoutMs.min, BOUNDS.connectTimeoutMs.max, keyNode);
         break;
       case 'keepalive':
-        out.keepaliveMs = duration(src, value, field);
+        out.keepaliveMs = src.duration(value, field, BOUNDS.keepaliveMs.min, BOUNDS.keepaliveMs.max, keyNode);
         break;
       case 'connect_retries':
-        out.connectRetries = src.integer(value, field, 0, keyNode);
+        out.connectRetries = src.integer(value, field, BOUNDS.connectRetries.min, keyNode, BOUNDS.connectRetries.max);
         break;
     }
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runLocal } from './run-local.ts';
 import { PRIVATE_DIRS, fqdn, labPaths } from './names.ts';
+import type { PrivateDir } from './state.ts';
 
 /** Files shared by every host of one lab: the systemd-free lib389 defaults and the hosts file. */
 export async function writeLabFiles(lab: string, hosts: { name: string; address: string }[]): Promise<void> {
@@ -47,6 +48,7 @@ export async function prepareHostDirs(
   host: string,
   address: string,
   log: string,
+  extraDirs: PrivateDir[] = [],
 ): Promise<{ hostKeyLine: string }> {
   const p = labPaths(lab);
   const base = p.host(host);
@@ -62,6 +64,16 @@ export async function prepareHostDirs(
   await chmod(join(base, 'var-lib-dirsrv'), 0o750);
   await mkdir(join(base, 'var-log', 'dirsrv'), { mode: 0o750 });
   await chown(join(base, 'var-log', 'dirsrv'), uid, gid);
+  // A profile's own data directories: the init script bind-mounts each line "<dir> <path>".
+  for (const d of extraDirs) {
+    await mkdir(join(base, d.dir), { recursive: true, mode: d.mode });
+    await chmod(join(base, d.dir), d.mode);
+    if (d.owner) {
+      const ids = (flag: string) => Number(execFileSync('id', [flag, d.owner!]).toString().trim());
+      await chown(join(base, d.dir), ids('-u'), ids('-g'));
+    }
+  }
+  await writeFile(join(base, 'mounts'), extraDirs.map((d) => `${d.dir} ${d.path}\n`).join(''), { mode: 0o644 });
 
   const ssh = join(base, 'etc-ssh');
   for (const f of ['ssh_config', 'moduli']) await copyFile(join('/etc/ssh', f), join(ssh, f)).catch(() => undefined);
@@ -119,6 +131,7 @@ mount --bind "$HOSTDIR/var-lib-dirsrv" /var/lib/dirsrv
 mount --bind "$LABDIR/hosts" /etc/hosts
 mount --bind "$LABDIR/defaults.inf" /usr/share/dirsrv/inf/defaults.inf
 mount --bind "$HOSTDIR/tmp" /tmp
+while read -r d p; do mount --bind "$HOSTDIR/$d" "$p"; done < "$HOSTDIR/mounts"
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
 # No systemd-tmpfiles here: ns-slapd refuses to start without these.

@@ -112,7 +112,11 @@ export async function killHost(lab: string, host: string, pid1?: number, unshare
     process.kill(unsharePid!, 'SIGKILL');
     while (existsSync(`/proc/${unsharePid}`) && Date.now() < deadline) await sleep(25);
   }
-  const left = [...pids, ...(unsharePid ? [unsharePid] : [])].filter((p) => existsSync(`/proc/${p}`) && !isZombie(p));
+  // A process of a dying namespace can be caught between zombie and gone (many postgres backends
+  // exit at once): look again until the deadline rather than report it as still running.
+  const alive = () => [...pids, ...(unsharePid ? [unsharePid] : [])].filter((p) => existsSync(`/proc/${p}`) && !isZombie(p));
+  while (alive().length > 0 && Date.now() < deadline) await sleep(25);
+  const left = alive();
   if (left.length > 0) throw new Error(`host ${host}: processes ${left.join(', ')} still running after kill`);
 }
 

@@ -12,7 +12,7 @@ import { writeState, type LabHostState, type LabState } from './state.ts';
  * part-way still leaves `down` a full list of what to remove.
  */
 export async function createHost(state: LabState, h: LabHostState, log: string, opts: { network?: boolean } = {}): Promise<string> {
-  const { hostKeyLine } = await prepareHostDirs(state.name, h.name, h.address, log);
+  const { hostKeyLine } = await prepareHostDirs(state.name, h.name, h.address, log, state.privateDirs);
   if (opts.network !== false) await createHostNetwork(state.name, h.name, h.address, log);
   const { unsharePid, pid1 } = await startHost(state.name, h.name);
   h.unsharePid = unsharePid;

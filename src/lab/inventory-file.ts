@@ -27,16 +27,35 @@ export function labGroups(hosts: string[]): Record<string, string[]> {
   return { dc1: hosts.slice(0, half), dc2: hosts.slice(half) };
 }
 
+export interface LabCaOptions {
+  /** Topology of o=ipaca among the CA hosts (default: every CA host with every other). */
+  topology?: LabTopology;
+  /**
+   * IdM numbers the CA suffix's replica ids independently: with this, CA host k (in host order)
+   * gets ca_replica_id = the domain replica id of the k-th CA host from the END, so one host's CA
+   * id is another's domain id (the trap a rebuild that reuses the domain id falls into).
+   */
+  ownIds?: boolean;
+}
+
+/** CA replica ids per CA host: reversed domain ids among the CA hosts, plus 1000 when they would coincide. */
+export function caReplicaIds(caHosts: { name: string; index: number }[]): Record<string, number> {
+  const reversed = [...caHosts].reverse();
+  return Object.fromEntries(caHosts.map((h, i) => [h.name, reversed[i]!.index === h.index ? 1000 + h.index : reversed[i]!.index]));
+}
+
 /** Lifeboat's own inventory format (src/inventory/lifeboat-format.ts) describing the lab. */
-export function labInventory(state: LabState, topology: LabTopology): Record<string, unknown> {
+export function labInventory(state: LabState, topology: LabTopology, ca: LabCaOptions = {}): Record<string, unknown> {
   const p = labPaths(state.name);
   const names = state.hosts.map((h) => h.name);
+  const caHosts = state.hosts.filter((h) => labRoles(h.index, state.hosts.length).includes('ca'));
+  const caIds = ca.ownIds ? caReplicaIds(caHosts) : {};
   const hosts: Record<string, unknown> = {};
   for (const h of state.hosts) {
     hosts[h.name] = {
       address: h.address,
       roles: labRoles(h.index, state.hosts.length),
-      vars: { replica_id: h.index, fqdn: fqdn(h.name) },
+      vars: { replica_id: h.index, ...(caIds[h.name] !== undefined ? { ca_replica_id: caIds[h.name] } : {}), fqdn: fqdn(h.name) },
     };
   }
   return {
@@ -57,6 +76,7 @@ export function labInventory(state: LabState, topology: LabTopology): Record<str
       ca_suffix: LAB_CA_SUFFIX,
       topology_kind: topology,
       topology: topologyGraph(names, topology),
+      ...(ca.topology ? { ca_topology_kind: ca.topology, ca_topology: topologyGraph(caHosts.map((h) => h.name), ca.topology) } : {}),
     },
     secrets: { dm_password: { file: p.dmPasswordFile }, repl_password: { file: p.replPasswordFile } },
     hosts,
@@ -64,8 +84,8 @@ export function labInventory(state: LabState, topology: LabTopology): Record<str
   };
 }
 
-export async function writeLabInventory(file: string, state: LabState, topology: LabTopology): Promise<void> {
+export async function writeLabInventory(file: string, state: LabState, topology: LabTopology, ca: LabCaOptions = {}): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const header = `# Written by \`lifeboat lab up\` for lab "${state.name}"; removed by \`lifeboat lab down\`.\n`;
-  await writeFile(file, header + stringify(labInventory(state, topology)), { mode: 0o644 });
+  await writeFile(file, header + stringify(labInventory(state, topology, ca)), { mode: 0o644 });
 }

@@ -23,8 +23,9 @@ export function hostName(index: number): string {
 }
 
 export function hostIndex(host: string): number {
-  const m = /^ds([1-9])$/.exec(host);
-  if (!m) throw new InputError(`unknown lab host "${host}" (expected ds1..ds8)`);
+  // A profile's lab may name its hosts otherwise (letters + index); the lab's state has the list.
+  const m = /^[a-z]{1,4}([1-9])$/.exec(host);
+  if (!m) throw new InputError(`unknown lab host "${host}" (expected ds1..ds8, or the host names of a profile's lab)`);
   return Number(m[1]);
 }
 

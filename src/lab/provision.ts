@@ -49,6 +49,10 @@ export async function provisionLab(opts: ProvisionOptions): Promise<{ runDir: st
       case 'host.progress':
         log(`  ${e.host}: ${e.message}`);
         break;
+      case 'host.command':
+        // The lab log is for debugging a failed `lab up`: every command, as before.
+        log(`  ${e.host}: $ ${e.on ? `[${e.on}] ` : ''}${e.command}`);
+        break;
       case 'warning':
         log(`  warning${e.host ? ` ${e.host}` : ''}: ${e.message}`);
         break;

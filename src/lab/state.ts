@@ -3,6 +3,14 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { labPaths } from './names.ts';
 
+export interface PrivateDir {
+  path: string;
+  dir: string;
+  mode: number;
+  /** User (name) that owns it. */
+  owner?: string;
+}
+
 /** What the lab created, recorded as it is created, so `down` removes exactly that and no more. */
 export interface LabHostState {
   name: string;
@@ -29,6 +37,10 @@ export interface LabState {
   forwardRule?: boolean;
   inventoryFile?: string;
   topology?: string;
+  /** Profile whose lab this is (absent: 389ds). */
+  profile?: string;
+  /** More private directories per host, bind-mounted over `path` by the host's init (a profile's data). */
+  privateDirs?: PrivateDir[];
   hosts: LabHostState[];
 }
 

@@ -14,6 +14,7 @@ import { InputError } from '../util/errors.ts';
 import { readState, writeState, type LabState } from './state.ts';
 import { labDown } from './down.ts';
 import type { LabTopology } from './topology.ts';
+import type { LabCaOptions } from './inventory-file.ts';
 
 export interface LabUpOptions {
   name: string;
@@ -23,6 +24,8 @@ export interface LabUpOptions {
   /** Inventory file to write (default inventories/<name>.yaml). */
   out: string;
   recreate?: boolean;
+  /** The CA suffix's own shape: its topology among the CA hosts and independently numbered replica ids. */
+  ca?: LabCaOptions;
   onPhase?: (phase: string, ms: number) => void;
   /** Progress lines for people watching (provisioning steps). */
   onProgress?: (message: string) => void;
@@ -110,7 +113,7 @@ export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string
       const lines = await Promise.all(st.hosts.map((h) => createHost(st, h, log)));
       for (const [i, h] of st.hosts.entries()) await setKnownHost(name, h.name, lines[i]!);
     });
-    await timed('inventory', () => writeLabInventory(inventoryFile, st, opts.topology));
+    await timed('inventory', () => writeLabInventory(inventoryFile, st, opts.topology, opts.ca));
     await provisionLab({
       state: st,
       inventoryFile,

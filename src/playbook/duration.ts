@@ -21,3 +21,17 @@ export function parseDuration(value: unknown): number | undefined {
   }
   return pos === 0 ? undefined : Math.round(total);
 }
+
+/** `90000` -> `1m30s`, for messages that state a bound. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}

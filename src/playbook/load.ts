@@ -3,13 +3,13 @@ import type { Node } from 'yaml';
 import type { ParamSpec, Playbook, SourceLocation, Step, UndoSpec } from './types.ts';
 import { InputError } from '../util/errors.ts';
 import { YamlSource, type Entry, type YNode } from './yaml-source.ts';
-import { parseDuration } from './duration.ts';
+import { BOUNDS } from './bounds.ts';
 import { checkTemplate, templatesIn } from './template.ts';
 import { checkWhen } from './when.ts';
 
-const TOP_KEYS = ['name', 'description', 'params', 'steps'];
+const TOP_KEYS = ['name', 'description', 'params', 'confirm', 'steps'];
 const PARAM_KEYS = ['required', 'default', 'description', 'secret', 'type'];
-const PARAM_TYPES = ['string', 'number', 'boolean', 'list'] as const;
+const PARAM_TYPES = ['string', 'number', 'boolean', 'list', 'host'] as const;
 export const STEP_KEYS = [
   'name',
   'on',
@@ -23,10 +23,12 @@ export const STEP_KEYS = [
   'delay',
   'when',
   'confirm',
+  'confirm_after_change_reason',
   'undo',
   'undo_barrier',
   'on_error',
   'register',
+  'allow_empty',
 ] as const;
 const UNDO_KEYS = ['do', 'with'];
 /** What people used to Ansible write instead. */
@@ -81,6 +83,13 @@ function readPlaybook(src: YamlSource, absolute: string): Playbook {
   }
   const description = get('description');
   if (description && !src.isNull(description.value)) pb.description = src.string(description.value, 'description', description.keyNode) ?? '';
+
+  const confirm = get('confirm');
+  if (confirm) {
+    pb.confirm = src.string(confirm.value, 'confirm', confirm.keyNode);
+    if (pb.confirm !== undefined) checkTemplates(src, pb.confirm, confirm.value, 'confirm', confirm.keyNode);
+    pb.locs!.confirm = src.loc(confirm.value, confirm.keyNode);
+  }
 
   const params = get('params');
   if (params) {
@@ -211,7 +220,7 @@ function readStep(src: YamlSource, node: YNode, index: number, params: Record<st
   if (w) step.with = readWith(src, w, `${what}: with`, locs, 'with');
 
   const c = get('concurrency');
-  if (c) step.concurrency = src.integer(c.value, `${what}: concurrency`, 1, c.keyNode);
+  if (c) step.concurrency = src.integer(c.value, `${what}: concurrency`, BOUNDS.concurrency.min, c.keyNode, BOUNDS.concurrency.max);
 
   const order = get('order');
   if (order) {
@@ -229,14 +238,12 @@ function readStep(src: YamlSource, node: YNode, index: number, params: Record<st
   ] as const) {
     const e = get(key);
     if (!e) continue;
-    const ms = parseDuration(src.scalar(e.value));
-    if (ms === undefined) src.error(e.value, `${what}: ${key} must be a duration such as 30s, 5m, 500ms or a number of milliseconds, got ${src.describe(e.value)}`, e.keyNode);
-    else step[field] = ms;
+    const ms = src.duration(e.value, `${what}: ${key}`, BOUNDS[field].min, BOUNDS[field].max, e.keyNode);
+    if (ms !== undefined) step[field] = ms;
   }
-  if (step.timeoutMs === 0) src.error(get('timeout')!.value, `${what}: timeout must be more than 0`, get('timeout')!.keyNode);
 
   const retries = get('retries');
-  if (retries) step.retries = src.integer(retries.value, `${what}: retries`, 0, retries.keyNode) ?? 0;
+  if (retries) step.retries = src.integer(retries.value, `${what}: retries`, BOUNDS.retries.min, retries.keyNode, BOUNDS.retries.max) ?? 0;
 
   const when = get('when');
   if (when) {
@@ -261,6 +268,8 @@ function readStep(src: YamlSource, node: YNode, index: number, params: Record<st
     if (typeof v === 'boolean') step.confirm = v;
     else step.confirm = templated(confirm, 'confirm');
   }
+  const reason = get('confirm_after_change_reason');
+  if (reason) step.confirmAfterChangeReason = src.string(reason.value, `${what}: confirm_after_change_reason`, reason.keyNode);
 
   const undo = get('undo');
   if (undo) step.undo = readUndo(src, undo, what, locs);
@@ -278,6 +287,9 @@ function readStep(src: YamlSource, node: YNode, index: number, params: Record<st
     if (v === 'stop' || v === 'continue') step.onError = v;
     else if (v !== undefined) src.error(onError.value, `${what}: on_error must be stop or continue, got "${v}"`);
   }
+
+  const allowEmpty = get('allow_empty');
+  if (allowEmpty) step.allowEmpty = src.boolean(allowEmpty.value, `${what}: allow_empty`, allowEmpty.keyNode);
 
   const register = get('register');
   if (register) {

@@ -1,7 +1,7 @@
 import type { Inventory } from '../inventory/types.ts';
 import type { ParamSpec, Playbook, SourceLocation } from './types.ts';
 import { InputError, InputErrors } from '../util/errors.ts';
-import { registerSecret } from '../util/secrets.ts';
+import { MIN_SECRET_LENGTH, registerSecret } from '../util/secrets.ts';
 import { didYouMean } from './suggest.ts';
 
 function paramType(spec: ParamSpec): NonNullable<ParamSpec['type']> | undefined {
@@ -47,8 +47,11 @@ export function collectParams(pb: Playbook, given: Record<string, unknown>, erro
     const loc = pb.locs?.[`params.${name}`] ?? fallback;
     if (Object.prototype.hasOwnProperty.call(given, name)) {
       const { value, problem } = coerce(name, spec, given[name]);
-      if (problem) errors.push(new InputError(problem, loc));
-      else {
+      if (problem) errors.push(new InputError(spec.secret ? `param ${name} does not fit its type ${spec.type ?? ''} (its value is secret and not shown)` : problem, loc));
+      else if (spec.secret && typeof value === 'string' && value.length > 0 && value.length < MIN_SECRET_LENGTH) {
+        // registerSecret cannot mask it (it would mask ordinary words too): refuse rather than leak.
+        errors.push(new InputError(`param ${name} is secret and shorter than ${MIN_SECRET_LENGTH} characters, too short to be masked in output; refused`, loc));
+      } else {
         out[name] = value;
         if (spec.secret && typeof value === 'string') registerSecret(value);
       }

@@ -12,7 +12,7 @@ export interface ParamSpec {
   /** Values of secret params are masked everywhere. */
   secret: boolean;
   /** How `-e key=value` text is read; taken from the default's type when not written. */
-  type?: 'string' | 'number' | 'boolean' | 'list';
+  type?: 'string' | 'number' | 'boolean' | 'list' | 'host';
 }
 
 export interface UndoSpec {
@@ -39,6 +39,12 @@ export interface Step {
   when?: string;
   /** Destructive step: asks before running unless --yes. A string is the question. */
   confirm?: string | boolean;
+  /**
+   * Why this step's `confirm:` may wait until after earlier steps changed hosts (it depends on
+   * facts known only then). Without it the loader refuses such a confirm: the question belongs
+   * in the one asked before the run changes anything.
+   */
+  confirmAfterChangeReason?: string;
   undo?: UndoSpec;
   /**
    * Point of no return: once this step starts, an interrupt no longer undoes the steps before it.
@@ -47,6 +53,8 @@ export interface Step {
    */
   undoBarrier?: boolean;
   onError: 'stop' | 'continue';
+  /** A selector that matches no host is an error unless this is true (then the step is skipped). */
+  allowEmpty?: boolean;
   /** Name under which each host's action output is kept for later templating. */
   register?: string;
   loc: SourceLocation;
@@ -59,6 +67,8 @@ export interface Playbook {
   name: string;
   description: string;
   params: Record<string, ParamSpec>;
+  /** The question asked once, before the run changes anything (templated with params). */
+  confirm?: string;
   steps: Step[];
   /** Where top-level parts were written: `name`, `params`, `params.<name>`, `steps`. */
   locs?: Record<string, SourceLocation>;

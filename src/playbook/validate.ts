@@ -7,6 +7,7 @@ import { didYouMean } from './suggest.ts';
 import { collectParams, playbookVars } from './params.ts';
 import { isTemplated, render, templateNames, templatesIn } from './template.ts';
 import { whenNames } from './when.ts';
+import { confirmOrderProblems } from './confirm-order.ts';
 
 /**
  * Names templates may use that only exist once the run is going (the engine sets them).
@@ -58,7 +59,11 @@ export function validatePlaybook(
 ): void {
   const errors: InputError[] = [];
   const values = collectParams(pb, params, errors);
+  checkHostParams(pb, inv, values, errors);
   const vars = playbookVars(inv, values);
+  const secretParams = new Set(Object.entries(pb.params).filter(([, s]) => s.secret).map(([n]) => n));
+  /** Names through which a template reaches a secret: `secrets.*` and the secret params. */
+  const carriesSecret = (template: string) => templateNames(template).filter((n) => n === 'secrets' || secretParams.has(n));
   const staticNames = new Set(Object.keys(vars));
   const runtime = new Set<string>([...RUNTIME_NAMES, ...(opts.runtimeNames ?? [])]);
   const registers = new Map<string, number>();
@@ -88,9 +93,20 @@ export function validatePlaybook(
     const templateField = (field: string, template: string): boolean => checkNames(field, templateNames(template));
 
     // Selector: when it uses only params, render it now and check every name it gives.
+    // A secret may only reach an argument that sends it on stdin or in a 0600 file (ArgSpec.secret).
+    for (const [field, text] of [['on', step.on], ['from', step.from], ['confirm', typeof step.confirm === 'string' ? step.confirm : undefined]] as const) {
+      const names = text ? carriesSecret(text) : [];
+      if (names.length) fail(field, `${field} uses ${names.map(secretLabel).join(', ')}: a secret must not reach a host selector or a message`);
+    }
+    checkSecretArgs(step, 'with', step.do, step.with, knownActions, carriesSecret, fail);
+    if (step.undo) checkSecretArgs(step, 'undo.with', step.undo.do, step.undo.with, knownActions, carriesSecret, fail);
+
     if (step.on && templateField('on', step.on)) {
       try {
-        selectHosts(inv, render(step.on, vars));
+        const picked = selectHosts(inv, render(step.on, vars));
+        if (picked.length === 0 && !step.allowEmpty) {
+          fail('on', `on: "${render(step.on, vars)}" matches no host of ${inv.file}; add allow_empty: true to the step if that is expected`);
+        }
       } catch (err) {
         if (err instanceof InputError) fail('on', `on: ${err.message}`);
         else throw err;
@@ -120,6 +136,7 @@ export function validatePlaybook(
     }
   }
 
+  errors.push(...confirmOrderProblems(pb, knownActions));
   if (errors.length > 0) {
     const key = (e: InputError) => (e.loc ? e.loc.line * 1e6 + e.loc.col : 0);
     throw new InputErrors([...errors].sort((a, b) => key(a) - key(b)));
@@ -161,5 +178,45 @@ function checkAction(
     if (spec.required && spec.default === undefined && !(key in args)) {
       fail(step.locs?.[withField] ? withField : doField, `${name} needs argument "${key}" (${spec.description})`);
     }
+  }
+}
+
+const secretLabel = (n: string) => (n === 'secrets' ? 'secrets.*' : `secret param "${n}"`);
+
+/**
+ * A secret templated into an argument that is not declared `secret` would reach a remote command
+ * line (`shell.command`), a file name or a journal: refused where it is written.
+ */
+function checkSecretArgs(
+  step: Step,
+  withField: string,
+  name: string,
+  args: Record<string, unknown>,
+  knownActions: Map<string, Action>,
+  carriesSecret: (template: string) => string[],
+  fail: (field: string, message: string) => void,
+): void {
+  const action = knownActions.get(name);
+  if (!action) return;
+  for (const [key, value] of Object.entries(args)) {
+    if (action.args[key]?.secret) continue;
+    const names = [...new Set(templatesIn(value).flatMap(carriesSecret))];
+    if (names.length === 0) continue;
+    const safe = Object.entries(action.args).filter(([, s]) => s.secret).map(([k]) => k);
+    fail(`${withField}.${key}`, `${name} argument "${key}" uses ${names.map(secretLabel).join(', ')}: a secret must never be templated into a command line or a non-secret argument` +
+      (safe.length ? `; pass it in ${safe.map((k) => `"${k}"`).join(', ')} (sent on stdin)` : `; ${name} takes no secret argument`));
+  }
+}
+
+/** Params of `type: host` name exactly one inventory host (`-e lost=all` is refused). */
+function checkHostParams(pb: Playbook, inv: Inventory, values: Record<string, unknown>, errors: InputError[]): void {
+  const names = inv.hosts.map((h) => h.name);
+  const known = new Set(names);
+  for (const [name, spec] of Object.entries(pb.params)) {
+    if (spec.type !== 'host' || !(name in values)) continue;
+    const v = values[name];
+    if (typeof v === 'string' && known.has(v)) continue;
+    const loc = pb.locs?.[`params.${name}`] ?? pb.locs?.params;
+    errors.push(new InputError(`param ${name} must name exactly one host of ${inv.file}, got ${JSON.stringify(v)}${typeof v === 'string' ? didYouMean(v, names) : ''}`, loc));
   }
 }

@@ -3,6 +3,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, typ
 import { InputError, InputErrors } from '../util/errors.ts';
 import type { SourceLocation } from './types.ts';
 import { didYouMean } from './suggest.ts';
+import { formatMs, parseDuration } from './duration.ts';
 
 /** A YAML node as found in a document; null where a key has no value at all. */
 export type YNode = Node | null | undefined;
@@ -42,9 +43,12 @@ export class YamlSource {
 
   static parse(file: string, text: string): YamlSource {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    // uniqueKeys off: the parser's own duplicate check is quadratic (a 10,000-host inventory took
+    // minutes); checkStructure finds duplicates in one pass with a Set.
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
     const src = new YamlSource(file, doc, lines);
-    for (const e of doc.errors) {
+    // Warnings count as errors: an unknown tag (`!!js/function`) must not quietly become a string.
+    for (const e of [...doc.errors, ...doc.warnings]) {
       // The parser places duplicate keys after the previous value; checkStructure names the key itself.
       if (e.code === 'DUPLICATE_KEY') continue;
       const { line, col } = lines.linePos(e.pos[0]);
@@ -185,11 +189,22 @@ export class YamlSource {
     return this.string(node, what, fallback);
   }
 
-  integer(node: YNode, what: string, min: number, fallback?: YNode): number | undefined {
+  /** A whole number in [min, max]; `max` keeps a typo such as `retries: 1e15` from hanging a run. */
+  integer(node: YNode, what: string, min: number, fallback?: YNode, max = Number.MAX_SAFE_INTEGER): number | undefined {
     const v = this.scalar(node);
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-    if (typeof n === 'number' && Number.isInteger(n) && n >= min) return n;
-    this.typeError(node, what, `a whole number ≥ ${min}`, fallback);
+    if (typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max) return n;
+    this.typeError(node, what, max === Number.MAX_SAFE_INTEGER ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`, fallback);
+    return undefined;
+  }
+
+  /** A duration (`30s`, `5m`, `500ms`, a number of ms) in [minMs, maxMs], reported with its bounds. */
+  duration(node: YNode, what: string, minMs: number, maxMs: number, fallback?: YNode): number | undefined {
+    const ms = parseDuration(this.scalar(node));
+    if (ms !== undefined && ms >= minMs && ms <= maxMs) return ms;
+    const range = `from ${formatMs(minMs)} to ${formatMs(maxMs)}`;
+    if (ms === undefined) this.error(node, `${what} must be a duration such as 30s, 5m, 500ms or a number of milliseconds (${range}), got ${this.describe(node)}`, fallback);
+    else this.error(node, `${what} must be ${range}, got ${this.describe(node)}`, fallback);
     return undefined;
   }
 

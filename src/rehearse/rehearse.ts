@@ -9,7 +9,9 @@ import { labControl } from './lab-control.ts';
 import { openSession, uniqueLabName, type LabSession } from './lab-session.ts';
 import { writeReport, type Phase, type RehearsalReport } from './report-files.ts';
 import { runTimings } from './run-timings.ts';
-import { SCENARIOS } from './scenarios.ts';
+import { SCENARIOS, scenarioNames } from './scenarios.ts';
+
+export { scenarioNames };
 
 /**
  * `lifeboat rehearse SCENARIO`: a throw-away lab, a backup, the scenario's damage, the scenario's
@@ -36,9 +38,6 @@ export interface RehearseResult {
 
 const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
 
-export function scenarioNames(): string[] {
-  return Object.keys(SCENARIOS);
-}
 
 export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
   const scenario = SCENARIOS[opts.scenario];

@@ -24,6 +24,8 @@ export interface RunTimings {
   restoreMs: number;
   /** Host-side restore time (stop, bak2db/ldif2db, start) as backup.restore measured it around the one remote command. */
   restoreServerMs?: number;
+  /** Which restore ran (online / bak2db / ldif2db), as backup.restore reported it. */
+  restorePath?: string;
 }
 
 export function unionMs(intervals: { startMs: number; endMs: number }[]): number {
@@ -40,6 +42,31 @@ export function unionMs(intervals: { startMs: number; endMs: number }[]): number
   return total;
 }
 
+/**
+ * The longest chain of re-inits, by the servers' own durations: a host re-initialized from a host
+ * that was itself re-initialized waits for it, so its chain is its parent's plus its own (hosts
+ * re-initialized from the restored master start a chain). Durations, not clock times, so hosts
+ * whose clocks differ still add up; each has the servers' 1 s resolution.
+ */
+export function longestInitChainMs(inits: InitTiming[]): number {
+  const byConsumer = new Map<string, InitTiming[]>();
+  for (const i of inits) byConsumer.set(i.consumer, [...(byConsumer.get(i.consumer) ?? []), i]);
+  const memo = new Map<string, number>();
+  const chain = (host: string, seen: Set<string>): number => {
+    const known = memo.get(host);
+    if (known !== undefined) return known;
+    const mine = byConsumer.get(host) ?? [];
+    if (mine.length === 0 || seen.has(host)) return 0;
+    const next = new Set(seen).add(host);
+    // Several suffixes of one host run one after another from the same supplier.
+    const own = mine.reduce((sum, i) => sum + (i.endMs - i.startMs), 0);
+    const ms = own + Math.max(...mine.map((i) => chain(i.supplier, next)));
+    memo.set(host, ms);
+    return ms;
+  };
+  return Math.max(0, ...[...byConsumer.keys()].map((h) => chain(h, new Set())));
+}
+
 export async function runTimings(runDir: string): Promise<RunTimings> {
   const lines = await readJournal(runDir);
   const steps: RunTimings['steps'] = [];
@@ -47,6 +74,7 @@ export async function runTimings(runDir: string): Promise<RunTimings> {
   const inits: InitTiming[] = [];
   let restoreMs = 0;
   let restoreServerMs: number | undefined;
+  let restorePath: string | undefined;
   for (const l of lines) {
     if (l.type === 'step.start') actionOf.set(Number(l.step), String(l.action));
     if (l.type === 'step.done') steps.push({ index: Number(l.step), name: String(l.name), action: actionOf.get(Number(l.step)) ?? '', durationMs: Number(l.durationMs) });
@@ -55,7 +83,9 @@ export async function runTimings(runDir: string): Promise<RunTimings> {
     const out = l.output as Record<string, unknown> | null | undefined;
     if (action === 'backup.restore') {
       restoreMs += Number(l.durationMs ?? 0);
-      const server = out && (out.restoreMs ?? out.serverMs);
+      // serverMs: timed on the host around the restore itself; restoreMs: the controller's view.
+      const server = out && (out.serverMs ?? out.restoreMs);
+      if (out && typeof out.method === 'string') restorePath = out.method;
       if (typeof server === 'number') restoreServerMs = (restoreServerMs ?? 0) + server;
     }
     if (action === 'replication.reinit' && out && Array.isArray(out.inits)) {
@@ -67,5 +97,5 @@ export async function runTimings(runDir: string): Promise<RunTimings> {
       }
     }
   }
-  return { steps, inits, reinitServerMs: unionMs(inits), restoreMs, restoreServerMs };
+  return { steps, inits, reinitServerMs: unionMs(inits), restoreMs, restoreServerMs, restorePath };
 }

@@ -93,4 +93,8 @@ export const SCENARIOS: Record<string, Scenario> = {
 };
 SCENARIOS['ca-replica-rebuild'] = SCENARIOS.ca!;
 
+export function scenarioNames(): string[] {
+  return Object.keys(SCENARIOS);
+}
+
 

@@ -36,3 +36,10 @@ export function oneLine(text: string): string {
     .filter(Boolean)
     .join(' | ');
 }
+
+/** `ds1: message`, unless the message already starts with the host's name (no `ds1: ds1: …`). */
+export function hostMessage(host: string | undefined, message: string): string {
+  const text = oneLine(message);
+  if (!host) return text;
+  return new RegExp(`^${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text) ? text : `${host}: ${text}`;
+}

@@ -1,21 +1,21 @@
 import { createInkReporter } from './ink/ink-reporter.tsx';
 import { createJsonReporter } from './json.ts';
 import { createPlainReporter } from './plain.ts';
-import type { ReportMode, Reporter } from './types.ts';
+import type { ReportMode, Reporter, ReporterOptions } from './types.ts';
 
-export type { ReportMode, Reporter, ReportOutcome } from './types.ts';
+export type { ReportMode, Reporter, ReportOutcome, ReporterOptions } from './types.ts';
 export { summaryLines } from './summary.ts';
 export { chooseReportMode } from './choose.ts';
 export { loadReporter } from './load.ts';
 
 
-export function createReporter(mode: ReportMode, out: NodeJS.WritableStream, stdin?: NodeJS.ReadStream): Reporter {
+export function createReporter(mode: ReportMode, out: NodeJS.WritableStream, stdin?: NodeJS.ReadStream, opts: ReporterOptions = {}): Reporter {
   switch (mode) {
     case 'json':
       return createJsonReporter(out);
     case 'plain':
-      return createPlainReporter(out);
+      return createPlainReporter(out, opts);
     case 'ink':
-      return createInkReporter(out, stdin);
+      return createInkReporter(out, stdin, opts);
   }
 }

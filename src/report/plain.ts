@@ -2,14 +2,14 @@ import type { RunEvent } from '../engine/events.ts';
 import { mask } from '../util/secrets.ts';
 import { formatClock, formatDuration, oneLine, stepLabel } from './format.ts';
 import { summaryLines } from './summary.ts';
-import type { ReportOutcome, Reporter } from './types.ts';
+import type { ReportOutcome, Reporter, ReporterOptions } from './types.ts';
 
 /**
  * One line per event, stable and greppable:
  *   12:00:01 [2/7] Disable every agreement  ds1  changed  (0.4s)
  * Fields are separated by two spaces; a failure carries the host and its (masked) error.
  */
-export function createPlainReporter(out: NodeJS.WritableStream): Reporter {
+export function createPlainReporter(out: NodeJS.WritableStream, opts: ReporterOptions = {}): Reporter {
   let totalSteps: number | undefined;
   let runStarted: number | undefined;
   let runDurationMs: number | undefined;
@@ -20,17 +20,21 @@ export function createPlainReporter(out: NodeJS.WritableStream): Reporter {
   const stepPrefix = (e: { time: string; step: number }) =>
     `${formatClock(e.time)} ${stepLabel(e.step, totalSteps)} ${stepNames.get(e.step) ?? ''}`.trimEnd();
 
-  function line(e: RunEvent): string {
+  function line(e: RunEvent): string | undefined {
     switch (e.type) {
       case 'run.start':
         totalSteps = e.steps;
         runStarted = Date.parse(e.time);
         return `${formatClock(e.time)} run ${e.runId}  ${e.playbook}  on ${e.hosts.length} host(s): ${e.hosts.join(',')}  ${e.steps} step(s)  inventory ${e.inventory}`;
+      case 'run.summary':
+        return e.lines.map((l) => `${formatClock(e.time)} ${l}`).join('\n');
       case 'step.start':
         stepNames.set(e.step, e.name);
         return `${stepPrefix(e)}  start  ${e.action}  on ${e.hosts.join(',') || '(no hosts)'}`;
       case 'host.start':
         return `${stepPrefix(e)}  ${e.host}  started`;
+      case 'host.command':
+        return opts.verbose ? `${stepPrefix(e)}  ${e.host}  $ ${e.on ? `[${e.on}] ` : ''}${oneLine(e.command)}` : undefined;
       case 'host.progress':
         return `${stepPrefix(e)}  ${e.host}  ${oneLine(e.message)}`;
       case 'host.done': {
@@ -59,7 +63,8 @@ export function createPlainReporter(out: NodeJS.WritableStream): Reporter {
 
   return {
     onEvent(e) {
-      write(line(e));
+      const text = line(e);
+      if (text !== undefined) write(text);
     },
     finish(outcome: ReportOutcome) {
       const duration = runDurationMs ?? (runStarted !== undefined ? Date.now() - runStarted : undefined);

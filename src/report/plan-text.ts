@@ -4,6 +4,7 @@ import { stepLabel } from './format.ts';
 
 /** The shape `planRun` returns (engine PlanOutput), declared structurally. */
 export interface PlanView {
+  confirm?: string;
   steps: {
     index: number;
     name: string;
@@ -23,6 +24,7 @@ export interface PlanView {
 export function formatPlan(plan: PlanView, title: string): string[] {
   const total = plan.steps.length;
   const out: string[] = [title, ''];
+  if (plan.confirm) out.push(`Asks once, before step 1 (unless --yes): ${plan.confirm}`, '');
   for (const step of plan.steps) {
     const extras = [
       step.action,

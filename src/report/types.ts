@@ -15,3 +15,8 @@ export interface Reporter {
   /** Asks a yes/no question in a way that fits this reporter's output (set only where it can). */
   confirm?(question: string): Promise<boolean>;
 }
+
+/** How a reporter shows a run: `verbose` adds every raw command (always in the journal). */
+export interface ReporterOptions {
+  verbose?: boolean;
+}

@@ -28,6 +28,7 @@ export interface StepView {
 export type LogItem =
   | { key: string; kind: 'run'; runId: string; playbook: string; hosts: string[]; steps: number }
   | { key: string; kind: 'step'; step: StepView; total: number }
+  | { key: string; kind: 'summary'; lines: string[] }
   | { key: string; kind: 'warning'; message: string; host?: string }
   | { key: string; kind: 'undo'; step: number; host: string; text: string; failed: boolean };
 
@@ -38,6 +39,8 @@ export interface ViewState {
   done?: { runId: string; status: 'done' | 'failed' | 'interrupted'; durationMs: number; next?: string };
   outcome?: ReportOutcome;
   question?: string;
+  /** --verbose: the raw commands are shown as each host's message. */
+  verbose?: boolean;
 }
 
 export const initialViewState: ViewState = { totalSteps: 0, log: [] };
@@ -61,6 +64,8 @@ export function reduceView(state: ViewState, raw: RunEvent): ViewState {
         totalSteps: e.steps,
         log: [...state.log, { key: `run${n}`, kind: 'run', runId: e.runId, playbook: e.playbook, hosts: e.hosts, steps: e.steps }],
       };
+    case 'run.summary':
+      return { ...state, log: [...state.log, { key: `summary${n}`, kind: 'summary', lines: e.lines }] };
     case 'step.start':
       return {
         ...state,
@@ -75,6 +80,9 @@ export function reduceView(state: ViewState, raw: RunEvent): ViewState {
     case 'host.start':
       if (state.current?.index !== e.step) return state;
       return { ...state, current: updateHost(state.current, e.host, { status: 'running', startedAt: at }) };
+    case 'host.command':
+      if (!state.verbose || state.current?.index !== e.step) return state;
+      return { ...state, current: updateHost(state.current, e.host, { message: `$ ${e.on ? `[${e.on}] ` : ''}${e.command}` }) };
     case 'host.progress':
       if (state.current?.index !== e.step) return state;
       return { ...state, current: updateHost(state.current, e.host, { message: e.message }) };

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { HostKeyPolicy } from '../inventory/types.ts';
+import { connectBackoffMs } from '../playbook/bounds.ts';
 import { HostKeyError } from './host-key-error.ts';
 import { appendKnownHost, checkHostKey, knownKeyTypes } from './known-hosts.ts';
 import { fingerprint, knownHostsName } from './known-hosts-format.ts';
@@ -53,8 +54,20 @@ function isPermanent(err: Error): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Backoff before retry `attempt` (0-based): 100 ms x 2^n capped at CONNECT_BACKOFF_MAX_MS, drawn at
+ * random from its upper half.
+ * The jitter matters when many connections are refused at once (sshd's MaxStartups drops
+ * handshakes past 10 in flight): without it they all come back in the same instant and collide
+ * again.
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const cap = connectBackoffMs(attempt);
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+/**
  * `makeSock` gives a fresh transport per attempt (a TCP socket, or a stream forwarded through a
- * jump host). Retries use 100 ms x 2^n backoff.
+ * jump host). Retries wait retryDelayMs (jittered exponential backoff, capped at CONNECT_BACKOFF_MAX_MS).
  */
 export async function connectWithRetries(t: ConnectTarget, makeSock: () => Promise<Duplex>, onEvent: ConnectEvent): Promise<ClientType> {
   for (let attempt = 0; ; attempt++) {
@@ -63,7 +76,7 @@ export async function connectWithRetries(t: ConnectTarget, makeSock: () => Promi
     } catch (err) {
       const e = err as Error;
       if (isPermanent(e) || attempt >= t.connectRetries) throw e;
-      const wait = 100 * 2 ** attempt;
+      const wait = retryDelayMs(attempt);
       onEvent(`connect attempt ${attempt + 1} failed (${e.message}); retrying in ${wait} ms`);
       await sleep(wait);
     }

@@ -6,7 +6,7 @@ import type { Duplex, Readable } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { HostKeyPolicy, Inventory, InventoryHost } from '../inventory/types.ts';
 import { resolveSecret } from '../inventory/resolve-secret.ts';
-import type { ExecOptions, ExecResult, RemoteHost, TransferResult } from './types.ts';
+import type { ExecOptions, ExecResult, GetOptions, RemoteHost, TransferResult } from './types.ts';
 import { newConnection, type Connection } from './channel.ts';
 import { connectWithRetries, tcpSocket, type ConnectTarget } from './connect.ts';
 import { execOn } from './exec.ts';
@@ -14,6 +14,10 @@ import { hostConnectSettings, jumpSpecSettings } from './host-settings.ts';
 import type { BecomeMode } from './remote-command.ts';
 import { getFile, putFile } from './sftp-transfer.ts';
 import { readSshConfig, type SshConfig } from './ssh-config.ts';
+import { Semaphore } from './semaphore.ts';
+
+/** Handshakes in flight to one sshd at most: OpenSSH's default MaxStartups starts dropping past 10. */
+export const MAX_HANDSHAKES = 10;
 
 export interface SshPoolOptions {
   /** Overrides every host's `ssh.host_key_policy` (e.g. `--accept-new-host-keys`). */
@@ -23,10 +27,16 @@ export interface SshPoolOptions {
   sshConfigPath?: string | null;
 }
 
+/** How long closeAll waits for a connection that is still being opened. */
+const CLOSE_WAIT_MS = 1000;
+
 export class SshPool {
   private readonly conns = new Map<string, Promise<Connection>>();
   private readonly become = new Map<string, Promise<BecomeMode | undefined>>();
   private readonly sshConfig: SshConfig;
+
+  /** Handshakes in flight per sshd endpoint (host:port). */
+  private readonly gates = new Map<string, Semaphore>();
 
   constructor(
     private readonly inv: Inventory,
@@ -43,10 +53,21 @@ export class SshPool {
     return new PooledHost(hostName, this, become);
   }
 
+  /**
+   * Ends every connection. One still being opened (a slow or unreachable host when Ctrl-C came) is
+   * not waited for beyond CLOSE_WAIT_MS: it ends itself as soon as it is up.
+   */
   async closeAll(): Promise<void> {
     const all = [...this.conns.values()];
     this.conns.clear();
-    await Promise.all(all.map((p) => p.then((c) => endClient(c.client), () => undefined)));
+    await Promise.all(
+      all.map((p) => {
+        const ended = p.then((c) => endClient(c.client), () => undefined);
+        let timer: NodeJS.Timeout | undefined;
+        const giveUp = new Promise<void>((res) => (timer = setTimeout(res, CLOSE_WAIT_MS)));
+        return Promise.race([ended, giveUp]).finally(() => clearTimeout(timer));
+      }),
+    );
   }
 
   /** Closes one host's connection (jump hosts it used stay open for others). */
@@ -83,8 +104,20 @@ export class SshPool {
       makeSock = () => forwardTo(via.client, target.host, target.port);
       event(`connecting through ${via.name}`);
     }
-    const client = await connectWithRetries(target, makeSock, event);
-    return newConnection(key, client);
+    // At most MAX_HANDSHAKES in flight to one sshd: past 10 unauthenticated connections OpenSSH's
+    // default MaxStartups (10:30:100) starts dropping them, and retries would only add to the storm.
+    const release = await this.handshakeGate(`${target.host}:${target.port}`).acquire();
+    try {
+      return newConnection(key, await connectWithRetries(target, makeSock, event));
+    } finally {
+      release();
+    }
+  }
+
+  private handshakeGate(endpoint: string): Semaphore {
+    let gate = this.gates.get(endpoint);
+    if (!gate) this.gates.set(endpoint, (gate = new Semaphore(MAX_HANDSHAKES)));
+    return gate;
   }
 
   /** The connection to the last jump hop, each hop reached through the one before it. */
@@ -133,7 +166,7 @@ class PooledHost implements RemoteHost {
     return putFile(await this.pool.connection(this.name), local, remotePath, opts, this.becomeMode);
   }
 
-  async get(remotePath: string, localPath: string, opts?: { signal?: AbortSignal }): Promise<TransferResult> {
+  async get(remotePath: string, localPath: string, opts?: GetOptions): Promise<TransferResult> {
     return getFile(await this.pool.connection(this.name), remotePath, localPath, opts, this.becomeMode);
   }
 

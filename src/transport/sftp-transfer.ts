@@ -6,9 +6,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { SFTPWrapper } from 'ssh2';
-import type { TransferResult } from './types.ts';
+import type { Encoder, GetOptions, TransferResult } from './types.ts';
 import { openSftp, type Connection } from './channel.ts';
 import { execOn } from './exec.ts';
 import { shellQuote } from './shell-quote.ts';
@@ -133,8 +133,8 @@ async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote:
   return { bytes, sha256: hash.digest('hex') };
 }
 
-export async function getFile(conn: Connection, remotePath: string, localPath: string, opts: { signal?: AbortSignal } = {}, become?: BecomeMode): Promise<TransferResult> {
-  if (!become) return getVerified(conn, remotePath, remotePath, localPath, opts.signal);
+export async function getFile(conn: Connection, remotePath: string, localPath: string, opts: GetOptions = {}, become?: BecomeMode): Promise<TransferResult> {
+  if (!become) return getVerified(conn, remotePath, remotePath, localPath, opts);
   // Under become the login user may not read the file: sudo copies it to a temporary file the
   // login user owns, which is downloaded and removed.
   const stage = await execOn(
@@ -148,19 +148,20 @@ export async function getFile(conn: Connection, remotePath: string, localPath: s
     throw new TransferError(`cannot read ${conn.name}:${remotePath}: ${stage.stderr.trim() || `exit ${stage.code}`}`);
   }
   try {
-    return await getVerified(conn, remotePath, staged, localPath, opts.signal);
+    return await getVerified(conn, remotePath, staged, localPath, opts);
   } finally {
     await execOn(conn, `rm -f ${shellQuote(staged)}`).catch(() => undefined);
   }
 }
 
-async function getVerified(conn: Connection, shownPath: string, remotePath: string, localPath: string, signal?: AbortSignal): Promise<TransferResult> {
+async function getVerified(conn: Connection, shownPath: string, remotePath: string, localPath: string, opts: GetOptions): Promise<TransferResult> {
+  const { signal } = opts;
   const started = performance.now();
   const part = `${localPath}.part`;
   // The remote hash runs while the data streams: the file is read twice at once, not in turn.
   const remoteHash = execOn(conn, remoteSha256(shellQuote(remotePath)), { signal });
   try {
-    const got = await withSftp(conn, (sftp) => downloadTo(sftp, remotePath, part, signal));
+    const got = await withSftp(conn, (sftp) => downloadTo(sftp, remotePath, part, signal, opts.encode));
     const res = await remoteHash;
     const theirs = res.stdout.trim().split(/\s+/)[0];
     if (res.code !== 0 || !theirs || !/^[0-9a-f]{64}$/.test(theirs)) throw new TransferError(`sha256 of ${conn.name}:${shownPath} failed: ${res.stderr.trim()}`);
@@ -176,9 +177,14 @@ async function getVerified(conn: Connection, shownPath: string, remotePath: stri
   }
 }
 
-async function downloadTo(sftp: SFTPWrapper, remote: string, local: string, signal?: AbortSignal) {
+async function downloadTo(sftp: SFTPWrapper, remote: string, local: string, signal?: AbortSignal, encode?: Encoder) {
   const handle = await sftpCall<Buffer>((cb) => sftp.open(remote, 'r', cb));
-  const out = createWriteStream(local, { mode: 0o600 });
+  const file = createWriteStream(local, { mode: 0o600 });
+  // With an encoder, the bytes go through it (e.g. encryption) and it writes the file.
+  const encoded = encode ? await encode(file) : undefined;
+  const out: Writable = encoded?.input ?? file;
+  // An encoder that fails mid-way must fail the download, not leave it waiting for a drain.
+  encoded?.done.catch((e: Error) => out.destroy(e));
   const hash = createHash('sha256');
   try {
     const size = (await sftpCall<{ size: number }>((cb) => sftp.fstat(handle, cb))).size;
@@ -250,9 +256,12 @@ async function downloadTo(sftp: SFTPWrapper, remote: string, local: string, sign
       pump();
       flush();
     });
+    await encoded?.done;
     return { bytes, sha256: hash.digest('hex') };
   } catch (err) {
     out.destroy();
+    file.destroy();
+    encoded?.done.catch(() => undefined);
     throw err;
   } finally {
     await sftpCall<void>((cb) => sftp.close(handle, (e) => cb(e, undefined))).catch(() => undefined);

@@ -6,9 +6,11 @@ const known = new Set<string>();
 
 export const MASK = '***';
 
+/** Shorter values would mask ordinary words: secrets that short are refused where they are read. */
+export const MIN_SECRET_LENGTH = 4;
+
 export function registerSecret(value: string): string {
-  // Very short values would mask ordinary words; secrets that short are refused elsewhere.
-  if (value.length >= 4) known.add(value);
+  if (value.length >= MIN_SECRET_LENGTH) known.add(value);
   return value;
 }
 

@@ -143,16 +143,16 @@ describe.skipIf(skip !== undefined)('encrypted backups on the lab (2 real 389-ds
     truncateSync(path.join(cut, 'payload.tar.gpg'), statSync(path.join(cut, 'payload.tar.gpg')).size - 100_000);
     // The preflight (backup.check, as data-loss runs it) already says so, reading only the file...
     await expect(backupCheck.run(await ctxFor('ds2', { backup: cut, key: key.privateKeyFile, passphrase: PASS }))).rejects.toThrow(/does not match its header .*truncated or corrupt/);
-    // ...and the restore itself refuses once decryption hits the end of the cut file.
+    // ...and so does the restore itself, before it connects (the stored file's sha256 is off).
     const ctx = await ctxFor('ds2', { backup: cut, key: key.privateKeyFile, passphrase: PASS });
-    await expect(backupRestore.run(ctx)).rejects.toThrow(/payload\.tar\.gpg is truncated or corrupt .*nothing was restored/);
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - payload\.tar\.gpg does not match its header .*truncated or corrupt/);
     expect(await exists('ds2', uid)).toBe(true);
     const leftovers = await (await lab.remote('ds2')).exec('ls /var/lib/dirsrv/slapd-lab/bak | grep lifeboat || true');
     expect(leftovers.stdout.trim()).toBe('');
     rmSync(cut, { recursive: true });
   });
 
-  it('encrypted round trip: decrypt while uploading, bak2db, entries added after the backup are gone', async () => {
+  it('encrypted round trip: decrypt while uploading, online restore (the server answers), entries added after the backup are gone', async () => {
     const uid = `after-backup-rt-${Date.now()}`;
     await lab.modify('ds2', addUser(uid));
     await disableAgreements();
@@ -161,16 +161,29 @@ describe.skipIf(skip !== undefined)('encrypted backups on the lab (2 real 389-ds
     const r = await backupRestore.run(ctx);
     delete process.env.LB_E2E_PASS;
     expect(r.changed).toBe(true);
-    expect(r.summary).toMatch(/with bak2db: .*Re-initialize every peer from ds2/);
+    expect(r.summary).toMatch(/with online: .* ms on the host\)\. Re-initialize every peer from ds2/);
+    expect(r.output).toMatchObject({ method: 'online' });
     expect(await exists('ds2', uid)).toBe(false);
     expect(await lab.search('ds2', `ou=people,${SUFFIX}`, 'one', '(uid=user*)', ['1.1'])).toHaveLength(200);
     expect(await within(10_000, () => exists('ds1', uid)), 'ds1 was not touched').toBeDefined();
   });
 
+  it('a server that is down is restored offline (bak2db) and started again', async () => {
+    const uid = `after-backup-down-${Date.now()}`;
+    await lab.modify('ds2', addUser(uid));
+    const remote = await lab.remote('ds2');
+    expect((await remote.exec('dsctl lab stop')).code).toBe(0);
+    const r = await backupRestore.run(await ctxFor('ds2', { backup: backupDir, key: key.privateKeyFile, passphrase: PASS }));
+    expect(r.summary).toMatch(/with bak2db: /);
+    expect(r.output).toMatchObject({ method: 'bak2db' });
+    expect(await exists('ds2', uid)).toBe(false);
+    expect(await lab.search('ds2', `ou=people,${SUFFIX}`, 'one', '(uid=user*)', ['1.1'])).toHaveLength(200);
+  });
+
   it('backup.check proves a good backup restorable without changing anything', async () => {
     const r = await backupCheck.run(await ctxFor('ds2', { backup: backupDir, key: key.privateKeyFile, passphrase: PASS }));
     expect(r.changed).toBe(false);
-    expect(r.summary).toMatch(/can be restored on ds2 with bak2db; payload decrypted and verified/);
+    expect(r.summary).toMatch(/can be restored on ds2 with online-or-bak2db; payload decrypted and verified/);
   });
 
   it('online restore task (server stays up) from the encrypted backup', async () => {

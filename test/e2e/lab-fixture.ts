@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadInventory } from '../../src/inventory/index.ts';
 import type { Inventory } from '../../src/inventory/types.ts';
 import { labDown, labStatus, labUp, readState, type LabTopology } from '../../src/lab/index.ts';
+import type { LabCaOptions } from '../../src/lab/inventory-file.ts';
 import { SshPool } from '../../src/transport/index.ts';
 import type { RemoteHost } from '../../src/transport/types.ts';
 import { ldapModify, ldapSearch, type LdapEntry } from '../../src/actions/389ds/ldap.ts';
@@ -55,6 +56,8 @@ export interface WithLabOptions {
   topology?: LabTopology;
   /** Always build a new lab (tests that break it should ask for a fresh one). */
   fresh?: boolean;
+  /** The CA suffix's own topology and replica ids (lab up --ca-topology / --ca-own-ids). */
+  ca?: LabCaOptions;
 }
 
 /** True when the lab exists with that many hosts, all running, links up, agreements healthy. */
@@ -84,6 +87,7 @@ export async function withLab(opts: WithLabOptions): Promise<LabFixture> {
       hosts,
       entries: opts.entries ?? 200,
       topology: opts.topology ?? 'mesh',
+      ca: opts.ca,
       out: join(dir, 'inventory.yaml'),
       recreate: true,
       onPhase: (p, ms) => (phases[p] = ms),

@@ -40,6 +40,8 @@ export interface TestSshServer {
   clientKeyPath: string;
   clientPublicKey: string;
   commands: { command: string; time: number }[];
+  /** Connections not yet authenticated right now, and the most there ever were at once. */
+  handshakes: { inFlight: number; max: number };
   /** direct-tcpip (forwardOut / ProxyJump) requests this server carried. */
   forwards: { host: string; port: number; time: number }[];
   /** A known_hosts line for this server's key: `[127.0.0.1]:PORT ssh-ed25519 AAAA...` by default. */
@@ -74,8 +76,17 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
   const env = { ...process.env, HOME: dir, ...opts.env };
 
   const expectedBlob = clientParsed.getPublicSSH();
+  const handshakes = { inFlight: 0, max: 0 };
   const server = new Server({ hostKeys: [hostKey], ident: 'OpenSSH_9.2p1' }, (conn) => {
     connections.add(conn);
+    handshakes.max = Math.max(handshakes.max, ++handshakes.inFlight);
+    let shaking = true;
+    const handshakeOver = () => {
+      if (shaking) handshakes.inFlight--;
+      shaking = false;
+    };
+    conn.on('ready', handshakeOver);
+    conn.on('close', handshakeOver);
     conn.on('close', () => connections.delete(conn));
     conn.on('error', () => undefined);
     conn.on('authentication', (ctx) => {
@@ -123,6 +134,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
     clientPublicKey: client.public,
     commands,
     forwards,
+    handshakes,
     hostPublicKeyLine: (name = '127.0.0.1') => knownHostsLine(name, port, hostPublicKey),
     close: async () => {
       for (const c of children) c.kill('SIGKILL');

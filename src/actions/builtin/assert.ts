@@ -11,6 +11,7 @@ function argsOf(ctx: ActionContext) {
 /** Checks conditions over the run's vars and registered outputs on the controller; nothing remote. */
 export const assertAction: Action = {
   name: 'assert',
+  readOnly: true,
   description: 'Fail the step unless every expression holds (same syntax as `when`).',
   args: {
     that: { type: 'any', required: true, description: 'An expression or a list of them, over params, facts and registered outputs.' },

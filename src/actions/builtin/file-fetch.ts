@@ -1,21 +1,30 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { Action, ActionContext } from '../types.ts';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { ActionError, type Action, type ActionContext } from '../types.ts';
 
-/** The default destination keeps each host's copy apart inside the run directory. */
+/**
+ * The default destination keeps each host's copy apart inside the run directory. A given `dest` is
+ * relative to the run directory and must stay inside it: nothing is written anywhere else.
+ */
 function argsOf(ctx: ActionContext) {
   const src = String(ctx.args.src);
-  const dest = ctx.args.dest ? resolve(String(ctx.args.dest)) : join(ctx.runDir, 'fetched', ctx.host.name, basename(src));
+  const root = resolve(ctx.runDir);
+  const dest = ctx.args.dest ? resolve(root, String(ctx.args.dest)) : join(root, 'fetched', ctx.host.name, basename(src));
+  const rel = relative(root, dest);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new ActionError(`file.fetch: dest ${JSON.stringify(ctx.args.dest)} leads outside the run directory ${root}; give a path inside it (e.g. fetched/{{ host }}/name)`);
+  }
   return { src, dest };
 }
 
 /** Downloads a remote file to the controller (streamed to a temp name, renamed once sha256 matches). */
 export const fileFetchAction: Action = {
   name: 'file.fetch',
+  readOnly: true,
   description: 'Copy a file from each host to the controller over SFTP, verified by sha256.',
   args: {
     src: { type: 'string', required: true, description: 'Remote path.' },
-    dest: { type: 'string', description: 'Local path ({{ host }} keeps hosts apart); default <run dir>/fetched/<host>/<name>.' },
+    dest: { type: 'string', description: 'Local path inside the run directory, relative to it ({{ host }} keeps hosts apart); default fetched/<host>/<name>.' },
   },
   plan(ctx) {
     const a = argsOf(ctx);

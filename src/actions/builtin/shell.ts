@@ -38,7 +38,7 @@ export const shellAction: Action = {
   description: 'Run a shell command on each host; fails unless the exit code is expected.',
   args: {
     command: { type: 'string', required: true, description: 'Command line run with sh -c on the host.' },
-    stdin: { type: 'string', description: 'Text sent on stdin (the place for secrets: masked in plans and journals).' },
+    stdin: { type: 'string', secret: true, description: 'Text sent on stdin (the place for secrets: masked in plans and journals).' },
     expect: { type: 'any', default: [0], description: 'Exit codes that count as success (a number or a list).' },
     creates: { type: 'string', description: 'Remote path: when it exists the command is not run (changed: false).' },
     changed_when: { type: 'string', description: 'Expression over stdout, stderr, code (and run vars) deciding `changed`.' },

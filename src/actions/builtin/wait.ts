@@ -29,6 +29,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Polls a read-only command until it exits with an expected code, or gives up at the timeout. */
 export const waitAction: Action = {
   name: 'wait',
+  readOnly: true,
   description: 'Run a command every interval until it succeeds, failing after the timeout.',
   args: {
     command: { type: 'string', required: true, description: 'Read-only probe command.' },

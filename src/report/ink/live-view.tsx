@@ -1,7 +1,8 @@
+import { basename } from 'node:path';
 import React, { useEffect, useState } from 'react';
 import { Box, Static, Text, useInput } from 'ink';
 import Spinner from 'ink-spinner';
-import { formatDuration, oneLine, stepLabel } from '../format.ts';
+import { formatDuration, hostMessage, oneLine, stepLabel } from '../format.ts';
 import { summaryLines } from '../summary.ts';
 import type { HostView, LogItem, StepView, ViewState } from '../view-state.ts';
 
@@ -21,7 +22,7 @@ function FinishedStep({ step, total }: { step: StepView; total: number }) {
   const failures = step.hosts.filter((h) => h.status === 'failed');
   return (
     <Box flexDirection="column">
-      <Text>
+      <Text wrap="truncate-end">
         <Text color={mark.color}>{mark.sign}</Text> {stepLabel(step.index, total)} {step.name}{' '}
         <Text dimColor>
           {formatDuration(step.durationMs ?? 0)}
@@ -29,7 +30,7 @@ function FinishedStep({ step, total }: { step: StepView; total: number }) {
         </Text>
       </Text>
       {failures.map((h) => (
-        <Text key={h.host} color="red">
+        <Text key={h.host} color="red" wrap="truncate-end">
           {'    '}
           {h.host}: {oneLine(h.error ?? 'failed')}
         </Text>
@@ -42,46 +43,65 @@ function LogLine({ item }: { item: LogItem }) {
   switch (item.kind) {
     case 'run':
       return (
-        <Text bold>
-          Run {item.runId}: {item.playbook} on {item.hosts.join(', ')} ({item.steps} steps)
+        <Text bold wrap="truncate-end">
+          Run {item.runId}: {basename(item.playbook).replace(/\.ya?ml$/, '')} on {item.hosts.join(', ')} ({item.steps} steps)
         </Text>
+      );
+    case 'summary':
+      return (
+        <Box flexDirection="column">
+          {item.lines.map((l, i) => (
+            // Word-wrapped by ink (never by the terminal): every line here is something to read.
+            <Text key={i} bold={i === 0}>
+              {l.startsWith(' ') ? '  ' + l.trim() : l}
+            </Text>
+          ))}
+        </Box>
       );
     case 'step':
       return <FinishedStep step={item.step} total={item.total} />;
     case 'warning':
       return (
+        // Word-wrapped by ink, not cut: a warning is something to read in full.
         <Text color="yellow">
-          ! {item.host ? `${item.host}: ` : ''}
-          {oneLine(item.message)}
+          ! {hostMessage(item.host, item.message)}
         </Text>
       );
     case 'undo':
       return (
-        <Text color={item.failed ? 'red' : 'cyan'}>
+        <Text color={item.failed ? 'red' : 'cyan'} wrap="truncate-end">
           ↩ {item.host} {oneLine(item.text)}
         </Text>
       );
   }
 }
 
+/** `ds1 ← ds4 …` or `ds1: uploading …` shown on ds1's own line: the name is already at its start. */
+function withoutHostName(host: string, message: string | undefined): string {
+  const text = oneLine(message ?? '');
+  if (text.startsWith(`${host}: `)) return text.slice(host.length + 2);
+  return text.startsWith(`${host} `) ? text.slice(host.length + 1) : text;
+}
+
+/** One line per host, never wrapped: a long message is cut at the terminal's edge. */
 function HostLine({ host, now }: { host: HostView; now: number }) {
   const name = host.host.padEnd(12);
   if (host.status === 'running') {
     const elapsed = host.startedAt !== undefined ? `${Math.max(0, Math.floor((now - host.startedAt) / 1000))}s` : "";
     return (
-      <Text>
+      <Text wrap="truncate-end">
         {'  '}
         <Text color="cyan">
           <Spinner type="dots" />
         </Text>{' '}
-        {name} <Text dimColor>{elapsed}</Text> {host.message ? oneLine(host.message) : ''}
+        {name} <Text dimColor>{elapsed.padEnd(4)}</Text> {withoutHostName(host.host, host.message)}
       </Text>
     );
   }
   const mark = MARK[host.status] ?? MARK.waiting!;
-  const detail = host.status === 'failed' ? oneLine(host.error ?? '') : oneLine(host.message ?? '');
+  const detail = host.status === 'failed' ? oneLine(host.error ?? '') : withoutHostName(host.host, host.message);
   return (
-    <Text>
+    <Text wrap="truncate-end">
       {'  '}
       <Text color={mark.color}>{mark.sign}</Text> {name} {host.status}
       {host.durationMs !== undefined ? <Text dimColor> {formatDuration(host.durationMs)}</Text> : null}
@@ -93,7 +113,7 @@ function HostLine({ host, now }: { host: HostView; now: number }) {
 function CurrentStep({ step, total, now }: { step: StepView; total: number; now: number }) {
   return (
     <Box flexDirection="column">
-      <Text bold>
+      <Text bold wrap="truncate-end">
         {stepLabel(step.index, total)} {step.name} <Text dimColor>{step.action}</Text>
       </Text>
       {step.hosts.map((h) => (

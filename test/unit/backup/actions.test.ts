@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupCheck } from '../../../src/actions/389ds/backup/backup-check.ts';
 import { backupCreate } from '../../../src/actions/389ds/backup/backup-create.ts';
 import { backupRestore } from '../../../src/actions/389ds/backup/backup-restore.ts';
+import { restoreCommand } from '../../../src/actions/389ds/backup/commands.ts';
 import { restoreProblems } from '../../../src/actions/389ds/backup/restore-checks.ts';
 import { versionProblem } from '../../../src/actions/389ds/backup/facts.ts';
 import { backupActions } from '../../../src/actions/389ds/backup/index.ts';
@@ -26,20 +27,19 @@ describe('registration', () => {
 });
 
 describe('backup.create plan', () => {
-  it('online: one task entry over LDAPI, a host-side wait loop, pack, fetch, encrypt, header, roll', async () => {
+  it('online: one task entry over LDAPI, a host-side wait loop, pack, fetch encrypting on the way, header, roll', async () => {
     const ctx = fakeContext({ inv, host: 'ds4', args: { recipient_key: '/k/backup.pub.asc', roll: 3, dest: '/srv/bk' } });
     const plan = await backupCreate.plan(ctx);
     const cmds = plan.map((c) => c.command);
     expect(cmds[2]).toBe("ldapmodify -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-lab.socket");
     expect(plan[2]?.stdin).toBe('LDIF: add cn=lifeboat-data-<UTC time>,cn=backup,cn=tasks,cn=config');
-    expect(cmds[3]).toMatch(/^i=0; out=''; while .*nsTaskExitCode/);
+    expect(cmds[3]).toMatch(/^i=0; down=0; out=''; while .*nsTaskExitCode.*exit 125/);
     expect(cmds[4]).toBe(
       "umask 077; tar -cf '/var/tmp/lifeboat-data-<UTC time>.tar' --transform 's,^lifeboat-data-<UTC time>,db,' -C '/var/lib/dirsrv/slapd-lab/bak' 'lifeboat-data-<UTC time>' && rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-<UTC time>'",
     );
     expect(cmds.slice(5)).toEqual([
-      'sftp get /var/tmp/lifeboat-data-<UTC time>.tar -> /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar',
+      'sftp get /var/tmp/lifeboat-data-<UTC time>.tar -> /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar.gpg',
       "rm -rf '/var/tmp/lifeboat-data-<UTC time>.tar'",
-      'encrypt /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar -> payload.tar.gpg for /k/backup.pub.asc; remove payload.tar',
       'write /srv/bk/lab/lifeboat-data-<UTC time>/header.json',
       'keep the last 3 data backups in /srv/bk/lab',
     ]);
@@ -77,6 +77,12 @@ describe('restore checks', () => {
     const p = restoreProblems(sampleHeader({ type: 'full', host: 'ds4', suffixes: ['dc=lab,dc=test', 'o=ipaca'] }), t);
     expect(p.refuse).toEqual(['ds2 does not hold suffix(es) o=ipaca from the backup (it holds dc=lab,dc=test)']);
     expect(p.forceable).toEqual(['a full backup is restored on the host it came from (ds4), not on ds2']);
+  });
+  it('an ipa backup restores where a 389ds one does; another profile\'s backup never', () => {
+    expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'ipa' }), t)).toEqual({ refuse: [], forceable: [] });
+    expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'keytrustee' }), t).refuse).toEqual([
+      'the backup was made by profile keytrustee; these actions restore 389ds and ipa backups',
+    ]);
   });
   it('version window: same major, up to three minor versions newer', () => {
     expect(versionProblem('2.3.1', '2.6.0')).toBeUndefined();
@@ -124,7 +130,10 @@ describe('backup.restore refuses before touching data', () => {
   it('plans the exact restore from the header', async () => {
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: 'lifeboat-data-2026-11-22-04-00-00', dest: dir, key: key.privateKeyFile } });
     const cmds = (await backupRestore.plan(ctx)).map((c) => c.command);
-    expect(cmds).toContain(
+    // auto: the online task when the server answers, else stop / bak2db / start (decided on the host).
+    expect(cmds).toContain(restoreCommand('lab', '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db', 'lifeboat-data-2026-11-22-04-00-00-restore'));
+    const offline = (await backupRestore.plan(fakeContext({ inv, host: 'ds2', args: { backup: 'lifeboat-data-2026-11-22-04-00-00', dest: dir, key: key.privateKeyFile, method: 'bak2db' } }))).map((c) => c.command);
+    expect(offline).toContain(
       "dsctl 'lab' stop && { rc=0; dsctl 'lab' bak2db '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db' || rc=$?; dsctl 'lab' start; exit $rc; }",
     );
     expect(cmds.at(-1)).toBe("rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore'");
@@ -136,7 +145,7 @@ describe('backup.restore refuses before touching data', () => {
     await backupRestore.run(ctx);
     expect(h.uploads).toHaveLength(1);
     expect(h.uploads[0]?.bytes).toBe(3 * 1024 * 1024);
-    expect(touchesData(h.commands)).toHaveLength(2); // unpack, then bak2db
+    expect(touchesData(h.commands)).toHaveLength(2); // unpack, then the restore (online task or bak2db)
   });
 
   it('wrong key: names both fingerprints, connects to nothing', async () => {
@@ -166,9 +175,9 @@ describe('backup.restore refuses before touching data', () => {
     truncateSync(path.join(cut, 'payload.tar.gpg'), statSync(path.join(cut, 'payload.tar.gpg')).size - 5000);
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: cut, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
-    await expect(backupRestore.run(ctx)).rejects.toThrow(/payload\.tar\.gpg is truncated or corrupt .*nothing was restored/);
-    expect(touchesData(h.commands)).toEqual([]);
-    expect(h.commands.at(-1)).toMatch(/^rm -rf '.*\.restore\.tar'$/);
+    // The stored payload no longer matches its header's sha256: refused before connecting at all.
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - payload\.tar\.gpg does not match its header .*truncated or corrupt/);
+    expect(h.commands).toEqual([]);
   });
 
   it('refuses a full backup from another host unless forced, and when the disk is too small', async () => {
@@ -180,7 +189,8 @@ describe('backup.restore refuses before touching data', () => {
     writeFileSync(path.join(full, 'header.json'), JSON.stringify({ ...hdr, type: 'full' }));
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: full, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
-    await expect(backupRestore.run(ctx)).rejects.toThrow(/will not restore .* on ds2:\n  - a full backup is restored on the host it came from \(ds4\), not on ds2 \(force: true overrides\)/);
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - a full backup is restored on the host it came from \(ds4\), not on ds2 \(force: true overrides\)/);
+    expect(h.commands).toEqual([]);
     const small = scriptedHost('ds2', (c) => (c.includes('ns-slapd -v') ? { stdout: 'x\n2.3.1\n' } : c.startsWith('df ') ? { stdout: '1000\n' } : undefined));
     const ctx2 = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: small.remote });
     await expect(backupRestore.run(ctx2)).rejects.toThrow(/not enough disk space .*1000 bytes free, the restore needs 9437184/);
@@ -191,7 +201,7 @@ describe('backup.restore refuses before touching data', () => {
     const h = host2();
     const ok = await backupCheck.run(fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote }));
     expect(ok.changed).toBe(false);
-    expect(ok.summary).toMatch(/can be restored on ds2 with bak2db; payload decrypted and verified/);
+    expect(ok.summary).toMatch(/can be restored on ds2 with online-or-bak2db; payload decrypted and verified/);
     expect(h.uploads).toEqual([]);
     expect(touchesData(h.commands)).toEqual([]);
     const cut = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-01');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -57,5 +57,19 @@ describe('lifeboat backup / keys', () => {
       expect.stringMatching(/^lifeboat-full-2026-11-22-05-00-00 {2}INCOMPLETE: .*cannot read the backup header/),
       '',
     ]);
+  });
+
+  it('backup decrypt refuses to overwrite an existing --out without --force, before asking for anything', async () => {
+    const out = path.join(dir, 'existing.tar');
+    writeFileSync(out, 'precious');
+    const r = await cli(['backup', 'decrypt', path.join(dir, 'nope.gpg'), '--key', path.join(dir, 'nope.asc'), '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--out ${out} exists; nothing was written (give --force to replace it)`);
+    expect(readFileSync(out, 'utf8')).toBe('precious');
+    // With --force it goes on (and fails here on the missing payload, still writing nothing).
+    const f = await cli(['backup', 'decrypt', path.join(dir, 'nope.gpg'), '--key', path.join(dir, 'nope.asc'), '--out', out, '--force']);
+    expect(f.code).toBe(2);
+    expect(f.err).toContain('no such backup payload');
+    expect(readFileSync(out, 'utf8')).toBe('precious');
   });
 });

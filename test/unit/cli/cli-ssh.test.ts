@@ -137,6 +137,31 @@ describe('lifeboat CLI against three ssh hosts', { timeout: 180_000 }, () => {
     expect(servers.flatMap((s) => s.commands.map((c) => c.command)).join('\n')).not.toContain(TOKEN);
   });
 
+  it('Ansible-style short flags: -l limits, -C checks, --extra-vars @file, -v shows commands', async () => {
+    writeFileSync(join(work, 'vars.yaml'), 'marker: from-file\n');
+    writeFileSync(join(work, 'vars.json'), '{"marker": "from-json"}\n');
+    const before = servers.map((s) => s.commands.length);
+    const r = await cli(['run', join(work, 'ok.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir, '-l', 'ds2', '--extra-vars', '@' + join(work, 'vars.yaml'), '-v']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(servers[1]!.dir, 'marker.txt'), 'utf8')).toBe('from-file\nsecond\n');
+    // -l ds2: nothing ran on ds1 or ds3.
+    expect(servers[0]!.commands.length).toBe(before[0]);
+    expect(servers[2]!.commands.length).toBe(before[2]);
+    // -v: the raw command is on the screen; without it only the journal has it.
+    expect(r.stdout).toMatch(/\[1\/3\] Write the marker  ds2  \$ echo from-file > marker.txt/);
+    const quiet = await cli(['run', join(work, 'ok.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir, '-l', 'ds2', '-e', '@' + join(work, 'vars.json')]);
+    expect(quiet.code).toBe(0);
+    expect(readFileSync(join(servers[1]!.dir, 'marker.txt'), 'utf8')).toBe('from-json\nsecond\n');
+    expect(quiet.stdout).not.toContain('$ echo');
+    const checked = await cli(['run', join(work, 'ok.yaml'), '-i', inventory, '--plain', '--state-dir', stateDir, '-l', 'ds2', '-C', '-e', 'marker=checked']);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain('check: would run echo checked > marker.txt');
+    expect(readFileSync(join(servers[1]!.dir, 'marker.txt'), 'utf8')).toBe('from-json\nsecond\n');
+    const bad = await cli(['plan', join(work, 'ok.yaml'), '-i', inventory, '-e', '@' + join(work, 'missing.yaml')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`option '-e, --extra <key=value>' argument '@${join(work, 'missing.yaml')}' is invalid. cannot read ${join(work, 'missing.yaml')}: ENOENT`);
+  });
+
   it('--json writes only JSON lines on stdout, ending with the outcome', async () => {
     const r = await cli(['run', join(work, 'ok.yaml'), '-i', inventory, '--json', '--state-dir', stateDir]);
     expect(r.code).toBe(0);
@@ -156,6 +181,13 @@ describe('lifeboat CLI against three ssh hosts', { timeout: 180_000 }, () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`${join(work, 'broken.yaml')}:5:5:`);
     expect(r.stderr).toMatch(/broken\.yaml:7:\d+:/);
+    const json = await cli(['run', join(work, 'broken.yaml'), '-i', inventory, '--json', '--state-dir', stateDir]);
+    expect(json.code).toBe(2);
+    const lines = json.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const outcome = JSON.parse(lines[0]!) as { type: string; status: string; exitCode: number; errors: string[] };
+    expect(outcome).toMatchObject({ type: 'run.outcome', status: 'invalid', exitCode: 2 });
+    expect(outcome.errors.some((e) => e.startsWith(`${join(work, 'broken.yaml')}:5:5:`))).toBe(true);
     expect(servers.map((s) => s.commands.length)).toEqual(before);
   });
 
@@ -246,6 +278,12 @@ describe('lifeboat CLI against three ssh hosts', { timeout: 180_000 }, () => {
       expect(second.code).toBe(4);
       expect(second.stdout).toBe('');
       expect(second.stderr).toMatch(/lock|running/i);
+      // --json: exactly one line, the outcome, with the reason in it.
+      const json = await cli(['run', join(work, 'hold.yaml'), '-i', inventory, '--json', '--state-dir', stateDir]);
+      expect(json.code).toBe(4);
+      const lines = json.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'run.outcome', status: 'locked', exitCode: 4, errors: [expect.stringMatching(/lock|running/i)] });
     } finally {
       writeFileSync(join(servers[0]!.dir, 'release'), '');
     }

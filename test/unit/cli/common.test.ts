@@ -13,8 +13,20 @@ describe('-e key=value', () => {
     expect(collectParam('filter=(uid=x)', a)).toEqual({ master: 'ds1', filter: '(uid=x)' });
   });
   it('rejects a value without a key', () => {
-    expect(() => collectParam('novalue', {})).toThrow(/expected key=value/);
-    expect(() => collectParam('=x', {})).toThrow(/expected key=value/);
+    expect(() => collectParam('novalue', {})).toThrow(/expects key=value/);
+    expect(() => collectParam('=x', {})).toThrow(/expects key=value/);
+  });
+  it('never echoes the value of a malformed -e (a typo such as passphrase:VALUE)', () => {
+    let message = '';
+    try {
+      collectParam('passphrase:hunter2-secret', {});
+    } catch (e) {
+      message = (e as Error).message;
+      expect((e as Error).name).toBe('InputError');
+    }
+    expect(message).toMatch(/starting with "passphrase"/);
+    expect(message).not.toContain('hunter2');
+    expect(() => collectParam('s3cr3tvalue', {})).toThrow(/^(?!.*s3cr3t)/s);
   });
 });
 

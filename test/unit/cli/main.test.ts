@@ -31,7 +31,7 @@ describe('lifeboat CLI parsing', () => {
     expect(await runCli(argv('runs', '--bogus'), io)).toBe(2);
     io = fakeIO();
     expect(await runCli(argv('plan', 'x.yaml', '-i', 'inv.yaml', '-e', 'nokey'), io)).toBe(2);
-    expect(io.err()).toContain('expected key=value');
+    expect(io.err()).toContain('-e expects key=value');
     expect(io.out()).toBe('');
   });
 
@@ -39,6 +39,27 @@ describe('lifeboat CLI parsing', () => {
     const io = fakeIO();
     expect(await runCli(argv('run', 'no-such-playbook', '-i', 'inv.yaml', '--json'), io)).toBe(2);
     expect(io.err()).toContain('playbook not found: no-such-playbook');
-    expect(io.out()).toBe('');
+    // --json still ends with exactly one run.outcome line, carrying the error.
+    const lines = io.out().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      type: 'run.outcome',
+      status: 'invalid',
+      exitCode: 2,
+      errors: [expect.stringMatching(/^playbook not found: no-such-playbook/)],
+    });
+  });
+
+  it('--json ends with one run.outcome also when the command line itself is wrong', async () => {
+    const io = fakeIO();
+    expect(await runCli(argv('run', 'data-loss', '--json'), io)).toBe(2);
+    const lines = io.out().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      type: 'run.outcome',
+      status: 'invalid',
+      exitCode: 2,
+      errors: ["error: required option '-i, --inventory <file>' not specified"],
+    });
   });
 });

@@ -16,6 +16,8 @@ export interface TestCluster {
   dir: string;
   inventory: string;
   stateDir: string;
+  /** The runs' lock directory (a per-user one by default; kept inside the test's dir here). */
+  lockDir: string;
   server(name: string): TestSshServer;
   /** Commands a host's server ran, without the transport's own probes. */
   commands(name: string): string[];
@@ -34,12 +36,14 @@ export async function startCluster(n: number, inventoryExtra = ''): Promise<Test
   const inventory = join(dir, 'inventory.yaml');
   writeFileSync(inventory, testInventoryYaml({ cluster: 'enginetest', servers, names, knownHosts, extra: inventoryExtra }));
   const stateDir = join(dir, 'state');
+  const lockDir = join(dir, 'locks');
   return {
     names,
     servers,
     dir,
     inventory,
     stateDir,
+    lockDir,
     server: (name) => servers[names.indexOf(name)]!,
     commands: (name) => servers[names.indexOf(name)]!.commands.map((c) => c.command),
     playbook(name, yaml) {
@@ -56,6 +60,7 @@ export async function startCluster(n: number, inventoryExtra = ''): Promise<Test
         yes: true,
         concurrency: 10,
         stateDir,
+        lockDir,
         onEvent: (e) => events.push(e),
         events,
         ...more,

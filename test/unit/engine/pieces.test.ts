@@ -1,14 +1,18 @@
 /** The engine's small parts on their own: run ids, journal replay, argument coercion, topology graphs, lock files. */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyArgSpec } from '../../../src/engine/args.ts';
 import { Journal, readJournal } from '../../../src/engine/journal.ts';
-import { acquireLock, lockFileFor } from '../../../src/engine/lock.ts';
+import { acquireLock, defaultLockDir, lockFileFor, type HeldLock } from '../../../src/engine/lock.ts';
+import { LockHeldError } from '../../../src/util/errors.ts';
 import { rebuildFromJournal } from '../../../src/engine/rebuild.ts';
 import { isRunId, newRunId } from '../../../src/engine/run-id.ts';
 import { asGraph } from '../../../src/engine/units.ts';
+import { SecretCache } from '../../../src/engine/context.ts';
+import type { Inventory } from '../../../src/inventory/types.ts';
 import { shellAction } from '../../../src/actions/builtin/shell.ts';
 import { getAction, allActions } from '../../../src/actions/registry.ts';
 import { registerSecret } from '../../../src/util/secrets.ts';
@@ -90,18 +94,93 @@ describe('topology graphs', () => {
 
 describe('lock files', () => {
   it('an unreadable lock is taken over with a warning; release removes only our own lock', async () => {
-    const stateDir = join(dir, 'state');
+    const lockDir = join(dir, 'locks');
     const inv = join(dir, 'inv.yaml');
-    const file = lockFileFor(stateDir, inv);
-    mkdirSync(join(stateDir, 'locks'), { recursive: true });
+    const file = lockFileFor(inv, lockDir);
+    mkdirSync(lockDir, { recursive: true });
     writeFileSync(file, '{"pid":');
     const warnings: string[] = [];
-    const lock = await acquireLock(stateDir, inv, '20261122-000000-aaaa', (m) => warnings.push(m));
+    const lock = await acquireLock(lockDir, inv, '20261122-000000-aaaa', (m) => warnings.push(m));
     expect(warnings[0]).toMatch(/unreadable/);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid, runId: '20261122-000000-aaaa' });
-    await expect(acquireLock(stateDir, inv, '20261122-000000-bbbb', () => undefined)).rejects.toThrow(/20261122-000000-aaaa/);
+    await expect(acquireLock(lockDir, inv, '20261122-000000-bbbb', () => undefined)).rejects.toThrow(/20261122-000000-aaaa/);
     await lock.release();
-    const again = await acquireLock(stateDir, inv, '20261122-000000-cccc', () => undefined);
+    const again = await acquireLock(lockDir, inv, '20261122-000000-cccc', () => undefined);
     await again.release();
   });
+
+  it('is keyed by the inventory\'s real path in a per-user directory, whatever the working or state directory', () => {
+    const inv = join(dir, 'inv.yaml');
+    writeFileSync(inv, 'hosts: { a: }\n');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    symlinkSync(inv, join(dir, 'sub', 'link.yaml'));
+    const cwd = process.cwd();
+    try {
+      process.chdir(join(dir, 'sub'));
+      expect(lockFileFor('../inv.yaml', '/L')).toBe(lockFileFor(inv, '/L'));
+      expect(lockFileFor('link.yaml', '/L')).toBe(lockFileFor(inv, '/L'));
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(defaultLockDir({ HOME: '/home/u', XDG_STATE_HOME: '/home/u/.st' })).toBe('/home/u/.st/lifeboat/locks');
+    expect(defaultLockDir({ LIFEBOAT_LOCK_DIR: '/tmp/x' })).toBe('/tmp/x');
+    expect(defaultLockDir({})).toMatch(/\.local\/state\/lifeboat\/locks$/);
+  });
+
+  it('a stale lock found by many takers at once has exactly one winner', async () => {
+    const lockDir = join(dir, 'locks-race');
+    const inv = join(dir, 'inv-race.yaml');
+    mkdirSync(lockDir, { recursive: true });
+    for (let round = 0; round < 5; round++) {
+      const dead = spawnSync('true').pid;
+      writeFileSync(lockFileFor(inv, lockDir), JSON.stringify({ pid: dead, hostname: hostname(), runId: 'dead', started: 'x', inventory: inv }));
+      const takers = Array.from({ length: 12 }, (_, i) => acquireLock(lockDir, inv, `run-${round}-${i}`, () => undefined));
+      const results = await Promise.allSettled(takers);
+      const won = results.filter((r) => r.status === 'fulfilled') as PromiseFulfilledResult<HeldLock>[];
+      expect(won).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LockHeldError);
+      expect(JSON.parse(readFileSync(lockFileFor(inv, lockDir), 'utf8')).runId).toBe(won[0]!.value.info.runId);
+      await won[0]!.value.release();
+    }
+  });
+
+  it('a stale lock found by several processes at once has exactly one winner', async () => {
+    const lockDir = join(dir, 'locks-procs');
+    const inv = join(dir, 'inv-procs.yaml');
+    mkdirSync(lockDir, { recursive: true });
+    const dead = spawnSync('true').pid;
+    writeFileSync(lockFileFor(inv, lockDir), JSON.stringify({ pid: dead, hostname: hostname(), runId: 'dead', started: 'x', inventory: inv }));
+    // Each process takes the lock, holds it for a second, and reports: won or held.
+    const script = `import { acquireLock } from ${JSON.stringify(join(process.cwd(), 'src/engine/lock.ts'))};
+const lock = await acquireLock(${JSON.stringify(lockDir)}, ${JSON.stringify(inv)}, 'proc-' + process.pid, () => undefined).catch((e) => e);
+console.log(lock.name === 'LockHeldError' ? 'held' : 'won');
+if (lock.release) { await new Promise((r) => setTimeout(r, 1000)); await lock.release(); }`;
+    const file = join(dir, 'taker.mts');
+    writeFileSync(file, script);
+    const tsx = join(process.cwd(), 'node_modules/tsx/dist/cli.mjs');
+    const runs = Array.from({ length: 4 }, () => new Promise<string>((res) => {
+      const child = spawn(process.execPath, [tsx, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('close', () => res(out.trim()));
+    }));
+    const outs = await Promise.all(runs);
+    expect(outs.filter((o) => o === 'won')).toHaveLength(1);
+    expect(outs.filter((o) => o === 'held')).toHaveLength(3);
+  }, 60_000);
 });
+
+describe('secret cache', () => {
+  it('after loading, gives only the secrets a step declared (resolved before connecting)', async () => {
+    process.env.LB_PIECES_DM = 'pieces-dm-password';
+    const inv = { secrets: { dm_password: { env: 'LB_PIECES_DM' }, other: { env: 'LB_PIECES_OTHER' } } } as unknown as Inventory;
+    const cache = new SecretCache(inv);
+    cache.declare('dm_password');
+    expect(await cache.get('dm_password')).toBe('pieces-dm-password');
+    cache.seal();
+    expect(await cache.get('dm_password')).toBe('pieces-dm-password');
+    await expect(cache.get('other')).rejects.toThrow(/secret "other" is not declared by the step's action/);
+    delete process.env.LB_PIECES_DM;
+  });
+});
+

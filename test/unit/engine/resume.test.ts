@@ -188,8 +188,8 @@ steps:
 `;
   it('refuses a second run while a live process holds the inventory, naming its run id and pid', async () => {
     const pb = c.playbook('lock', pbText);
-    const file = lockFileFor(c.stateDir, c.inventory);
-    mkdirSync(join(c.stateDir, 'locks'), { recursive: true });
+    const file = lockFileFor(c.inventory, c.lockDir);
+    mkdirSync(c.lockDir, { recursive: true });
     writeFileSync(file, JSON.stringify({ pid: process.pid, hostname: hostname(), runId: '20260101-000000-beef', started: 'x', inventory: c.inventory }));
     const err = await startRun(c.opts(pb)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockHeldError);

@@ -6,8 +6,10 @@ import { startRun } from '../../../src/engine/index.ts';
 import { registerActions } from '../../../src/actions/registry.ts';
 import type { Action } from '../../../src/actions/types.ts';
 import { InputError, InputErrors } from '../../../src/util/errors.ts';
+import type { RunEvent } from '../../../src/engine/events.ts';
 import { knownHostsLine } from '../../../src/transport/known-hosts-format.ts';
 import { generateEd25519 } from '../../helpers/ssh-server.ts';
+import { startSlowProxy } from '../../helpers/slow-proxy.ts';
 import { count, startCluster, startTimes, type TestCluster } from './cluster.ts';
 
 let c: TestCluster;
@@ -185,8 +187,9 @@ steps:
     expect(c.names.map((h) => c.commands(h).length)).toEqual(before);
   });
 
-  it('refuses a step needing confirmation when there is no way to ask, and stops when the operator says no', async () => {
+  it('asks once before anything changes: refused without a way to ask, nothing runs on "no"', async () => {
     const pb = c.playbook('confirm', `name: confirm
+confirm: "Wipe {{ hosts | length }} hosts?"
 steps:
   - name: harmless
     on: ds1
@@ -194,21 +197,104 @@ steps:
     with: { command: "echo before-confirm" }
   - name: destructive
     on: ds1
-    confirm: "Really wipe {{ host | default('the hosts') }}?"
     do: shell
     with: { command: "echo wiped" }
 `);
     const err = await startRun(c.opts(pb, { yes: false })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect(String((err as Error).message)).toMatch(/needs confirmation.*--yes/);
-    expect(count(c, 'ds1', 'before-confirm')).toBe(0);
+    expect((err as Error).message).toBe('confirm asks for confirmation before it changes anything and there is no terminal to ask: re-run with --yes to confirm it in advance');
 
     const asked: string[] = [];
-    const out = await startRun(c.opts(pb, { yes: false, confirm: async (q) => (asked.push(q), false) }));
-    expect(asked).toEqual(['Really wipe the hosts?']);
-    expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
-    expect(count(c, 'ds1', 'before-confirm')).toBe(1);
+    const events: RunEvent[] = [];
+    const out = await startRun(c.opts(pb, { yes: false, confirm: async (q) => (asked.push(q), false), onEvent: (e) => events.push(e) }));
+    expect(asked).toEqual(['Wipe 4 hosts?']);
+    expect(out).toMatchObject({ status: 'interrupted', exitCode: 3, next: expect.stringMatching(/^nothing was changed/) });
+    expect(count(c, 'ds1', 'before-confirm')).toBe(0);
     expect(count(c, 'ds1', 'wiped')).toBe(0);
+    const summary = events.find((e) => e.type === 'run.summary');
+    expect(summary).toMatchObject({ question: 'Wipe 4 hosts?' });
+    expect((summary as { lines: string[] }).lines[0]).toBe('About to run confirm: 2 step(s) on 4 host(s) (ds1, ds2, ds3, ds4)');
+    expect((summary as { lines: string[] }).lines.slice(1)).toEqual(['Also changes hosts:', '  1 harmless: ds1', '  2 destructive: ds1']);
+    expect(events.findIndex((e) => e.type === 'run.summary')).toBeLessThan(events.findIndex((e) => e.type === 'run.done'));
+    expect(events.some((e) => e.type === 'step.start')).toBe(false);
+
+    // --yes answers it: the summary is still shown, without a question.
+    const yesEvents: RunEvent[] = [];
+    const done = await startRun(c.opts(pb, { yes: true, onEvent: (e) => yesEvents.push(e) }));
+    expect(done.status).toBe('done');
+    expect(yesEvents.find((e) => e.type === 'run.summary')).not.toHaveProperty('question');
+  });
+
+  it('a later confirm with a reason asks again at its step, and the wait is not in the step time', async () => {
+    const pb = c.playbook('confirm-later', `name: confirm-later
+steps:
+  - name: harmless
+    on: ds1
+    do: shell
+    with: { command: "echo before-later" }
+  - name: depends on what step 1 found
+    on: ds1
+    confirm: "Really wipe {{ host | default('the hosts') }}?"
+    confirm_after_change_reason: the hosts to wipe are known only after step 1
+    do: shell
+    with: { command: "echo later-wiped" }
+`);
+    const asked: string[] = [];
+    const events: RunEvent[] = [];
+    const slowYes = async (q: string) => {
+      asked.push(q);
+      await new Promise((r) => setTimeout(r, 2000));
+      return true;
+    };
+    const out = await startRun(c.opts(pb, { yes: false, confirm: slowYes, onEvent: (e) => events.push(e) }));
+    expect(out.status).toBe('done');
+    // Nothing destructive and no playbook question before it: the only question is step 2's own.
+    expect(asked).toEqual(['Really wipe the hosts?']);
+    const summary = events.find((e) => e.type === 'run.summary') as { lines: string[] };
+    expect(summary.lines).toContain('Step 2 asks again when it starts: the hosts to wipe are known only after step 1');
+    const step2 = events.find((e) => e.type === 'step.done' && e.step === 1) as { durationMs: number };
+    // The step itself is one echo; the 2 s spent waiting for the answer are not its time.
+    expect(step2.durationMs).toBeLessThan(2000);
+  });
+
+  it('the loader refuses a confirm after a step that changes hosts unless the step says why', async () => {
+    const pb = c.playbook('confirm-late', `name: confirm-late
+steps:
+  - name: check first
+    on: ds1
+    do: assert
+    with: { that: "1 == 1" }
+  - name: change
+    on: ds1
+    do: shell
+    with: { command: "echo changed" }
+  - name: ask now
+    on: ds1
+    confirm: "Go on?"
+    do: shell
+    with: { command: "echo never" }
+`);
+    const err = await startRun(c.opts(pb, { yes: true })).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `${pb}:13:14: step 3 (ask now): confirm comes after step 2 (change) changed hosts, so the cluster would wait half-changed on a person; ` +
+        "move the question to the playbook's top-level confirm (asked once before anything changes), or say why it must wait with confirm_after_change_reason:",
+    );
+    expect(count(c, 'ds1', 'echo changed')).toBe(0);
+  });
+});
+
+describe('unreachable hosts', () => {
+  it('the warning names the host once: the event carries it, the message does not repeat it', async () => {
+    const inventory = join(c.dir, 'inventory-down.yaml');
+    // ds4 points at a port nobody listens on.
+    const text = readFileSync(c.inventory, 'utf8').replace(new RegExp(`port: ${c.server('ds4').port} `), 'port: 9 ');
+    writeFileSync(inventory, text);
+    const pb = c.playbook('down', 'name: down\nsteps:\n  - name: on ds1\n    on: ds1\n    do: shell\n    with: { command: "echo up" }\n');
+    const events: RunEvent[] = [];
+    const out = await startRun(c.opts(pb, { inventoryFile: inventory, onEvent: (e) => events.push(e) }));
+    expect(out.status).toBe('done');
+    const warning = events.find((e) => e.type === 'warning' && e.host === 'ds4') as { message: string };
+    expect(warning.message).toBe('cannot connect: connect ECONNREFUSED 127.0.0.1:9');
   });
 });
 
@@ -232,4 +318,64 @@ steps:
     expect(out.failed!.error).toMatch(/nothing was run/);
     for (const h of c.names) expect(count(c, h, 'hostkey-step')).toBe(0);
   });
+
+  it('waits for a slow host\'s key before any command anywhere (no time window)', async () => {
+    // ds3 answers only after 4 s, and with a key that is not the known one.
+    const proxy = await startSlowProxy(c.server('ds3').port, 4000);
+    try {
+      const other = generateEd25519();
+      const knownHosts = join(c.dir, 'known_hosts_slow');
+      writeFileSync(knownHosts, c.names.map((h) =>
+        h === 'ds3' ? knownHostsLine('127.0.0.1', proxy.port, other.public) : c.server(h).hostPublicKeyLine()).join('\n') + '\n');
+      const inventory = join(c.dir, 'inventory-slow.yaml');
+      writeFileSync(inventory, readFileSync(c.inventory, 'utf8')
+        .replace(/known_hosts: .*/, `known_hosts: ${knownHosts}`)
+        .replace(`port: ${c.server('ds3').port}`, `port: ${proxy.port}`)
+        .replace('connect_timeout: 5s', 'connect_timeout: 20s'));
+      const pb = c.playbook('slowkey', `name: slowkey
+steps:
+  - name: touch
+    on: all
+    do: shell
+    with: { command: "echo slowkey-step" }
+`);
+      const out = await startRun(c.opts(pb, { inventoryFile: inventory }));
+      expect(out).toMatchObject({ status: 'failed', exitCode: 1, failed: { host: 'ds3' } });
+      expect(out.failed!.error).toMatch(/nothing was run/);
+      for (const h of c.names) expect(count(c, h, 'slowkey-step')).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+
+  it('Ctrl-C while a host is still connecting ends the run as interrupted (exit 3) without waiting for it', async () => {
+    // ds2 never answers; its connect timeout (60 s) is far longer than this test may take.
+    const proxy = await startSlowProxy(c.server('ds2').port, Infinity);
+    try {
+      const inventory = join(c.dir, 'inventory-hang.yaml');
+      writeFileSync(inventory, readFileSync(c.inventory, 'utf8')
+        .replace(`port: ${c.server('ds2').port}`, `port: ${proxy.port}`)
+        .replace('connect_timeout: 5s', 'connect_timeout: 60s'));
+      const pb = c.playbook('hang', `name: hang
+steps:
+  - name: touch
+    on: all
+    do: shell
+    with: { command: "echo hang-step" }
+`);
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 500);
+      const o = c.opts(pb, { inventoryFile: inventory, signal: ac.signal });
+      const out = await startRun(o);
+      expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
+      expect(o.events.some((e) => e.type === 'warning' && /interrupted while connecting \(still connecting: ds2\)/.test(e.message))).toBe(true);
+      for (const h of c.names) expect(count(c, h, 'hang-step')).toBe(0);
+      // The journal says so too: run.json interrupted, a run.done event.
+      const runJson = JSON.parse(readFileSync(join(out.runDir, 'run.json'), 'utf8'));
+      expect(runJson.status).toBe('interrupted');
+      expect(readFileSync(join(out.runDir, 'journal.jsonl'), 'utf8')).toMatch(/"type":"run.done"[^\n]*"status":"interrupted"/);
+    } finally {
+      await proxy.close();
+    }
+  }, 20_000);
 });

@@ -1,4 +1,5 @@
 /** Secrets stay masked everywhere; plan and check mode change nothing; the builtin actions do their job. */
+import { formatPlan } from '../../../src/report/plan-text.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -90,6 +91,24 @@ steps:
     expect(plan.steps[2]!.hosts[0]!.note).toMatch(/skipped/);
     expect(plan.steps[2]!.hosts[1]!.commands[0]!.command).toBe('test -f ready');
     expect(c.names.map((h) => c.commands(h).length)).toEqual(before);
+    // Nothing destructive and no question: the plan promises none.
+    expect(plan.confirm).toBeUndefined();
+  });
+
+  it('the plan shows the one question the run will ask before step 1', async () => {
+    const pb = c.playbook('plan-confirm', `name: plan-confirm
+params:
+  master: { default: ds2 }
+confirm: "Wipe {{ master }}?"
+steps:
+  - name: wipe
+    on: "{{ master }}"
+    do: shell
+    with: { command: "echo wiped" }
+`);
+    const plan = await planRun({ playbookFile: pb, inventoryFile: c.inventory, params: {}, concurrency: 10 });
+    expect(plan.confirm).toBe('Wipe ds2?');
+    expect(formatPlan(plan, 'Plan')).toContain('Asks once, before step 1 (unless --yes): Wipe ds2?');
   });
 });
 
@@ -140,7 +159,7 @@ steps:
   - name: fetch
     on: all
     do: file.fetch
-    with: { src: "payload.bin", dest: "${c.dir}/fetched/{{ host }}.bin" }
+    with: { src: "payload.bin", dest: "fetched/{{ host }}.bin" }
   - name: check
     on: all
     do: assert
@@ -152,7 +171,7 @@ steps:
     expect(out, JSON.stringify(o.events.filter((e) => e.type === 'host.done' && e.status === 'failed'))).toMatchObject({ status: 'done' });
     for (const h of c.names) {
       expect(statSync(join(c.server(h).dir, 'payload.bin')).mode & 0o777).toBe(0o600);
-      expect(createHash('sha256').update(readFileSync(join(c.dir, 'fetched', `${h}.bin`))).digest('hex')).toBe(sha);
+      expect(createHash('sha256').update(readFileSync(join(out.runDir, 'fetched', `${h}.bin`))).digest('hex')).toBe(sha);
     }
     const pushes = o.events.filter((e) => e.type === 'host.done' && e.step === 0);
     expect(pushes.every((e) => e.type === 'host.done' && e.status === 'changed')).toBe(true);

@@ -116,10 +116,10 @@ describe('loadInventory: errors name file:line:col', () => {
     const err = await loadInventory(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputErrors);
     expect(await errorLines(() => loadInventory(file))).toEqual([
-      `${file}:2:10: profile must be one of 389ds, ipa, keytrustee, got "389dss"`,
+      `${file}:2:10: profile must be one of 389ds, ipa, keytrustee, ciphertrust, got "389dss"`,
       `${file}:3:8: unknown key "usr" in ssh (did you mean "user"?)`,
-      `${file}:3:25: ssh.port must be a whole number ≥ 1, got a string ("x")`,
-      `${file}:3:45: ssh.connect_timeout must be a duration such as 10s, 2m, 500ms or a number of milliseconds, got a string ("10 sec")`,
+      `${file}:3:25: ssh.port must be a whole number from 1 to 65535, got a string ("x")`,
+      `${file}:3:45: ssh.connect_timeout must be a duration such as 30s, 5m, 500ms or a number of milliseconds (from 100ms to 10m), got a string ("10 sec")`,
       `${file}:3:70: ssh.host_key_policy must be one of strict, accept-new, off, got "yes-please"`,
       `${file}:5:41: host ds1: unknown role "dnss" (did you mean "dns"?); known roles: ca, kra, dns, hidden, renewal (or x-<name> for your own)`,
       `${file}:6:19: host ds2: duplicate address 10.0.0.1 port 22, already used by host ds1`,
@@ -178,7 +178,7 @@ describe('loadInventory: errors name file:line:col', () => {
     const file = tmp.write('jump.yaml', 'hosts:\n  a: { ssh: { jump: a, port: 70000 } }\n');
     expect(await errorLines(() => loadInventory(file))).toEqual([
       `${file}:2:3: host a cannot jump through itself (ssh.jump)`,
-      `${file}:2:30: host a: ssh.port must be a port number (1-65535), got 70000`,
+      `${file}:2:30: host a: ssh.port must be a whole number from 1 to 65535, got a number (70000)`,
     ]);
   });
 });

@@ -117,6 +117,7 @@ describe('validatePlaybook', () => {
       'bad.yaml:12:60: step 2 (two): "later" is registered by a later step (3), not yet set here',
       'bad.yaml:13:11: step 2 (two): unknown variable "fance" (did you mean "fence"?)',
       'bad.yaml:14:14: step 2 (two): unknown variable "mastr" (did you mean "master"?)',
+      "bad.yaml:14:14: step 2 (two): confirm comes after step 1 (one) changed hosts, so the cluster would wait half-changed on a person; move the question to the playbook's top-level confirm (asked once before anything changes), or say why it must wait with confirm_after_change_reason:",
       'bad.yaml:15:45: step 2 (two): replication.enable has no argument "suffix" (did you mean "suffixes"?); it takes: suffixes',
       'bad.yaml:17:9: step 3 (three): on: host selector "ds9": unknown host or group "ds9" (did you mean "ds1"?)',
       'bad.yaml:20:11: step 3 (three): from: unknown host "ds9" (did you mean "ds1"?)',

@@ -4,7 +4,7 @@ import { replicationDisable } from '../../../src/actions/389ds/replication/repli
 import { replicationEnable } from '../../../src/actions/389ds/replication/replication-enable.ts';
 import { replicationFence } from '../../../src/actions/389ds/replication/replication-fence.ts';
 import { topologyDiscover } from '../../../src/actions/389ds/replication/topology-discover.ts';
-import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
+import { agreementLdif, context, labInventory, topologyResponder, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';
 
@@ -83,16 +83,84 @@ describe('replication.disable / enable', () => {
 });
 
 describe('topology.discover', () => {
-  it('reads every host from one step and warns about inventory differences', async () => {
+  it('reads one host (no `hosts`) and warns about inventory differences', async () => {
     const inv = labInventory(3);
     inv.vars.topology = { ds1: ['ds2', 'ds3'], ds2: ['ds1'], ds3: ['ds1'] };
-    const byHost: Record<string, number[]> = { ds1: [2, 3], ds2: [1, 3], ds3: [1] };
-    const d = context(inv, 'ds1', { hosts: 'all' }, (c) => ({ stdout: agreementLdif(SUFFIX, byHost[c.host]!.map((to) => ({ to }))) }));
+    const d = context(inv, 'ds1', { hosts: ['ds1', 'ds2'] }, (c) => ({ stdout: agreementLdif(SUFFIX, ({ ds1: [2, 3], ds2: [1, 3] } as Record<string, number[]>)[c.host]!.map((to) => ({ to }))) }));
     const r = await topologyDiscover.run(d.ctx);
-    expect(r.facts?.topology).toEqual({ ds1: ['ds2', 'ds3'], ds2: ['ds1', 'ds3'], ds3: ['ds1'] });
+    expect(r.facts?.topology).toEqual({ ds1: ['ds2', 'ds3'], ds2: ['ds1', 'ds3'] });
     expect(d.events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([
       'topology differs from the inventory: ds2: agreement to ds3 not in the inventory topology',
     ]);
+  });
+
+  const ring = { ds1: [{ suffix: SUFFIX, id: 1, to: [2, 4] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }], ds3: [{ suffix: SUFFIX, id: 3, to: [2, 4] }], ds4: [{ suffix: SUFFIX, id: 4, to: [3, 1] }] };
+
+  it('hosts: all computes the per-suffix plan from the servers', async () => {
+    const d = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring));
+    const r = await topologyDiscover.run(d.ctx);
+    expect(r.facts?.reinit_plan).toEqual({ [SUFFIX]: { ds1: 'ds2', ds3: 'ds2', ds4: 'ds1' } });
+    expect(r.facts?.replica_ids).toEqual({ [SUFFIX]: { ds1: 1, ds2: 2, ds3: 3, ds4: 4 } });
+  });
+
+  it('refuses a supplier missing from the inventory, naming it, the agreement and what to do', async () => {
+    const five = { ...ring, ds4: [{ suffix: SUFFIX, id: 4, to: [3, 5] }], ds1: [{ suffix: SUFFIX, id: 1, to: [2, 5] }] };
+    const d = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(five));
+    await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(
+      /ds5\.lab\.test is a supplier of this topology but is no inventory host: seen in agreement to-ds5 on ds1 \(dc=lab,dc=test\)\. .*add ds5\.lab\.test to the inventory/s,
+    );
+  });
+
+  it('refuses a supplier seen only in a RUV', async () => {
+    const d = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring, { [SUFFIX]: [{ id: 9, host: 'old9.lab.test' }] }));
+    await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(/old9\.lab\.test is a supplier .* the RUV of dc=lab,dc=test on ds1 \(replica id 9/s);
+  });
+
+  it('refuses a supplier excluded by --limit, and accepts it fenced (read through its peers only)', async () => {
+    const limited = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring), { vars: { run_hosts: ['ds1', 'ds2', 'ds3'] } });
+    await expect(topologyDiscover.run(limited.ctx)).rejects.toThrow(/ds4 is a supplier of this topology but is not in this run \(excluded by --limit\).*-e stopped=ds4/s);
+    const fenced = context(labInventory(4), 'ds2', { hosts: 'all' }, (c) => {
+      if (c.host === 'ds4') throw new Error('a fenced host must not be contacted');
+      return topologyResponder(ring)(c);
+    }, { vars: { fenced: ['ds4'] } });
+    const r = await topologyDiscover.run(fenced.ctx);
+    expect(r.facts?.reinit_plan).toEqual({ [SUFFIX]: { ds1: 'ds2', ds3: 'ds2' } });
+    expect(r.summary).toContain('fenced: ds4');
+  });
+
+  it('per suffix: the CA suffix follows its own agreements and a host no suffix path reaches stops the run', async () => {
+    const CA = 'o=ipaca';
+    const inv = labInventory(4, { ds1: ['ca'], ds3: ['ca'], ds4: ['ca'] });
+    // Domain suffix: ring ds1-ds2-ds3-ds4-ds1. CA suffix: ds4 -> ds3 -> ds1 chain only.
+    const two = {
+      ds1: [{ suffix: SUFFIX, id: 1, to: [2, 4] }, { suffix: CA, id: 61, to: [3] }],
+      ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }],
+      ds3: [{ suffix: SUFFIX, id: 3, to: [2, 4] }, { suffix: CA, id: 63, to: [1, 4] }],
+      ds4: [{ suffix: SUFFIX, id: 4, to: [3, 1] }, { suffix: CA, id: 64, to: [3] }],
+    };
+    const d = context(inv, 'ds4', { hosts: 'all' }, topologyResponder(two));
+    const r = await topologyDiscover.run(d.ctx);
+    expect(r.facts?.reinit_plan).toEqual({ [SUFFIX]: { ds1: 'ds4', ds3: 'ds4', ds2: 'ds1' }, [CA]: { ds3: 'ds4', ds1: 'ds3' } });
+    expect(r.summary).toContain('o=ipaca: wave 1: ds4->ds3; wave 2: ds3->ds1');
+    // Without ds3's CA agreement to ds1, ds1 cannot get o=ipaca from ds4: refused before any change.
+    const cut = { ...two, ds3: [{ suffix: SUFFIX, id: 3, to: [2, 4] }, { suffix: CA, id: 63, to: [4] }] };
+    await expect(topologyDiscover.run(context(inv, 'ds4', { hosts: 'all' }, topologyResponder(cut)).ctx)).rejects.toThrow(/o=ipaca: ds1 cannot be reached from ds4/);
+  });
+
+  it('refuses a duplicate replica id within a suffix and a suffix mismatch with the inventory', async () => {
+    const dup = { ...ring, ds3: [{ suffix: SUFFIX, id: 1, to: [2, 4] }] };
+    await expect(topologyDiscover.run(context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(dup)).ctx)).rejects.toThrow(/replica id 1 is used by ds1 and ds3/);
+    const other = { ...ring, ds3: [{ suffix: 'dc=other', id: 3, to: [2, 4] }] };
+    await expect(topologyDiscover.run(context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(other)).ctx)).rejects.toThrow(
+      /ds3: the inventory says it holds dc=lab,dc=test but its server has no replica of it/,
+    );
+  });
+
+  it('takes the suffixes from the servers when the inventory lists none', async () => {
+    const inv = labInventory(4);
+    inv.vars.suffixes = [];
+    const r = await topologyDiscover.run(context(inv, 'ds2', { hosts: 'all' }, topologyResponder(ring)).ctx);
+    expect(r.facts?.server_suffixes).toEqual({ ds1: [SUFFIX], ds2: [SUFFIX], ds3: [SUFFIX], ds4: [SUFFIX] });
   });
 });
 

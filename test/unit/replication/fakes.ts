@@ -83,6 +83,7 @@ export function agreementLdif(suffix: string, peers: { to: number; enabled?: boo
     .map((p) =>
       [
         `dn: cn=to-ds${p.to},cn=replica,cn=${suffix.replace(/=/g, '\\3D').replace(/,/g, '\\2C')},cn=mapping tree,cn=config`,
+        'objectClass: nsds5replicationagreement',
         `cn: to-ds${p.to}`,
         `nsDS5ReplicaRoot: ${suffix}`,
         `nsDS5ReplicaHost: ds${p.to}.lab.test`,
@@ -93,4 +94,26 @@ export function agreementLdif(suffix: string, peers: { to: number; enabled?: boo
     )
     .join('\n\n')
     .concat('\n');
+}
+
+/** A server's replication config as topology.discover reads it: per suffix a replica id and agreements to `to` hosts. */
+export function replicationLdif(suffixes: { suffix: string; id: number; to: number[] }[]): string {
+  const replicas = suffixes.map((s) => `dn: cn=replica,cn=${s.suffix},cn=mapping tree,cn=config\nobjectClass: nsds5replica\nnsDS5ReplicaRoot: ${s.suffix}\nnsDS5ReplicaId: ${s.id}\n`);
+  return [...replicas, ...suffixes.map((s) => agreementLdif(s.suffix, s.to.map((to) => ({ to }))))].join('\n');
+}
+
+/** The RUV tombstone naming suppliers `{replica id ldap://dsN.lab.test:389}`. */
+export function ruvLdif(suffix: string, suppliers: { id: number; host: string }[]): string {
+  return [`dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${suffix}`, '{replicageneration} 5f000000000000010000'.replace(/^/, 'nsds50ruv: '), ...suppliers.map((s) => `nsds50ruv: {replica ${s.id} ldap://${s.host}:389} 5f0000000000${s.id}0000 5f0000000001${s.id}0000`)].join('\n') + '\n';
+}
+
+/** Answers topology.discover's two searches (config, then each suffix's RUV) from a per-host description. */
+export function topologyResponder(byHost: Record<string, { suffix: string; id: number; to: number[] }[]>, ruv: Record<string, { id: number; host: string }[]> = {}): Responder {
+  return (c) => {
+    const cfg = byHost[c.host] ?? [];
+    if (c.command.includes("'cn=mapping tree,cn=config'")) return { stdout: replicationLdif(cfg) };
+    const s = cfg.find((x) => c.command.includes(`-b '${x.suffix}'`));
+    if (s) return { stdout: ruvLdif(s.suffix, ruv[s.suffix] ?? []) };
+    return { code: 32 };
+  };
 }

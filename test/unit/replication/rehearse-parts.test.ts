@@ -3,7 +3,7 @@ import { caSurvivors, NO_CA_SURVIVES } from '../../../src/actions/389ds/replicat
 import { isDamaged, isRestored, planDamage } from '../../../src/rehearse/data-loss-damage.ts';
 import { uniqueLabName } from '../../../src/rehearse/lab-session.ts';
 import { reportMarkdown, type RehearsalReport } from '../../../src/rehearse/report-files.ts';
-import { unionMs } from '../../../src/rehearse/run-timings.ts';
+import { longestInitChainMs, unionMs } from '../../../src/rehearse/run-timings.ts';
 import { context, labInventory } from './fakes.ts';
 
 describe('rehearsal pieces', () => {
@@ -21,6 +21,15 @@ describe('rehearsal pieces', () => {
   it('counts overlapping re-inits once', () => {
     expect(unionMs([{ startMs: 0, endMs: 10 }, { startMs: 5, endMs: 12 }, { startMs: 20, endMs: 25 }])).toBe(17);
     expect(unionMs([])).toBe(0);
+  });
+
+  it('adds re-init durations along a chain (a replica feeding the next), suffixes of one host in turn', () => {
+    const i = (supplier: string, consumer: string, ms: number, suffix = 'dc=lab,dc=test') => ({ supplier, consumer, suffix, startMs: 0, endMs: ms });
+    // Parallel from the master: the longest single host (its two suffixes in turn).
+    expect(longestInitChainMs([i('ds1', 'ds2', 9), i('ds1', 'ds2', 2, 'o=ipaca'), i('ds1', 'ds3', 10), i('ds1', 'ds4', 8)])).toBe(11);
+    // Chained: ds3 waits for ds2, which was fed by ds1.
+    expect(longestInitChainMs([i('ds1', 'ds2', 9), i('ds2', 'ds3', 7), i('ds1', 'ds4', 8)])).toBe(16);
+    expect(longestInitChainMs([])).toBe(0);
   });
 
   it('makes lab names the lab accepts', () => {

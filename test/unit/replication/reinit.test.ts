@@ -89,6 +89,12 @@ describe('replication.reinit', () => {
     expect(out.from).toBe('ds1');
     expect(out.inits[0]).toMatchObject({ serverSeconds: 6, attempts: 2, enabledAgreement: true });
     expect(events.some((e) => e.message.includes('replica busy'))).toBe(true);
+    // What a person reads on ds3's line: phases, peer, suffix and elapsed seconds; never a command.
+    const progress = events.filter((e) => e.kind === 'progress').map((e) => e.message);
+    expect(progress[0]).toBe('ds3 ← ds1 dc=lab,dc=test: total update asked, 0 s');
+    expect(progress).toContain('ds3 ← ds1 dc=lab,dc=test: waiting for the supplier to start the total update, 0 s');
+    expect(progress).toContain('ds3 ← ds1 dc=lab,dc=test: total update running (attempt 2), 0 s');
+    expect(progress.every((m) => !/ldap|dsconf|-H |\$/.test(m))).toBe(true);
     const trigger = calls.find((c) => c.command.startsWith('date -u'))!;
     expect(trigger.stdin).toContain('nsds5BeginReplicaRefresh: start');
     expect(trigger.stdin).toContain('to-ds3');

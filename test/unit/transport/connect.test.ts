@@ -4,6 +4,7 @@ import { createServer, connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshPool, cryptoBindingAvailable } from '../../../src/transport/index.ts';
+import { retryDelayMs } from '../../../src/transport/connect.ts';
 import { startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
 import { inventoryFor } from './inventory-for.ts';
 
@@ -22,6 +23,15 @@ function droppingProxy(targetPort: number, drops: number): Promise<{ server: Ser
     server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, seen: () => count })),
   );
 }
+
+describe('retryDelayMs', () => {
+  it('draws from the upper half of 100 ms x 2^n, so refused clients do not come back together', () => {
+    expect([0, 1, 2, 3].map((n) => retryDelayMs(n, () => 0))).toEqual([50, 100, 200, 400]);
+    expect([0, 1, 2, 3].map((n) => retryDelayMs(n, () => 1))).toEqual([100, 200, 400, 800]);
+    const draws = new Set(Array.from({ length: 50 }, () => retryDelayMs(4)));
+    expect(draws.size).toBeGreaterThan(10);
+  });
+});
 
 describe('connecting', () => {
   let server: TestSshServer;
@@ -46,10 +56,33 @@ describe('connecting', () => {
     try {
       expect((await (await pool.get('h0')).exec('echo up')).stdout).toBe('up\n');
       expect(proxy.seen()).toBe(3);
-      expect(events.filter((m) => /retrying in (100|200) ms/.test(m))).toHaveLength(2);
+      // Jittered: retry n waits within the upper half of 100 ms x 2^n.
+      const waits = events.map((m) => /retrying in (\d+) ms/.exec(m)?.[1]).filter(Boolean).map(Number);
+      expect(waits).toHaveLength(2);
+      expect(waits[0]).toBeGreaterThanOrEqual(50);
+      expect(waits[0]).toBeLessThanOrEqual(100);
+      expect(waits[1]).toBeGreaterThanOrEqual(100);
+      expect(waits[1]).toBeLessThanOrEqual(200);
     } finally {
       await pool.closeAll();
       proxy.server.close();
+    }
+  });
+
+  it('keeps at most 10 handshakes in flight to one sshd (its MaxStartups), however many hosts share it', async () => {
+    // 25 inventory hosts, one server: like a bastion-fronted farm, or the transport bench.
+    const inv = inventoryFor(Array.from({ length: 25 }, () => server), dir);
+    const pool = new SshPool(inv, { sshConfigPath: null });
+    const before = server.handshakes.max;
+    server.handshakes.max = 0;
+    try {
+      const codes = await Promise.all(inv.hosts.map(async (h) => (await (await pool.get(h.name)).exec('true')).code));
+      expect(codes).toEqual(Array(25).fill(0));
+      expect(server.handshakes.max).toBeGreaterThan(1);
+      expect(server.handshakes.max).toBeLessThanOrEqual(10);
+    } finally {
+      server.handshakes.max = Math.max(before, server.handshakes.max);
+      await pool.closeAll();
     }
   });
 

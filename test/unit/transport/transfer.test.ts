@@ -4,7 +4,8 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSy
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import { decryptFile, encryptingEncoder, generateKeyPair, readPublicKeyFile } from '../../../src/crypto/index.ts';
 import { SshPool, TransferError } from '../../../src/transport/index.ts';
 import { startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
 import { inventoryFor } from './inventory-for.ts';
@@ -80,6 +81,31 @@ describe('verified SFTP transfers', () => {
     const got = await h.get('empty.txt', join(dir, 'empty.txt'));
     expect(got.sha256).toBe(createHash('sha256').digest('hex'));
   });
+
+  it('encrypts while downloading: the file holds only ciphertext that decrypts to the remote bytes', async () => {
+    const key = await generateKeyPair({ name: 'Transfer Test', passphrase: 'pw-transfer', outDir: join(dir, 'keys') });
+    const size = 8 * 1024 * 1024 + 99;
+    const remote = join(server.dir, 'archive.tar');
+    const expected = await writeSeeded(remote, size);
+    const h = await pool.get('h0');
+    const target = join(dir, 'archive.tar.gpg');
+    const got = await h.get(remote, target, { encode: encryptingEncoder(await readPublicKeyFile(key.publicKeyFile)) });
+    expect(got).toMatchObject({ bytes: size, sha256: expected });
+    expect(await sha256File(target)).not.toBe(expected);
+    const clear = await decryptFile(target, join(dir, 'archive.clear'), { keyFile: key.privateKeyFile, passphrase: 'pw-transfer' });
+    expect(clear).toMatchObject({ bytes: size, sha256: expected });
+    // An encoder that fails mid-way fails the download and leaves nothing behind.
+    const broken = join(dir, 'broken.gpg');
+    const failing = async (file: Writable) => {
+      const input = new PassThrough();
+      const done = new Promise<void>((_, reject) => input.once('data', () => reject(new Error('encoder broke'))));
+      done.catch(() => file.destroy());
+      return { input, done };
+    };
+    await expect(h.get(remote, broken, { encode: failing })).rejects.toThrow('encoder broke');
+    expect(existsSync(broken)).toBe(false);
+    expect(existsSync(broken + '.part')).toBe(false);
+  }, 60_000);
 
   it('fails a download of a missing file and leaves no partial file', async () => {
     const h = await pool.get('h0');

@@ -5,7 +5,7 @@ import { CryptoError, hashingPassThrough, openDecryptStream, readPrivateKeyFile,
 import { mask } from '../../../util/secrets.ts';
 import { ActionError, type Action, type ActionContext } from '../../types.ts';
 import { dfCommand, FACTS_COMMAND, bakDir } from './commands.ts';
-import { backupRestore, DISK_FACTOR, restorePreflight } from './backup-restore.ts';
+import { backupRestore, DISK_FACTOR, planPreflight, restorePreflight } from './backup-restore.ts';
 import { resolvePassphrase } from './passphrase.ts';
 import { instanceName } from '../host-vars.ts';
 
@@ -43,6 +43,7 @@ async function verifyPayload(ctx: ActionContext, dir: string): Promise<string> {
 
 export const backupCheck: Action = {
   name: 'backup.check',
+  readOnly: true,
   description:
     'Preflight of backup.restore, changing nothing: the header matches this host (host for a full backup, instance, suffixes, version window), the key and passphrase open it, the payload is intact (decrypted into a hash), and the host has disk space',
   args: {
@@ -50,10 +51,11 @@ export const backupCheck: Action = {
     verify_payload: { type: 'boolean', default: true, description: 'read (and decrypt) the whole payload to check it against the header' },
   },
   async plan(ctx) {
+    const { dir } = await planPreflight(ctx);
     const inst = instanceName(ctx.inventory, ctx.host);
     const h = ctx.host.name;
     return [
-      { host: 'controller', command: `read header.json of ${String(ctx.args.backup)}` },
+      { host: 'controller', command: `read header.json of ${dir}`, note: 'checked now: header fits this host, stored payload sha256, key fingerprint' },
       { host: h, command: FACTS_COMMAND, note: 'version window' },
       { host: h, command: dfCommand(bakDir(inst)), note: `needs ${DISK_FACTOR} x the archive size` },
       ...(ctx.args.verify_payload === false ? [] : [{ host: 'controller', command: 'decrypt the payload into a sha256 (nothing written) and compare with the header' }]),

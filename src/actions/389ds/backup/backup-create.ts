@@ -2,7 +2,7 @@ import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../backup/index.ts';
-import { encryptFile, keyFileFingerprint } from '../../../crypto/index.ts';
+import { encryptingEncoder, keyFileFingerprint, readPublicKeyFile } from '../../../crypto/index.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
 import { shq } from '../ldap.ts';
@@ -97,7 +97,7 @@ function hostLeftovers(inst: string, name: string, backends: string[]): string {
 export const backupCreate: Action = {
   name: 'backup.create',
   description:
-    'Back up the instance on this host (online task, db2bak, or db2ldif --replication per suffix), fetch it to the controller (backups/<cluster>/lifeboat-<type>-<UTC time>/), encrypt it for a recipient key, write a clear header.json, keep the last `roll` backups',
+    'Back up the instance on this host (online task, db2bak, or db2ldif --replication per suffix), fetch it to the controller (backups/<cluster>/lifeboat-<type>-<UTC time>/) encrypting it on the way for a recipient key (no clear copy on the controller\'s disk), write a clear header.json, keep the last `roll` backups',
   args: {
     type: { type: 'string', default: 'data', description: 'data (directory data) or full (data + the instance configuration directory)' },
     method: { type: 'string', default: 'online', description: 'online (backup task, server stays up), db2bak (offline copy) or db2ldif-replication (offline LDIF per suffix with replication data)' },
@@ -117,9 +117,12 @@ export const backupCreate: Action = {
     const out: PlannedCommand[] = [{ host, command: FACTS_COMMAND, note: 'host name and 389-ds version' }, { host, command: 'ldapsearch (LDAPI): backends and replica ids', note: 'read only' }];
     for (const c of backupHostSteps(inst, name, args, placeholders)) out.push(planned(host, c));
     const local = path.join(root, ctx.inventory.cluster, name);
-    out.push({ host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar`, note: 'sha256 verified' });
+    out.push(
+      args.recipientKey
+        ? { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar.gpg`, note: `encrypted on the way for ${args.recipientKey}; sha256 of the archive verified` }
+        : { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar`, note: 'sha256 verified' },
+    );
     out.push({ host, command: removeCommand(hostTarPath(name)) });
-    if (args.recipientKey) out.push({ host: 'controller', command: `encrypt ${local}/payload.tar -> payload.tar.gpg for ${args.recipientKey}; remove payload.tar` });
     out.push({ host: 'controller', command: `write ${local}/header.json` });
     if (args.roll) out.push({ host: 'controller', command: `keep the last ${args.roll} ${args.type} backups in ${path.join(root, ctx.inventory.cluster)}` });
     return out;
@@ -154,21 +157,15 @@ export const backupCreate: Action = {
       const started = Date.now();
       await runHostSteps(remote, ctx, inst, backupHostSteps(inst, name, args, Object.values(backends)));
       const serverMs = Date.now() - started;
-      ctx.emit({ kind: 'progress', message: `fetching ${hostTar}` });
-      const clear = path.join(dir, 'payload.tar');
+      // Encrypted on the way: fetch and encrypt overlap, and no clear copy touches this disk.
+      const payloadFile = args.recipientKey ? 'payload.tar.gpg' : 'payload.tar';
+      const encode = args.recipientKey ? encryptingEncoder(await readPublicKeyFile(args.recipientKey)) : undefined;
+      ctx.emit({ kind: 'progress', message: args.recipientKey ? `fetching ${hostTar}, encrypting for ${recipientFingerprint} on the way` : `fetching ${hostTar}` });
       let fetched;
       try {
-        fetched = await remote.get(hostTar, clear, { signal: ctx.signal });
+        fetched = await remote.get(hostTar, path.join(dir, payloadFile), { signal: ctx.signal, encode });
       } finally {
         await remote.exec(removeCommand(hostTar), { signal: ctx.signal, timeoutMs: 60_000 }).catch(() => undefined);
-      }
-      let payloadFile = 'payload.tar';
-      if (args.recipientKey) {
-        ctx.emit({ kind: 'progress', message: `encrypting for ${recipientFingerprint}` });
-        const enc = await encryptFile(clear, path.join(dir, 'payload.tar.gpg'), { recipientKeyFile: args.recipientKey });
-        if (enc.sha256 !== fetched.sha256) throw new ActionError(`payload changed on disk while encrypting (sha256 ${enc.sha256} != ${fetched.sha256})`);
-        await rm(clear, { force: true });
-        payloadFile = 'payload.tar.gpg';
       }
       const stored = await sha256File(path.join(dir, payloadFile));
       const header: BackupHeader = {

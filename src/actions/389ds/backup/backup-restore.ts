@@ -1,9 +1,11 @@
+import { byteMeter, progressText, type Progress } from '../../progress.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { latestGoodBackup } from '../../../backup/latest-good.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { listBackups, readHeader, resolveBackupRoot, type BackupHeader } from '../../../backup/index.ts';
+import { stat } from 'node:fs/promises';
+import { listBackups, readHeader, resolveBackupRoot, sha256File, type BackupHeader } from '../../../backup/index.ts';
 import { CHUNK, CryptoError, keyFileFingerprint, openDecryptStream } from '../../../crypto/index.ts';
 import type { RemoteHost } from '../../../transport/types.ts';
 import { mask } from '../../../util/secrets.ts';
@@ -17,7 +19,9 @@ import {
   ldif2dbStep,
   modifyCommand,
   offlineCommand,
+  parseRestoreMark,
   removeCommand,
+  restoreCommand,
   taskDn,
   taskLdif,
   unpackCommand,
@@ -25,10 +29,11 @@ import {
 } from './commands.ts';
 import { hostVersion } from './facts.ts';
 import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
-import { resolvePassphrase } from './passphrase.ts';
+import { DEFAULT_PASSPHRASE_SECRET, resolvePassphrase } from './passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
 
-type RestoreMethod = 'bak2db' | 'ldif2db' | 'online';
+/** online-or-bak2db: decided on the host at run time (restoreCommand), so the plan stays exact. */
+type RestoreMethod = 'bak2db' | 'ldif2db' | 'online' | 'online-or-bak2db';
 /** Room for the uploaded tar, its unpacked copy and the database it becomes. */
 export const DISK_FACTOR = 3;
 
@@ -57,7 +62,7 @@ async function resolveBackupDir(ctx: ActionContext): Promise<string> {
 function chooseMethod(h: BackupHeader, wanted: unknown): RestoreMethod {
   const isLdif = h.method === 'db2ldif-replication';
   const m = (wanted ?? 'auto') as string;
-  if (m === 'auto') return isLdif ? 'ldif2db' : 'bak2db';
+  if (m === 'auto') return isLdif ? 'ldif2db' : 'online-or-bak2db';
   if (m !== 'bak2db' && m !== 'ldif2db' && m !== 'online') throw new ActionError(`backup.restore: method must be auto, bak2db, ldif2db or online (got ${JSON.stringify(m)})`);
   if (isLdif !== (m === 'ldif2db')) throw new ActionError(`backup.restore: a ${h.method} backup cannot be restored with ${m} (use ${isLdif ? 'ldif2db' : 'bak2db or online'})`);
   return m;
@@ -71,6 +76,9 @@ export function restoreHostSteps(inst: string, h: BackupHeader, method: RestoreM
       { kind: 'task-add', what: 'adding the restore task', command: modifyCommand(inst), stdin: taskLdif('restore', taskName, `${stage}/db`), note: `LDIF: add ${dn}` },
       { kind: 'task-wait', what: 'waiting for the restore task', command: waitTaskCommand(inst, dn, 900), note: 'until nsTaskExitCode' },
     ];
+  }
+  if (method === 'online-or-bak2db') {
+    return [{ kind: 'shell', what: 'restoring (online task if the server answers, else stop / bak2db / start)', command: restoreCommand(inst, `${stage}/db`, taskName) }];
   }
   const steps =
     method === 'bak2db'
@@ -105,9 +113,19 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
     source = createReadStream(payload, { highWaterMark: CHUNK });
   }
   let streamError: Error | undefined;
-  source.on('error', (e) => (streamError ??= e));
+  // Bytes and rate for the live view: a large backup takes minutes to decrypt and upload.
+  const phase = h.encrypted ? 'decrypting and uploading' : 'uploading';
+  const meter = byteMeter((bytes, bytesPerSecond, elapsedMs) => {
+    const progress: Progress = { phase, bytes, totalBytes: h.archive.size, bytesPerSecond, elapsedMs };
+    ctx.emit({ kind: 'progress', message: progressText(ctx.host.name, progress), progress });
+  });
+  source.on('error', (e) => {
+    streamError ??= e;
+    meter.destroy(e);
+  });
+  source.pipe(meter);
   try {
-    const put = await remote.put(source, remoteTar, { mode: 0o600, signal: ctx.signal });
+    const put = await remote.put(meter, remoteTar, { mode: 0o600, signal: ctx.signal });
     if (streamError) throw streamError;
     if (put.sha256 !== h.archive.sha256 || put.bytes !== h.archive.size) {
       throw new ActionError(
@@ -116,6 +134,7 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
     }
   } catch (e) {
     source.destroy();
+    meter.destroy();
     await remote.exec(removeCommand(remoteTar), { timeoutMs: 60_000 }).catch(() => undefined);
     const err = streamError ?? e;
     if (err instanceof CryptoError) throw new ActionError(mask(`backup.restore: ${err.message}; nothing was restored`));
@@ -130,19 +149,10 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
  * backup.restore before it uploads, and on its own by backup.check (a playbook's preflight).
  */
 export async function restorePreflight(ctx: ActionContext) {
-  const dir = await resolveBackupDir(ctx);
-  const h = await readHeader(dir);
-  const method = chooseMethod(h, ctx.args.method);
+  // Everything plan checks (header vs host, stored sha256, key fingerprint) before connecting.
+  const { dir, h, method } = await planPreflight(ctx);
   const inst = instanceName(ctx.inventory, ctx.host);
   const force = ctx.args.force === true || ctx.args.force === 'true';
-  const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
-  // Wrong key file: say so before connecting, with both full fingerprints.
-  if (h.encrypted && key) {
-    const given = await keyFileFingerprint(key);
-    if (given !== h.recipientFingerprint) {
-      throw new ActionError(`backup.restore: backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key}); nothing was restored`);
-    }
-  }
   const remote = await ctx.connect();
   const { dsVersion } = await hostVersion(remote, ctx.signal);
   const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes: hostSuffixes(ctx.inventory, ctx.host), dsVersion });
@@ -162,26 +172,69 @@ export async function restorePreflight(ctx: ActionContext) {
   return { dir, h, method, inst, remote, bak, dsVersion };
 }
 
+/**
+ * What `plan` can check without connecting, so a plan refuses what a run would: the backup exists,
+ * its header is valid, it fits this host (profile, host for a full backup, instance, suffixes),
+ * the stored payload matches its sha256 and the key is the one it was encrypted for. The version
+ * window needs the host's version: checked when the run connects.
+ */
+export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; method: RestoreMethod }> {
+  const dir = await resolveBackupDir(ctx);
+  const h = await readHeader(dir);
+  const method = chooseMethod(h, ctx.args.method);
+  const force = ctx.args.force === true || ctx.args.force === 'true';
+  const problems = restoreProblems(h, { host: ctx.host.name, instance: instanceName(ctx.inventory, ctx.host), suffixes: hostSuffixes(ctx.inventory, ctx.host) });
+  const all = [...problems.refuse, ...(force ? [] : problems.forceable.map((p) => `${p} (force: true overrides)`))];
+  const stored = await storedPayloadSha(path.join(dir, h.payload.file));
+  if (stored.sha256 !== h.payload.sha256 || stored.size !== h.payload.size) {
+    all.push(`${h.payload.file} does not match its header (${stored.size} bytes, sha256 ${stored.sha256}; header: ${h.payload.size} bytes, ${h.payload.sha256}): truncated or corrupt`);
+  }
+  const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+  if (h.encrypted && key) {
+    const given = await keyFileFingerprint(key);
+    if (given !== h.recipientFingerprint) all.push(`the backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key})`);
+  }
+  if (all.length) throw new ActionError(`backup ${path.basename(dir)} cannot be restored on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
+  return { dir, h, method };
+}
+
+/** sha256 of a stored payload, once per file version (data-loss plans two steps on one backup). */
+const payloadShas = new Map<string, Promise<{ sha256: string; size: number }>>();
+async function storedPayloadSha(file: string): Promise<{ sha256: string; size: number }> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (e) {
+    throw new ActionError(`${file}: the backup payload is missing (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  const key = `${file}:${info.size}:${info.mtimeMs}`;
+  let p = payloadShas.get(key);
+  if (!p) payloadShas.set(key, (p = sha256File(file)));
+  return p;
+}
+
 export const backupRestore: Action = {
   name: 'backup.restore',
   description:
-    'Restore a Lifeboat backup onto this host: check its header (host, instance, suffixes, version window) and the disk, decrypt while uploading, then bak2db / ldif2db with the server stopped (or an online restore task) and start it. Peers must be re-initialized from this host afterwards.',
+    'Restore a Lifeboat backup onto this host: check its header (host, instance, suffixes, version window) and the disk, decrypt while uploading, then an online restore task while the server answers (no restart), else bak2db / ldif2db with the server stopped, and start it. Peers must be re-initialized from this host afterwards.',
   destructive: true,
   args: {
     backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest"' },
     key: { type: 'string', description: 'OpenPGP private key file (needed for an encrypted backup)' },
     passphrase: { type: 'string', secret: true, description: 'passphrase of the private key (prefer passphrase_env, passphrase_file or an inventory secret)' },
-    passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
-    passphrase_file: { type: 'string', description: 'file holding the passphrase (mode 0600)' },
-    passphrase_secret: { type: 'string', description: 'inventory secret holding the passphrase (default backup_passphrase when the inventory has it)' },
-    method: { type: 'string', default: 'auto', description: 'auto (bak2db for db2bak/online backups, ldif2db for LDIF backups), bak2db, ldif2db or online' },
+    passphrase_env: { type: 'string', secretSource: 'env', description: 'environment variable holding the passphrase' },
+    passphrase_file: { type: 'string', secretSource: 'file', description: 'file holding the passphrase (mode 0600)' },
+    passphrase_secret: { type: 'string', default: DEFAULT_PASSPHRASE_SECRET, secretSource: 'inventory', secretOptional: true, description: 'inventory secret holding the passphrase (default backup_passphrase, used when the inventory has it)' },
+    method: {
+      type: 'string',
+      default: 'auto',
+      description: 'auto (db2bak/online backups: an online restore task when the server answers, else stop / bak2db / start; LDIF backups: ldif2db), bak2db, ldif2db or online',
+    },
     force: { type: 'boolean', default: false, description: 'restore despite another host (full backup), another instance name or a version outside the window' },
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
   async plan(ctx) {
-    const dir = await resolveBackupDir(ctx);
-    const h = await readHeader(dir);
-    const method = chooseMethod(h, ctx.args.method);
+    const { dir, h, method } = await planPreflight(ctx);
     const inst = instanceName(ctx.inventory, ctx.host);
     const host = ctx.host.name;
     const name = path.basename(dir);
@@ -208,19 +261,21 @@ export const backupRestore: Action = {
     const name = path.basename(dir);
     const stage = `${bak}/${name}.restore`;
     const remoteTar = `${stage}.tar`;
-    ctx.emit({ kind: 'progress', message: h.encrypted ? 'decrypting and uploading' : 'uploading' });
     const t0 = Date.now();
     await uploadArchive(ctx, remote, dir, h, remoteTar, key);
     const uploadMs = Date.now() - t0;
     await sh(remote, ctx, unpackCommand(remoteTar, stage), 'unpacking the backup');
     try {
       const t1 = Date.now();
-      await runHostSteps(remote, ctx, inst, restoreHostSteps(inst, h, method, stage, `${name}-restore-${Date.now()}`));
+      const outputs = await runHostSteps(remote, ctx, inst, restoreHostSteps(inst, h, method, stage, `${name}-restore-${Date.now()}`));
       const restoreMs = Date.now() - t1;
+      // The combined step reports which path ran and its host-side duration.
+      const mark = parseRestoreMark(outputs.at(-1) ?? '');
+      const used = mark ? (mark.path === 'online' ? 'online' : 'bak2db') : method;
       return {
         changed: true,
-        summary: `restored ${name} (${h.method} backup of ${h.host}, ${h.time}) on ${ctx.host.name} with ${method}: upload ${uploadMs} ms, restore ${restoreMs} ms. Re-initialize every peer from ${ctx.host.name} now: their replicated state no longer matches`,
-        output: { backup: dir, host: ctx.host.name, method, suffixes: h.suffixes, uploadMs, restoreMs },
+        summary: `restored ${name} (${h.method} backup of ${h.host}, ${h.time}) on ${ctx.host.name} with ${used}: upload ${uploadMs} ms, restore ${restoreMs} ms${mark ? ` (${mark.ms} ms on the host)` : ''}. Re-initialize every peer from ${ctx.host.name} now: their replicated state no longer matches`,
+        output: { backup: dir, host: ctx.host.name, method: used, suffixes: h.suffixes, uploadMs, restoreMs, ...(mark ? { serverMs: mark.ms } : {}) },
       };
     } finally {
       await remote.exec(removeCommand(stage), { timeoutMs: 120_000 }).catch(() => undefined);

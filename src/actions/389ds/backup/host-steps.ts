@@ -38,14 +38,18 @@ export async function sh(remote: RemoteHost, ctx: ActionContext, command: string
   return r;
 }
 
-export async function runHostSteps(remote: RemoteHost, ctx: ActionContext, inst: string, steps: HostStep[]): Promise<void> {
+/** Runs the steps in order; resolves to each step's stdout (empty for a task-add). */
+export async function runHostSteps(remote: RemoteHost, ctx: ActionContext, inst: string, steps: HostStep[]): Promise<string[]> {
+  const outputs: string[] = [];
   for (const s of steps) {
     ctx.emit({ kind: 'progress', message: s.what });
     if (s.kind === 'task-add') {
       await ldapModify(remote, inst, s.stdin ?? '', { signal: ctx.signal });
+      outputs.push('');
       continue;
     }
     const r = await sh(remote, ctx, s.command, s.what);
+    outputs.push(r.stdout);
     if (s.kind === 'task-wait') {
       const task = parseLdif(r.stdout)[0];
       const code = attr(task, 'nsTaskExitCode');
@@ -55,4 +59,5 @@ export async function runHostSteps(remote: RemoteHost, ctx: ActionContext, inst:
       }
     }
   }
+  return outputs;
 }

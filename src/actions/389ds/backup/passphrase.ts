@@ -17,6 +17,6 @@ export async function resolvePassphrase(ctx: ActionContext): Promise<string | un
   if (typeof a.passphrase_file === 'string' && a.passphrase_file) return resolveSecret({ file: a.passphrase_file }, 'backup key passphrase');
   const name = typeof a.passphrase_secret === 'string' && a.passphrase_secret ? a.passphrase_secret : DEFAULT_PASSPHRASE_SECRET;
   if (ctx.inventory.secrets[name]) return ctx.secret(name);
-  if (a.passphrase_secret) throw new ActionError(`backup.restore: the inventory has no secret "${name}"`);
+  if (name !== DEFAULT_PASSPHRASE_SECRET) throw new ActionError(`backup.restore: the inventory has no secret "${name}"`);
   return undefined;
 }

@@ -1,6 +1,9 @@
 import type { BackupHeader } from '../../../backup/index.ts';
 import { normDn, versionProblem } from './facts.ts';
 
+/** Backups these actions take and restore: IdM (`ipa`) is 389-ds underneath, same instance data. */
+export const RESTORABLE_PROFILES = ['389ds', 'ipa'];
+
 export interface RestoreTarget {
   host: string;
   instance: string;
@@ -17,7 +20,7 @@ export interface RestoreTarget {
 export function restoreProblems(h: BackupHeader, t: RestoreTarget): { refuse: string[]; forceable: string[] } {
   const refuse: string[] = [];
   const forceable: string[] = [];
-  if (h.profile !== '389ds') refuse.push(`the backup was made by profile ${h.profile}, not 389ds`);
+  if (!RESTORABLE_PROFILES.includes(h.profile)) refuse.push(`the backup was made by profile ${h.profile}; these actions restore ${RESTORABLE_PROFILES.join(' and ')} backups`);
   const have = new Set(t.suffixes.map(normDn));
   const missing = h.suffixes.filter((s) => !have.has(normDn(s)));
   if (t.suffixes.length && missing.length) refuse.push(`${t.host} does not hold suffix(es) ${missing.join(', ')} from the backup (it holds ${t.suffixes.join(', ')})`);

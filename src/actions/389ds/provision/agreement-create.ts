@@ -4,9 +4,9 @@ import { hostSuffixes, instanceName, ldapPort } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { hostFqdn } from './instance-create.ts';
-import { peersFor } from './peers.ts';
+import { mainTopology, peersFor } from './peers.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
-import { replicationPassword } from './replication-setup.ts';
+import { REPL_PASSWORD_ARG, replicationPassword } from './replication-setup.ts';
 
 /**
  * Creates this host's outgoing agreements: one per peer and suffix, peers from the topology (the
@@ -45,10 +45,11 @@ const FILTER = '(objectClass=nsds5replicationagreement)';
 export const agreementCreate: Action = {
   name: 'agreement.create',
   description: 'Create replication agreements to the topology peers for each suffix (CA suffix: CA hosts only)',
-  args: {},
+  args: { repl_password_secret: REPL_PASSWORD_ARG },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
-    const list = wanted(ctx).map((w) => `${w.peer.name} (${w.suffix})`);
+    // A topology an earlier step discovers is known only when the run gets there.
+    const list = mainTopology(ctx.inventory, ctx.vars) ? wanted(ctx).map((w) => `${w.peer.name} (${w.suffix})`) : ['the peers of the discovered topology'];
     return [
       { host: ctx.host.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', FILTER, ['cn']), note: 'existing agreements are kept' },
       { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: agreements to ${list.join(', ') || 'nobody'} (credentials ***)` },

@@ -87,6 +87,7 @@ export const instanceCreate: Action = {
   description: 'Create the 389-ds instance (dscreate from an inf on stdin) with small fixed caches',
   args: {
     db_cache_mb: { type: 'number', default: 32, description: 'nsslapd-dbcachesize in MiB (autosize off)' },
+    dm_password_secret: { type: 'string', default: 'dm_password', secretSource: 'inventory', description: 'inventory secret holding the Directory Manager password of the new instance (given to dscreate on stdin)' },
     entry_cache_mb: { type: 'number', default: 32, description: 'Entry cache (nsslapd-cachememsize) of the main backend, MiB' },
   },
   plan(ctx): PlannedCommand[] {
@@ -105,7 +106,7 @@ export const instanceCreate: Action = {
     const inst = instanceName(ctx.inventory, ctx.host);
     const remote = await ctx.connect();
     if (await instanceExists(remote, inst, ctx.signal)) return { changed: false, summary: `instance slapd-${inst} exists` };
-    const password = await ctx.secret('dm_password');
+    const password = await ctx.secret(String(ctx.args.dm_password_secret));
     await mustExec(remote, 'preparing /run/dirsrv', runDirsCommand(inst), { signal: ctx.signal });
     await mustExec(remote, 'dscreate', dscreateCommand(), { stdin: infText(ctx.inventory, ctx.host, password), signal: ctx.signal, timeoutMs: 300_000 });
     const { db, entry } = sizes(ctx);

@@ -1,9 +1,10 @@
-import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
+import type { Action, ActionContext, ArgSpec, PlannedCommand } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { hostSuffixes, instanceName, replicaId } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
+import { chooseReplicaId, inventoryIdFor, type ChosenId } from './replica-ids.ts';
 
 /**
  * Makes the host a supplier for each of its suffixes (the main ones, plus o=ipaca on CA hosts):
@@ -11,14 +12,22 @@ import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
  * creates each backend's changelog itself when the replica entry appears.
  */
 
-/** The replication manager's password: its own secret when the inventory has one, else the DM password. */
-export async function replicationPassword(ctx: ActionContext): Promise<string> {
-  try {
-    return await ctx.secret('repl_password');
-  } catch {
-    return ctx.secret('dm_password');
-  }
+/**
+ * The replication manager's password: the inventory secret the step names (default repl_password),
+ * resolved by the engine before connecting. No fallback to another secret: a missing one is an
+ * error before the run starts, not a silent reuse of the Directory Manager's password.
+ */
+export function replicationPassword(ctx: ActionContext): Promise<string> {
+  return ctx.secret(String(ctx.args.repl_password_secret ?? REPL_PASSWORD_ARG.default));
 }
+
+/** The ArgSpec entry of every action that sends the replication manager's password. */
+export const REPL_PASSWORD_ARG = {
+  type: 'string',
+  default: 'repl_password',
+  secretSource: 'inventory',
+  description: 'inventory secret holding the replication manager password (given on stdin in LDIF)',
+} as const satisfies ArgSpec;
 
 export function managerRecord(password: string): string {
   return addRecord(REPLICATION_MANAGER_DN, {
@@ -50,37 +59,44 @@ function idOf(ctx: ActionContext): number {
   return id;
 }
 
+function plannedIds(ctx: ActionContext): string {
+  return hostSuffixes(ctx.inventory, ctx.host).map((s) => `${s}: id from the survivors' RUVs, else ${inventoryIdFor(ctx, s)}`).join('; ');
+}
+
 export const replicationSetup: Action = {
   name: 'replication.setup',
   description: 'Enable supplier replication (replica id, replication manager) for every suffix the host holds',
-  args: {},
+  args: { repl_password_secret: REPL_PASSWORD_ARG },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
-    const id = idOf(ctx);
-    const suffixes = hostSuffixes(ctx.inventory, ctx.host);
+    idOf(ctx);
     return [
       { host: ctx.host.name, command: searchCommand(inst, 'cn=config', 'sub', EXISTING_FILTER, ['nsDS5ReplicaRoot']), note: 'only what is missing is added' },
-      { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: replication manager (userPassword ***), replica id ${id} for ${suffixes.join(', ')}` },
+      { host: ctx.host.name, command: '(every other holder of each suffix) ldapsearch replica entry and RUV', note: 'read-only: which id the survivors record for this host; an id another replica of the suffix uses is refused' },
+      { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: replication manager (userPassword ***), replica entries (${plannedIds(ctx)})` },
     ];
   },
   async run(ctx) {
     const inst = instanceName(ctx.inventory, ctx.host);
-    const id = idOf(ctx);
+    idOf(ctx);
     const remote = await ctx.connect();
     const existing = await ldapSearch(remote, inst, 'cn=config', 'sub', EXISTING_FILTER, ['nsDS5ReplicaRoot'], { signal: ctx.signal });
     const has = (dn: string) => existing.some((e) => e.dn.toLowerCase() === dn.toLowerCase());
     const records: string[] = [];
     if (!has(REPLICATION_MANAGER_DN)) records.push(managerRecord(await replicationPassword(ctx)));
-    const added: string[] = [];
+    const added: ChosenId[] = [];
     for (const suffix of hostSuffixes(ctx.inventory, ctx.host)) {
       const done = existing.some((e) => (e.attrs['nsds5replicaroot']?.[0] ?? '').toLowerCase() === suffix.toLowerCase());
-      if (!done) {
-        records.push(replicaRecord(suffix, id));
-        added.push(suffix);
-      }
+      // Every id is chosen and checked before anything is created.
+      if (!done) added.push(await chooseReplicaId(ctx, suffix));
     }
+    records.push(...added.map((a) => replicaRecord(a.suffix, a.id)));
     if (records.length === 0) return { changed: false, summary: 'replication already enabled' };
     await ldapModify(remote, inst, joinRecords(records), { signal: ctx.signal });
-    return { changed: true, summary: `supplier id ${id} for ${added.join(', ') || 'existing suffixes'}` };
+    return {
+      changed: true,
+      summary: `supplier ${added.map((a) => `${a.suffix} id ${a.id}${a.source === 'survivors-ruv' ? ' (from the survivors\' RUVs)' : ''}`).join(', ') || 'for existing suffixes'}`,
+      output: { replicaIds: added },
+    };
   },
 };

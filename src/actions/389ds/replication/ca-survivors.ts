@@ -35,6 +35,7 @@ async function serving(ctx: ActionContext, host: string, suffix: string, timeout
 
 export const caSurvivors: Action = {
   name: 'ca.survivors',
+  readOnly: true,
   description: 'Find the CA hosts that survive the loss of one; refuse when none does, warn when fewer than three will remain',
   args: {
     lost: { type: 'string', required: true, description: 'The lost CA host being rebuilt' },

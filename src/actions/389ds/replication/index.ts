@@ -7,6 +7,7 @@ import { caSurvivors } from './ca-survivors.ts';
 import { replicationDisable } from './replication-disable.ts';
 import { replicationEnable } from './replication-enable.ts';
 import { replicationFence } from './replication-fence.ts';
+import { replicationNewGeneration } from './new-generation.ts';
 import { replicationPoke } from './replication-poke.ts';
 import { replicationReinit } from './replication-reinit.ts';
 import { replicationStatus } from './replication-status.ts';
@@ -19,6 +20,7 @@ export const replicationActions: Action[] = [
   replicationDisable,
   replicationEnable,
   replicationReinit,
+  replicationNewGeneration,
   replicationStatus,
   replicationPoke,
   serviceStop,

@@ -42,7 +42,7 @@ export const replicationEnable: Action = {
   },
   plan(ctx) {
     const inst = instanceName(ctx.inventory, ctx.host);
-    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const which = Array.isArray(ctx.args.agreements)
       ? `${(ctx.args.agreements as unknown[]).length} recorded agreement(s)`
       : `${String(ctx.args.only ?? 'all')} agreements`;
@@ -54,7 +54,7 @@ export const replicationEnable: Action = {
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
     const inst = instanceName(ctx.inventory, ctx.host);
-    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const wanted = await wantedAgreements(ctx);
     const remote = await ctx.connect();
     const agreements = (await listAgreements(remote, ctx.inventory, ctx.host.name, inst, suffixes, { signal: ctx.signal })).filter(peerFilter(ctx));

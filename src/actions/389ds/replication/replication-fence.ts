@@ -44,6 +44,7 @@ async function reachable(ctx: ActionContext, host: string, timeoutMs: number): P
 
 export const replicationFence: Action = {
   name: 'replication.fence',
+  readOnly: true,
   description: 'Check every supplier is reachable before a restore; stop the run naming any that is neither reachable nor fenced',
   args: {
     hosts: { type: 'any', default: 'all', description: 'Suppliers to check (`all` or a list)' },
@@ -74,7 +75,7 @@ export const replicationFence: Action = {
       });
     }
     for (const c of confirmed) {
-      ctx.emit({ kind: 'warning', host: c.host, message: `${c.host} is left out of this run: before it comes back, reinstall it (server-loss playbook) or keep its agreements off and re-initialize it from the restored master` });
+      ctx.emit({ kind: 'warning', host: c.host, message: `${c.host} is left out of this run: before it comes back, keep it off the network until "lifeboat run rejoin -e target=${c.host}" re-initializes it from the restored topology (or reinstall it: server-loss playbook)` });
     }
     return {
       changed: false,

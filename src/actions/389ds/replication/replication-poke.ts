@@ -27,7 +27,7 @@ export const replicationPoke: Action = {
     if (isFenced(ctx)) return FENCED_RESULT;
     const inst = instanceName(ctx.inventory, ctx.host);
     const remote = await ctx.connect();
-    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const on = (await listAgreements(remote, ctx.inventory, ctx.host.name, inst, suffixes, { signal: ctx.signal })).filter((a) => a.enabled && peerFilter(ctx)(a));
     if (on.length && !ctx.check) await ldapModify(remote, inst, pokeLdif(on.map((a) => a.dn)), { signal: ctx.signal });
     return { changed: false, summary: `${on.length} agreement(s) poked` };

@@ -5,11 +5,15 @@ import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
-import { AGREEMENT_ATTRS, agreementFromEntry, listAgreements, sameDn, type Agreement } from './agreements.ts';
+import { AGREEMENT_ATTRS, listAgreements, sameDn, type Agreement } from './agreements.ts';
 import { fencedHosts, FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { replaceRecord } from './ldif-build.ts';
+import { markReinitDone, parentsFor, reinitPlanOf, waitForParent, type ReinitPlan } from './reinit-per-suffix.ts';
+import { flowControlPlan, reinitFlowControl, withReinitFlowControl } from './reinit-flow-control.ts';
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
+import { waitAgreementChange, waitChangeCommand } from './reinit-wait.ts';
+import { progressText, type Progress } from '../../progress.ts';
 
 /**
  * Re-initializes this host (the consumer) from its parent in the topology waves, or an explicit
@@ -31,7 +35,8 @@ export interface InitRecord {
 function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
   const name = (ctx.args.from as string | undefined) || (ctx.vars.parent as string | undefined);
   if (!name) return undefined;
-  if (name === 'auto') return 'auto';
+  // `plan` shows a supplier an earlier step decides as `<… known at run time>`: chosen like auto.
+  if (name === 'auto' || (ctx.check && /^<.*>$/.test(name))) return 'auto';
   const h = ctx.inventory.hosts.find((x) => x.name === name);
   if (!h) throw new ActionError(`replication.reinit: supplier "${name}" is not an inventory host`);
   return h;
@@ -85,12 +90,6 @@ export function refreshLdif(agreementDn: string): string {
   return replaceRecord(agreementDn, 'nsds5BeginReplicaRefresh', ['start']);
 }
 
-async function readAgreement(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, instance: string, dn: string): Promise<Agreement> {
-  const [entry] = await ldapSearch(remote, instance, dn, 'base', '(objectClass=*)', AGREEMENT_ATTRS, { signal: ctx.signal });
-  if (!entry) throw new ActionError(`${supplier.name}: agreement ${dn} disappeared during the re-init`);
-  return agreementFromEntry(ctx.inventory, supplier.name, entry);
-}
-
 async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string, dn: string): Promise<string> {
   const command = triggerCommand(instance);
   const r = await remote.exec(command, { stdin: refreshLdif(dn), signal: ctx.signal });
@@ -106,7 +105,22 @@ async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string,
   return when;
 }
 
-async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string): Promise<InitRecord> {
+/**
+ * Tells the live view where a total update stands, as a person reads it:
+ * `ds2 ← ds1 dc=lab,dc=test: total update running, 2 s` (at most once per second of change).
+ */
+function reinitProgress(ctx: ActionContext, supplier: string, suffix: string, began: number): (phase: string) => void {
+  let last = '';
+  return (phase) => {
+    const progress: Progress = { phase, peer: supplier, direction: 'from', suffix, elapsedMs: Date.now() - began };
+    const message = progressText(ctx.host.name, progress);
+    if (message === last) return;
+    last = message;
+    ctx.emit({ kind: 'progress', message, progress });
+  };
+}
+
+export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string): Promise<InitRecord> {
   const instance = instanceName(ctx.inventory, supplier);
   const agreements = await listAgreements(remote, ctx.inventory, supplier.name, instance, [suffix], { signal: ctx.signal });
   const agmt = agreements.find((a) => a.peer === ctx.host.name);
@@ -118,21 +132,32 @@ async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: Invento
   // 389-ds refuses a total update on a disabled agreement.
   const enabledAgreement = !agmt.enabled;
   if (enabledAgreement) await ldapModify(remote, instance, enabledLdif([agmt.dn], true), { signal: ctx.signal });
+  return withReinitFlowControl(ctx, remote, supplier.name, instance, agmt.dn, () => totalUpdate(ctx, remote, supplier, suffix, agmt, enabledAgreement));
+}
 
+/** Triggers the total update along `agmt` and waits until the supplier says it really finished. */
+async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string, agmt: Agreement, enabledAgreement: boolean): Promise<InitRecord> {
+  const instance = instanceName(ctx.inventory, supplier);
   const timeoutMs = Number(ctx.args.timeout_s ?? 900) * 1000;
   const retries = Number(ctx.args.retries ?? 10);
-  const pollMs = Number(ctx.args.poll_ms ?? 250);
+  const pollMs = Number(ctx.args.poll_ms ?? 100);
   // An init that never starts (refresh gone, start unchanged) is a failure after this grace.
   const startGraceMs = 30_000;
+  const began = Date.now();
+  const tell = reinitProgress(ctx, supplier.name, suffix, began);
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const asked = await trigger(ctx, remote, instance, agmt.dn);
     const deadline = Date.now() + timeoutMs;
     let refreshGoneAt: number | undefined;
-    ctx.emit({ kind: 'progress', message: `re-init ${suffix} from ${supplier.name} (attempt ${attempt})` });
+    const again = attempt > 1 ? ` (attempt ${attempt})` : '';
+    tell(`total update asked${again}`);
+    let seen = '';
     for (;;) {
-      await sleep(pollMs, undefined, { signal: ctx.signal });
-      const now = await readAgreement(ctx, remote, supplier, instance, agmt.dn);
+      const next = await waitAgreementChange(ctx, remote, supplier.name, instance, agmt.dn, seen, pollMs);
+      seen = next.text;
+      const now = next.agreement;
       const s = assessInit(now, asked);
+      if (s.state === 'waiting') tell(`${now.refreshPending ? 'waiting for the supplier to start the total update' : 'total update running'}${again}`);
       if (s.state === 'done') {
         const serverSeconds = ((generalizedTimeMs(s.end) ?? 0) - (generalizedTimeMs(s.start) ?? 0)) / 1000;
         return { suffix, agreement: agmt.dn, trigger: asked, start: s.start, end: s.end, serverSeconds, attempts: attempt, enabledAgreement };
@@ -160,7 +185,7 @@ async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: Invento
 
 export const replicationReinit: Action = {
   name: 'replication.reinit',
-  description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix, waiting until it really finished',
+  description: 'Re-initialize this host from its topology parent (or `from`): total update per suffix with the agreement\'s flow-control pause shortened for it (put back after), waiting until it really finished',
   destructive: true,
   args: {
     from: { type: 'string', description: 'Supplier host, or `auto` (the first reachable peer with an agreement to this host); default: the parent from `order: topology`' },
@@ -168,7 +193,9 @@ export const replicationReinit: Action = {
     timeout_s: { type: 'number', default: 900, description: 'Per suffix; 10k entries take 5-25 s' },
     retries: { type: 'number', default: 10, description: 'Re-triggers after "replica busy"' },
     busy_delay_s: { type: 'number', default: 3, description: 'Pause before re-triggering after "replica busy"' },
-    poll_ms: { type: 'number', default: 250, description: 'How often the agreement entry is read while waiting' },
+    poll_ms: { type: 'number', default: 100, description: 'How often the supplier reads the agreement entry while waiting (on the supplier: the controller hears only of changes)' },
+    flow_window: { type: 'any', default: '', description: 'nsds5ReplicaFlowControlWindow during the re-init (entries in flight; 389-ds default 1000); put back afterwards; "" leaves it alone' },
+    flow_pause_ms: { type: 'any', default: '100', description: 'nsds5ReplicaFlowControlPause during the re-init (389-ds default 2000 ms); put back afterwards; "" leaves it alone' },
   },
   plan(ctx): PlannedCommand[] {
     const chosen = supplierOf(ctx);
@@ -181,19 +208,26 @@ export const replicationReinit: Action = {
     return sharedSuffixes(ctx, supplier).flatMap((suffix) => [
       { host: supplier.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', AGREEMENT_ATTRS), note: `find the agreement to ${ctx.host.name} for ${suffix}` },
       { host: supplier.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled: on (only if the agreement is off)' },
-      { host: supplier.name, command: triggerCommand(inst), stdin: `LDIF: nsds5BeginReplicaRefresh: start on the agreement to ${ctx.host.name}` },
-      { host: supplier.name, command: searchCommand(inst, '<agreement dn>', 'base', '(objectClass=*)', AGREEMENT_ATTRS), note: 'polled until LastInitStart >= trigger, refresh gone, LastInitEnd set' },
+      ...flowControlPlan(supplier.name, inst, reinitFlowControl(ctx.args), [
+        { host: supplier.name, command: triggerCommand(inst), stdin: `LDIF: nsds5BeginReplicaRefresh: start on the agreement to ${ctx.host.name}` },
+        { host: supplier.name, command: waitChangeCommand(inst, '<agreement dn>', Number(ctx.args.poll_ms ?? 100), 5), stdin: 'the entry last seen', note: 'repeated until LastInitStart >= trigger, refresh gone, LastInitEnd set' },
+      ]),
     ]);
   },
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
+    const plan = ctx.args.from ? undefined : reinitPlanOf(ctx);
+    if (plan) return reinitAlongPlan(ctx, plan);
     const chosen = supplierOf(ctx);
     // A fenced parent cannot send anything: any healthy peer will do.
     const supplier = chosen === 'auto' || (chosen && fencedHosts(ctx).includes(chosen.name)) ? await pickSupplier(ctx) : chosen;
     if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
     const remote = await ctx.connect(supplier.name);
     const inits: InitRecord[] = [];
-    for (const suffix of sharedSuffixes(ctx, supplier)) inits.push(await initOne(ctx, remote, supplier, suffix));
+    for (const suffix of sharedSuffixes(ctx, supplier)) {
+      inits.push(await initOne(ctx, remote, supplier, suffix));
+      await markReinitDone(ctx.runDir, ctx.host.name, suffix);
+    }
     return {
       changed: true,
       summary: inits.map((i) => `${i.suffix} from ${supplier.name} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
@@ -201,3 +235,25 @@ export const replicationReinit: Action = {
     };
   },
 };
+
+/** Each suffix from its own parent in topology.discover's per-suffix plan (fact `reinit_plan`). */
+async function reinitAlongPlan(ctx: ActionContext, plan: ReinitPlan) {
+  const arg = ctx.args.suffixes;
+  const only = Array.isArray(arg) ? arg.map(String) : typeof arg === 'string' && arg !== 'all' ? [arg] : undefined;
+  const pairs = parentsFor(plan, ctx.host.name, only);
+  if (pairs.length === 0) return { changed: false, summary: 'the re-initialization plan gives this host nothing to receive' };
+  const inits: (InitRecord & { from: string })[] = [];
+  const timeoutMs = Number(ctx.args.timeout_s ?? 900) * 1000;
+  for (const { suffix, parent } of pairs) {
+    await waitForParent(ctx, plan, parent, suffix, timeoutMs);
+    const supplier = ctx.inventory.hosts.find((h) => h.name === parent);
+    if (!supplier) throw new ActionError(`replication.reinit: plan parent "${parent}" is not an inventory host`);
+    inits.push({ ...(await initOne(ctx, await ctx.connect(parent), supplier, suffix)), from: parent });
+    await markReinitDone(ctx.runDir, ctx.host.name, suffix);
+  }
+  return {
+    changed: true,
+    summary: inits.map((i) => `${i.suffix} from ${i.from} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
+    output: { host: ctx.host.name, from: [...new Set(inits.map((i) => i.from))].join(','), inits },
+  };
+}

@@ -8,6 +8,7 @@ import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 /** The host's own view of its agreements. A partition is silent here: use verify.converged to prove delivery. */
 export const replicationStatus: Action = {
   name: 'replication.status',
+  readOnly: true,
   description: 'Report every agreement of the host: peer, enabled, last update and last init status',
   args: {
     suffixes: SUFFIXES_ARG,
@@ -19,7 +20,7 @@ export const replicationStatus: Action = {
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
     const remote = await ctx.connect();
-    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes);
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const agreements = await listAgreements(remote, ctx.inventory, ctx.host.name, instanceName(ctx.inventory, ctx.host), suffixes, { signal: ctx.signal });
     const rows = agreements.map((a) => ({
       suffix: a.suffix,

@@ -7,8 +7,13 @@ import { hostSuffixes } from '../host-vars.ts';
  * CA hosts. A list (or a comma-separated string) narrows it; naming a suffix the host does not hold
  * is an error rather than a silent no-op.
  */
-export function resolveSuffixes(inv: Inventory, host: InventoryHost, value: unknown): string[] {
+export function resolveSuffixes(inv: Inventory, host: InventoryHost, value: unknown, vars: Record<string, unknown> = {}): string[] {
   const held = hostSuffixes(inv, host);
+  // An inventory without suffixes: what topology.discover read from this host's server.
+  if (held.length === 0) {
+    const fromServers = (vars.server_suffixes as Record<string, unknown> | undefined)?.[host.name];
+    if (Array.isArray(fromServers)) held.push(...fromServers.map(String));
+  }
   if (value === undefined || value === null || value === 'all') return held;
   const wanted = Array.isArray(value) ? value.map(String) : String(value).split(/\s*;\s*|\s*\|\s*/);
   const cleaned = wanted.map((s) => s.trim()).filter(Boolean);

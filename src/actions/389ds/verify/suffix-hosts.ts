@@ -1,10 +1,10 @@
 import type { Inventory, InventoryHost } from '../../../inventory/types.ts';
 import { ActionError } from '../../types.ts';
-import { hostSuffixes } from '../host-vars.ts';
 import { sameDn } from '../replication/agreements.ts';
+import { resolveSuffixes } from '../replication/suffix-args.ts';
 
 /** Hosts to check: the step's `hosts` (`all` or a list), narrowed to those holding the suffix. */
-export function hostsHolding(inv: Inventory, selector: unknown, suffix: string, fenced: string[] = []): InventoryHost[] {
+export function hostsHolding(inv: Inventory, selector: unknown, suffix: string, fenced: string[] = [], vars: Record<string, unknown> = {}): InventoryHost[] {
   const pool =
     selector === undefined || selector === null || selector === 'all'
       ? inv.hosts
@@ -13,5 +13,5 @@ export function hostsHolding(inv: Inventory, selector: unknown, suffix: string, 
           if (!h) throw new ActionError(`unknown host "${n}"`);
           return h;
         });
-  return pool.filter((h) => !fenced.includes(h.name) && hostSuffixes(inv, h).some((s) => sameDn(s, suffix)));
+  return pool.filter((h) => !fenced.includes(h.name) && resolveSuffixes(inv, h, 'all', vars).some((s) => sameDn(s, suffix)));
 }

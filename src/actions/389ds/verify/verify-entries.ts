@@ -20,6 +20,7 @@ function attributes(ctx: ActionContext): string[] {
 
 export const verifyEntries: Action = {
   name: 'verify.entries',
+  readOnly: true,
   description: 'Compare every entry of each suffix across hosts (DN + hash of attributes) and report differences',
   args: {
     suffixes: SUFFIXES_ARG,
@@ -29,8 +30,8 @@ export const verifyEntries: Action = {
     show: { type: 'number', default: 10, description: 'How many differing DNs to name per kind' },
   },
   plan(ctx) {
-    return resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes).flatMap((suffix) =>
-      hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx)).map((h) => ({
+    return resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars).flatMap((suffix) =>
+      hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars).map((h) => ({
         host: h.name,
         command: searchCommand(instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', attributes(ctx)),
         note: `on ${h.name}, read-only`,
@@ -40,8 +41,8 @@ export const verifyEntries: Action = {
   async run(ctx) {
     const show = Number(ctx.args.show ?? 10);
     const report: { suffix: string; reference: string; entries: number; diffs: DigestDiff[] }[] = [];
-    for (const suffix of resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes)) {
-      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx));
+    for (const suffix of resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars)) {
+      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars);
       const digests = await Promise.all(
         hosts.map(async (h) => ({
           host: h.name,

@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import type { ProfileInfo } from '../types.ts';
+
+export const info389ds: ProfileInfo = {
+  name: '389ds',
+  description: '389 Directory Server replication topologies (dsconf/dsctl over LDAPI)',
+  playbooksDir: fileURLToPath(new URL('../../../playbooks/389ds/', import.meta.url)),
+  roles: ['ca', 'kra', 'dns', 'hidden', 'renewal'],
+  vars: {
+    instance: { type: 'string', description: 'dirsrv instance name (slapd-<instance>)' },
+    suffixes: { type: 'string[]', description: 'suffixes backed up and restored' },
+    backup_dir: { type: 'string', description: 'backup root on the controller, relative to the inventory' },
+  },
+};

@@ -1,0 +1,28 @@
+import type { Action } from '../../actions/types.ts';
+import type { Profile } from '../types.ts';
+import { backupCreateAction } from './actions/backup-create.ts';
+import { backupRestoreAction } from './actions/backup-restore.ts';
+import { backupKeysAction } from './actions/backupkeys.ts';
+import { clusterJoinAction, clusterNewAction, clusterNodesAction, clusterRemoveAction, clusterWaitHealthyAction } from './actions/cluster.ts';
+import { checkCtmBody } from './catalog.ts';
+import { infoCiphertrust } from './info.ts';
+
+/** The profile's own verbs (looked up by (profile, name), so `backup.create` is this one here). */
+export const ciphertrustActions: Action[] = [
+  backupKeysAction,
+  backupCreateAction,
+  backupRestoreAction,
+  clusterNodesAction,
+  clusterRemoveAction,
+  clusterNewAction,
+  clusterJoinAction,
+  clusterWaitHealthyAction,
+];
+
+export const profileCiphertrust: Profile = {
+  ...infoCiphertrust,
+  actions: ciphertrustActions,
+  checkBackupBody: checkCtmBody,
+  describeBackupBody: (b) =>
+    `${String(b.scope)} backup ${String(b.backupId)}, release ${String(b.release)}, encrypted by backup key ${String(b.backupKey)}${b.keyFile ? ' (key file kept)' : ''}${b.tiedToHsm ? ', tied to the HSM' : ''}`,
+};

@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { listBackups, readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
+import { checkIpaBackupBody, isIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
+import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
+import { ActionError, type ActionContext } from '../../../actions/types.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
+import { dfCommand } from '../../../actions/389ds/backup/commands.ts';
+import { sh } from '../../../actions/389ds/backup/host-steps.ts';
+import { ipaFacts, type IpaHostFacts } from '../host-facts.ts';
+import { ipaHeaderProblems } from '../ipa-header.ts';
+
+const bool = (v: unknown) => v === true || v === 'true';
+const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+
+export interface RestoreArgs {
+  data: boolean;
+  online: boolean;
+  instance?: string;
+  backend?: string;
+  noLogs: boolean;
+  force: boolean;
+  gpgHome?: string;
+  dmSecret: string;
+}
+
+export function readRestoreArgs(ctx: ActionContext): RestoreArgs {
+  const a = ctx.args;
+  return {
+    data: bool(a.data),
+    online: bool(a.online),
+    instance: str(a.instance),
+    backend: str(a.backend),
+    noLogs: bool(a.no_logs),
+    force: bool(a.force),
+    gpgHome: str(a.gpg_home),
+    dmSecret: str(a.dm_password_secret) ?? 'dm_password',
+  };
+}
+
+/** The upload and its unpacked copy both land on the file system of /var/lib/ipa (the backup dir). */
+export const DISK_CHECK_DIR = '/var/lib/ipa';
+export const DISK_FACTOR = 2;
+
+/** `backup`: a directory, a backup name in the cluster's store, or `latest` (the newest ipa-backup one). */
+async function resolveIpaBackupDir(ctx: ActionContext): Promise<string> {
+  const ref = ctx.args.backup;
+  if (typeof ref !== 'string' || !ref) throw new ActionError('ipa.backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
+  const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' && ctx.args.dest ? ctx.args.dest : undefined);
+  if (ref === 'latest') {
+    const all = (await listBackups(root, ctx.inventory.cluster)).filter((b) => isIpaBackupBody(b.envelope?.body));
+    const newest = all[all.length - 1];
+    if (!newest) throw new ActionError(`ipa.backup.restore: no complete ipa-backup backup of cluster ${ctx.inventory.cluster} in ${root}`);
+    return newest.dir;
+  }
+  if (existsSync(ref)) return path.resolve(ref);
+  const inStore = path.join(root, ctx.inventory.cluster, ref);
+  if (existsSync(inStore)) return inStore;
+  throw new ActionError(`ipa.backup.restore: no backup at ${ref} (nor ${inStore})`);
+}
+
+/** The controller-side backup: a Lifeboat store entry made by ipa.backup.create. */
+export async function ipaBackupOnController(ctx: ActionContext): Promise<{ dir: string; h: BackupEnvelope; ipa: IpaBackupBody }> {
+  const dir = await resolveIpaBackupDir(ctx);
+  const h = await readEnvelope(dir, checkIpaBackupBody);
+  if (!isIpaBackupBody(h.body)) throw new ActionError(`ipa.backup.restore: ${path.basename(dir)} was not made by ipa-backup (ipa.backup.create): restore it with backup.restore`);
+  return { dir, h, ipa: h.body };
+}
+
+/**
+ * Everything that can refuse the restore without changing anything: the tools on the host, the
+ * ipa-backup header against the host (same FQDN, format, IPA version, roles), the payload's
+ * checksum on the controller. Used by ipa.backup.restore before it uploads, and alone by
+ * ipa.backup.check (a playbook's preflight).
+ */
+export async function ipaRestorePreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupEnvelope; ipa: IpaBackupBody; facts: IpaHostFacts; remote: RemoteHost; versionDiffers: boolean }> {
+  const args = readRestoreArgs(ctx);
+  const { dir, h, ipa } = await ipaBackupOnController(ctx);
+  const stored = await sha256File(path.join(dir, h.payload.file));
+  if (stored.sha256 !== h.payload.sha256 || stored.size !== h.payload.size) {
+    throw new ActionError(`${path.join(dir, h.payload.file)} does not match its header (${stored.size} bytes, sha256 ${stored.sha256}): truncated or corrupt; nothing was restored`);
+  }
+  const remote = await ctx.connect();
+  const facts = await ipaFacts(remote, ctx, ['ipa-restore']);
+  const p = ipaHeaderProblems(ipa.header, { fqdn: facts.fqdn, ipaVersion: facts.ipaVersion, clusterRoles: clusterServiceRoles(ctx.inventory) });
+  if (ipa.archive.endsWith('.gpg') && !args.gpgHome) p.refuse.push(`${ipa.archive} is encrypted: give gpg_home (the GnuPG home on ${ctx.host.name} holding the key ipa-backup encrypted for)`);
+  if ((args.data || ipa.header.type === 'DATA') && !facts.configured) p.refuse.push(`${ctx.host.name} has no /etc/ipa/default.conf: a data restore needs an installed IPA server (restore a FULL backup instead)`);
+  if (p.refuse.length || (p.forceable.length && !args.force)) {
+    const all = [...p.refuse, ...p.forceable.map((x) => `${x} (force: true overrides)`)];
+    throw new ActionError(`ipa.backup.restore: will not restore ${path.basename(dir)} (${ipa.dir}) on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
+  }
+  for (const x of p.forceable) ctx.emit({ kind: 'warning', message: `forced: ${x}` });
+  const df = await sh(remote, ctx, dfCommand(DISK_CHECK_DIR), 'checking free disk space', 30_000);
+  const free = Number(df.stdout.trim());
+  const need = DISK_FACTOR * h.archive.size;
+  if (!Number.isFinite(free) || free < need) {
+    throw new ActionError(`${ctx.host.name}: not enough disk space in ${DISK_CHECK_DIR}: ${free} bytes free, the restore needs ${need} (the uploaded backup and its unpacked copy); nothing was restored`);
+  }
+  return { dir, h, ipa, facts, remote, versionDiffers: ipa.header.ipaVersion !== facts.ipaVersion };
+}

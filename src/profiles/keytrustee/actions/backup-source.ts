@@ -1,0 +1,97 @@
+import { createReadStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { listBackups, readEnvelope, resolveBackupRoot, type BackupEnvelope } from '../../../backup/index.ts';
+import { CryptoError, hashingPassThrough, openDecryptStream } from '../../../crypto/index.ts';
+import { resolvePassphrase } from '../../../actions/389ds/backup/passphrase.ts';
+import { ActionError, type ActionContext, type ArgSpec } from '../../../actions/types.ts';
+import { pairOf } from '../kts-vars.ts';
+import { checkKtsBody, type KtsBackupBody } from './backup-name.ts';
+
+/** Arguments every action that reads a backup takes (the passphrase only ever from a secret source). */
+export const BACKUP_SOURCE_ARGS: Record<string, ArgSpec> = {
+  backup: { type: 'string', required: true, description: 'backup directory, its name in the cluster\'s store, or "latest"' },
+  key: { type: 'string', description: 'OpenPGP private key file that decrypts an encrypted backup' },
+  passphrase: { type: 'string', secret: true, description: 'passphrase of that key (prefer passphrase_env / passphrase_file / the inventory secret backup_passphrase)' },
+  passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
+  passphrase_file: { type: 'string', description: 'file (0600) holding the passphrase' },
+  passphrase_secret: { type: 'string', description: 'inventory secret holding the passphrase (default backup_passphrase)' },
+  dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
+};
+
+export interface KtsBackup {
+  dir: string;
+  env: BackupEnvelope;
+  body: KtsBackupBody;
+}
+
+async function resolveDir(ctx: ActionContext): Promise<string> {
+  const ref = ctx.args.backup;
+  if (typeof ref !== 'string' || !ref) throw new ActionError('the backup argument (a backup directory, a backup name or "latest") is required');
+  const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' && ctx.args.dest ? ctx.args.dest : undefined);
+  if (ref === 'latest') {
+    const all = (await listBackups(root, ctx.inventory.cluster)).filter((b) => b.envelope?.profile === 'keytrustee' && (b.envelope.body as { kind?: string }).kind === 'server');
+    const newest = all[all.length - 1];
+    if (!newest) throw new ActionError(`no complete Key Trustee server backup of cluster ${ctx.inventory.cluster} in ${root}`);
+    return newest.dir;
+  }
+  if (existsSync(ref)) return path.resolve(ref);
+  const inStore = path.join(root, ctx.inventory.cluster, ref);
+  if (existsSync(inStore)) return inStore;
+  throw new ActionError(`no backup at ${ref} (nor ${inStore})`);
+}
+
+/**
+ * The backup, refused unless it is a Key Trustee server backup of this cluster taken on a host of
+ * this pair (never another cluster's keys, never a KMS client's confdir over a server).
+ */
+export async function openKtsBackup(ctx: ActionContext): Promise<KtsBackup> {
+  const dir = await resolveDir(ctx);
+  let env: BackupEnvelope;
+  try {
+    env = await readEnvelope(dir, checkKtsBody);
+  } catch (e) {
+    throw new ActionError((e as Error).message);
+  }
+  const problems: string[] = [];
+  if (env.profile !== 'keytrustee') problems.push(`it is a ${env.profile} backup, not a keytrustee one`);
+  if (env.cluster !== ctx.inventory.cluster) problems.push(`it is a backup of cluster ${env.cluster}, not ${ctx.inventory.cluster}`);
+  const body = env.body as unknown as KtsBackupBody;
+  if (body.kind !== 'server') problems.push(`it is a ${body.kind} client backup (confdir only); it is never restored over the Key Trustee pair`);
+  const { active, passive } = pairOf(ctx.inventory);
+  const pairHost = [active, passive].find((h) => h.name === env.host);
+  if (!pairHost) problems.push(`it was taken on ${env.host} (${env.hostname}), which is not ${active.name} or ${passive.name} of this pair`);
+  const fqdn = pairHost?.vars?.fqdn;
+  if (pairHost && typeof fqdn === 'string' && fqdn && fqdn !== env.hostname) problems.push(`it was taken on ${env.hostname}, but ${pairHost.name} is ${fqdn} in the inventory`);
+  if (problems.length) throw new ActionError(`refusing backup ${dir}: ${problems.join('; ')}`);
+  return { dir, env, body };
+}
+
+/** The clear tar as a stream: decrypted on the fly when the backup is encrypted. */
+export async function openArchive(ctx: ActionContext, b: KtsBackup): Promise<Readable> {
+  const file = path.join(b.dir, b.env.payload.file);
+  if (b.env.encryption.kind === 'none') return createReadStream(file);
+  const key = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+  if (!key) throw new ActionError(`backup ${b.dir} is encrypted for ${b.env.encryption.recipientFingerprint}: give key (the private key file)`);
+  try {
+    return await openDecryptStream(file, { keyFile: key, passphrase: await resolvePassphrase(ctx) });
+  } catch (e) {
+    throw new ActionError(e instanceof CryptoError ? `cannot decrypt ${file}: ${e.message}` : (e as Error).message);
+  }
+}
+
+/** Reads the whole archive (decrypting) and compares it with the header: wrong key or truncation fail here, before any change. */
+export async function verifyArchive(ctx: ActionContext, b: KtsBackup): Promise<void> {
+  const hasher = hashingPassThrough();
+  const discard = new Writable({ write: (_c, _e, cb) => cb() });
+  try {
+    await pipeline(await openArchive(ctx, b), hasher, discard);
+  } catch (e) {
+    throw new ActionError(`backup ${b.dir} cannot be read: ${(e as Error).message}`);
+  }
+  const r = hasher.result();
+  if (r.sha256 !== b.env.archive.sha256 || r.bytes !== b.env.archive.size) {
+    throw new ActionError(`backup ${b.dir} is damaged: the archive is ${r.bytes} bytes, sha256 ${r.sha256}; the header says ${b.env.archive.size} bytes, sha256 ${b.env.archive.sha256}`);
+  }
+}

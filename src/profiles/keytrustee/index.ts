@@ -1,0 +1,26 @@
+import type { Profile } from '../types.ts';
+import { ktsActions } from './actions/index.ts';
+import { infoKeytrustee } from './info.ts';
+
+/** Profile `keytrustee`: Cloudera Key Trustee Server pairs (PostgreSQL active/passive, seed 004). */
+export const profileKeytrustee: Profile = {
+  ...infoKeytrustee,
+  actions: ktsActions,
+  lab: {
+    async up(o) {
+      const { ktsLabUp } = await import('./lab/up.ts');
+      return ktsLabUp(o);
+    },
+    async statusNotes() {
+      const { KTS_LAB_NOTE } = await import('./lab/up.ts');
+      return [KTS_LAB_NOTE];
+    },
+  },
+  rehearsals: {
+    names: [...(infoKeytrustee.rehearsalNames ?? [])],
+    async run(o) {
+      const { rehearseKts } = await import('./rehearse/rehearse.ts');
+      return rehearseKts(o);
+    },
+  },
+};

@@ -1,0 +1,83 @@
+import { fileURLToPath } from 'node:url';
+import { builtinActions } from '../actions/builtin/index.ts';
+import type { Action } from '../actions/types.ts';
+import { InputError } from '../util/errors.ts';
+import { profile389ds } from './389ds/index.ts';
+import { profileIpa } from './ipa/index.ts';
+import { profileKeytrustee } from './keytrustee/index.ts';
+import { profileCiphertrust } from './ciphertrust/index.ts';
+import type { Profile } from './types.ts';
+
+/** Every profile, by the name an inventory gives as `profile:`. One line each. (A function: see byProfile.) */
+const PROFILE_LIST = (): Profile[] => [
+  profile389ds,
+  profileIpa,
+  profileKeytrustee,
+  profileCiphertrust,
+];
+
+let index: Map<string, Profile> | undefined;
+const profilesByName = () => (index ??= new Map(PROFILE_LIST().map((p) => [p.name, p])));
+
+/** The root of the shipped playbooks (playbooks/<profile>/NAME.yaml, then playbooks/NAME.yaml). */
+export const PLAYBOOKS_ROOT = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+
+export function profileNames(): string[] {
+  return [...profilesByName().keys()];
+}
+
+export function getProfile(name: string): Profile {
+  const p = profilesByName().get(name);
+  if (!p) throw new InputError(`unknown profile "${name}" (known: ${profileNames().join(', ')})`);
+  return p;
+}
+
+export function findProfile(name: string): Profile | undefined {
+  return profilesByName().get(name);
+}
+
+/**
+ * The action objects, each once, with `profiles` set to the profiles that register that very
+ * object (ipa registers the 389ds ones, so they serve both). Builtins carry no `profiles`. Built on
+ * first use: profile modules and the modules that ask this registry import each other.
+ */
+let tables: Map<string, Map<string, Action>> | undefined;
+function byProfile(): Map<string, Map<string, Action>> {
+  if (tables) return tables;
+  const servedBy = new Map<Action, string[]>();
+  for (const p of PROFILE_LIST()) for (const a of p.actions) servedBy.set(a, [...(servedBy.get(a) ?? []), p.name]);
+  const tagged = new Map<Action, Action>([...servedBy].map(([a, names]) => [a, { ...a, profiles: names }]));
+  const out = new Map<string, Map<string, Action>>();
+  for (const p of PROFILE_LIST()) {
+    const m = new Map<string, Action>(builtinActions.map((a) => [a.name, a]));
+    for (const a of p.actions) {
+      if (m.has(a.name)) throw new Error(`profile ${p.name}: action "${a.name}" is registered twice`);
+      m.set(a.name, tagged.get(a)!);
+    }
+    out.set(p.name, m);
+  }
+  return (tables = out);
+}
+
+/** The action a playbook's `do:` names on an inventory of this profile. */
+export function actionFor(profile: string, name: string): Action | undefined {
+  return byProfile().get(profile)?.get(name);
+}
+
+/**
+ * For validation: the profile's actions, plus (under their names) the actions only other
+ * profiles have, so a playbook naming one gets "not available for profile X" rather than
+ * "unknown action".
+ */
+export function actionsForValidation(profile: string): Map<string, Action> {
+  const out = new Map<string, Action>();
+  for (const m of byProfile().values()) for (const [n, a] of m) if (!out.has(n)) out.set(n, a);
+  for (const [n, a] of byProfile().get(profile) ?? []) out.set(n, a);
+  return out;
+}
+
+/** Where a shipped playbook of this profile lives, in search order. */
+export function playbookCandidates(profile: string | undefined, name: string): string[] {
+  const dirs = [...(profile && profilesByName().get(profile) ? [profilesByName().get(profile)!.playbooksDir] : []), PLAYBOOKS_ROOT];
+  return [...new Set(dirs)].flatMap((d) => ['.yaml', '.yml'].map((ext) => `${d.replace(/\/$/, '')}/${name}${ext}`));
+}

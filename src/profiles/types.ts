@@ -1,0 +1,69 @@
+import type { Action, ArgSpec } from '../actions/types.ts';
+
+/** What `lifeboat lab up --profile X` is given; each profile's lab reads the options it knows. */
+export interface ProfileLabOptions {
+  name: string;
+  out: string;
+  recreate?: boolean;
+  hosts: number;
+  entries: number;
+  topology: string;
+  /** keytrustee: deposits seeded on the active. */
+  deposits: number;
+  onPhase?: (phase: string, ms: number) => void;
+  onProgress?: (message: string) => void;
+}
+
+export interface ProfileLab {
+  up(opts: ProfileLabOptions): Promise<{ inventoryFile: string }>;
+  /** Lines `lab status` adds for this profile (what the lab stands in for, service state). */
+  statusNotes?(lab: string): Promise<string[]>;
+}
+
+export interface ProfileRehearsalOptions {
+  lab: string;
+  scenario: string;
+  stateDir: string;
+  keep: boolean;
+  deposits: number;
+  log(line: string): void;
+}
+
+export interface ProfileRehearsals {
+  names: string[];
+  run(opts: ProfileRehearsalOptions): Promise<{ ok: boolean; checks: { name: string; ok: boolean; detail: string }[]; files: { markdown: string; json: string } }>;
+}
+
+/**
+ * What the inventory loader needs to know about a profile (src/profiles/<name>/info.ts, listed in
+ * src/profiles/info.ts): light, importing no actions, so the loader and the actions can import it.
+ */
+export interface ProfileInfo {
+  name: string;
+  description: string;
+  /** Where its shipped playbooks live: playbooks/<name>/ (the 389ds ones still sit in playbooks/). */
+  playbooksDir: string;
+  /** Roles an inventory host may carry (x-… roles are always allowed). */
+  roles: readonly string[];
+  /** Inventory vars the profile reads, with their defaults. */
+  vars: Record<string, ArgSpec>;
+  /** How its actions reach the hosts: `ssh` (default; the run connects to every host first) or `api` (no SSH preflight). */
+  reach?: 'ssh' | 'api';
+  /** Its `lifeboat rehearse` scenarios (listed in help without loading the profile's code). */
+  rehearsalNames?: readonly string[];
+}
+
+/**
+ * One product Lifeboat restores. The rest of the code knows a profile only through this record
+ * (src/profiles/registry.ts), so adding a product is its folder, a registry line and the README.
+ */
+export interface Profile extends ProfileInfo {
+  /** The profile's own verbs; the builtins (shell, file.*, wait, assert) come on top. */
+  actions: Action[];
+  /** Checks the profile-owned body of a backup envelope; returns problems (empty = fine). */
+  checkBackupBody?(body: unknown): string[];
+  /** One line about a backup for `lifeboat backup list` (what, from which release, how encrypted). */
+  describeBackupBody?(body: Record<string, unknown>): string;
+  lab?: ProfileLab;
+  rehearsals?: ProfileRehearsals;
+}

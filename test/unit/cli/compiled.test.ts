@@ -1,0 +1,72 @@
+/**
+ * The shipped CLI is the compiled one: bin/lifeboat.js runs dist/, without tsx. This test builds the
+ * sources with the project's own build config into a scratch package tree (so it never depends on,
+ * or overwrites, the checkout's dist/) and runs that tree's bin the way a user would.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+let pkg: string;
+
+/** Prints every module file Node loads to stderr as "LOAD <url>", so the test sees what a command pulled in. */
+const TRACE_LOADS =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    `import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent('export async function load(u, c, n) { if (u.startsWith("file:")) process.stderr.write("LOAD " + u + "\\\\n"); return n(u, c); }'));`,
+  );
+
+function cli(args: string[]) {
+  const env = { ...process.env };
+  delete env.LIFEBOAT_FROM_SOURCE;
+  return spawnSync(process.execPath, ['--import', TRACE_LOADS, join(pkg, 'bin/lifeboat.js'), ...args], {
+    cwd: pkg,
+    env: { ...env, LIFEBOAT_DM_PASSWORD: 'compiled-test-secret' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+const loaded = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('LOAD ')).map((l) => l.slice(5));
+
+beforeAll(() => {
+  pkg = mkdtempSync(join(tmpdir(), 'lifeboat-compiled-'));
+  mkdirSync(join(pkg, 'bin'));
+  copyFileSync(join(ROOT, 'bin/lifeboat.js'), join(pkg, 'bin/lifeboat.js'));
+  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  for (const d of ['node_modules', 'playbooks', 'inventories']) symlinkSync(join(ROOT, d), join(pkg, d));
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], {
+    encoding: 'utf8',
+  });
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.status).toBe(0);
+}, 180_000);
+
+afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+
+describe('the compiled CLI (dist/)', () => {
+  it('--help lists every command and loads neither tsx, ink, react, ssh2, openpgp nor the engine', () => {
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    for (const c of ['run', 'plan', 'resume', 'runs', 'inventory', 'lab', 'backup', 'keys', 'rehearse']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    const files = loaded(r.stderr);
+    expect(files.some((f) => f.includes('/dist/cli/main.js'))).toBe(true);
+    expect(files.filter((f) => /\/src\/|\.ts$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /node_modules\/(tsx|esbuild|ink|ink-spinner|react|ssh2|openpgp)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /\/dist\/(engine|transport|lab\/up|crypto)\//.test(f))).toEqual([]);
+  });
+
+  it('plans a shipped playbook from dist/, secrets masked, with no live view loaded', () => {
+    const r = cli(['plan', 'server-loss', '-i', 'inventories/example-ipa.yaml', '-e', 'lost=ipa2', '-e', 'from=ipa1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Plan: server-loss\.yaml/);
+    expect(r.stdout).not.toContain('compiled-test-secret');
+    const files = loaded(r.stderr);
+    expect(files.some((f) => f.includes('/dist/engine/'))).toBe(true);
+    expect(files.filter((f) => /node_modules\/(tsx|ink|react)\//.test(f))).toEqual([]);
+  });
+});
