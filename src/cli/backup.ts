@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../util/errors.ts';
+import { registerBackupVerify, restoreTestedText } from './backup-verify.ts';
 import { runAction, type CliContext } from './common.ts';
 
 /**
@@ -75,7 +76,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem, restoreTestedBy: (await restoreTestedText(b.dir)).runId })}\n`);
           return 0;
         }
         if (list.length === 0) {
@@ -89,15 +90,17 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
           const other = e && !h ? findProfile(e.profile)?.describeBackupBody?.(e.body) ?? (e.encryption.kind === 'openpgp' ? `encrypted for ${e.encryption.recipientFingerprint}` : 'NOT encrypted') : '';
           ctx.io.stdout.write(
             h
-              ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}\n`
+              ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}  ${(await restoreTestedText(b.dir)).text}\n`
               : e
-                ? `${b.name}  ${e.host}  ${e.profile}  ${size(e.payload.size)}  ${other}\n`
+                ? `${b.name}  ${e.host}  ${e.profile}  ${size(e.payload.size)}  ${other}  ${(await restoreTestedText(b.dir)).text}\n`
                 : `${b.name}  INCOMPLETE: ${b.problem}\n`,
           );
         }
         return 0;
       }),
     );
+
+  registerBackupVerify(backup, ctx);
 
   backup
     .command('decrypt <file>')

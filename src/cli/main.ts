@@ -20,6 +20,8 @@ const CONTRIBUTED: { commands: string[]; file: string; mount: (p: Command) => Pr
   { commands: ['lab'], file: 'lab.ts', mount: async (p) => (await import('./lab.ts')).registerLabCommands(p) },
   { commands: ['backup', 'keys'], file: 'backup.ts', mount: async (p) => (await import('./backup.ts')).registerBackupCommands(p) },
   { commands: ['rehearse'], file: 'rehearse.ts', mount: async (p) => (await import('./rehearse.ts')).registerRehearseCommand(p) },
+  { commands: ['dr'], file: 'dr-check.ts', mount: async (p) => (await import('./dr-check.ts')).registerDrCommands(p) },
+  { commands: ['report'], file: 'report.ts', mount: async (p) => (await import('./report.ts')).registerReportCommand(p) },
 ];
 
 function version(): string {

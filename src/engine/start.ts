@@ -156,6 +156,7 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     x.record.finished = now();
     await writeRunRecord(x.runDir, x.record);
     await journal.close();
+    await (await import('../report/after-run.ts')).afterRun(x.runDir);
   }
 }
 

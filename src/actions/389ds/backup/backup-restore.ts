@@ -1,5 +1,6 @@
 import { byteMeter, progressText, type Progress } from '../../progress.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
+import { latestGoodBackup } from '../../../backup/latest-good.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -36,7 +37,7 @@ type RestoreMethod = 'bak2db' | 'ldif2db' | 'online' | 'online-or-bak2db';
 /** Room for the uploaded tar, its unpacked copy and the database it becomes. */
 export const DISK_FACTOR = 3;
 
-/** `backup` may be a directory, a backup name in the cluster's store, or `latest`. */
+/** `backup` may be a directory, a backup name in the cluster's store, `latest`, or `latest-good` (newest restore-tested). */
 async function resolveBackupDir(ctx: ActionContext): Promise<string> {
   const ref = ctx.args.backup;
   if (typeof ref !== 'string' || !ref) throw new ActionError('backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
@@ -46,6 +47,11 @@ async function resolveBackupDir(ctx: ActionContext): Promise<string> {
     const newest = all[all.length - 1];
     if (!newest) throw new ActionError(`backup.restore: no complete backup of cluster ${ctx.inventory.cluster} in ${root}`);
     return newest.dir;
+  }
+  if (ref === 'latest-good') {
+    const good = await latestGoodBackup(root, ctx.inventory.cluster);
+    if (!good.dir) throw new ActionError(`backup.restore: ${good.why}`);
+    return good.dir;
   }
   if (existsSync(ref)) return path.resolve(ref);
   const inStore = path.join(root, ctx.inventory.cluster, ref);

@@ -1,0 +1,148 @@
+import type { Inventory } from '../inventory/types.ts';
+import { articulationPoints, components, undirected } from './graph.ts';
+
+/** Readiness (seed 002 made executable): each item pass / warn / fail / skip, with why. */
+
+export type ItemStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface DrItem {
+  id: string;
+  title: string;
+  status: ItemStatus;
+  why: string;
+}
+
+export interface DrAgreement {
+  host: string;
+  peer?: string;
+  peerAddress: string;
+  suffix: string;
+  enabled: boolean;
+}
+
+export interface DrBackup {
+  name: string;
+  time: Date;
+  host?: string;
+  encrypted?: boolean;
+  /** True when the payload's sha256 matches its header; a reason when not. */
+  checksum: true | string;
+}
+
+export interface DrFacts {
+  inventory: Pick<Inventory, 'profile' | 'hosts' | 'groups'>;
+  /** Per host: undefined = connected with its key verified; else why not. */
+  connectErrors: Record<string, { message: string; hostKey: boolean } | undefined>;
+  agreements: DrAgreement[];
+  backups: DrBackup[];
+  maxBackupAgeMs: number;
+  now: Date;
+  /** The newest rehearsal that passed, if any. */
+  rehearsal?: { scenario: string; finished: string; recoveryMs?: number };
+}
+
+const MIN_AGREEMENTS = 2;
+const MAX_AGREEMENTS = 4;
+const MIN_CA_HOSTS = 3;
+
+const list = (xs: string[]) => xs.join(', ');
+const ago = (ms: number) => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : `${Math.round(ms / 86_400_000)} days`);
+
+export function hostKeyItem(f: DrFacts): DrItem {
+  const refused = Object.entries(f.connectErrors).filter(([, e]) => e?.hostKey).map(([h, e]) => `${h} (${e!.message})`);
+  const down = Object.entries(f.connectErrors).filter(([, e]) => e && !e.hostKey).map(([h, e]) => `${h} (${e!.message})`);
+  if (refused.length) return { id: 'host-keys', title: 'Host keys known', status: 'fail', why: `host key not verified for ${list(refused)}` };
+  if (down.length) return { id: 'host-keys', title: 'Host keys known', status: 'warn', why: `cannot reach ${list(down)}; their keys were not checked` };
+  return { id: 'host-keys', title: 'Host keys known', status: 'pass', why: `all ${f.inventory.hosts.length} hosts connected with verified host keys` };
+}
+
+export function agreementCountItem(f: DrFacts): DrItem {
+  const id = 'agreements-per-replica';
+  const title = `Every replica has ${MIN_AGREEMENTS}–${MAX_AGREEMENTS} agreements`;
+  if (f.inventory.profile === 'keytrustee') return { id, title, status: 'skip', why: 'keytrustee has no replication agreements' };
+  const reachable = f.inventory.hosts.map((h) => h.name).filter((h) => !f.connectErrors[h]);
+  const bad: string[] = [];
+  const counts = new Map<string, string[]>();
+  for (const host of reachable) {
+    for (const suffix of new Set(f.agreements.filter((a) => a.host === host).map((a) => a.suffix))) {
+      const n = new Set(f.agreements.filter((a) => a.host === host && a.suffix === suffix).map((a) => a.peer ?? a.peerAddress)).size;
+      counts.set(suffix, [...(counts.get(suffix) ?? []), `${host} ${n}`]);
+      if (n > MAX_AGREEMENTS || (n < MIN_AGREEMENTS && reachable.length > 2)) bad.push(`${host} has ${n} on ${suffix}`);
+    }
+    if (!f.agreements.some((a) => a.host === host)) bad.push(`${host} has none`);
+  }
+  if (bad.length) return { id, title, status: 'fail', why: list(bad) };
+  return { id, title, status: 'pass', why: [...counts].map(([suffix, c]) => `${suffix}: ${list(c)}`).join('; ') };
+}
+
+export function caHostsItem(f: DrFacts): DrItem {
+  const id = 'ca-hosts';
+  const title = `CA role on at least ${MIN_CA_HOSTS} hosts`;
+  const ca = f.inventory.hosts.filter((h) => h.roles.includes('ca')).map((h) => h.name);
+  if (f.inventory.profile !== 'ipa' && ca.length === 0) return { id, title, status: 'skip', why: `no host has the ca role (profile ${f.inventory.profile})` };
+  if (ca.length < MIN_CA_HOSTS) return { id, title, status: 'fail', why: `only ${ca.length} CA host${ca.length === 1 ? '' : 's'}${ca.length ? ` (${list(ca)})` : ''}: losing ${ca.length === 1 ? 'it' : 'them'} loses the CA` };
+  const dcs = Object.entries(f.inventory.groups).filter(([g]) => /^(dc|site|datacenter|data-centre)/i.test(g));
+  const thin = dcs.filter(([, members]) => members.filter((m) => ca.includes(m)).length < 2).map(([g, members]) => `${g} has ${members.filter((m) => ca.includes(m)).length}`);
+  if (thin.length) return { id, title, status: 'warn', why: `${ca.length} CA hosts (${list(ca)}), but fewer than two per data centre: ${list(thin)}` };
+  return { id, title, status: 'pass', why: `${ca.length} CA hosts: ${list(ca)}` };
+}
+
+export function graphItems(f: DrFacts): DrItem[] {
+  const connected = { id: 'graph-connected', title: 'Replication graph connected' };
+  const cut = { id: 'no-articulation-point', title: 'No single replica whose loss splits the graph' };
+  if (f.inventory.profile === 'keytrustee') return [{ ...connected, status: 'skip', why: 'keytrustee has no replication graph' }, { ...cut, status: 'skip', why: 'keytrustee has no replication graph' }];
+  const hosts = f.inventory.hosts.map((h) => h.name);
+  const g = undirected(hosts, f.agreements.filter((a) => a.peer).map((a) => ({ from: a.host, to: a.peer! })));
+  const parts = components(g);
+  const items: DrItem[] = [];
+  const unread = hosts.filter((h) => f.connectErrors[h]);
+  const partial = unread.length ? ` (agreements of ${list(unread)} not read)` : '';
+  items.push(parts.length === 1
+    ? { ...connected, status: 'pass', why: `${hosts.length} hosts in one graph${partial}` }
+    : { ...connected, status: 'fail', why: `${parts.length} separate parts: ${parts.map((p) => `{${list(p)}}`).join(' ')}${partial}` });
+  const cuts = articulationPoints(g);
+  items.push(cuts.length
+    ? { ...cut, status: 'fail', why: `losing ${list(cuts)} would split the graph` }
+    : { ...cut, status: 'pass', why: 'every host can be lost without splitting the rest' });
+  return items;
+}
+
+export function hiddenReplicaItem(f: DrFacts): DrItem {
+  const id = 'hidden-replica';
+  const title = 'A hidden replica holds every role in use';
+  if (f.inventory.profile === 'keytrustee') return { id, title, status: 'skip', why: 'keytrustee has an active/passive pair, no hidden replica' };
+  const hidden = f.inventory.hosts.filter((h) => h.roles.includes('hidden'));
+  // renewal is a single-owner duty (moved, not duplicated), so a hidden copy cannot hold it.
+  const inUse = [...new Set(f.inventory.hosts.flatMap((h) => h.roles))].filter((r) => r !== 'hidden' && r !== 'renewal').sort();
+  if (hidden.length === 0) return { id, title, status: 'fail', why: `no host has the hidden role; roles in use: ${list(inUse) || 'none'}` };
+  const best = hidden.map((h) => ({ name: h.name, missing: inUse.filter((r) => !h.roles.includes(r)) })).sort((a, b) => a.missing.length - b.missing.length)[0]!;
+  if (best.missing.length) return { id, title, status: 'fail', why: `hidden ${best.name} lacks ${list(best.missing)}` };
+  return { id, title, status: 'pass', why: `hidden ${best.name} holds ${list(inUse) || 'every role (none in use)'}` };
+}
+
+export function backupItem(f: DrFacts): DrItem {
+  const id = 'backup';
+  const title = `Newest good backup younger than ${ago(f.maxBackupAgeMs)}, encrypted, checksum verified`;
+  const good = f.backups.filter((b) => b.checksum === true).sort((a, b) => b.time.getTime() - a.time.getTime());
+  const broken = f.backups.filter((b) => b.checksum !== true).map((b) => `${b.name}: ${b.checksum}`);
+  const brokenNote = broken.length ? `; ${broken.length} failed verification (${list(broken.slice(0, 3))})` : '';
+  const newest = good[0];
+  if (!newest) return { id, title, status: 'fail', why: f.backups.length ? `no backup verifies${brokenNote}` : 'no backup of this cluster found' };
+  const age = f.now.getTime() - newest.time.getTime();
+  const what = `${newest.name}${newest.host ? ` of ${newest.host}` : ''}, ${ago(age)} old, checksum verified`;
+  if (age > f.maxBackupAgeMs) return { id, title, status: 'fail', why: `newest good backup ${what}: older than ${ago(f.maxBackupAgeMs)}${brokenNote}` };
+  if (!newest.encrypted) return { id, title, status: 'warn', why: `${what}, but NOT encrypted${brokenNote}` };
+  return { id, title, status: broken.length ? 'warn' : 'pass', why: `${what}, encrypted${brokenNote}` };
+}
+
+export function rehearsalItem(f: DrFacts): DrItem {
+  const id = 'rehearsal';
+  const title = 'A rehearsal passed';
+  if (!f.rehearsal) return { id, title, status: 'warn', why: 'no passed rehearsal found: run `lifeboat rehearse` to learn the recovery time' };
+  const r = f.rehearsal;
+  return { id, title, status: 'pass', why: `${r.scenario} passed, finished ${r.finished}${r.recoveryMs !== undefined ? `; recovery took ${(r.recoveryMs / 1000).toFixed(0)} s` : ''}` };
+}
+
+export function scoreReadiness(f: DrFacts): DrItem[] {
+  return [hostKeyItem(f), agreementCountItem(f), caHostsItem(f), ...graphItems(f), hiddenReplicaItem(f), backupItem(f), rehearsalItem(f)];
+}
