@@ -35,8 +35,8 @@ re-hashes the backups on disk, and reads the rehearsal reports. Exit 0 when noth
 (warnings allowed), 1 when an item fails, 2 on bad input.
 
 Examples:
-  $ lifeboat dr check -i inventories/prod.yaml
-  $ lifeboat dr check -i inventories/prod.yaml --max-backup-age 6h --json | jq '.items[] | select(.status=="fail")'`,
+  $ lifeboat dr check -i prod.yaml
+  $ lifeboat dr check -i prod.yaml --max-backup-age 6h --json | jq '.items[] | select(.status=="fail")'`,
     )
     .action((flags: DrCheckFlags) =>
       runAction(ctx, async () => {

@@ -27,8 +27,8 @@ Every run, resume and rehearsal writes this report when it ends; use this to wri
 The file opens offline in any browser and prints cleanly.
 
 Examples:
-  $ lifeboat report 20261130-204533-6962
-  $ xdg-open "$(lifeboat report 20261130-204533-6962)"`,
+  $ lifeboat report 20261122-120001-a1b2
+  $ xdg-open "$(lifeboat report 20261122-120001-a1b2)"`,
     )
     .action((runId: string, flags: ReportFlags) =>
       runAction(ctx, async () => {
