@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BackupFormatError, HEADER_FILE, validateHeader, type BackupHeader } from './header.ts';
+import { BackupFormatError, HEADER_FILE, readHeaderJson, validateHeader, type BackupHeader } from './header.ts';
 
 /**
  * Format 2 of `header.json`: an envelope every profile shares (what, where, when, which bytes,
@@ -69,19 +69,7 @@ export function fromV1(h: BackupHeader): BackupEnvelope {
 }
 
 export async function readEnvelope(backupDir: string, checkBody?: (body: unknown) => string[]): Promise<BackupEnvelope> {
-  const file = path.join(backupDir, HEADER_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new BackupFormatError(`${file}: cannot read the backup header (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is ${backupDir} a Lifeboat backup?`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new BackupFormatError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const { file, json } = await readHeaderJson(backupDir);
   return validateEnvelope(json, file, checkBody);
 }
 

@@ -99,7 +99,8 @@ export function validateHeader(value: unknown, source = HEADER_FILE): BackupHead
   return h as unknown as BackupHeader;
 }
 
-export async function readHeader(backupDir: string): Promise<BackupHeader> {
+/** The parsed JSON of a backup's header file (any format), with the file's path for messages. */
+export async function readHeaderJson(backupDir: string): Promise<{ file: string; json: unknown }> {
   const file = path.join(backupDir, HEADER_FILE);
   let text: string;
   try {
@@ -107,12 +108,15 @@ export async function readHeader(backupDir: string): Promise<BackupHeader> {
   } catch (e) {
     throw new BackupFormatError(`${file}: cannot read the backup header (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is ${backupDir} a Lifeboat backup?`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { file, json: JSON.parse(text) };
   } catch (e) {
     throw new BackupFormatError(`${file}: not valid JSON (${(e as Error).message})`);
   }
+}
+
+export async function readHeader(backupDir: string): Promise<BackupHeader> {
+  const { file, json } = await readHeaderJson(backupDir);
   return validateHeader(json, file);
 }
 

@@ -8,6 +8,7 @@ import type { Check } from './checks.ts';
 import { labControl } from './lab-control.ts';
 import { openSession, uniqueLabName, type LabSession } from './lab-session.ts';
 import { writeReport, type Phase, type RehearsalReport } from './report-files.ts';
+import { phaseRunner } from './phases.ts';
 import { runTimings } from './run-timings.ts';
 import { SCENARIOS, scenarioNames } from './scenarios.ts';
 
@@ -66,22 +67,7 @@ export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {
     inventoryFile,
   };
 
-  const phase = async <T>(name: string, body: () => Promise<T>, detail?: (v: T) => string): Promise<T> => {
-    opts.log(`${name} ...`);
-    const t0 = Date.now();
-    try {
-      const v = await body();
-      const p: Phase = { name, ms: Date.now() - t0, ok: true, detail: detail?.(v) };
-      phases.push(p);
-      opts.log(`${name}: ${(p.ms / 1000).toFixed(1)} s${p.detail ? ` (${p.detail})` : ''}`);
-      return v;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      phases.push({ name, ms: Date.now() - t0, ok: false, detail: message });
-      opts.log(`${name} FAILED: ${message}`);
-      throw err;
-    }
-  };
+  const phase = phaseRunner(phases, opts.log);
 
   let session: LabSession | undefined;
   let labCreated = false;

@@ -6,6 +6,7 @@ import { startRun, type RunOutcome } from '../../../engine/index.ts';
 import { labDown } from '../../../lab/index.ts';
 import { check, type Check } from '../../../rehearse/checks.ts';
 import { writeReport, type Phase, type RehearsalReport } from '../../../rehearse/report-files.ts';
+import { phaseRunner } from '../../../rehearse/phases.ts';
 import { runTimings } from '../../../rehearse/run-timings.ts';
 import type { ProfileRehearsalOptions } from '../../types.ts';
 import { infoKeytrustee } from '../info.ts';
@@ -32,22 +33,7 @@ export async function rehearseKts(opts: ProfileRehearsalOptions) {
   const report: RehearsalReport = {
     scenario: scenario.name, lab, hosts: 2, entries: opts.deposits, started: new Date().toISOString(), finished: '', ok: false, phases, checks, kept: opts.keep, inventoryFile,
   };
-  const phase = async <T>(name: string, body: () => Promise<T>, detail?: (v: T) => string): Promise<T> => {
-    opts.log(`${name} ...`);
-    const t0 = Date.now();
-    try {
-      const v = await body();
-      const p: Phase = { name, ms: Date.now() - t0, ok: true, detail: detail?.(v) };
-      phases.push(p);
-      opts.log(`${name}: ${(p.ms / 1000).toFixed(1)} s${p.detail ? ` (${p.detail})` : ''}`);
-      return v;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      phases.push({ name, ms: Date.now() - t0, ok: false, detail: message });
-      opts.log(`${name} FAILED: ${message}`);
-      throw err;
-    }
-  };
+  const phase = phaseRunner(phases, opts.log);
   const run = (playbook: string, params: Record<string, string>) =>
     startRun({ playbookFile: join(infoKeytrustee.playbooksDir, `${playbook}.yaml`), inventoryFile, params, yes: true, concurrency: 10, stateDir, onEvent: () => undefined });
 
