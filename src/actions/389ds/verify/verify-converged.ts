@@ -48,7 +48,8 @@ async function pokeAgreements(ctx: ActionContext, agreements: Agreement[], why =
   for (const a of agreements) byHost.set(a.host, [...(byHost.get(a.host) ?? []), a.dn]);
   for (const [host, dns] of byHost) {
     const h = ctx.inventory.hosts.find((x) => x.name === host)!;
-    ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s) on ${host}: ${why}` });
+    // The live view puts the step's host in front: name a host only when it is another one.
+    ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s)${host === ctx.host.name ? '' : ` on ${host}`}: ${why}` });
     await ldapModify(await ctx.connect(host), instanceName(ctx.inventory, h), pokeLdif(dns), { signal: ctx.signal });
   }
 }
