@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -139,6 +140,7 @@ function isKnownError(err: Error): boolean {
  */
 export function installInterruptHandler(stderr: NodeJS.WritableStream): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
+  setMaxListeners(256, controller.signal); // every in-flight command of the run listens for Ctrl-C
   const onSignal = (sig: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
       stderr.write(

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Action, ActionResult } from '../actions/types.ts';
 import { actionContext, type ContextParams } from './context.ts';
 
@@ -7,6 +8,9 @@ import { actionContext, type ContextParams } from './context.ts';
  */
 export async function attemptAction(action: Action, params: Omit<ContextParams, 'signal' | 'timeoutMs'>, timeoutMs?: number): Promise<ActionResult> {
   const ac = new AbortController();
+  // An action may run many remote commands at once on this one signal (every host, every suffix):
+  // each listens for the abort, which is no leak, so Node's warning at 10 would only alarm people.
+  setMaxListeners(256, ac.signal);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     if (!timeoutMs) return;
