@@ -16,6 +16,7 @@ const STUBS: Record<string, string> = {
   // The server "answers" while the file up exists; the task's exit code comes from task_rc.
   ldapsearch: `echo "ldapsearch $*" >> "$STUB/calls"
 [ -e "$STUB/up" ] || { echo "ldap_sasl_interactive_bind: Can't contact LDAP server (-1)" >&2; exit 255; }
+case "$*" in *"-s one"*) n=$(cat "$STUB/busy_polls" 2>/dev/null || echo 0); case "$*" in *cn=restore,*) if [ "$n" -gt 0 ]; then echo $((n-1)) > "$STUB/busy_polls"; printf 'dn: cn=killed-run,cn=restore,cn=tasks,cn=config\n'; fi;; esac; exit 0;; esac
 case "$*" in *nsTaskExitCode*) [ -e "$STUB/task_crashes" ] && { rm -f "$STUB/up"; echo "ldap_sasl_interactive_bind: Can't contact LDAP server (-1)" >&2; exit 255; }; printf 'dn: cn=t,cn=restore,cn=tasks,cn=config\\nnsTaskExitCode: %s\\nnsTaskLog: restore of userRoot %s\\n' "$(cat "$STUB/task_rc")" "$(cat "$STUB/task_log")";; esac
 exit 0`,
   ldapmodify: `echo "ldapmodify $*" >> "$STUB/calls"; cat > "$STUB/ldif"`,
@@ -23,8 +24,9 @@ exit 0`,
 case "$2" in stop) rm -f "$STUB/up";; start) touch "$STUB/up";; bak2db) exit "$(cat "$STUB/bak2db_rc")";; esac`,
 };
 
-function run(state: { up: boolean; taskRc?: number; bak2dbRc?: number; taskCrashes?: boolean }) {
+function run(state: { up: boolean; taskRc?: number; bak2dbRc?: number; taskCrashes?: boolean; busyPolls?: number }) {
   if (state.up) writeFileSync(join(dir, 'up'), '');
+  if (state.busyPolls) writeFileSync(join(dir, 'busy_polls'), String(state.busyPolls));
   if (state.taskCrashes) writeFileSync(join(dir, 'task_crashes'), '');
   writeFileSync(join(dir, 'task_rc'), String(state.taskRc ?? 0));
   writeFileSync(join(dir, 'task_log'), state.taskRc ? 'failed: archive unreadable' : 'done');
@@ -52,6 +54,18 @@ describe('restoreCommand (online task when the server answers, else offline)', (
     const ldif = readFileSync(join(dir, 'ldif'), 'utf8');
     expect(ldif).toContain('dn: cn=b1-restore-1,cn=restore,cn=tasks,cn=config\nchangetype: add\n');
     expect(ldif).toContain('nsArchiveDir: /var/lib/dirsrv/slapd-lab/bak/b1.restore/db\n');
+    expect(parseRestoreMark(r.stdout)?.path).toBe('online');
+  });
+
+  it('a restore task left running by a killed controller: waits for it to end, then adds its own', () => {
+    const r = run({ up: true, busyPolls: 3 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('waiting for a running directory task to end first:\ndn: cn=killed-run,cn=restore,cn=tasks,cn=config');
+    const restoreSearches = r.calls.filter((c) => c.includes('-s one') && c.includes('cn=restore,cn=tasks'));
+    expect(restoreSearches.length).toBe(4); // three busy answers, then idle
+    const firstAdd = r.calls.findIndex((c) => c.startsWith('ldapmodify'));
+    const lastIdleCheck = r.calls.map((c, i) => (c.includes('-s one') ? i : -1)).filter((i) => i >= 0).at(-1)!;
+    expect(firstAdd).toBeGreaterThan(lastIdleCheck);
     expect(parseRestoreMark(r.stdout)?.path).toBe('online');
   });
 

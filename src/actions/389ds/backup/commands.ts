@@ -64,6 +64,24 @@ export function waitTaskCommand(instance: string, dn: string, seconds: number): 
 }
 
 /**
+ * Waits until no import, export, backup or restore task runs on the instance (a task entry
+ * without nsTaskExitCode). A controller killed during an online restore leaves its task running
+ * in the server; the restore that `resume` starts would fail at once ("Backend is already in the
+ * middle of another task") unless it waits for that one to end first.
+ */
+export function waitTasksIdleCommand(instance: string, seconds: number): string {
+  const tries = Math.max(1, Math.ceil(seconds / 0.2));
+  const search = (c: string) => `ldapsearch -LLL -Q -Y EXTERNAL -H ${ldapiUrl(instance)} -b 'cn=${c},cn=tasks,cn=config' -s one '(!(nsTaskExitCode=*))' 1.1 2>/dev/null | grep '^dn:'`;
+  return [
+    `i=0; while :; do busy="$(${['restore', 'import', 'export', 'backup'].map(search).join('; ')})";`,
+    `[ -z "$busy" ] && break; i=$((i+1));`,
+    `[ $i -ge ${tries} ] && { printf 'lifeboat: another directory task is still running after ${seconds} s:\n%s\n' "$busy" >&2; exit 1; };`,
+    `[ $i -eq 1 ] && printf 'lifeboat: waiting for a running directory task to end first:\n%s\n' "$busy" >&2;`,
+    `sleep 0.2; done`,
+  ].join(' ');
+}
+
+/**
  * Stops the server, runs the offline steps, and starts it again whatever happened, in ONE remote
  * shell: a controller that dies half way does not leave the directory down.
  */
@@ -94,6 +112,7 @@ export function restoreCommand(instance: string, archive: string, taskName: stri
   const dn = taskDn('restore', taskName);
   const ldif = taskLdif('restore', taskName, archive).trimEnd().split('\n').map(shq).join(' ');
   const online = [
+    `( ${waitTasksIdleCommand(instance, waitSeconds)} ) || exit $?;`,
     `printf '%s\\n' ${ldif} | ${modifyCommand(instance)} >/dev/null || exit $?;`,
     `out=$( ( ${waitTaskCommand(instance, dn, waitSeconds)} ) ); rc=$?; printf '%s\\n' "$out";`,
     // The server died under the task: the offline path below gets its chance, and starts it.
