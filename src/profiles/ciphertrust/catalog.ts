@@ -24,21 +24,14 @@ export interface CtmBackupBody {
   keyFile?: { file: string; size: number; sha256: string };
 }
 
-export interface CtmEnvelope {
-  format: 'lifeboat-backup';
+/** The common envelope, narrowed to what this profile writes. */
+export type CtmEnvelope = Omit<BackupEnvelope, 'formatVersion' | 'profile' | 'encryption' | 'body'> & {
   formatVersion: 2;
   profile: 'ciphertrust';
-  cluster: string;
-  host: string;
-  hostname: string;
-  time: string;
-  payload: { file: string; size: number; sha256: string };
-  archive: { size: number; sha256: string };
   /** Lifeboat adds none: the product already encrypted the payload with the backup key (`body.backupKey`). */
   encryption: { kind: 'none' };
-  toolVersion: string;
   body: CtmBackupBody;
-}
+};
 
 export const typeOfScope = (s: Scope): BackupType => (s === 'system' ? 'full' : 'data');
 
