@@ -132,6 +132,10 @@ function connectOnce(t: ConnectTarget, sock: Duplex, onEvent: ConnectEvent): Pro
     if (t.identityFile) cfg.privateKey = readFileSync(t.identityFile);
     if (t.passphrase) cfg.passphrase = t.passphrase;
     if (t.agent) cfg.agent = t.agent;
+    // Straight to the methods we have: ssh2 would first try "none" to learn the server's list, one
+    // more round trip per handshake (each is a wait for sshd's turn on a busy machine).
+    const methods = [...(t.identityFile ? ['publickey' as const] : []), ...(t.agent ? ['agent' as const] : [])];
+    if (methods.length > 0) cfg.authHandler = methods;
     let settled = false;
     client.once('ready', () => {
       settled = true;
