@@ -62,14 +62,14 @@ describe('the compiled CLI (dist/)', () => {
     expect(files.filter((f) => /\/dist\/(engine|transport|lab\/up|crypto)\//.test(f))).toEqual([]);
   });
 
-  it('plans a shipped playbook from dist/, secrets masked, with no live view loaded', () => {
+  it('plans a shipped playbook from dist/, secrets masked, with no live view, SSH or OpenPGP loaded', () => {
     const r = cli(['plan', 'server-loss', '-i', 'inventories/example-ipa.yaml', '-e', 'lost=ipa2', '-e', 'from=ipa1']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Plan: server-loss\.yaml/);
     expect(r.stdout).not.toContain('compiled-test-secret');
     const files = loaded(r.stderr);
     expect(files.some((f) => f.includes('/dist/engine/'))).toBe(true);
-    expect(files.filter((f) => /node_modules\/(tsx|ink|react)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /node_modules\/(tsx|ink|react|ssh2|openpgp|@dagrejs)\//.test(f))).toEqual([]);
   });
 
   it('decrypts with the compiled OpenPGP worker (dist/crypto/pgp-worker.js), and refuses a tampered payload', async () => {
