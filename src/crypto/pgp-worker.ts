@@ -61,7 +61,7 @@ async function sendToMain(output: AsyncIterable<Uint8Array>): Promise<void> {
   for await (const chunk of output) {
     batch.push(chunk);
     size += chunk.byteLength;
-    if (size >= Number(process.env.LB_MSG ?? CHUNK)) await flush();
+    if (size >= CHUNK) await flush();
   }
   if (size > 0) await flush();
   send({ t: 'end' });

@@ -13,7 +13,7 @@ import { IN_FLIGHT, transferable, type Flow, type Job, type Status } from './wor
 const WORKER_URL = new URL(`./pgp-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 function spawn(): Worker {
-  if (WORKER_URL.pathname.endsWith('.js')) return new Worker(WORKER_URL, process.env.LB_YOUNG ? { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.LB_YOUNG) } } : {});
+  if (WORKER_URL.pathname.endsWith('.js')) return new Worker(WORKER_URL);
   // A worker thread does not inherit the parent's loaders: register tsx in it, then load the source.
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
   return new Worker(boot, { eval: true });
