@@ -10,7 +10,10 @@
  *
  *   npx tsx bench/transport.ts [--size 1G|300M|...] [--rounds 200] [--hosts 60] [--keep-shell-rc]
  *   npx tsx bench/transport.ts --only check [--hosts 60]      (P4 only: no file transfers)
- *   npx tsx bench/transport.ts --only pipeline [--size 1G]    (P3 only: the backup pipelines)
+ *   npx tsx bench/transport.ts --only pipeline [--size 1G] [--dist]   (P3 only: the backup pipelines)
+ *
+ * --dist: the pipelines use the compiled dist/crypto (`npm run build` first), so the OpenPGP worker
+ * thread runs without tsx, as `lifeboat` runs it; the peak RSS is then the shipped one.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
@@ -25,7 +28,7 @@ import type { SFTPWrapper } from 'ssh2';
 import type { Inventory } from '../src/inventory/types.ts';
 import { SshPool, cryptoBindingAvailable } from '../src/transport/index.ts';
 import { checkHosts } from '../src/cli/inventory-check.ts';
-import { encryptFile, encryptingEncoder, generateKeyPair, openDecryptStream, readPublicKeyFile } from '../src/crypto/index.ts';
+import type * as SourceCrypto from '../src/crypto/index.ts';
 import type { RemoteHost } from '../src/transport/types.ts';
 import { arg, parseSize } from './args.ts';
 
@@ -164,6 +167,9 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ ms: number; peakM
  */
 async function pipelines(host: RemoteHost, dir: string, remoteDir: string, src: string, size: number): Promise<string[]> {
   const PASS = 'bench-pass';
+  const { encryptFile, encryptingEncoder, generateKeyPair, openDecryptStream, readPublicKeyFile } = (await import(
+    process.argv.includes('--dist') ? new URL('../dist/crypto/index.js', import.meta.url).href : '../src/crypto/index.ts'
+  )) as typeof SourceCrypto;
   const key = await generateKeyPair({ name: 'Bench', passphrase: PASS, outDir: join(dir, 'keys') });
   const recipient = await readPublicKeyFile(key.publicKeyFile);
   const remoteSrc = join(remoteDir, 'archive.tar');
@@ -285,7 +291,7 @@ async function main(): Promise<void> {
     mkdirSync(remoteDir);
 
     if (only === 'pipeline') {
-      console.log(`P3 pipelines, ${(size / 2 ** 20).toFixed(0)} MiB over loopback to one sshd; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+      console.log(`P3 pipelines (crypto from ${process.argv.includes('--dist') ? 'dist/' : 'src/'}), ${(size / 2 ** 20).toFixed(0)} MiB over loopback to one sshd; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
       for (const l of await pipelines(host, dir, remoteDir, src, size)) console.log(l);
       return;
     }
