@@ -23,6 +23,8 @@ export const profileCiphertrust: Profile = {
   ...infoCiphertrust,
   actions: ciphertrustActions,
   checkBackupBody: checkCtmBody,
+  // The product encrypted it with its backup key; only CipherTrust itself can open it.
+  backupArchive: { kind: 'opaque', what: 'a CipherTrust backup only the product can open (its sha256 is what can be checked here)' },
   describeBackupBody: (b) =>
     `${String(b.scope)} backup ${String(b.backupId)}, release ${String(b.release)}, encrypted by backup key ${String(b.backupKey)}${b.keyFile ? ' (key file kept)' : ''}${b.tiedToHsm ? ', tied to the HSM' : ''}`,
 };
