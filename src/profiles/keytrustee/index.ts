@@ -8,6 +8,10 @@ export const profileKeytrustee: Profile = {
   ...infoKeytrustee,
   actions: ktsActions,
   backupArchive: archiveLayoutKts,
+  async readinessItems(inv, connect) {
+    const { ktsReadinessItems } = await import('./readiness.ts');
+    return ktsReadinessItems(inv, connect);
+  },
   lab: {
     async up(o) {
       const { ktsLabUp } = await import('./lab/up.ts');

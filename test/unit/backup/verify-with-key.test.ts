@@ -13,6 +13,9 @@ import { registerBackupCommands } from '../../../src/cli/backup.ts';
 import type { CliContext } from '../../../src/cli/common.ts';
 import { encryptFile, generateKeyPair, type GeneratedKeyPair } from '../../../src/crypto/index.ts';
 import { archiveLayout389ds } from '../../../src/actions/389ds/backup/archive-layout.ts';
+import { verifiedBackups } from '../../../src/dr/gather.ts';
+import { backupRestore } from '../../../src/actions/389ds/backup/backup-restore.ts';
+import { fakeContext, host, inventory } from './fake-context.ts';
 import { sampleHeader } from './sample-header.ts';
 
 /**
@@ -125,6 +128,10 @@ describe('backup verify --key', () => {
     const everything = [r.out, r.err, list.out, json.out, ...[good, wrongKey, truncated].map((d) => readFileSync(path.join(d, 'verifications.jsonl'), 'utf8'))].join('\n');
     expect(everything).not.toContain(PASS);
     expect(json.out.trim().split('\n').map((l) => JSON.parse(l).ok)).toEqual([true, false, false]);
+    // dr check's backup item counts a failed decrypt-verify, though the stored hash still matches.
+    const dr = await verifiedBackups(root, 'lab');
+    expect(dr.map((b) => b.checksum === true)).toEqual([true, false, false]);
+    expect(dr[2]!.checksum).toMatch(/^backup verify failed \(decrypt, \S+\): .*truncated or corrupt/);
   });
 
   it('without the key it re-hashes only and says so; a wrong passphrase is refused before any backup is read (exit 2, nothing recorded)', async () => {
@@ -151,6 +158,21 @@ describe('backup=latest', () => {
     expect((await latestVerifiedBackup(root, 'lab')).dir).toBe(truncated);
     const empty = await latestVerifiedBackup(path.join(dir, 'nothing'), 'lab');
     expect(empty).toEqual({ why: `no complete backup of cluster lab in ${path.join(dir, 'nothing')}`, skipped: [] });
+  });
+
+  it('backup.restore plans the chosen file, saying what it skipped; none qualifying refuses the plan', async () => {
+    process.env.LB_UNIT_PASS = PASS;
+    const i = inventory([host('ds1', ['ca'])], { backup_dir: './bk' }, inv);
+    const planned = await backupRestore.plan(fakeContext({ inv: i, host: 'ds1', args: { backup: 'latest', key: key.privateKeyFile, passphrase_env: 'LB_UNIT_PASS' } }));
+    const put = planned.find((c) => c.command.startsWith('sftp put'))!;
+    expect(put.command).toBe(`sftp put ${path.join(good, 'payload.tar.gpg')} -> /var/lib/dirsrv/slapd-lab/bak/${path.basename(good)}.restore.tar`);
+    expect(put.note).toMatch(new RegExp(`^backup=latest: ${path.basename(good)}, the newest 389-ds backup that verifies \\(decrypt-verified \\(5 tar entries\\)\\); skipped newer ${path.basename(truncated)}: FAILED`));
+    expect(put.note).not.toContain(PASS);
+    const none = backupRestore.plan(fakeContext({ inv: i, host: 'ds1', args: { backup: 'latest', key: key.privateKeyFile, passphrase_env: 'LB_UNIT_PASS', dest: path.join(dir, 'nothing') } }));
+    await expect(none).rejects.toThrow(`backup.restore: backup=latest: no complete 389-ds backup of cluster lab in ${path.join(dir, 'nothing')}`);
+    // With the other key, the newest backup that key opens is chosen.
+    const withOther = await backupRestore.plan(fakeContext({ inv: i, host: 'ds1', args: { backup: 'latest', key: other.privateKeyFile, passphrase_env: 'LB_UNIT_PASS' } }));
+    expect(withOther.find((c) => c.command.startsWith('sftp put'))!.command).toContain(path.join(wrongKey, 'payload.tar.gpg'));
   });
 
   it('a wrong passphrase is an error about the key, not a reason to skip every backup', async () => {
