@@ -27,6 +27,7 @@ async function pick(ctx: ActionContext): Promise<{ dir: string; env: CtmEnvelope
   }
   const root = resolveBackupRoot(ctx.inventory, str(ctx.args.dest));
   const usable = new Map((await listCtmBackups(root, ctx.inventory.cluster)).filter((b) => b.env && (!scope || b.env.body.scope === scope)).map((b) => [b.dir, b.env!]));
+  if (usable.size === 0) throw new ActionError(`${ctx.host.name}: backup.restore: no ${scope ? `${scope} ` : ''}CipherTrust backup of cluster ${ctx.inventory.cluster} under ${root}`);
   // `latest` = the newest whose stored file still matches its sha256 (only the product can open it).
   const c = await latestVerifiedBackup(root, ctx.inventory.cluster, { accept: (b) => usable.has(b.dir), what: `${scope ? `${scope} ` : ''}CipherTrust backup`, layout: profileCiphertrustLayout });
   if (!c.dir) throw new ActionError(`${ctx.host.name}: backup.restore: ${c.why}${skippedText(c)}`);
