@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/crypto/index.ts';
@@ -40,6 +40,7 @@ async function lifeboat(args: string[]): Promise<{ code: number; stdout: string;
 let dir: string;
 let inventoryFile: string;
 let keys: { pub: string; sec: string; otherSec: string };
+let restoredByDataLoss: { dir: string; runId: string };
 
 async function psql(host: string, sql: string): Promise<string> {
   const r = await labExec(LAB, host, ['runuser', '-u', 'keytrustee', '--', '/usr/lib/postgresql/15/bin/psql', '-X', '-At', '-h', '/tmp', '-p', '11381', '-d', 'keytrustee', '-c', sql]);
@@ -193,6 +194,7 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
     const out = await run('data-loss', { backup: b.dir, key: keys.sec, passphrase_env: 'KTS_E2E_PASS' }, { onEvent: (e) => events.push(e) });
     expect(out.failed?.error).toBeUndefined();
     expect(out.status).toBe('done');
+    restoredByDataLoss = { dir: b.dir, runId: out.runId };
     expect(events.some((e) => e.type === 'warning' && /holds 3 deposit\(s\) newer than the backup/.test(e.message))).toBe(true);
     expect(await digest('kts1')).toBe(atBackup);
     expect(await digest('kts2')).toBe(atBackup);
@@ -283,6 +285,8 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
     const cutName = `lifeboat-full-2099-01-01-00-00-00`;
     const cut = join(dir, 'backups', LAB, cutName);
     cpSync(src, cut, { recursive: true });
+    // A copy, not a restored backup: it carries none of the original's catalog marks.
+    execFileSync('rm', ['-f', join(cut, 'restore-tests.jsonl'), join(cut, 'verifications.jsonl')]);
     const payload = join(cut, readdirSync(cut).find((n) => n.endsWith('.gpg'))!);
     truncateSync(payload, Math.floor(statSync(payload).size / 2));
     const h = JSON.parse(readFileSync(join(cut, 'header.json'), 'utf8'));
@@ -304,6 +308,15 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
       const list = await lifeboat(['backup', 'list', '-i', inventoryFile, '--dir', join(dir, 'backups')]);
       expect(list.stdout).toMatch(new RegExp(`^${cutName} .* verify FAILED \\(decrypt\\)`, 'm'));
       expect(`${verify.stdout}${verify.stderr}${list.stdout}`).not.toContain(PASS);
+      // The data-loss run restored and verified (verify.pair) its backup: restore-tested, and latest-good plans it.
+      const rows = (await lifeboat(['backup', 'list', '-i', inventoryFile, '--dir', join(dir, 'backups'), '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; restoreTestedBy?: string });
+      const tested = rows.filter((r) => r.restoreTestedBy);
+      expect(tested).toHaveLength(1);
+      expect(tested[0]!.dir).toBe(restoredByDataLoss.dir);
+      expect(tested[0]!.restoreTestedBy).toBe(restoredByDataLoss.runId);
+      const good = await lifeboat(['plan', 'data-loss', '-i', inventoryFile, '-e', 'backup=latest-good', '-e', `key=${keys.sec}`, '-e', 'passphrase_env=KTS_E2E_PASS', '-e', `dest=${join(dir, 'backups')}`]);
+      expect(good.code).toBe(0);
+      expect(good.stdout).toContain(`# backup=latest-good: ${basename(restoredByDataLoss.dir)}, restore-tested by run ${restoredByDataLoss.runId}`);
     } finally {
       execFileSync('rm', ['-rf', cut]);
     }

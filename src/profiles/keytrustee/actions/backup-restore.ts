@@ -67,7 +67,8 @@ export const ktsBackupRestore: Action = {
     return {
       changed: true,
       summary: `${ctx.host.name}: restored ${path.basename(b.dir)} (${got.count} deposits, digest ${got.digest})`,
-      output: got,
+      // `backup` lets the catalog mark it restore-tested once the run's verify.pair passes.
+      output: { ...got, backup: b.dir },
     };
   },
 };

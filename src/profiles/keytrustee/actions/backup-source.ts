@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readEnvelope, resolveBackupRoot, type BackupEnvelope, type BackupListing } from '../../../backup/index.ts';
+import { latestGoodBackup } from '../../../backup/latest-good.ts';
 import { latestVerifiedBackup, skippedText, type LatestChoice } from '../../../backup/latest.ts';
 import { mask } from '../../../util/secrets.ts';
 import { archiveLayoutKts } from '../backup-archive.ts';
@@ -14,7 +15,7 @@ import { checkKtsBody, type KtsBackupBody } from './backup-name.ts';
 
 /** Arguments every action that reads a backup takes (the passphrase only ever from a secret source). */
 export const BACKUP_SOURCE_ARGS: Record<string, ArgSpec> = {
-  backup: { type: 'string', required: true, description: 'backup directory, its name in the cluster\'s store, or "latest" (the newest that verifies; decrypt-verified with key)' },
+  backup: { type: 'string', required: true, description: 'backup directory, its name in the cluster\'s store, "latest" (the newest that verifies; decrypt-verified with key) or "latest-good" (the newest restore-tested)' },
   key: { type: 'string', description: 'OpenPGP private key file that decrypts an encrypted backup' },
   passphrase: { type: 'string', secret: true, description: 'passphrase of that key (prefer passphrase_env / passphrase_file / the inventory secret backup_passphrase)' },
   passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
@@ -50,6 +51,11 @@ async function resolveDir(ctx: ActionContext): Promise<{ dir: string; chosen?: s
     const chosen = mask(`backup=latest: ${c.why}${skippedText(c)}`);
     if (c.skipped.length) ctx.emit({ kind: 'warning', message: chosen });
     return { dir: c.dir, chosen };
+  }
+  if (ref === 'latest-good') {
+    const good = await latestGoodBackup(root, ctx.inventory.cluster);
+    if (!good.dir) throw new ActionError(good.why);
+    return { dir: good.dir, chosen: `backup=latest-good: ${good.why}` };
   }
   if (existsSync(ref)) return { dir: path.resolve(ref) };
   const inStore = path.join(root, ctx.inventory.cluster, ref);
