@@ -1,4 +1,8 @@
 import type { Action, ArgSpec } from '../actions/types.ts';
+import type { ArchiveLayout } from '../backup/verify.ts';
+import type { DrItem } from '../dr/items.ts';
+import type { Inventory } from '../inventory/types.ts';
+import type { RemoteHost } from '../transport/types.ts';
 
 /** What `lifeboat lab up --profile X` is given; each profile's lab reads the options it knows. */
 export interface ProfileLabOptions {
@@ -64,6 +68,10 @@ export interface Profile extends ProfileInfo {
   checkBackupBody?(body: unknown): string[];
   /** One line about a backup for `lifeboat backup list` (what, from which release, how encrypted). */
   describeBackupBody?(body: Record<string, unknown>): string;
+  /** What the clear payload of its (format-2) backups is, so `backup verify` can read it as such. */
+  backupArchive?: ArchiveLayout;
+  /** Its own `dr check` items, read-only over the hosts' connections (e.g. keytrustee: the pair in sync). */
+  readinessItems?(inv: Inventory, connect: (host: string) => Promise<RemoteHost>): Promise<DrItem[]>;
   lab?: ProfileLab;
   rehearsals?: ProfileRehearsals;
 }

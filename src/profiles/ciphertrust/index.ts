@@ -4,7 +4,7 @@ import { backupCreateAction } from './actions/backup-create.ts';
 import { backupRestoreAction } from './actions/backup-restore.ts';
 import { backupKeysAction } from './actions/backupkeys.ts';
 import { clusterJoinAction, clusterNewAction, clusterNodesAction, clusterRemoveAction, clusterWaitHealthyAction } from './actions/cluster.ts';
-import { checkCtmBody } from './catalog.ts';
+import { checkCtmBody, CTM_ARCHIVE_LAYOUT } from './catalog.ts';
 import { infoCiphertrust } from './info.ts';
 
 /** The profile's own verbs (looked up by (profile, name), so `backup.create` is this one here). */
@@ -23,6 +23,7 @@ export const profileCiphertrust: Profile = {
   ...infoCiphertrust,
   actions: ciphertrustActions,
   checkBackupBody: checkCtmBody,
+  backupArchive: CTM_ARCHIVE_LAYOUT,
   describeBackupBody: (b) =>
     `${String(b.scope)} backup ${String(b.backupId)}, release ${String(b.release)}, encrypted by backup key ${String(b.backupKey)}${b.keyFile ? ' (key file kept)' : ''}${b.tiedToHsm ? ', tied to the HSM' : ''}`,
 };

@@ -1,7 +1,7 @@
 import { profile389ds } from '../389ds/index.ts';
 import type { Profile } from '../types.ts';
 import { ipaActions } from './actions/index.ts';
-import { checkIpaBackupBody, describeIpaBackupBody } from './backup-body.ts';
+import { archiveLayoutIpa, checkIpaBackupBody, describeIpaBackupBody } from './backup-body.ts';
 import { infoIpa } from './info.ts';
 
 /**
@@ -15,5 +15,6 @@ export const profileIpa: Profile = {
   actions: [...profile389ds.actions, ...ipaActions],
   checkBackupBody: checkIpaBackupBody,
   describeBackupBody: describeIpaBackupBody,
+  backupArchive: archiveLayoutIpa,
   lab: profile389ds.lab,
 };

@@ -1,11 +1,17 @@
 import type { Profile } from '../types.ts';
 import { ktsActions } from './actions/index.ts';
+import { archiveLayoutKts } from './backup-archive.ts';
 import { infoKeytrustee } from './info.ts';
 
 /** Profile `keytrustee`: Cloudera Key Trustee Server pairs (PostgreSQL active/passive, seed 004). */
 export const profileKeytrustee: Profile = {
   ...infoKeytrustee,
   actions: ktsActions,
+  backupArchive: archiveLayoutKts,
+  async readinessItems(inv, connect) {
+    const { ktsReadinessItems } = await import('./readiness.ts');
+    return ktsReadinessItems(inv, connect);
+  },
   lab: {
     async up(o) {
       const { ktsLabUp } = await import('./lab/up.ts');

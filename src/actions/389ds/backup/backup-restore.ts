@@ -1,6 +1,8 @@
 import { byteMeter, progressText, type Progress } from '../../progress.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { latestGoodBackup } from '../../../backup/latest-good.ts';
+import { latestVerifiedBackup, skippedText, type LatestChoice } from '../../../backup/latest.ts';
+import { archiveLayout389ds } from './archive-layout.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -37,25 +39,35 @@ type RestoreMethod = 'bak2db' | 'ldif2db' | 'online' | 'online-or-bak2db';
 /** Room for the uploaded tar, its unpacked copy and the database it becomes. */
 export const DISK_FACTOR = 3;
 
-/** `backup` may be a directory, a backup name in the cluster's store, `latest`, or `latest-good` (newest restore-tested). */
-async function resolveBackupDir(ctx: ActionContext): Promise<string> {
+/**
+ * `backup` may be a directory, a backup name in the cluster's store, `latest` (newest that verifies:
+ * decrypt-verified when the key is given) or `latest-good` (newest restore-tested). For the last
+ * two, `chosen` says which one and what was passed over, for the plan and the run to show.
+ */
+async function resolveBackupDir(ctx: ActionContext): Promise<{ dir: string; chosen?: string }> {
   const ref = ctx.args.backup;
   if (typeof ref !== 'string' || !ref) throw new ActionError('backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
   const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' ? ctx.args.dest : undefined);
   if (ref === 'latest') {
-    const all = (await listBackups(root, ctx.inventory.cluster)).filter((b) => b.header);
-    const newest = all[all.length - 1];
-    if (!newest) throw new ActionError(`backup.restore: no complete backup of cluster ${ctx.inventory.cluster} in ${root}`);
-    return newest.dir;
+    const keyFile = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+    const key = keyFile ? { file: keyFile, passphrase: await resolvePassphrase(ctx) } : undefined;
+    let c: LatestChoice;
+    try {
+      c = await latestVerifiedBackup(root, ctx.inventory.cluster, { accept: (b) => !!b.header, what: '389-ds backup', key, layout: archiveLayout389ds });
+    } catch (e) {
+      throw new ActionError(mask(`backup.restore: backup=latest: ${(e as Error).message}`));
+    }
+    if (!c.dir) throw new ActionError(mask(`backup.restore: backup=latest: ${c.why}${skippedText(c)}`));
+    return { dir: c.dir, chosen: mask(`backup=latest: ${c.why}${skippedText(c)}`) };
   }
   if (ref === 'latest-good') {
     const good = await latestGoodBackup(root, ctx.inventory.cluster);
     if (!good.dir) throw new ActionError(`backup.restore: ${good.why}`);
-    return good.dir;
+    return { dir: good.dir, chosen: `backup=latest-good: ${good.why}` };
   }
-  if (existsSync(ref)) return path.resolve(ref);
+  if (existsSync(ref)) return { dir: path.resolve(ref) };
   const inStore = path.join(root, ctx.inventory.cluster, ref);
-  if (existsSync(inStore)) return inStore;
+  if (existsSync(inStore)) return { dir: inStore };
   throw new ActionError(`backup.restore: no backup at ${ref} (nor ${inStore})`);
 }
 
@@ -150,7 +162,9 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
  */
 export async function restorePreflight(ctx: ActionContext) {
   // Everything plan checks (header vs host, stored sha256, key fingerprint) before connecting.
-  const { dir, h, method } = await planPreflight(ctx);
+  const { dir, h, method, chosen } = await planPreflight(ctx);
+  // The newer backups `latest` passed over: the operator sees them before anything changes.
+  if (chosen?.includes('; skipped')) ctx.emit({ kind: 'warning', message: chosen });
   const inst = instanceName(ctx.inventory, ctx.host);
   const force = ctx.args.force === true || ctx.args.force === 'true';
   const remote = await ctx.connect();
@@ -178,8 +192,8 @@ export async function restorePreflight(ctx: ActionContext) {
  * the stored payload matches its sha256 and the key is the one it was encrypted for. The version
  * window needs the host's version: checked when the run connects.
  */
-export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; method: RestoreMethod }> {
-  const dir = await resolveBackupDir(ctx);
+export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; method: RestoreMethod; chosen?: string }> {
+  const { dir, chosen } = await resolveBackupDir(ctx);
   const h = await readHeader(dir);
   const method = chooseMethod(h, ctx.args.method);
   const force = ctx.args.force === true || ctx.args.force === 'true';
@@ -195,7 +209,7 @@ export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; 
     if (given !== h.recipientFingerprint) all.push(`the backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key})`);
   }
   if (all.length) throw new ActionError(`backup ${path.basename(dir)} cannot be restored on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
-  return { dir, h, method };
+  return { dir, h, method, chosen };
 }
 
 /** sha256 of a stored payload, once per file version (data-loss plans two steps on one backup). */
@@ -219,7 +233,7 @@ export const backupRestore: Action = {
     'Restore a Lifeboat backup onto this host: check its header (host, instance, suffixes, version window) and the disk, decrypt while uploading, then an online restore task while the server answers (no restart), else bak2db / ldif2db with the server stopped, and start it. Peers must be re-initialized from this host afterwards.',
   destructive: true,
   args: {
-    backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest"' },
+    backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, "latest" (newest that verifies; decrypt-verified with key) or "latest-good" (newest restore-tested)' },
     key: { type: 'string', description: 'OpenPGP private key file (needed for an encrypted backup)' },
     passphrase: { type: 'string', secret: true, description: 'passphrase of the private key (prefer passphrase_env, passphrase_file or an inventory secret)' },
     passphrase_env: { type: 'string', secretSource: 'env', description: 'environment variable holding the passphrase' },
@@ -234,7 +248,7 @@ export const backupRestore: Action = {
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
   async plan(ctx) {
-    const { dir, h, method } = await planPreflight(ctx);
+    const { dir, h, method, chosen } = await planPreflight(ctx);
     const inst = instanceName(ctx.inventory, ctx.host);
     const host = ctx.host.name;
     const name = path.basename(dir);
@@ -245,7 +259,7 @@ export const backupRestore: Action = {
       {
         host,
         command: `sftp put ${path.join(dir, h.payload.file)} -> ${stage}.tar`,
-        note: h.encrypted ? `decrypted on the way with ${String(ctx.args.key ?? '<key>')} (recipient ${h.recipientFingerprint}); sha256 must be ${h.archive.sha256}` : `sha256 must be ${h.archive.sha256}`,
+        note: `${chosen ? `${chosen}; ` : ''}${h.encrypted ? `decrypted on the way with ${String(ctx.args.key ?? '<key>')} (recipient ${h.recipientFingerprint}); sha256 must be ${h.archive.sha256}` : `sha256 must be ${h.archive.sha256}`}`,
       },
       { host, command: unpackCommand(`${stage}.tar`, stage) },
     ];
