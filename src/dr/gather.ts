@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listAgreements } from '../actions/389ds/replication/agreements.ts';
-import { instanceName } from '../actions/389ds/host-vars.ts';
+import { listAgreements } from '../profiles/389ds/actions/replication/agreements.ts';
+import { instanceName } from '../profiles/389ds/actions/host-vars.ts';
 import { listBackups, resolveBackupRoot, sha256File } from '../backup/index.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { SshPool } from '../transport/index.ts';

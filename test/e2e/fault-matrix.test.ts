@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAgreements } from '../../src/actions/389ds/replication/agreements.ts';
+import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
 import { readJournal } from '../../src/engine/journal.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
 import { labCut, labExec, labPowerOff, labPowerOn, labUncut } from '../../src/lab/index.ts';

@@ -1,11 +1,10 @@
-import { actions389ds } from '../../actions/389ds/index.ts';
+import { actions389ds } from './actions/index.ts';
 import type { Profile, ProfileLabOptions } from '../types.ts';
 import { info389ds } from './info.ts';
 
 /**
- * Profile `389ds`: real 389 Directory Servers. Its actions still live in src/actions/389ds/ and its
- * playbooks in playbooks/ (they move under src/profiles/389ds/ and playbooks/389ds/ later; the
- * playbook lookup already tries playbooks/389ds/ first). Lab and rehearsals load lazily.
+ * Profile `389ds`: real 389 Directory Servers. Its actions live in ./actions/, its playbooks in
+ * playbooks/389ds/. The lab loads lazily.
  */
 export const profile389ds: Profile = {
   ...info389ds,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caSurvivors } from '../../../src/actions/389ds/replication/ca-survivors.ts';
+import { caSurvivors } from '../../../src/profiles/389ds/actions/replication/ca-survivors.ts';
 import type { ActionContext } from '../../../src/actions/types.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';

@@ -4,7 +4,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { listBackups, readEnvelope, resolveBackupRoot, type BackupEnvelope } from '../../../backup/index.ts';
 import { CryptoError, hashingPassThrough, openDecryptStream } from '../../../crypto/index.ts';
-import { resolvePassphrase } from '../../../actions/389ds/backup/passphrase.ts';
+import { resolvePassphrase } from '../../../backup/passphrase.ts';
 import { ActionError, type ActionContext, type ArgSpec } from '../../../actions/types.ts';
 import { pairOf } from '../kts-vars.ts';
 import { checkKtsBody, type KtsBackupBody } from './backup-name.ts';
