@@ -33,7 +33,7 @@ const keep = process.argv.includes('--keep');
 const lab = reuse ? 'reused' : uniqueLabName(`bn${process.env.LIFEBOAT_LAB_TAG ?? ''}`);
 const stateDir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-restore-'));
 const inventoryFile = reuse ?? join(stateDir, 'inventory.yaml');
-const playbook = fileURLToPath(new URL('../playbooks/data-loss.yaml', import.meta.url));
+const playbook = fileURLToPath(new URL('../playbooks/389ds/data-loss.yaml', import.meta.url));
 const concurrency = Number(process.env.LIFEBOAT_BENCH_CONCURRENCY ?? 10);
 // default: leave the agreements' flow control alone; W/P: window W entries, pause P ms.
 const flow = process.env.LIFEBOAT_BENCH_FLOW;

@@ -5,7 +5,7 @@ import { mask } from '../util/secrets.ts';
 import { labPaths } from './names.ts';
 import type { LabState } from './state.ts';
 
-export const PROVISION_PLAYBOOK = fileURLToPath(new URL('../../playbooks/lab-provision.yaml', import.meta.url));
+export const PROVISION_PLAYBOOK = fileURLToPath(new URL('../../playbooks/389ds/lab-provision.yaml', import.meta.url));
 
 export interface ProvisionOptions {
   state: LabState;
@@ -27,7 +27,7 @@ export class ProvisionError extends Error {
 
 /**
  * Provisions the lab the way Lifeboat handles any cluster: the engine runs
- * playbooks/lab-provision.yaml over SSH against the inventory `lab up` just wrote. Each step's
+ * playbooks/389ds/lab-provision.yaml over SSH against the inventory `lab up` just wrote. Each step's
  * duration is reported as a phase; every event also goes to the lab's log.
  */
 export async function provisionLab(opts: ProvisionOptions): Promise<{ runDir: string }> {

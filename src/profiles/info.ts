@@ -15,8 +15,21 @@ export const PROFILE_INFOS: readonly ProfileInfo[] = [
   infoCiphertrust,
 ];
 
+/** The profile of an inventory that names none. */
+export const DEFAULT_PROFILE = '389ds';
+
 export function profileInfo(name: string): ProfileInfo | undefined {
   return PROFILE_INFOS.find((p) => p.name === name);
+}
+
+/**
+ * The profiles whose playbooks/<name>/ folders serve a bare playbook name, in search order: the
+ * profile itself, then the ones it declares it reuses (never the playbooks/ root).
+ */
+export function playbookProfiles(profile: string): string[] {
+  const out: string[] = [];
+  for (let p: string | undefined = profile; p !== undefined && !out.includes(p); p = profileInfo(p)?.reusesPlaybooksOf) out.push(p);
+  return out;
 }
 
 /** Roles the profile knows (undefined for an unknown profile: the inventory loader reports that). */

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { builtinActions } from '../actions/builtin/index.ts';
 import type { Action } from '../actions/types.ts';
 import { InputError } from '../util/errors.ts';
@@ -18,9 +17,6 @@ const PROFILE_LIST = (): Profile[] => [
 
 let index: Map<string, Profile> | undefined;
 const profilesByName = () => (index ??= new Map(PROFILE_LIST().map((p) => [p.name, p])));
-
-/** The root of the shipped playbooks (playbooks/<profile>/NAME.yaml, then playbooks/NAME.yaml). */
-export const PLAYBOOKS_ROOT = fileURLToPath(new URL('../../playbooks/', import.meta.url));
 
 export function profileNames(): string[] {
   return [...profilesByName().keys()];
@@ -74,10 +70,4 @@ export function actionsForValidation(profile: string): Map<string, Action> {
   for (const m of byProfile().values()) for (const [n, a] of m) if (!out.has(n)) out.set(n, a);
   for (const [n, a] of byProfile().get(profile) ?? []) out.set(n, a);
   return out;
-}
-
-/** Where a shipped playbook of this profile lives, in search order. */
-export function playbookCandidates(profile: string | undefined, name: string): string[] {
-  const dirs = [...(profile && profilesByName().get(profile) ? [profilesByName().get(profile)!.playbooksDir] : []), PLAYBOOKS_ROOT];
-  return [...new Set(dirs)].flatMap((d) => ['.yaml', '.yml'].map((ext) => `${d.replace(/\/$/, '')}/${name}${ext}`));
 }

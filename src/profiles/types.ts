@@ -41,8 +41,13 @@ export interface ProfileRehearsals {
 export interface ProfileInfo {
   name: string;
   description: string;
-  /** Where its shipped playbooks live: playbooks/<name>/ (the 389ds ones still sit in playbooks/). */
+  /** Where its shipped playbooks live: always playbooks/<name>/. */
   playbooksDir: string;
+  /**
+   * A profile whose shipped playbooks serve the names this one does not ship (ipa: 389ds, for
+   * lab-provision and rejoin). Declared, so a missing playbook is never hidden by a silent fallback.
+   */
+  reusesPlaybooksOf?: string;
   /** Roles an inventory host may carry (x-… roles are always allowed). */
   roles: readonly string[];
   /** Inventory vars the profile reads, with their defaults. */

@@ -37,7 +37,7 @@ export interface RehearseResult {
   files: { markdown: string; json: string };
 }
 
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 
 
 export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {

@@ -53,7 +53,7 @@ describe.skipIf(skip !== undefined)('encrypted backups on the lab (2 real 389-ds
 
   async function runBackupPlaybook(params: Record<string, string>) {
     return startRun({
-      playbookFile: path.resolve('playbooks/backup.yaml'),
+      playbookFile: path.resolve('playbooks/389ds/backup.yaml'),
       inventoryFile: lab.inventoryFile,
       params: { dest: root, ...params },
       yes: true,

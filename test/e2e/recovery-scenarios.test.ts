@@ -24,7 +24,7 @@ import { probeWrites } from '../../src/rehearse/write-probe.ts';
 
 const runnable = process.getuid?.() === 0 || !!process.env.CI;
 if (!runnable) console.warn('recovery e2e tests skipped: they build a lab of real servers and need root (under CI they always run)');
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const MASTER = 'ds2';
 
 let s: LabSession;

@@ -24,7 +24,7 @@ import { pngColourCount } from '../helpers/png-pixels.ts';
  */
 
 const runnable = process.getuid?.() === 0 || !!process.env.CI;
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/lifeboat.js', import.meta.url));
 const exec = promisify(execFile);
 

@@ -25,7 +25,7 @@ import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixtu
  */
 
 const skip = labSkipReason();
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const MASTER = 'ds5';
 const CA = 'o=ipaca';
 

@@ -7,7 +7,7 @@ import { allActions } from '../../../src/actions/registry.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import { loadPlaybook, validatePlaybook } from '../../../src/playbook/index.ts';
 
-const PLAYBOOKS = fileURLToPath(new URL('../../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../../playbooks/389ds/', import.meta.url));
 
 const INVENTORY = `cluster: lab
 profile: 389ds

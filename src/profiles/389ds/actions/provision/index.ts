@@ -6,5 +6,5 @@ import { replicationInit } from './replication-init.ts';
 import { replicationSetup } from './replication-setup.ts';
 import { suffixCreate } from './suffix-create.ts';
 
-/** Building a topology from nothing: what `lifeboat lab up` runs through playbooks/lab-provision.yaml. */
+/** Building a topology from nothing: what `lifeboat lab up` runs through playbooks/389ds/lab-provision.yaml. */
 export const provisionActions: Action[] = [instanceCreate, suffixCreate, replicationSetup, agreementCreate, entriesSeed, replicationInit];
