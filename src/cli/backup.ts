@@ -71,7 +71,8 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
       runAction(ctx, async () => {
         const { loadInventory } = await import('../inventory/index.ts');
         const { listBackups, resolveBackupRoot } = await import('../backup/index.ts');
-        const { findProfile } = await import('../profiles/registry.ts');
+        const { findProfile, loadProfiles } = await import('../profiles/registry.ts');
+        await loadProfiles();
         const inv = await loadInventory(flags.inventory);
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Inventory, SecretRef } from '../inventory/types.ts';
 import type { Playbook } from '../playbook/types.ts';
 import { allActions } from '../actions/registry.ts';
+import { loadProfiles } from '../profiles/registry.ts';
 import { InputError, InputErrors } from '../util/errors.ts';
 import { MASK, registerSecret } from '../util/secrets.ts';
 import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, selectHosts, validatePlaybook } from './deps.ts';
@@ -43,7 +44,7 @@ export async function loadRun(
   given: Record<string, string>,
   o: { limit?: string; resolveSecrets: boolean; needConfirmation?: boolean; doneSteps?: Set<number> },
 ): Promise<LoadedRun> {
-  const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile)]);
+  const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile), loadProfiles()]);
   validatePlaybook(playbook, inventory, given, allActions(inventory.profile), { runtimeNames: [...ENGINE_NAMES] });
   const errors: InputError[] = [];
 

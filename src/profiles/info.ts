@@ -5,8 +5,10 @@ import { infoCiphertrust } from './ciphertrust/info.ts';
 import type { ProfileInfo } from './types.ts';
 
 /**
- * The light half of the profile registry: names, roles and vars, for the inventory loader (which
- * the actions themselves import, so it cannot import the actions). One line per profile.
+ * Every profile Lifeboat knows, one line each: adding a profile is its folder, a line here and the
+ * README. Each entry is light (name, roles, vars, playbooks folder) and imports its code only when
+ * loaded (src/profiles/registry.ts), so the inventory loader, which the actions themselves import,
+ * reads this list without importing any action.
  */
 export const PROFILE_INFOS: readonly ProfileInfo[] = [
   info389ds,

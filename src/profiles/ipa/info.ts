@@ -9,4 +9,5 @@ export const infoIpa: ProfileInfo = {
   playbooksDir: fileURLToPath(new URL('../../../playbooks/ipa/', import.meta.url)),
   // IdM's directory is 389-ds: lab-provision and rejoin are the 389ds ones.
   reusesPlaybooksOf: '389ds',
+  load: async () => (await import('./index.ts')).profileIpa,
 };

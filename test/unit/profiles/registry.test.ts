@@ -1,13 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getAction, allActions } from '../../../src/actions/registry.ts';
 import { fromV1, validateEnvelope } from '../../../src/backup/envelope.ts';
 import { BackupFormatError } from '../../../src/backup/header.ts';
 import { resolvePlaybookArg } from '../../../src/cli/common.ts';
 import { checkRole } from '../../../src/inventory/roles.ts';
-import { getProfile, profileNames } from '../../../src/profiles/registry.ts';
+import { loadProfiles, getProfile, profileNames } from '../../../src/profiles/registry.ts';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// The registry's lookups need the profiles' code loaded (the run loader does this for a run).
+beforeAll(loadProfiles);
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
