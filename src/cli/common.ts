@@ -11,7 +11,7 @@ import { loadReporter } from '../report/load.ts';
 import type { Reporter } from '../report/types.ts';
 import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
-import { BOUNDS } from '../playbook/bounds.ts';
+import { BOUNDS } from '../source/bounds.ts';
 import { DEFAULT_PROFILE, playbookProfiles } from '../profiles/info.ts';
 
 /** Where the CLI reads and writes; tests pass their own streams. */

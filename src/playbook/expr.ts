@@ -1,5 +1,5 @@
 import { InputError } from '../util/errors.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../source/suggest.ts';
 
 /**
  * A small expression language for templates and `when`: variables (`a.b`, `a[0]`, `a['k']`),

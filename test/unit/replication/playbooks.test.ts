@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { allActions } from '../../../src/actions/registry.ts';
 import { loadProfiles } from '../../../src/profiles/registry.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
-import { loadPlaybook, validatePlaybook } from '../../../src/playbook/index.ts';
+import { loadPlaybook } from '../../../src/playbook/index.ts';
+import { validatePlaybook } from '../../../src/engine/validate-playbook.ts';
 
 // The registry's lookups need the profiles' code loaded (the run loader does this for a run).
 beforeAll(loadProfiles);

@@ -1,13 +1,26 @@
 import type { Action, ArgSpec } from '../actions/types.ts';
 import type { Inventory } from '../inventory/types.ts';
-import type { Playbook, SourceLocation, Step } from './types.ts';
+import type { Playbook, SourceLocation, Step } from '../playbook/types.ts';
 import { InputError, InputErrors } from '../util/errors.ts';
 import { selectHosts } from '../inventory/select.ts';
-import { didYouMean } from './suggest.ts';
-import { collectParams, playbookVars } from './params.ts';
-import { isTemplated, render, templateNames, templatesIn } from './template.ts';
-import { whenNames } from './when.ts';
-import { confirmOrderProblems } from './confirm-order.ts';
+import { didYouMean } from '../source/suggest.ts';
+import { collectParams } from '../playbook/params.ts';
+import { isTemplated, render, templateNames, templatesIn } from '../playbook/template.ts';
+import { whenNames } from '../playbook/when.ts';
+import { confirmOrderProblems } from '../playbook/confirm-order.ts';
+
+
+/**
+ * The variables templates see before the run starts: inventory vars, an `inventory` summary,
+ * then params (which win). The engine adds registered outputs and facts on top.
+ */
+export function playbookVars(inv: Inventory, params: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...inv.vars,
+    inventory: { cluster: inv.cluster, profile: inv.profile, hosts: inv.hosts.map((h) => h.name), groups: inv.groups },
+    ...params,
+  };
+}
 
 /**
  * Names templates may use that only exist once the run is going (the engine sets them).

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { InputError, InputErrors } from '../util/errors.ts';
-import type { SourceLocation } from './types.ts';
+import type { SourceLocation } from './location.ts';
 import { didYouMean } from './suggest.ts';
 import { formatMs, parseDuration } from './duration.ts';
 
