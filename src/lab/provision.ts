@@ -1,11 +1,13 @@
 import { appendFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startRun, type RunEvent } from '../engine/index.ts';
+import { profileInfo } from '../profiles/info.ts';
 import { mask } from '../util/secrets.ts';
 import { labPaths } from './names.ts';
 import type { LabState } from './state.ts';
 
-export const PROVISION_PLAYBOOK = fileURLToPath(new URL('../../playbooks/389ds/lab-provision.yaml', import.meta.url));
+/** The 389ds profile's lab-provision playbook (found through the profile list, not by path). */
+export const PROVISION_PLAYBOOK = join(profileInfo('389ds')!.playbooksDir, 'lab-provision.yaml');
 
 export interface ProvisionOptions {
   state: LabState;
