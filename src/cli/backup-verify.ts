@@ -57,7 +57,7 @@ export function registerBackupVerify(backup: Command, ctx: CliContext): void {
         let bad = 0;
         for (const b of all) {
           const r = b.envelope
-            ? await verifyBackup(b.dir, b.envelope, { key: key && { file: key.file, passphrase: key.passphrase }, layout: archiveLayoutFor(b.envelope) })
+            ? await verifyBackup(b.dir, b.envelope, { key: key && { file: key.file, passphrase: key.passphrase }, layout: await archiveLayoutFor(b.envelope) })
             : { ok: false, how: 'sha256' as const, problem: b.problem ?? 'no header' };
           if (!r.ok) bad++;
           // An incomplete directory may be a backup still being written: record nothing in it.

@@ -32,7 +32,8 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
       runAction(ctx, async () => {
         const { loadInventory } = await import('../inventory/index.ts');
         const { listBackups, resolveBackupRoot } = await import('../backup/index.ts');
-        const { findProfile } = await import('../profiles/registry.ts');
+        const { findProfile, loadProfiles } = await import('../profiles/registry.ts');
+        await loadProfiles();
         const { readVerifications, verificationText } = await import('../backup/verifications.ts');
         const lastVerified = async (dir: string) => (await readVerifications(dir)).at(-1);
         const inv = await loadInventory(flags.inventory);

@@ -1,13 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listAgreements } from '../actions/389ds/replication/agreements.ts';
-import { instanceName } from '../actions/389ds/host-vars.ts';
+import { listAgreements } from '../profiles/389ds/actions/replication/agreements.ts';
+import { instanceName } from '../profiles/389ds/actions/host-vars.ts';
 import { listBackups, resolveBackupRoot, sha256File } from '../backup/index.ts';
 import { readVerifications } from '../backup/verifications.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { SshPool } from '../transport/index.ts';
 import { mask } from '../util/secrets.ts';
-import { findProfile } from '../profiles/registry.ts';
+import { findProfile, loadProfiles } from '../profiles/registry.ts';
 import type { DrAgreement, DrBackup, DrFacts, DrItem } from './items.ts';
 
 /**
@@ -44,6 +44,7 @@ export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Prom
       }),
     );
     // The profile's own items (keytrustee: the pair in sync), over the same verified connections.
+    await loadProfiles();
     profileItems = (await findProfile(inv.profile)?.readinessItems?.(inv, (host) => pool.get(host))) ?? [];
   } finally {
     await pool.closeAll().catch(() => undefined);

@@ -8,7 +8,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { HostKeyPolicy } from '../inventory/types.ts';
-import { connectBackoffMs } from '../playbook/bounds.ts';
+import { connectBackoffMs } from '../source/bounds.ts';
 import { HostKeyError } from './host-key-error.ts';
 import { appendKnownHost, checkHostKey, knownKeyTypes } from './known-hosts.ts';
 import { fingerprint, knownHostsName } from './known-hosts-format.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
 import { labDown, labExec, labKill, labRevive } from '../../src/lab/index.ts';
-import { getProfile } from '../../src/profiles/registry.ts';
+import { loadProfile } from '../../src/profiles/registry.ts';
 import { e2eLabName } from './lab-fixture.ts';
 
 /**
@@ -117,7 +117,7 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
     dir = mkdtempSync(join(tmpdir(), 'lifeboat-e2e-kts-'));
     inventoryFile = join(dir, 'inventory.yaml');
     await labDown(LAB).catch(() => undefined);
-    await getProfile('keytrustee').lab!.up({ name: LAB, out: inventoryFile, hosts: 2, entries: 0, topology: '', deposits: 2000 });
+    await (await loadProfile('keytrustee')).lab!.up({ name: LAB, out: inventoryFile, hosts: 2, entries: 0, topology: '', deposits: 2000 });
     const a = await generateKeyPair({ name: 'kts e2e', passphrase: PASS, outDir: join(dir, 'keys'), fileStem: 'backup' });
     const b = await generateKeyPair({ name: 'someone else', passphrase: PASS, outDir: join(dir, 'keys'), fileStem: 'other' });
     keys = { pub: a.publicKeyFile, sec: a.privateKeyFile, otherSec: b.privateKeyFile };

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { ldapModify } from '../../src/actions/389ds/ldap.ts';
-import { listAgreements } from '../../src/actions/389ds/replication/agreements.ts';
+import { ldapModify } from '../../src/profiles/389ds/actions/ldap.ts';
+import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { pngColourCount } from '../helpers/png-pixels.ts';
  */
 
 const runnable = process.getuid?.() === 0 || !!process.env.CI;
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/lifeboat.js', import.meta.url));
 const exec = promisify(execFile);
 

@@ -12,9 +12,9 @@ import { readVerifications } from '../../../src/backup/verifications.ts';
 import { registerBackupCommands } from '../../../src/cli/backup.ts';
 import type { CliContext } from '../../../src/cli/common.ts';
 import { encryptFile, generateKeyPair, type GeneratedKeyPair } from '../../../src/crypto/index.ts';
-import { archiveLayout389ds } from '../../../src/actions/389ds/backup/archive-layout.ts';
+import { archiveLayout389ds } from '../../../src/profiles/389ds/actions/backup/archive-layout.ts';
 import { verifiedBackups } from '../../../src/dr/gather.ts';
-import { backupRestore } from '../../../src/actions/389ds/backup/backup-restore.ts';
+import { backupRestore } from '../../../src/profiles/389ds/actions/backup/backup-restore.ts';
 import { fakeContext, host, inventory } from './fake-context.ts';
 import { sampleHeader } from './sample-header.ts';
 

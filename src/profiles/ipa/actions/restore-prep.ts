@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
 import { latestVerifiedBackup, skippedText } from '../../../backup/latest.ts';
 import { archiveLayoutIpa, checkIpaBackupBody, isIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
-import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
+import { clusterServiceRoles } from '../../389ds/actions/backup/role-check.ts';
 import { ActionError, type ActionContext } from '../../../actions/types.ts';
 import type { RemoteHost } from '../../../transport/types.ts';
-import { dfCommand } from '../../../actions/389ds/backup/commands.ts';
-import { sh } from '../../../actions/389ds/backup/host-steps.ts';
+import { dfCommand } from '../../389ds/actions/backup/commands.ts';
+import { sh } from '../../389ds/actions/backup/host-steps.ts';
 import { ipaFacts, type IpaHostFacts } from '../host-facts.ts';
 import { ipaHeaderProblems } from '../ipa-header.ts';
 

@@ -8,7 +8,7 @@ import { latestVerifiedBackup, skippedText, type LatestChoice } from '../../../b
 import { mask } from '../../../util/secrets.ts';
 import { archiveLayoutKts } from '../backup-archive.ts';
 import { CryptoError, hashingPassThrough, openDecryptStream } from '../../../crypto/index.ts';
-import { resolvePassphrase } from '../../../actions/389ds/backup/passphrase.ts';
+import { resolvePassphrase } from '../../../backup/passphrase.ts';
 import { ActionError, type ActionContext, type ArgSpec } from '../../../actions/types.ts';
 import { pairOf } from '../kts-vars.ts';
 import { checkKtsBody, type KtsBackupBody } from './backup-name.ts';

@@ -1,0 +1,260 @@
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { InventoryHost } from '../../../../inventory/types.ts';
+import type { Action, ActionContext, PlannedCommand } from '../../../../actions/types.ts';
+import { ActionError } from '../../../../actions/types.ts';
+import { instanceName } from '../host-vars.ts';
+import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
+import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand, statusCode, type Agreement } from '../replication/agreements.ts';
+import { addRecord, deleteRecord, joinRecords } from '../replication/ldif-build.ts';
+import { pokeLdif } from '../replication/replication-poke.ts';
+import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
+import { readRuv, ruvCommand, ruvCovers, type Ruv } from './ruv.ts';
+import { hostsHolding } from './suffix-hosts.ts';
+import { compareDigests, digestEntries } from './entry-digest.ts';
+import { fencedHosts } from '../replication/fenced.ts';
+
+/**
+ * Proves the topology converged rather than trusting any server's view of its peers (a partition
+ * is silent: an agreement kept saying "Incremental update succeeded" for minutes after its link
+ * went down). A canary written on this host must be read back from every host directly, every
+ * enabled agreement must report a successful update, and every replica generation must agree.
+ */
+
+export function canaryDn(token: string, suffix: string): string {
+  return `cn=lifeboat-canary-${token},${suffix}`;
+}
+
+export interface SuffixConvergence {
+  suffix: string;
+  canary: string;
+  /** ms from the write until each host served the canary */
+  arrivalMs: Record<string, number>;
+  generations: Record<string, string | undefined>;
+  unhealthy: string[];
+}
+
+async function waitUntil<T>(what: () => Promise<T | undefined>, deadline: number, pollMs: number, signal: AbortSignal): Promise<T | undefined> {
+  for (;;) {
+    const v = await what();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) return undefined;
+    await sleep(pollMs, undefined, { signal });
+  }
+}
+
+async function pokeAgreements(ctx: ActionContext, agreements: Agreement[], why = 'still not healthy'): Promise<void> {
+  const byHost = new Map<string, string[]>();
+  for (const a of agreements) byHost.set(a.host, [...(byHost.get(a.host) ?? []), a.dn]);
+  for (const [host, dns] of byHost) {
+    const h = ctx.inventory.hosts.find((x) => x.name === host)!;
+    // The live view puts the step's host in front: name a host only when it is another one.
+    ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s)${host === ctx.host.name ? '' : ` on ${host}`}: ${why}` });
+    await ldapModify(await ctx.connect(host), instanceName(ctx.inventory, h), pokeLdif(dns), { signal: ctx.signal });
+  }
+}
+
+/** Success, or a soft status (code 0, or 1 = busy) with the peer already holding all this host has. */
+export function agreementHealthy(a: Agreement, ruvs: Map<string, Ruv>): boolean {
+  if (isHealthyUpdateStatus(a.lastUpdateStatus)) return true;
+  const code = statusCode(a.lastUpdateStatus);
+  if (code !== 0 && code !== 1) return false;
+  const mine = ruvs.get(a.host);
+  const theirs = a.peer ? ruvs.get(a.peer) : undefined;
+  return !!mine && !!theirs && ruvCovers(mine, theirs);
+}
+
+function describe(a: Agreement): string {
+  return `${a.host} -> ${a.peer ?? a.peerAddress} (${a.suffix}): ${a.lastUpdateStatus ?? 'no status'}`;
+}
+
+/** The write each host makes: a probe entry per writer, so every host's outgoing agreements carry one. */
+export function probeDn(token: string, writer: string, suffix: string): string {
+  return `cn=lifeboat-probe-${token}-${writer},${suffix}`;
+}
+
+/** Entries Lifeboat itself writes for the proof; left out of the entry comparison. */
+const OWN_ENTRY = /^cn=lifeboat-(canary|probe)-/i;
+
+async function serves(ctx: ActionContext, h: InventoryHost, dn: string): Promise<boolean> {
+  return (await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), dn, 'base', '(objectClass=*)', ['1.1'], { signal: ctx.signal })).length > 0;
+}
+
+/** Each host's entries (digests) against this host's: the hosts that differ, with what differs. */
+async function entryDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
+  const digests = await Promise.all(
+    hosts.map(async (h) => {
+      const entries = (await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', ['*'], { signal: ctx.signal })).filter((e) => !OWN_ENTRY.test(e.dn));
+      return { host: h.name, digest: digestEntries(entries) };
+    }),
+  );
+  const ref = digests.find((d) => d.host === ctx.host.name) ?? digests[0];
+  if (!ref) return [];
+  return digests
+    .filter((d) => d !== ref)
+    .map((d) => compareDigests(ref.digest, d.digest, d.host))
+    .filter((d) => d.missing.length + d.extra.length + d.different.length > 0)
+    .map((d) => `${d.host} has diverged from ${ref.host} (${suffix}): ${d.missing.length} missing, ${d.extra.length} extra, ${d.different.length} different (${[...d.extra, ...d.missing, ...d.different].slice(0, 3).join(' | ')})`);
+}
+
+async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryHost[], token: string): Promise<SuffixConvergence> {
+  const timeoutMs = Number(ctx.args.timeout_s ?? 60) * 1000;
+  const pollMs = Number(ctx.args.poll_ms ?? 100);
+  const fenced = fencedHosts(ctx);
+  await removeLeftovers(ctx, suffix);
+  // Agreements sitting in a back-off (up to 300 s) would make a healthy topology look stuck.
+  const enabled = (
+    await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
+  )
+    .flat()
+    .filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)));
+  if (enabled.length) await pokeAgreements(ctx, enabled, 'poking every enabled agreement out of its back-off');
+  const dn = canaryDn(token, suffix);
+  const written = Date.now();
+  const writes = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
+  try {
+    // A write from EVERY host, each waited for on every other host: replication works in every direction.
+    await Promise.all(
+      writes.map(async (w) =>
+        ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), addRecord(w.dn, { objectClass: ['top', 'extensibleObject'], description: [`written on ${w.writer.name}`] }), { signal: ctx.signal }),
+      ),
+    );
+    const deadline = written + timeoutMs;
+    const arrivalMs: Record<string, number> = {};
+    const late: string[] = [];
+    await Promise.all(
+      writes.flatMap((w) =>
+        hosts
+          .filter((h) => h.name !== w.writer.name)
+          .map(async (h) => {
+            const seen = await waitUntil(async () => ((await serves(ctx, h, w.dn)) ? Date.now() : undefined), deadline, pollMs, ctx.signal);
+            if (seen === undefined) late.push(`${w.writer.name} -> ${h.name}`);
+            else arrivalMs[h.name] = Math.max(arrivalMs[h.name] ?? 0, seen - written);
+          }),
+      ),
+    );
+    // Every check runs and every problem is reported together: a stale host shows up at once as
+    // diverged, not delivering, and of another generation.
+    const problems: string[] = [];
+    if (late.length) problems.push(`writes did not arrive within ${timeoutMs / 1000} s (${suffix}): ${late.sort().join(', ')}`);
+    arrivalMs[ctx.host.name] ??= 0;
+
+    // Healthy: a successful last session, or no hard error and the peer's RUV already covers
+    // this host's (nothing left to send). Agreements still unhealthy are poked now and then:
+    // one that met "busy replica" during the re-inits sits in its back-off (up to 300 s).
+    let unhealthy: Agreement[] = [];
+    const pokeEveryMs = Number(ctx.args.poke_after_s ?? 10) * 1000;
+    let lastPoke = Date.now();
+    await waitUntil(
+      async () => {
+        const all = (
+          await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
+        ).flat();
+        const ruvs = new Map<string, Ruv>();
+        await Promise.all(hosts.map(async (h) => ruvs.set(h.name, await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal))));
+        unhealthy = all.filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && !agreementHealthy(a, ruvs));
+        if (unhealthy.length && pokeEveryMs > 0 && Date.now() - lastPoke >= pokeEveryMs) {
+          lastPoke = Date.now();
+          await pokeAgreements(ctx, unhealthy);
+        }
+        return unhealthy.length === 0 ? true : undefined;
+      },
+      Date.now() + (late.length ? 0 : timeoutMs),
+      500,
+      ctx.signal,
+    );
+    if (unhealthy.length) problems.push(`agreements not healthy after the writes: ${unhealthy.map(describe).join('; ')}`);
+
+    const generations: Record<string, string | undefined> = {};
+    await Promise.all(hosts.map(async (h) => (generations[h.name] = (await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)).generation)));
+    if (new Set(Object.values(generations)).size !== 1 || Object.values(generations).includes(undefined)) {
+      problems.push(`replica generations differ for ${suffix}: ${Object.entries(generations).sort(([a], [b]) => a.localeCompare(b)).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
+    }
+
+    // Statuses say nothing about a host that came back with old data: compare the entries themselves.
+    let diverged: string[] = [];
+    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + (problems.length ? 0 : Math.min(timeoutMs, 15_000)), 1000, ctx.signal);
+    if (diverged.length) problems.unshift(`entries differ: ${diverged.join('; ')}`);
+    if (problems.length) {
+      throw new ActionError(problems.join('\n'), diverged.length ? { hint: 're-initialize the diverged host from a good one (rejoin playbook) before trusting it' } : undefined);
+    }
+    return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
+  } finally {
+    await removeWrites(ctx, writes.map((w) => ({ writer: w.writer, dn: w.dn })), hosts);
+  }
+}
+
+/**
+ * Proof entries an earlier proof could not delete (its controller was killed mid-way) are removed
+ * here, on this host, before the new proof: they replicate like any delete.
+ */
+async function removeLeftovers(ctx: ActionContext, suffix: string): Promise<void> {
+  const inst = instanceName(ctx.inventory, ctx.host);
+  const remote = await ctx.connect();
+  const left = await ldapSearch(remote, inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1'], { signal: ctx.signal });
+  if (left.length === 0) return;
+  ctx.emit({ kind: 'warning', message: `removing ${left.length} proof entr${left.length === 1 ? 'y' : 'ies'} an interrupted earlier proof left in ${suffix}` });
+  await ldapModify(remote, inst, joinRecords(left.map((e) => deleteRecord(e.dn))), { signal: ctx.signal, continueOnError: true });
+}
+
+/** Deletes every proof entry (each on its writer) and waits until no host serves any, so the run ends with the data as it found it. */
+async function removeWrites(ctx: ActionContext, writes: { writer: InventoryHost; dn: string }[], hosts: InventoryHost[]): Promise<void> {
+  try {
+    await Promise.all(writes.map(async (w) => ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), deleteRecord(w.dn), { signal: ctx.signal, continueOnError: true }).catch(() => undefined)));
+    const deadline = Date.now() + 30_000;
+    const left = await Promise.all(
+      hosts.map(async (h) => {
+        const gone = await waitUntil(async () => ((await Promise.all(writes.map((w) => serves(ctx, h, w.dn)))).some(Boolean) ? undefined : true), deadline, 200, ctx.signal);
+        return gone ? undefined : h.name;
+      }),
+    );
+    const still = left.filter(Boolean);
+    if (still.length) ctx.emit({ kind: 'warning', message: `proof entries still on ${still.join(', ')} after 30 s` });
+  } catch (e) {
+    ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+
+export const verifyConverged: Action = {
+  name: 'verify.converged',
+  description: 'Write a canary on this host and prove every host has it, every agreement is healthy and replica generations agree',
+  args: {
+    suffixes: SUFFIXES_ARG,
+    hosts: { type: 'any', default: 'all', description: 'Hosts that must converge (`all` or a list); narrowed to those holding each suffix' },
+    timeout_s: { type: 'number', default: 60, description: 'Per check: canary arrival, agreement health' },
+    poll_ms: { type: 'number', default: 200, description: 'How often each host is asked for the canary' },
+    poke_after_s: { type: 'number', default: 10, description: 'Poke agreements still unhealthy this often (skips their back-off); 0: never' },
+  },
+  plan(ctx): PlannedCommand[] {
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
+    const inst = instanceName(ctx.inventory, ctx.host);
+    return suffixes.flatMap((suffix) => {
+      const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars);
+      const dn = canaryDn('<run>', suffix);
+      const each = (f: (h: InventoryHost, inst: string) => PlannedCommand) => hosts.map((h) => f(h, instanceName(ctx.inventory, h)));
+      return [
+        { host: ctx.host.name, command: searchCommand(inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1']), note: 'proof entries an interrupted earlier proof left are deleted (one ldapmodify)' },
+        ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: then its enabled agreements poked (off/on) out of any back-off` })),
+        { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
+        ...each((h, i) => ({ host: h.name, command: modifyCommand(i), stdin: `LDIF: add ${probeDn('<run>', h.name, suffix)}`, note: `on ${h.name}: a write its outgoing agreements must carry` })),
+        ...each((h, i) => ({ host: h.name, command: searchCommand(i, '<each write>', 'base', '(objectClass=*)', ['1.1']), note: `on ${h.name}: polled until every other host's write arrived` })),
+        ...each((h, i) => ({ host: h.name, command: ruvCommand(i, suffix), note: `on ${h.name}: RUV (generation, what it has seen)` })),
+        ...each((h, i) => ({ host: h.name, command: searchCommand(i, suffix, 'sub', '(objectClass=*)', ['*']), note: `on ${h.name}: every entry, digested and compared with ${ctx.host.name}'s` })),
+        ...each((h, i) => ({ host: h.name, command: modifyCommand(i, { continueOnError: true }), stdin: `LDIF: delete its write` })),
+      ];
+    });
+  },
+  async run(ctx) {
+    const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
+    const token = `${basename(ctx.runDir)}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9-]/g, '-');
+    // Suffixes replicate independently: prove them side by side (each waits on replication latency).
+    const results: SuffixConvergence[] = await Promise.all(suffixes.map((suffix) => checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars), token)));
+    const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
+    const fenced = fencedHosts(ctx);
+    return {
+      changed: false,
+      summary: `converged: ${results.map((r) => `${r.suffix} on ${Object.keys(r.arrivalMs).length} hosts`).join(', ')} (identical entries, a write from every host seen everywhere); slowest write ${slowest} ms${fenced.length ? `; NOT checked, fenced: ${fenced.join(', ')} (left out of this run: rejoin before it serves again)` : ''}`,
+      output: { suffixes: results },
+    };
+  },
+};
