@@ -25,6 +25,10 @@ describe('per-suffix re-initialization plan', () => {
 
   it('a suffix the master does not hold, or a host it cannot reach, is refused', () => {
     expect(() => reinitPlan({ [CA]: { ds1: ['ds3'], ds3: ['ds1'] } }, 'ds2', [])).toThrow(/o=ipaca is replicated by ds1, ds3 but not by the master ds2/);
+    // A non-CA master: the message names the hosts that could be the master instead.
+    expect(() => reinitPlan({ [SUFFIX]: { ds1: ['ds2'], ds2: ['ds1', 'ds3'], ds3: ['ds2'] }, [CA]: { ds1: ['ds3'], ds3: ['ds1'] } }, 'ds2', [])).toThrow(
+      /not by the master ds2: it cannot be restored from ds2's backup; choose a master that holds every suffix \(-e master=ds1 or ds3\)/,
+    );
     // ds2 is reached only through fenced ds3.
     expect(() => reinitPlan({ [SUFFIX]: { ds1: ['ds3'], ds3: ['ds2'], ds2: ['ds3'] } }, 'ds1', ['ds3'])).toThrow(/ds2 cannot be reached from ds1.*not through fenced ds3/);
   });
