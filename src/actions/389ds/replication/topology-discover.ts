@@ -6,6 +6,7 @@ import { hostSuffixes, instanceName } from '../host-vars.ts';
 import { peersFor } from '../provision/peers.ts';
 import { inventoryHostFor, listAgreements, type Agreement } from './agreements.ts';
 import { fencedHosts } from './fenced.ts';
+import { portMismatches } from './port-check.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 import { readHostReplication, replicationConfigCommand } from './topology-read.ts';
 import {
@@ -123,6 +124,7 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   problems.push(...findOutsiders(reads, runHosts(ctx), fenced, nameOf).map(outsiderMessage));
   const mismatches = suffixMismatches(reads, (host) => hostSuffixes(ctx.inventory, ctx.inventory.hosts.find((h) => h.name === host)!));
   if (mismatches.length) problems.push(`the inventory and the servers disagree on the suffixes:\n  ${mismatches.join('\n  ')}\nfix the inventory's suffixes / ca_suffix / roles, or leave suffixes out to take the servers' word`);
+  problems.push(...portMismatches(ctx.inventory, reads.flatMap((r) => r.agreements)));
   const noReplica = reads.filter((r) => r.replicas.length === 0).map((r) => r.host);
   if (noReplica.length) problems.push(`${noReplica.join(', ')}: no replica entry on the server: not a supplier of this topology (wrong host, or replication was never enabled there)`);
   const { ids, duplicates } = replicaIds(reads);
@@ -189,6 +191,8 @@ export const topologyDiscover: Action = {
     }
     const perHost = await Promise.all(hosts.map((h) => readHost(ctx, ctx.inventory, h)));
     const agreements = perHost.flat();
+    const ports = portMismatches(ctx.inventory, agreements);
+    if (ports.length) throw new ActionError(`the inventory and the servers disagree on LDAP ports; nothing was changed:\n- ${ports.join('\n- ')}`);
     const topology = topologyFromAgreements(agreements, hosts.map((h) => h.name));
     for (const a of agreements.filter((x) => !x.peer)) {
       ctx.emit({ kind: 'warning', host: a.host, message: `agreement ${a.name} points to ${a.peerAddress}, which is no inventory host` });
