@@ -183,5 +183,8 @@ describe('replication.fence', () => {
     expect(await replicationEnable.run(later.ctx)).toMatchObject({ changed: false });
     const refused = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
     await expect(replicationFence.run(refused.ctx)).rejects.toThrow(/ds4 is unreachable and could not be fenced/);
+    // Every host down at once: the inventory's SSH settings are suspected first, not a disaster.
+    const allDown = context(inv, 'ds2', { connect_timeout_s: 0.2 }, () => ({ code: 255 }));
+    await expect(replicationFence.run(allDown.ctx)).rejects.toThrow(/^no host answered over SSH \(port 22 from .*\): check the inventory's ssh port, addresses and identity_file first/);
   });
 });
