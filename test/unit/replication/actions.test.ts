@@ -92,6 +92,12 @@ describe('topology.discover', () => {
     expect(d.events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([
       'topology differs from the inventory: ds2: agreement to ds3 not in the inventory topology',
     ]);
+    // The same ds2->ds3 link as an o=ipaca agreement is the CA suffix's own topology: no warning.
+    const ca = context(inv, 'ds1', { hosts: ['ds1', 'ds2'] }, (c) => ({
+      stdout: c.host === 'ds1' ? agreementLdif(SUFFIX, [{ to: 2 }, { to: 3 }]) : `${agreementLdif(SUFFIX, [{ to: 1 }])}\n${agreementLdif('o=ipaca', [{ to: 3 }])}`,
+    }));
+    await topologyDiscover.run(ca.ctx);
+    expect(ca.events.filter((e) => e.kind === 'warning')).toEqual([]);
   });
 
   const ring = { ds1: [{ suffix: SUFFIX, id: 1, to: [2, 4] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }], ds3: [{ suffix: SUFFIX, id: 3, to: [2, 4] }], ds4: [{ suffix: SUFFIX, id: 4, to: [3, 1] }] };

@@ -2,9 +2,9 @@ import type { Inventory, InventoryHost } from '../../../inventory/types.ts';
 import type { Action, ActionContext, PlannedCommand } from '../../types.ts';
 import { ActionError } from '../../types.ts';
 import { selectHosts } from '../../../inventory/select.ts';
-import { hostSuffixes, instanceName } from '../host-vars.ts';
+import { caSuffix, hostSuffixes, instanceName } from '../host-vars.ts';
 import { peersFor } from '../provision/peers.ts';
-import { inventoryHostFor, listAgreements, type Agreement } from './agreements.ts';
+import { inventoryHostFor, listAgreements, sameDn, type Agreement } from './agreements.ts';
 import { fencedHosts } from './fenced.ts';
 import { portMismatches } from './port-check.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
@@ -202,7 +202,10 @@ export const topologyDiscover: Action = {
       expected && typeof expected === 'object'
         ? Object.fromEntries(Object.entries(expected as Record<string, unknown>).filter(([h]) => topology[h] !== undefined))
         : undefined;
-    for (const d of compareTopology(scoped, topology)) ctx.emit({ kind: 'warning', message: `topology differs from the inventory: ${d}` });
+    // The inventory's `topology` is the main suffixes' graph: the CA suffix's own agreements are no difference.
+    const ca = caSuffix(ctx.inventory, ctx.host);
+    const mainOnly = topologyFromAgreements(agreements.filter((a) => !ca || !sameDn(a.suffix, ca)), hosts.map((h) => h.name));
+    for (const d of compareTopology(scoped, mainOnly)) ctx.emit({ kind: 'warning', message: `topology differs from the inventory: ${d}` });
     const summary = Object.entries(topology)
       .map(([h, p]) => `${h}->${p.join('+') || '(none)'}`)
       .join(' ');
