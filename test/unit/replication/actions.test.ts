@@ -93,7 +93,9 @@ describe('topology.discover', () => {
       'topology differs from the inventory: ds2: agreement to ds3 not in the inventory topology',
     ]);
     // The same ds2->ds3 link as an o=ipaca agreement is the CA suffix's own topology: no warning.
-    const ca = context(inv, 'ds1', { hosts: ['ds1', 'ds2'] }, (c) => ({
+    const withCa = labInventory(3, { ds1: ['ca'], ds2: ['ca'], ds3: ['ca'] });
+    withCa.vars.topology = inv.vars.topology;
+    const ca = context(withCa, 'ds1', { hosts: ['ds1', 'ds2'] }, (c) => ({
       stdout: c.host === 'ds1' ? agreementLdif(SUFFIX, [{ to: 2 }, { to: 3 }]) : `${agreementLdif(SUFFIX, [{ to: 1 }])}\n${agreementLdif('o=ipaca', [{ to: 3 }])}`,
     }));
     await topologyDiscover.run(ca.ctx);
