@@ -102,6 +102,16 @@ describe('topology.discover', () => {
     expect(ca.events.filter((e) => e.kind === 'warning')).toEqual([]);
   });
 
+  it('plan predicts the waves among the hosts of the run only (--limit leaves out a host that no longer exists)', async () => {
+    const inv = labInventory(4);
+    inv.vars.topology = { ds1: ['ds2'], ds2: ['ds1', 'ds3'], ds3: ['ds2'], ds4: [] };
+    const p = context(inv, 'ds2', { hosts: 'all', master: 'ds2' }, () => ({ code: 1 }), { vars: { run_hosts: ['ds1', 'ds2', 'ds3'] } });
+    const planned = await topologyDiscover.plan(p.ctx);
+    expect(planned.map((c) => c.note).join('\n')).toContain(`${SUFFIX}: wave 1: ds2->ds1 ds2->ds3`);
+    const all = context(inv, 'ds2', { hosts: 'all', master: 'ds2' }, () => ({ code: 1 }));
+    expect(() => topologyDiscover.plan(all.ctx)).toThrow(/ds4 has no agreement at all: if it no longer exists, remove it from the inventory/);
+  });
+
   const ring = { ds1: [{ suffix: SUFFIX, id: 1, to: [2, 4] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }], ds3: [{ suffix: SUFFIX, id: 3, to: [2, 4] }], ds4: [{ suffix: SUFFIX, id: 4, to: [3, 1] }] };
 
   it('hosts: all computes the per-suffix plan from the servers', async () => {

@@ -97,10 +97,12 @@ async function readHost(ctx: ActionContext, inv: Inventory, host: InventoryHost)
 /** The inventory's idea of the per-suffix graphs, for `plan` (the run reads the servers instead). */
 function predictedGraphs(ctx: ActionContext): Record<string, Graph> | undefined {
   const graphs: Record<string, Graph> = {};
+  // Only the hosts of the run (--limit): a host left out is not re-initialized, so not planned.
+  const inRun = new Set(runHosts(ctx));
   try {
-    for (const h of ctx.inventory.hosts) {
+    for (const h of ctx.inventory.hosts.filter((x) => inRun.has(x.name))) {
       for (const suffix of hostSuffixes(ctx.inventory, h)) {
-        (graphs[suffix] ??= {})[h.name] = peersFor(ctx.inventory, h, suffix, ctx.vars).map((p) => p.name);
+        (graphs[suffix] ??= {})[h.name] = peersFor(ctx.inventory, h, suffix, ctx.vars).map((p) => p.name).filter((p) => inRun.has(p));
       }
     }
   } catch {
