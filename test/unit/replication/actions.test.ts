@@ -102,6 +102,20 @@ describe('topology.discover', () => {
     expect(ca.events.filter((e) => e.kind === 'warning')).toEqual([]);
   });
 
+  it('survivors mode refuses a stale suffix list before a rebuild creates it, and names a wrong instance name', async () => {
+    const inv = labInventory(3);
+    inv.vars.suffixes = ['dc=example,dc=com'];
+    const servers = { ds1: [{ suffix: SUFFIX, id: 1, to: [2] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1] }] };
+    const d = context(inv, 'ds3', { hosts: ['ds1', 'ds2'] }, topologyResponder(servers));
+    await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(
+      /disagree on the suffixes; nothing was changed:\n- ds1: the inventory says it holds dc=example,dc=com but its server has no replica of it/,
+    );
+    const noSocket = context(labInventory(3), 'ds3', { hosts: ['ds1'] }, () => ({ code: 255, stderr: "ldap_sasl_interactive_bind: Can't contact LDAP server (-1)" }));
+    await expect(topologyDiscover.run(noSocket.ctx)).rejects.toThrow(
+      /ds1: ldapsearch of cn=mapping tree,cn=config failed \(exit 255\): nothing answers on \/run\/slapd-lab.socket: is slapd-lab running, and is "lab" this host's instance name/,
+    );
+  });
+
   it('plan predicts the waves among the hosts of the run only (--limit leaves out a host that no longer exists)', async () => {
     const inv = labInventory(4);
     inv.vars.topology = { ds1: ['ds2'], ds2: ['ds1', 'ds3'], ds3: ['ds2'], ds4: [] };

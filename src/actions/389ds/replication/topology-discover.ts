@@ -195,6 +195,10 @@ export const topologyDiscover: Action = {
     const agreements = perHost.flat();
     const ports = portMismatches(ctx.inventory, agreements);
     if (ports.length) throw new ActionError(`the inventory and the servers disagree on LDAP ports; nothing was changed:\n- ${ports.join('\n- ')}`);
+    // A rebuild creates the inventory's suffixes: a stale list must stop it here, before anything is created.
+    const reads = (await Promise.all(hosts.map(async (h) => readHostReplication(await ctx.connect(h.name), ctx.inventory, h, ctx.signal)))).filter((r) => r.replicas.length > 0);
+    const suffixes = suffixMismatches(reads, (host) => hostSuffixes(ctx.inventory, ctx.inventory.hosts.find((h) => h.name === host)!));
+    if (suffixes.length) throw new ActionError(`the inventory and the servers disagree on the suffixes; nothing was changed:\n- ${suffixes.join('\n- ')}\nfix the inventory's suffixes / ca_suffix / roles`);
     const topology = topologyFromAgreements(agreements, hosts.map((h) => h.name));
     for (const a of agreements.filter((x) => !x.peer)) {
       ctx.emit({ kind: 'warning', host: a.host, message: `agreement ${a.name} points to ${a.peerAddress}, which is no inventory host` });
