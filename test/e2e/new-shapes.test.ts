@@ -91,6 +91,10 @@ describe.skipIf(!!skip)('new shapes: slapd-corp, dc=corp,dc=internal, a ring, a 
     ] as const) {
       await expect(run('data-loss', { master: MASTER, backup }, staleInventory(name, change))).rejects.toThrow(message);
     }
+    // A rebuild from a stale suffix list stops at the survivors' discovery, before it creates anything.
+    const rebuild = await run('server-loss', { lost: 'ds3' }, staleInventory('suffix', (i) => (i.vars.suffixes = ['dc=example,dc=com'])));
+    expect(rebuild.status).toBe('failed');
+    expect(rebuild.failed?.error).toMatch(/disagree on the suffixes; nothing was changed:\n- ds1: the inventory says it holds dc=example,dc=com but its server has no replica of it/);
     // Nothing changed: the entry written after the backup is still everywhere, every agreement on.
     for (const h of s.hosts) expect(await has(h, LATE), h).toBe(true);
     for (const h of s.hosts) expect((await listAgreements(await s.connect(h), s.inventory, h, INSTANCE)).every((a) => a.enabled), h).toBe(true);
