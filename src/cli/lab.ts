@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LabStatus } from '../lab/index.ts';
 import { checkLabName } from '../lab/names.ts';
 import { TOPOLOGIES, type LabTopology } from '../lab/topology.ts';
+import { LAB_INSTANCE, LAB_SUFFIX, labShape } from '../lab/shape.ts';
 import { PROFILE_INFOS } from '../profiles/info.ts';
 
 /** `lifeboat lab ...`: the local rehearsal lab (root; Debian packages 389-ds-base, openssh-server, ldap-utils, iproute2). */
@@ -57,8 +58,11 @@ export function registerLabCommands(program: Command): void {
     .option('--deposits <n>', 'records seeded by a profile\'s lab (keytrustee: deposits on the active)', intIn(0, 10_000_000), 1000)
     .addOption(new Option('--ca-topology <kind>', 'topology of the CA suffix (o=ipaca) among the CA hosts; default: mesh').choices(TOPOLOGIES))
     .option('--ca-own-ids', 'number the CA suffix\'s replica ids independently of the domain suffix\'s (as IdM does)', false)
-    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number; caTopology?: LabTopology; caOwnIds: boolean }) => {
+    .option('--instance <name>', '389-ds instance name on every host (slapd-<name>)', LAB_INSTANCE)
+    .option('--suffix <dn>', 'the main (domain) suffix', LAB_SUFFIX)
+    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number; caTopology?: LabTopology; caOwnIds: boolean; instance: string; suffix: string }) => {
       checkLabName(o.name);
+      labShape(o); // a bad --instance/--suffix is refused before anything starts
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
       let header = false;

@@ -4,10 +4,9 @@ import { stringify } from 'yaml';
 import { fqdn, labPaths } from './names.ts';
 import type { LabState } from './state.ts';
 import { topologyGraph, type LabTopology } from './topology.ts';
+import { LAB_CA_SUFFIX, labShape, type LabShape } from './shape.ts';
 
-export const LAB_INSTANCE = 'lab';
-export const LAB_SUFFIX = 'dc=lab,dc=test';
-export const LAB_CA_SUFFIX = 'o=ipaca';
+export { LAB_INSTANCE, LAB_SUFFIX, LAB_CA_SUFFIX } from './shape.ts';
 
 /**
  * Roles as in IdM: the first two hosts carry the CA; the last one is hidden and carries the CA too,
@@ -45,7 +44,8 @@ export function caReplicaIds(caHosts: { name: string; index: number }[]): Record
 }
 
 /** Lifeboat's own inventory format (src/inventory/lifeboat-format.ts) describing the lab. */
-export function labInventory(state: LabState, topology: LabTopology, ca: LabCaOptions = {}): Record<string, unknown> {
+export function labInventory(state: LabState, topology: LabTopology, ca: LabCaOptions = {}, shape: LabShape = {}): Record<string, unknown> {
+  const { instance, suffix } = labShape(shape);
   const p = labPaths(state.name);
   const names = state.hosts.map((h) => h.name);
   const caHosts = state.hosts.filter((h) => labRoles(h.index, state.hosts.length).includes('ca'));
@@ -71,8 +71,8 @@ export function labInventory(state: LabState, topology: LabTopology, ca: LabCaOp
       connect_timeout: '5s',
     },
     vars: {
-      instance: LAB_INSTANCE,
-      suffixes: [LAB_SUFFIX],
+      instance,
+      suffixes: [suffix],
       ca_suffix: LAB_CA_SUFFIX,
       topology_kind: topology,
       topology: topologyGraph(names, topology),
@@ -84,8 +84,8 @@ export function labInventory(state: LabState, topology: LabTopology, ca: LabCaOp
   };
 }
 
-export async function writeLabInventory(file: string, state: LabState, topology: LabTopology, ca: LabCaOptions = {}): Promise<void> {
+export async function writeLabInventory(file: string, state: LabState, topology: LabTopology, ca: LabCaOptions = {}, shape: LabShape = {}): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const header = `# Written by \`lifeboat lab up\` for lab "${state.name}"; removed by \`lifeboat lab down\`.\n`;
-  await writeFile(file, header + stringify(labInventory(state, topology, ca)), { mode: 0o644 });
+  await writeFile(file, header + stringify(labInventory(state, topology, ca, shape)), { mode: 0o644 });
 }

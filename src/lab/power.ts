@@ -2,7 +2,9 @@ import { labExec, findHost, loadLab } from './host-ops.ts';
 import { startHost, waitForPort } from './host-process.ts';
 import { stopHost } from './hosts.ts';
 import { writeState } from './state.ts';
-import { LAB_INSTANCE } from './inventory-file.ts';
+import { LAB_INSTANCE } from './shape.ts';
+import { runDirsCommand } from '../profiles/389ds/actions/provision/instance-create.ts';
+import { shq } from '../profiles/389ds/actions/ldap.ts';
 
 /**
  * A power cut that keeps the disk: every process of the host dies at once (like `lab kill`), but
@@ -25,7 +27,7 @@ export async function labPowerOn(name: string, host: string): Promise<void> {
   await writeState(state);
   await waitForPort(h.address, 22, 15_000);
   // /run is a new tmpfs: ns-slapd refuses to start without its lock directory (no systemd-tmpfiles here).
-  const lock = `/run/lock/dirsrv/slapd-${LAB_INSTANCE}`;
-  const r = await labExec(name, host, ['sh', '-c', `mkdir -p ${lock} && chown dirsrv:dirsrv ${lock} && dsctl ${LAB_INSTANCE} start`]);
+  const inst = state.instance ?? LAB_INSTANCE;
+  const r = await labExec(name, host, ['sh', '-c', `${runDirsCommand(inst)} && dsctl ${shq(inst)} start`]);
   if (r.code !== 0) throw new Error(`${host}: dsctl start failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
 }

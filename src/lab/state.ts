@@ -37,6 +37,8 @@ export interface LabState {
   forwardRule?: boolean;
   inventoryFile?: string;
   topology?: string;
+  /** 389-ds instance name on every host (absent: the default, `lab`). */
+  instance?: string;
   /** Profile whose lab this is (absent: 389ds). */
   profile?: string;
   /** More private directories per host, bind-mounted over `path` by the host's init (a profile's data). */

@@ -15,8 +15,9 @@ import { readState, writeState, type LabState } from './state.ts';
 import { labDown } from './down.ts';
 import type { LabTopology } from './topology.ts';
 import type { LabCaOptions } from './inventory-file.ts';
+import { labShape, type LabShape } from './shape.ts';
 
-export interface LabUpOptions {
+export interface LabUpOptions extends LabShape {
   name: string;
   hosts: number;
   entries: number;
@@ -53,6 +54,7 @@ export class LabPhaseError extends Error {
 export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string }> {
   const name = checkLabName(opts.name);
   if (!Number.isInteger(opts.hosts) || opts.hosts < 2 || opts.hosts > 8) throw new InputError('--hosts must be 2..8');
+  const shape = labShape(opts); // bad --instance/--suffix: refused before anything exists
   await requireRoot();
   if (await readState(name)) {
     if (!opts.recreate) throw new LabExistsError(name);
@@ -84,6 +86,7 @@ export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string
         controllerAddress: controllerAddress(octet),
         inventoryFile,
         topology: opts.topology,
+        instance: shape.instance,
         hosts: Array.from({ length: opts.hosts }, (_, i) => ({
           name: hostName(i + 1),
           index: i + 1,
@@ -113,7 +116,7 @@ export async function labUp(opts: LabUpOptions): Promise<{ inventoryFile: string
       const lines = await Promise.all(st.hosts.map((h) => createHost(st, h, log)));
       for (const [i, h] of st.hosts.entries()) await setKnownHost(name, h.name, lines[i]!);
     });
-    await timed('inventory', () => writeLabInventory(inventoryFile, st, opts.topology, opts.ca));
+    await timed('inventory', () => writeLabInventory(inventoryFile, st, opts.topology, opts.ca, shape));
     await provisionLab({
       state: st,
       inventoryFile,

@@ -33,8 +33,12 @@ export function topologyWaves(graph: Record<string, string[]>, root: string, hos
   }
   const unreachable = hosts.filter((h) => !seen.has(h));
   if (unreachable.length > 0) {
+    // A host no agreement touches is most often one that no longer exists (a stale inventory).
+    const linked = (h: string) => (graph[h] ?? []).length > 0 || Object.values(graph).some((peers) => peers.includes(h));
+    const isolated = unreachable.filter((h) => !linked(h));
+    const hint = isolated.length ? `; ${isolated.join(', ')} ${isolated.length === 1 ? 'has' : 'have'} no agreement at all: if it no longer exists, remove it from the inventory` : '';
     throw new InputError(
-      `topology: ${unreachable.join(', ')} cannot be reached from ${root} through replication agreements among the selected hosts`,
+      `topology: ${unreachable.join(', ')} cannot be reached from ${root} through replication agreements among the selected hosts${hint}`,
     );
   }
   const order = [...seen.values()].filter((w) => wanted.has(w.host));

@@ -16,6 +16,9 @@ export interface ProfileLabOptions {
   deposits: number;
   /** 389ds/ipa: the CA suffix's own topology among the CA hosts and independently numbered replica ids. */
   ca?: { topology?: string; ownIds?: boolean };
+  /** 389ds: the instance name (slapd-NAME) and the main suffix; the lab's defaults when absent. */
+  instance?: string;
+  suffix?: string;
   onPhase?: (phase: string, ms: number) => void;
   onProgress?: (message: string) => void;
 }

@@ -88,7 +88,8 @@ function hostLoss(name: string, playbook: string, lost: (s: LabSession) => strin
 
 export const SCENARIOS: Record<string, Scenario> = {
   'data-loss': dataLoss,
-  'server-loss': hostLoss('server-loss', 'server-loss', (s) => s.hosts[2]!, 3, 'lab kill ds3, then an empty ds3 (new disk, new SSH host key) replaces it', false),
+  // 4 hosts at least: the lab gives the CA to ds1, ds2 and the last host, and server-loss refuses a CA host.
+  'server-loss': hostLoss('server-loss', 'server-loss', (s) => s.hosts[2]!, 4, 'lab kill ds3, then an empty ds3 (new disk, new SSH host key) replaces it', false),
   ca: hostLoss('ca', 'ca-replica-rebuild', (s) => s.hosts[0]!, 2, 'lab kill ds1 (a CA host), then an empty ds1 replaces it', true),
 };
 SCENARIOS['ca-replica-rebuild'] = SCENARIOS.ca!;

@@ -58,6 +58,9 @@ export interface WithLabOptions {
   fresh?: boolean;
   /** The CA suffix's own topology and replica ids (lab up --ca-topology / --ca-own-ids). */
   ca?: LabCaOptions;
+  /** Instance name and main suffix (lab up --instance / --suffix). */
+  instance?: string;
+  suffix?: string;
 }
 
 /** True when the lab exists with that many hosts, all running, links up, agreements healthy. */
@@ -88,6 +91,8 @@ export async function withLab(opts: WithLabOptions): Promise<LabFixture> {
       entries: opts.entries ?? 200,
       topology: opts.topology ?? 'mesh',
       ca: opts.ca,
+      instance: opts.instance,
+      suffix: opts.suffix,
       out: join(dir, 'inventory.yaml'),
       recreate: true,
       onPhase: (p, ms) => (phases[p] = ms),

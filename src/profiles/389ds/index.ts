@@ -13,8 +13,8 @@ export const profile389ds: ProfileCode = {
     async up(o: ProfileLabOptions) {
       const { labUp } = await import('../../lab/index.ts');
       // No per-host progress lines: the phase lines are what a 389-ds lab prints.
-      return labUp({ name: o.name, hosts: o.hosts, entries: o.entries, topology: o.topology as never, out: o.out, recreate: o.recreate, ca: o.ca as never, onPhase: o.onPhase });
+      return labUp({ name: o.name, hosts: o.hosts, entries: o.entries, topology: o.topology as never, out: o.out, recreate: o.recreate, ca: o.ca as never, instance: o.instance, suffix: o.suffix, onPhase: o.onPhase });
     },
-    banner: (o) => `lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries`,
+    banner: (o) => `lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.instance ? `slapd-${o.instance}, ` : ''}${o.suffix ? `${o.suffix}, ` : ''}${o.entries} entries`,
   },
 };

@@ -197,6 +197,20 @@ describe('backup.restore refuses before touching data', () => {
     expect(small.uploads).toEqual([]);
   });
 
+  it('the server decides which suffixes the target holds, not the inventory (absent or stale there)', async () => {
+    const noSuffixes = inventory(inv.hosts, { suffixes: undefined });
+    const other = scriptedHost('ds2', (c) => {
+      if (c.includes('ns-slapd -v')) return { stdout: 'ds2.lab.test\n2.3.1\n' };
+      if (c.includes('nsBackendInstance')) return { stdout: 'dn: cn=userroot,cn=ldbm database,cn=plugins,cn=config\ncn: userroot\nnsslapd-suffix: dc=other,dc=test\n\n' };
+      if (c.startsWith('df ')) return { stdout: '999999999999\n' };
+      return undefined;
+    });
+    const ctx = fakeContext({ inv: noSuffixes, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: other.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/ds2 does not hold suffix\(es\) dc=lab,dc=test from the backup \(it holds dc=other,dc=test\)/);
+    expect(other.uploads).toEqual([]);
+    expect(touchesData(other.commands)).toEqual([]);
+  });
+
   it('backup.check decrypts the payload into a hash and changes nothing; it catches truncation and a wrong passphrase', async () => {
     const h = host2();
     const ok = await backupCheck.run(fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote }));

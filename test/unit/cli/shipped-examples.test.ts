@@ -38,7 +38,8 @@ function cases(): Record<string, { inventory: string; playbooks: Record<string, 
       playbooks: {
         backup: { params: [] },
         'data-loss': { params: ['-e', 'master=ds2', '-e', `backup=${backup389}`] },
-        'server-loss': { params: ['-e', 'lost=ds1'] },
+        // server-loss rebuilds a host without the CA (a CA host is refused: ca-replica-rebuild).
+        'server-loss': { params: ['-e', 'lost=ds3'] },
         'ca-replica-rebuild': { params: ['-e', 'lost=ds1'] },
         'lab-provision': { params: ['-e', 'source=ds1'] },
         rejoin: { params: ['-e', 'target=ds1'] },
@@ -86,6 +87,7 @@ secrets:
 hosts:
   ds1: { address: 127.0.0.1, roles: [ca], vars: { replica_id: 1 } }
   ds2: { address: 127.0.0.2, roles: [ca, hidden], vars: { replica_id: 2 } }
+  ds3: { address: 127.0.0.3, roles: [], vars: { replica_id: 3 } }
 `);
   process.env.LIFEBOAT_EXAMPLE_SECRET = 'example-secret-value';
   process.env.LIFEBOAT_DM_PASSWORD = 'example-secret-value';

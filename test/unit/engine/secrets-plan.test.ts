@@ -187,8 +187,23 @@ steps:
     do: assert
     with: { that: "host == 'ds2'", msg: "wrong host" }
 `);
-    const bad = await startRun(c.opts(failing));
+    // Over what plan knows (host, params, inventory): refused before the run starts, like plan does.
+    await expect(startRun(c.opts(failing))).rejects.toThrow(/plan refused: step 1 "nope" on ds1: wrong host/);
+    // Over a registered output: only the run can tell, and the step fails there.
+    const late = c.playbook('assert-late', `name: assert-late
+steps:
+  - name: say
+    on: ds1
+    do: shell
+    with: { command: "echo hi" }
+    register: said
+  - name: nope
+    on: ds1
+    do: assert
+    with: { that: "said.ds1.stdout == 'bye'", msg: "wrong word" }
+`);
+    const bad = await startRun(c.opts(late));
     expect(bad.status).toBe('failed');
-    expect(bad.failed!.error).toContain('wrong host');
+    expect(bad.failed!.error).toContain('wrong word');
   });
 });

@@ -45,6 +45,21 @@ describe('389ds provisioning actions', () => {
     expect(peersFor(inv, inv.hosts[2]!, 'dc=lab,dc=test', {}).map((h) => h.name)).toEqual(['ds1', 'ds2']);
   });
 
+  it('after discovery, each suffix follows its own discovered agreements, not the merged topology', () => {
+    // A ring for the domain suffix (ds2 - ds1 - ds3, no ds2-ds3 link) whose o=ipaca links ds2 and ds3.
+    const r = (a: number, b: number, suffix: string) => ({ host: `ds${a}`, peer: `ds${b}`, suffix });
+    const all = [{ ...host(1, ['ca']) }, { ...host(2, ['ca']) }, { ...host(3, ['ca']) }];
+    const ring: Inventory = { ...inv, hosts: all };
+    const vars = {
+      topology: { ds1: ['ds2', 'ds3'], ds2: ['ds1', 'ds3'], ds3: ['ds1', 'ds2'] }, // merged: ds2-ds3 via o=ipaca
+      agreements: [r(2, 1, 'dc=lab,dc=test'), r(3, 1, 'dc=lab,dc=test'), r(2, 3, 'O=ipaca'), r(3, 2, 'o=ipaca')],
+    };
+    expect(peersFor(ring, all[1]!, 'dc=lab,dc=test', vars).map((h) => h.name)).toEqual(['ds1']);
+    expect(peersFor(ring, all[1]!, 'o=ipaca', vars).map((h) => h.name)).toEqual(['ds3']);
+    // ds1 (rebuilt, no agreements of its own yet) is found through its peers' agreements to it.
+    expect(peersFor(ring, all[0]!, 'dc=lab,dc=test', vars).map((h) => h.name).sort()).toEqual(['ds2', 'ds3']);
+  });
+
   it('agreement.create plans agreements per peer and suffix without the credentials', async () => {
     const plan = await agreementCreate.plan(ctx(inv.hosts[0]!));
     expect(plan[1]!.stdin).toBe('LDIF: agreements to ds2 (dc=lab,dc=test), ds3 (dc=lab,dc=test), ds2 (o=ipaca) (credentials ***)');

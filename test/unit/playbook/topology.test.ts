@@ -36,6 +36,10 @@ describe('topologyWaves', () => {
 
   it('names every unreachable host, and an unknown root', () => {
     expect(() => topologyWaves({ a: ['b'], b: [], c: [], d: [] }, 'a', ['b', 'c', 'd'])).toThrow('topology: c, d cannot be reached from a');
+    // A host no agreement touches: the likely stale-inventory case is named with what to do.
+    expect(() => topologyWaves({ a: ['b'], b: ['a'], c: ['d'], d: ['c'], e: [] }, 'a', ['b', 'c', 'd', 'e'])).toThrow(
+      /c, d, e cannot be reached from a .*; e has no agreement at all: if it no longer exists, remove it from the inventory/,
+    );
     expect(() => topologyWaves(mesh, 'ds9', ['ds1'])).toThrow('topology: root host "ds9" is not in the replication topology');
   });
 });

@@ -25,7 +25,7 @@ const EXCEPTIONS: { files: RegExp; profile: string; why: string }[] = [
     why: 'IdM runs 389-ds underneath: ipa builds on the 389ds LDAP helpers, host vars and host steps, and registers the 389ds actions (declared: reusesPlaybooksOf 389ds)',
   },
   {
-    files: /^src\/(lab\/status|dr\/gather|rehearse\/(checks|data-loss-damage|lab-session|run-timings|write-probe))\.ts$/,
+    files: /^src\/(lab\/(status|power)|dr\/gather|rehearse\/(checks|data-loss-damage|lab-session|run-timings|write-probe))\.ts$/,
     profile: '389ds',
     why: 'the 389-ds lab status, rehearsals and dr check predate the seam and read 389-ds servers with its LDAP helpers; they are to move under src/profiles/389ds/',
   },

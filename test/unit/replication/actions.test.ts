@@ -92,6 +92,38 @@ describe('topology.discover', () => {
     expect(d.events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([
       'topology differs from the inventory: ds2: agreement to ds3 not in the inventory topology',
     ]);
+    // The same ds2->ds3 link as an o=ipaca agreement is the CA suffix's own topology: no warning.
+    const withCa = labInventory(3, { ds1: ['ca'], ds2: ['ca'], ds3: ['ca'] });
+    withCa.vars.topology = inv.vars.topology;
+    const ca = context(withCa, 'ds1', { hosts: ['ds1', 'ds2'] }, (c) => ({
+      stdout: c.host === 'ds1' ? agreementLdif(SUFFIX, [{ to: 2 }, { to: 3 }]) : `${agreementLdif(SUFFIX, [{ to: 1 }])}\n${agreementLdif('o=ipaca', [{ to: 3 }])}`,
+    }));
+    await topologyDiscover.run(ca.ctx);
+    expect(ca.events.filter((e) => e.kind === 'warning')).toEqual([]);
+  });
+
+  it('survivors mode refuses a stale suffix list before a rebuild creates it, and names a wrong instance name', async () => {
+    const inv = labInventory(3);
+    inv.vars.suffixes = ['dc=example,dc=com'];
+    const servers = { ds1: [{ suffix: SUFFIX, id: 1, to: [2] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1] }] };
+    const d = context(inv, 'ds3', { hosts: ['ds1', 'ds2'] }, topologyResponder(servers));
+    await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(
+      /disagree on the suffixes; nothing was changed:\n- ds1: the inventory says it holds dc=example,dc=com but its server has no replica of it/,
+    );
+    const noSocket = context(labInventory(3), 'ds3', { hosts: ['ds1'] }, () => ({ code: 255, stderr: "ldap_sasl_interactive_bind: Can't contact LDAP server (-1)" }));
+    await expect(topologyDiscover.run(noSocket.ctx)).rejects.toThrow(
+      /ds1: ldapsearch of cn=mapping tree,cn=config failed \(exit 255\): nothing answers on \/run\/slapd-lab.socket: is slapd-lab running, and is "lab" this host's instance name/,
+    );
+  });
+
+  it('plan predicts the waves among the hosts of the run only (--limit leaves out a host that no longer exists)', async () => {
+    const inv = labInventory(4);
+    inv.vars.topology = { ds1: ['ds2'], ds2: ['ds1', 'ds3'], ds3: ['ds2'], ds4: [] };
+    const p = context(inv, 'ds2', { hosts: 'all', master: 'ds2' }, () => ({ code: 1 }), { vars: { run_hosts: ['ds1', 'ds2', 'ds3'] } });
+    const planned = await topologyDiscover.plan(p.ctx);
+    expect(planned.map((c) => c.note).join('\n')).toContain(`${SUFFIX}: wave 1: ds2->ds1 ds2->ds3`);
+    const all = context(inv, 'ds2', { hosts: 'all', master: 'ds2' }, () => ({ code: 1 }));
+    expect(() => topologyDiscover.plan(all.ctx)).toThrow(/ds4 has no agreement at all: if it no longer exists, remove it from the inventory/);
   });
 
   const ring = { ds1: [{ suffix: SUFFIX, id: 1, to: [2, 4] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }], ds3: [{ suffix: SUFFIX, id: 3, to: [2, 4] }], ds4: [{ suffix: SUFFIX, id: 4, to: [3, 1] }] };
@@ -183,5 +215,8 @@ describe('replication.fence', () => {
     expect(await replicationEnable.run(later.ctx)).toMatchObject({ changed: false });
     const refused = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
     await expect(replicationFence.run(refused.ctx)).rejects.toThrow(/ds4 is unreachable and could not be fenced/);
+    // Every host down at once: the inventory's SSH settings are suspected first, not a disaster.
+    const allDown = context(inv, 'ds2', { connect_timeout_s: 0.2 }, () => ({ code: 255 }));
+    await expect(replicationFence.run(allDown.ctx)).rejects.toThrow(/^no host answered over SSH \(port 22 from .*\): check the inventory's ssh port, addresses and identity_file first/);
   });
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { markReinitDone, parentsFor, waitForParent } from '../../../src/profiles/389ds/actions/replication/reinit-per-suffix.ts';
 import { chooseReplicaId } from '../../../src/profiles/389ds/actions/provision/replica-ids.ts';
+import { cleanAllRuvRecord } from '../../../src/profiles/389ds/actions/provision/clean-ruv.ts';
+import { replicationSetup } from '../../../src/profiles/389ds/actions/provision/replication-setup.ts';
 import { replicationDisable } from '../../../src/profiles/389ds/actions/replication/replication-disable.ts';
 import { describePlan, reinitPlan } from '../../../src/profiles/389ds/actions/replication/topology-walk.ts';
 import { context, labInventory } from './fakes.ts';
@@ -25,6 +27,10 @@ describe('per-suffix re-initialization plan', () => {
 
   it('a suffix the master does not hold, or a host it cannot reach, is refused', () => {
     expect(() => reinitPlan({ [CA]: { ds1: ['ds3'], ds3: ['ds1'] } }, 'ds2', [])).toThrow(/o=ipaca is replicated by ds1, ds3 but not by the master ds2/);
+    // A non-CA master: the message names the hosts that could be the master instead.
+    expect(() => reinitPlan({ [SUFFIX]: { ds1: ['ds2'], ds2: ['ds1', 'ds3'], ds3: ['ds2'] }, [CA]: { ds1: ['ds3'], ds3: ['ds1'] } }, 'ds2', [])).toThrow(
+      /not by the master ds2: it cannot be restored from ds2's backup; choose a master that holds every suffix \(-e master=ds1 or ds3\)/,
+    );
     // ds2 is reached only through fenced ds3.
     expect(() => reinitPlan({ [SUFFIX]: { ds1: ['ds3'], ds3: ['ds2'], ds2: ['ds3'] } }, 'ds1', ['ds3'])).toThrow(/ds2 cannot be reached from ds1.*not through fenced ds3/);
   });
@@ -65,13 +71,61 @@ describe('replica ids per suffix (replication.setup)', () => {
 
   it('takes the id the survivors RUVs record for the rebuilt host, not its domain id', async () => {
     const c = context(inv, 'ds1', {}, survivors('nsds50ruv: {replica 7 ldap://ds1.lab.test:389} 5f01 5f02\n'));
-    expect(await chooseReplicaId(c.ctx, CA)).toEqual({ suffix: CA, id: 7, source: 'survivors-ruv' });
+    expect(await chooseReplicaId(c.ctx, CA)).toEqual({ suffix: CA, id: 7, source: 'survivors-ruv', stale: [] });
     expect(c.events.map((e) => e.message)).toContain(`ds1: ${CA} gets replica id 7, the one the survivors' RUVs record for it (the inventory says 1)`);
   });
 
-  it('refuses an id another replica of that suffix uses, before anything is created', async () => {
-    const c = context(inv, 'ds1', {}, survivors(''));
-    await expect(chooseReplicaId(c.ctx, CA)).rejects.toThrow(`ds1: replica id 1 for ${CA} is already used by ds3 for that suffix`);
+  it('never reuses an id another replica of that suffix uses: a fresh one, unused by replicas, RUVs and inventory hosts', async () => {
+    // Inventory ids: ds1 1 (taken by ds3 for o=ipaca), ds2 2, ds3 3; in use: 62 (ds2), 1 (ds3); RUV: 4.
+    const c = context(inv, 'ds1', {}, survivors('nsds50ruv: {replica 4 ldap://ds9.lab.test:389} 5f01 5f02\n'));
+    expect(await chooseReplicaId(c.ctx, CA)).toEqual({ suffix: CA, id: 5, source: 'fresh', stale: [] });
+    expect(c.events.map((e) => e.message)).toContain(`ds1: replica id 1 for ${CA} is already used by ds3; ds1 gets the unused id 5 (a duplicate id stops replication between them)`);
     expect(c.calls.some((x) => x.command.startsWith('ldapmodify'))).toBe(false);
+  });
+
+  it('an old id the RUVs still record for the host, used by nobody, is handed to CLEANALLRUV on a survivor', async () => {
+    // The RUVs name ds1 under 1 (now ds3's o=ipaca id) and under 9 (left by an older rebuild).
+    const c = context(inv, 'ds1', {}, survivors('nsds50ruv: {replica 1 ldap://ds1.lab.test:389} 5f01 5f02\nnsds50ruv: {replica 9 ldap://ds1.lab.test:389} 5f01 5f02\n'));
+    const chosen = await chooseReplicaId(c.ctx, CA);
+    // 1 is the inventory id and recorded, but ds3 uses it for o=ipaca: fresh id; 9 is stale, 1 is ds3's and is kept.
+    expect(chosen).toEqual({ suffix: CA, id: 4, source: 'fresh', stale: [9], cleanOn: 'ds2' });
+  });
+});
+
+describe('CLEANALLRUV task (stale RUV element of a rebuilt host)', () => {
+  it('replication.setup creates the replicas with fresh ids, then adds the task on a survivor, not on the rebuilt host', async () => {
+    const inv = labInventory(3, { ds1: ['ca'], ds2: ['ca'], ds3: ['ca'] });
+    const c = context(inv, 'ds1', {}, (call) => {
+      if (call.command.startsWith('ldapmodify')) return { stdout: '' };
+      if (call.host === 'ds1') return { stdout: '' }; // the rebuilt host: nothing yet
+      if (call.command.includes("'cn=mapping tree,cn=config'")) {
+        return { stdout: `dn: cn=replica,cn=o\\3Dipaca,cn=mapping tree,cn=config\nnsDS5ReplicaRoot: ${CA}\nnsDS5ReplicaId: ${call.host === 'ds3' ? 1 : 62}\n` };
+      }
+      if (call.command.includes(`-b '${CA}'`)) return { stdout: `dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${CA}\nnsds50ruv: {replicageneration} 5f00\nnsds50ruv: {replica 1 ldap://ds1.lab.test:389} 5f01 5f02\nnsds50ruv: {replica 9 ldap://ds1.lab.test:389} 5f01 5f02\n` };
+      return { code: 32 };
+    });
+    const r = await replicationSetup.run(c.ctx);
+    expect(r.summary).toMatch(/o=ipaca id 4 \(fresh: the old one is taken\); CLEANALLRUV started for id 9 of o=ipaca on ds2$/);
+    const mods = c.calls.filter((x) => x.command.startsWith('ldapmodify'));
+    expect(mods.map((m) => m.host)).toEqual(['ds1', 'ds2']);
+    expect(mods[0]!.stdin).toContain('nsDS5ReplicaId: 4');
+    expect(mods[1]!.stdin).toMatch(/cn=cleanallruv,cn=tasks,cn=config[\s\S]*replica-base-dn: o=ipaca\nreplica-id: 9\n/);
+  });
+
+  it('is one task entry per id, not forced (it waits until every replica caught up)', () => {
+    // The same LDIF was accepted by 389-ds 2.3.1 on a lab ring and ended "Successfully cleaned rid(77)".
+    expect(cleanAllRuvRecord('dc=corp,dc=internal', 77, '20261130000000')).toBe(
+      [
+        'dn: cn=lifeboat-clean-77-20261130000000,cn=cleanallruv,cn=tasks,cn=config',
+        'changetype: add',
+        'objectClass: top',
+        'objectClass: extensibleObject',
+        'cn: lifeboat-clean-77-20261130000000',
+        'replica-base-dn: dc=corp,dc=internal',
+        'replica-id: 77',
+        'replica-force-cleaning: no',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -2,11 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { caSurvivors, NO_CA_SURVIVES } from '../../../src/profiles/389ds/actions/replication/ca-survivors.ts';
 import { isDamaged, isRestored, planDamage } from '../../../src/rehearse/data-loss-damage.ts';
 import { uniqueLabName } from '../../../src/rehearse/lab-session.ts';
+import { rehearse } from '../../../src/rehearse/rehearse.ts';
+import { labRoles } from '../../../src/lab/inventory-file.ts';
 import { reportMarkdown, type RehearsalReport } from '../../../src/rehearse/report-files.ts';
 import { longestInitChainMs, unionMs } from '../../../src/rehearse/run-timings.ts';
 import { context, labInventory } from './fakes.ts';
 
 describe('rehearsal pieces', () => {
+  it('server-loss needs a host without the CA: 4 lab hosts (ds3 has none), refused on 3 before any lab is built', async () => {
+    expect(labRoles(3, 3)).toContain('ca');
+    expect(labRoles(3, 4)).toEqual([]);
+    await expect(rehearse({ scenario: 'server-loss', hosts: 3 } as Parameters<typeof rehearse>[0])).rejects.toThrow('server-loss needs at least 4 hosts');
+  });
+
+
   it('damages two hosts other than the master, one delete and one modify', () => {
     const p = planDamage({ suffix: 'dc=lab,dc=test', instance: 'lab', hosts: ['ds1', 'ds2', 'ds3', 'ds4'], master: 'ds2', tag: 't' });
     expect(Object.keys(p.added)).toEqual(['ds1', 'ds3']);

@@ -76,7 +76,7 @@ export async function ldapSearch(
   const r = await remote.exec(command, opts);
   if (r.code === 32) return [];
   if (r.code !== 0) {
-    throw new ActionError(`${remote.name}: ldapsearch of ${base} failed (exit ${r.code})`, {
+    throw new ActionError(`${remote.name}: ldapsearch of ${base} failed (exit ${r.code})${noServerHint(instance, r)}`, {
       command,
       code: r.code,
       stdout: r.stdout,
@@ -84,6 +84,15 @@ export async function ldapSearch(
     });
   }
   return parseLdif(r.stdout);
+}
+
+/**
+ * ldap tools exit 255 when nothing listens on the socket: a stopped server, or (a stale inventory)
+ * an instance name the host does not have. Say both, so the reader checks the inventory too.
+ */
+export function noServerHint(instance: string, r: { code: number | null; stderr: string }): string {
+  if (r.code !== 255 || !/can't contact ldap server/i.test(r.stderr)) return '';
+  return `: nothing answers on /run/slapd-${instance}.socket: is slapd-${instance} running, and is "${instance}" this host's instance name (inventory var instance)?`;
 }
 
 /** Applies LDIF changes (sent on stdin) in one ldapmodify call. */
@@ -96,7 +105,7 @@ export async function ldapModify(
   const command = modifyCommand(instance, opts);
   const r = await remote.exec(command, { stdin: ldif, timeoutMs: opts.timeoutMs, signal: opts.signal });
   if (r.code !== 0) {
-    throw new ActionError(`${remote.name}: ldapmodify failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+    throw new ActionError(`${remote.name}: ldapmodify failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}${noServerHint(instance, r)}`, {
       command,
       code: r.code,
       stdout: r.stdout,

@@ -29,7 +29,7 @@ import {
   unpackCommand,
   waitTaskCommand,
 } from './commands.ts';
-import { hostVersion } from './facts.ts';
+import { hostVersion, serverFacts } from './facts.ts';
 import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
 import { DEFAULT_PASSPHRASE_SECRET, resolvePassphrase } from '../../../../backup/passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
@@ -169,7 +169,8 @@ export async function restorePreflight(ctx: ActionContext) {
   const force = ctx.args.force === true || ctx.args.force === 'true';
   const remote = await ctx.connect();
   const { dsVersion } = await hostVersion(remote, ctx.signal);
-  const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes: hostSuffixes(ctx.inventory, ctx.host), dsVersion });
+  const suffixes = await heldSuffixes(ctx, remote, inst);
+  const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes, dsVersion });
   if (problems.refuse.length || (problems.forceable.length && !force)) {
     const all = [...problems.refuse, ...problems.forceable.map((p) => `${p} (force: true overrides)`)];
     throw new ActionError(`backup.restore: will not restore ${path.basename(dir)} on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
@@ -184,6 +185,22 @@ export async function restorePreflight(ctx: ActionContext) {
     throw new ActionError(`${ctx.host.name}: not enough disk space in ${bak}: ${free} bytes free, the restore needs ${need} (${DISK_FACTOR} x the ${h.archive.size}-byte archive)`);
   }
   return { dir, h, method, inst, remote, bak, dsVersion };
+}
+
+/**
+ * The suffixes the restore target really holds: its server's backends; when its server does not
+ * answer (a crashed master restored offline), what topology.discover read from it (fact
+ * `server_suffixes`); only then the inventory's list, which may be stale or absent.
+ */
+async function heldSuffixes(ctx: ActionContext, remote: RemoteHost, inst: string): Promise<string[]> {
+  try {
+    const backends = Object.keys((await serverFacts(remote, inst, ctx.signal)).backends);
+    if (backends.length) return backends;
+  } catch {
+    // server down: fall through to what was discovered earlier in the run
+  }
+  const seen = (ctx.vars.server_suffixes as Record<string, unknown> | undefined)?.[ctx.host.name];
+  return Array.isArray(seen) && seen.length ? seen.map(String) : hostSuffixes(ctx.inventory, ctx.host);
 }
 
 /**

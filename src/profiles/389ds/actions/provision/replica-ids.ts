@@ -47,10 +47,32 @@ async function peerView(ctx: ActionContext, peer: InventoryHost, suffix: string)
 export interface ChosenId {
   suffix: string;
   id: number;
-  source: 'survivors-ruv' | 'inventory';
+  source: 'survivors-ruv' | 'inventory' | 'fresh';
+  /** Ids the survivors' RUVs still record for this host that nothing uses any more: cleaned with CLEANALLRUV. */
+  stale: number[];
+  /** A survivor holding the suffix, where the CLEANALLRUV task is added (it reaches every replica). */
+  cleanOn?: string;
 }
 
-/** Picks and checks this host's replica id for one suffix, reading every other holder of it. */
+/** The smallest id (1..65534) not in `taken`. */
+export function freshReplicaId(taken: Set<number>): number {
+  for (let id = 1; id <= 65534; id++) if (!taken.has(id)) return id;
+  throw new ActionError('no free replica id left (1..65534)');
+}
+
+/** Ids the inventory gives the other hosts for this suffix: kept free for their own rebuilds. */
+function inventoryIdsOfOthers(ctx: ActionContext, suffix: string): number[] {
+  return ctx.inventory.hosts
+    .filter((h) => h.name !== ctx.host.name)
+    .map((h) => inventoryIdFor({ inventory: ctx.inventory, host: h }, suffix))
+    .filter((id): id is number => id !== undefined && Number.isInteger(id));
+}
+
+/**
+ * Picks and checks this host's replica id for one suffix, reading every other holder of it. An id
+ * another replica of the suffix uses (a stale inventory, or a RUV element another server took over)
+ * is never reused: the host gets a fresh one, unused by any replica, RUV or inventory host.
+ */
 export async function chooseReplicaId(ctx: ActionContext, suffix: string): Promise<ChosenId> {
   const peers = ctx.inventory.hosts.filter((h) => h.name !== ctx.host.name && hostSuffixes(ctx.inventory, h).some((s) => sameDn(s, suffix)));
   const views = await Promise.all(
@@ -63,16 +85,24 @@ export async function chooseReplicaId(ctx: ActionContext, suffix: string): Promi
   const wanted = inventoryIdFor(ctx, suffix);
   const recorded = [...new Set(views.flatMap((v) => Object.entries(v.ruv).filter(([, h]) => h === ctx.host.name).map(([id]) => Number(id))))];
   const fromRuv = wanted !== undefined && recorded.includes(wanted) ? wanted : recorded[0];
-  const id = fromRuv ?? wanted;
+  let id = fromRuv ?? wanted;
   if (id === undefined || !Number.isInteger(id) || id < 1 || id > 65534) {
     throw new ActionError(`${ctx.host.name}: no replica id for ${suffix}: the survivors' RUVs do not name this host and the inventory has no replica_id / ca_replica_id (1..65534)`);
   }
+  let source: ChosenId['source'] = fromRuv !== undefined ? 'survivors-ruv' : 'inventory';
+  const inUse = new Set(views.map((v) => v.id).filter((x): x is number => x !== undefined));
   const clash = views.filter((v) => v.id === id).map((v) => v.host);
   if (clash.length) {
-    throw new ActionError(`${ctx.host.name}: replica id ${id} for ${suffix} is already used by ${clash.join(', ')} for that suffix; a duplicate id stops replication between them. Give ${ctx.host.name} its own id for ${suffix} (host var ${caSuffix(ctx.inventory, ctx.host) && sameDn(caSuffix(ctx.inventory, ctx.host)!, suffix) ? 'ca_replica_id' : 'replica_id'})`);
-  }
-  if (fromRuv !== undefined && wanted !== undefined && fromRuv !== wanted) {
+    const taken = new Set([...inUse, ...views.flatMap((v) => Object.keys(v.ruv).map(Number)), ...inventoryIdsOfOthers(ctx, suffix)]);
+    const fresh = freshReplicaId(taken);
+    ctx.emit({ kind: 'warning', message: `${ctx.host.name}: replica id ${id} for ${suffix} is already used by ${clash.join(', ')}; ${ctx.host.name} gets the unused id ${fresh} (a duplicate id stops replication between them)` });
+    id = fresh;
+    source = 'fresh';
+  } else if (fromRuv !== undefined && wanted !== undefined && fromRuv !== wanted) {
     ctx.emit({ kind: 'warning', message: `${ctx.host.name}: ${suffix} gets replica id ${fromRuv}, the one the survivors' RUVs record for it (the inventory says ${wanted})` });
   }
-  return { suffix, id, source: fromRuv !== undefined ? 'survivors-ruv' : 'inventory' };
+  // An old id of this host that no live replica uses would stay in every RUV for good.
+  const stale = recorded.filter((r) => r !== id && !inUse.has(r));
+  const cleanOn = stale.length ? views.find((v) => v.id !== undefined)?.host : undefined;
+  return { suffix, id, source, stale, ...(cleanOn ? { cleanOn } : {}) };
 }

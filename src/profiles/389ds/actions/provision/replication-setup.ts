@@ -5,6 +5,7 @@ import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
 import { chooseReplicaId, inventoryIdFor, type ChosenId } from './replica-ids.ts';
+import { cleanAllRuvRecord } from './clean-ruv.ts';
 
 /**
  * Makes the host a supplier for each of its suffixes (the main ones, plus o=ipaca on CA hosts):
@@ -63,6 +64,19 @@ function plannedIds(ctx: ActionContext): string {
   return hostSuffixes(ctx.inventory, ctx.host).map((s) => `${s}: id from the survivors' RUVs, else ${inventoryIdFor(ctx, s)}`).join('; ');
 }
 
+/** Starts one CLEANALLRUV task per stale id, on a survivor of its suffix; returns "id N of SUFFIX on HOST". */
+async function cleanStaleIds(ctx: ActionContext, added: ChosenId[]): Promise<string[]> {
+  const started: string[] = [];
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  for (const a of added) {
+    if (!a.cleanOn || a.stale.length === 0) continue;
+    const survivor = ctx.inventory.hosts.find((h) => h.name === a.cleanOn)!;
+    await ldapModify(await ctx.connect(survivor.name), instanceName(ctx.inventory, survivor), joinRecords(a.stale.map((id) => cleanAllRuvRecord(a.suffix, id, stamp))), { signal: ctx.signal });
+    started.push(...a.stale.map((id) => `id ${id} of ${a.suffix} on ${survivor.name}`));
+  }
+  return started;
+}
+
 export const replicationSetup: Action = {
   name: 'replication.setup',
   description: 'Enable supplier replication (replica id, replication manager) for every suffix the host holds',
@@ -74,6 +88,7 @@ export const replicationSetup: Action = {
       { host: ctx.host.name, command: searchCommand(inst, 'cn=config', 'sub', EXISTING_FILTER, ['nsDS5ReplicaRoot']), note: 'only what is missing is added' },
       { host: ctx.host.name, command: '(every other holder of each suffix) ldapsearch replica entry and RUV', note: 'read-only: which id the survivors record for this host; an id another replica of the suffix uses is refused' },
       { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: replication manager (userPassword ***), replica entries (${plannedIds(ctx)})` },
+      { host: ctx.host.name, command: `(a survivor holding the suffix) ${modifyCommand(inst)}`, stdin: 'LDIF: CLEANALLRUV task per old id the RUVs still record for this host', note: 'only when an id this host no longer uses is still in the survivors\' RUVs' },
     ];
   },
   async run(ctx) {
@@ -93,10 +108,12 @@ export const replicationSetup: Action = {
     records.push(...added.map((a) => replicaRecord(a.suffix, a.id)));
     if (records.length === 0) return { changed: false, summary: 'replication already enabled' };
     await ldapModify(remote, inst, joinRecords(records), { signal: ctx.signal });
+    const cleaned = await cleanStaleIds(ctx, added);
+    const source = { 'survivors-ruv': " (from the survivors' RUVs)", fresh: ' (fresh: the old one is taken)', inventory: '' };
     return {
       changed: true,
-      summary: `supplier ${added.map((a) => `${a.suffix} id ${a.id}${a.source === 'survivors-ruv' ? ' (from the survivors\' RUVs)' : ''}`).join(', ') || 'for existing suffixes'}`,
-      output: { replicaIds: added },
+      summary: `supplier ${added.map((a) => `${a.suffix} id ${a.id}${source[a.source]}`).join(', ') || 'for existing suffixes'}${cleaned.length ? `; CLEANALLRUV started for ${cleaned.join(', ')}` : ''}`,
+      output: { replicaIds: added, cleanAllRuv: cleaned },
     };
   },
 };

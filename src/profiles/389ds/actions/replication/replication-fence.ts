@@ -14,7 +14,12 @@ const REACH_COMMAND = `echo ${REACH_MARK}`;
 export function unreachableMessage(host: string, fence: boolean): string {
   return fence
     ? `${host} is unreachable and could not be fenced: Lifeboat cannot stop it over SSH. Stop it or cut it off out of band and list it in "stopped", or bring it back and resume`
-    : `${host} is unreachable and not fenced: a supplier that could replay its changelog must be stopped or cut off before a restore`;
+    : `${host} is unreachable and not fenced: a supplier that could replay its changelog must be stopped or cut off before a restore (if ${host} was decommissioned, remove it from the inventory)`;
+}
+
+export function allDownMessage(ctx: ActionContext, hosts: string[]): string {
+  const ports = [...new Set(hosts.map((n) => ctx.inventory.hosts.find((h) => h.name === n)?.ssh.port).filter((p) => p !== undefined))];
+  return `no host answered over SSH (port ${ports.join(', ')} from ${ctx.inventory.file}): check the inventory's ssh port, addresses and identity_file first (\`lifeboat inventory check -i ${ctx.inventory.file}\`); fence only hosts that are really down`;
 }
 
 function hostList(ctx: ActionContext, value: unknown, fallback: string[]): string[] {
@@ -70,7 +75,10 @@ export const replicationFence: Action = {
     for (const c of confirmed) ctx.emit({ kind: 'warning', host: c.host, message: `${c.host} is unreachable; fenced on the operator's word that it is stopped` });
     const refused = down.filter((r) => !confirmed.includes(r));
     if (refused.length) {
-      throw new ActionError(refused.map((r) => `${unreachableMessage(r.host, fence)} [${r.problem}]`).join('\n'), {
+      // Every host down at once is far more often a stale inventory (SSH port, addresses, key) than a disaster.
+      const lines = down.length === hosts.length && hosts.length > 1 ? [allDownMessage(ctx, hosts)] : [];
+      lines.push(...refused.map((r) => `${unreachableMessage(r.host, fence)} [${r.problem}]`));
+      throw new ActionError(lines.join('\n'), {
         hint: refused.map((r) => `${r.host}: ${r.problem}`).join('; '),
       });
     }

@@ -2,10 +2,11 @@ import type { Inventory, InventoryHost } from '../../../../inventory/types.ts';
 import type { Action, ActionContext, PlannedCommand } from '../../../../actions/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import { selectHosts } from '../../../../inventory/select.ts';
-import { hostSuffixes, instanceName } from '../host-vars.ts';
+import { caSuffix, hostSuffixes, instanceName } from '../host-vars.ts';
 import { peersFor } from '../provision/peers.ts';
-import { inventoryHostFor, listAgreements, type Agreement } from './agreements.ts';
+import { inventoryHostFor, listAgreements, sameDn, type Agreement } from './agreements.ts';
 import { fencedHosts } from './fenced.ts';
+import { portMismatches } from './port-check.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 import { readHostReplication, replicationConfigCommand } from './topology-read.ts';
 import {
@@ -96,10 +97,12 @@ async function readHost(ctx: ActionContext, inv: Inventory, host: InventoryHost)
 /** The inventory's idea of the per-suffix graphs, for `plan` (the run reads the servers instead). */
 function predictedGraphs(ctx: ActionContext): Record<string, Graph> | undefined {
   const graphs: Record<string, Graph> = {};
+  // Only the hosts of the run (--limit): a host left out is not re-initialized, so not planned.
+  const inRun = new Set(runHosts(ctx));
   try {
-    for (const h of ctx.inventory.hosts) {
+    for (const h of ctx.inventory.hosts.filter((x) => inRun.has(x.name))) {
       for (const suffix of hostSuffixes(ctx.inventory, h)) {
-        (graphs[suffix] ??= {})[h.name] = peersFor(ctx.inventory, h, suffix, ctx.vars).map((p) => p.name);
+        (graphs[suffix] ??= {})[h.name] = peersFor(ctx.inventory, h, suffix, ctx.vars).map((p) => p.name).filter((p) => inRun.has(p));
       }
     }
   } catch {
@@ -123,6 +126,7 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   problems.push(...findOutsiders(reads, runHosts(ctx), fenced, nameOf).map(outsiderMessage));
   const mismatches = suffixMismatches(reads, (host) => hostSuffixes(ctx.inventory, ctx.inventory.hosts.find((h) => h.name === host)!));
   if (mismatches.length) problems.push(`the inventory and the servers disagree on the suffixes:\n  ${mismatches.join('\n  ')}\nfix the inventory's suffixes / ca_suffix / roles, or leave suffixes out to take the servers' word`);
+  problems.push(...portMismatches(ctx.inventory, reads.flatMap((r) => r.agreements)));
   const noReplica = reads.filter((r) => r.replicas.length === 0).map((r) => r.host);
   if (noReplica.length) problems.push(`${noReplica.join(', ')}: no replica entry on the server: not a supplier of this topology (wrong host, or replication was never enabled there)`);
   const { ids, duplicates } = replicaIds(reads);
@@ -189,6 +193,12 @@ export const topologyDiscover: Action = {
     }
     const perHost = await Promise.all(hosts.map((h) => readHost(ctx, ctx.inventory, h)));
     const agreements = perHost.flat();
+    const ports = portMismatches(ctx.inventory, agreements);
+    if (ports.length) throw new ActionError(`the inventory and the servers disagree on LDAP ports; nothing was changed:\n- ${ports.join('\n- ')}`);
+    // A rebuild creates the inventory's suffixes: a stale list must stop it here, before anything is created.
+    const reads = (await Promise.all(hosts.map(async (h) => readHostReplication(await ctx.connect(h.name), ctx.inventory, h, ctx.signal)))).filter((r) => r.replicas.length > 0);
+    const suffixes = suffixMismatches(reads, (host) => hostSuffixes(ctx.inventory, ctx.inventory.hosts.find((h) => h.name === host)!));
+    if (suffixes.length) throw new ActionError(`the inventory and the servers disagree on the suffixes; nothing was changed:\n- ${suffixes.join('\n- ')}\nfix the inventory's suffixes / ca_suffix / roles`);
     const topology = topologyFromAgreements(agreements, hosts.map((h) => h.name));
     for (const a of agreements.filter((x) => !x.peer)) {
       ctx.emit({ kind: 'warning', host: a.host, message: `agreement ${a.name} points to ${a.peerAddress}, which is no inventory host` });
@@ -198,7 +208,10 @@ export const topologyDiscover: Action = {
       expected && typeof expected === 'object'
         ? Object.fromEntries(Object.entries(expected as Record<string, unknown>).filter(([h]) => topology[h] !== undefined))
         : undefined;
-    for (const d of compareTopology(scoped, topology)) ctx.emit({ kind: 'warning', message: `topology differs from the inventory: ${d}` });
+    // The inventory's `topology` is the main suffixes' graph: the CA suffix's own agreements are no difference.
+    const ca = caSuffix(ctx.inventory, ctx.host);
+    const mainOnly = topologyFromAgreements(agreements.filter((a) => !ca || !sameDn(a.suffix, ca)), hosts.map((h) => h.name));
+    for (const d of compareTopology(scoped, mainOnly)) ctx.emit({ kind: 'warning', message: `topology differs from the inventory: ${d}` });
     const summary = Object.entries(topology)
       .map(([h, p]) => `${h}->${p.join('+') || '(none)'}`)
       .join(' ');

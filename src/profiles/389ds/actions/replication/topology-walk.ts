@@ -131,10 +131,14 @@ export function replicaIds(reads: HostRead[]): { ids: Record<string, Record<stri
 export function reinitPlan(graphs: Record<string, Graph>, master: string, fenced: string[]): Record<string, Record<string, string>> {
   const plan: Record<string, Record<string, string>> = {};
   const problems: string[] = [];
+  // Hosts that hold every suffix: the masters an administrator can choose instead.
+  const liveHolders = (g: Graph) => Object.keys(g).filter((h) => !fenced.includes(h));
+  const everySuffix = Object.values(graphs).reduce<string[] | undefined>((acc, g) => (acc ? acc.filter((h) => liveHolders(g).includes(h)) : liveHolders(g)), undefined) ?? [];
   for (const [suffix, graph] of Object.entries(graphs)) {
-    const holders = Object.keys(graph).filter((h) => !fenced.includes(h));
+    const holders = liveHolders(graph);
     if (!holders.includes(master)) {
-      problems.push(`${suffix} is replicated by ${holders.join(', ')} but not by the master ${master}: it cannot be restored from ${master}'s backup`);
+      const instead = everySuffix.length ? `choose a master that holds every suffix (-e master=${everySuffix.join(' or ')})` : 'no host holds every suffix: restore each suffix from a host that holds it';
+      problems.push(`${suffix} is replicated by ${holders.join(', ')} but not by the master ${master}: it cannot be restored from ${master}'s backup; ${instead}`);
       continue;
     }
     // Fenced hosts carry nothing: drop them as relays.
