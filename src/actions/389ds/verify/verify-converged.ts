@@ -202,6 +202,15 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   const dn = canaryDn(token, suffix);
   const writes: Write[] = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
   let cleaned = false;
+  // Statuses say nothing about a host that came back with old data: compare the entries
+  // themselves. That does not depend on the writes (proof entries are left out), so it runs
+  // beside them; it looks again every second while the hosts still differ.
+  const differences = (async () => {
+    let diverged: string[] = [];
+    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + Math.min(timeoutMs, 15_000), 1000, ctx.signal);
+    return diverged;
+  })();
+  differences.catch(() => undefined);
   try {
     const arrivalMs: Record<string, number> = {};
     const late = await writeEverywhere(ctx, suffix, hosts, writes, outgoing, Date.now() + timeoutMs, arrivalMs);
@@ -222,14 +231,11 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     }
 
     // Every write arrived everywhere: this host deletes them all (one supplier, so the deletes
-    // do not collide), and they replicate while the entries are compared (proof entries are left
-    // out of the comparison).
+    // do not collide), and they replicate while the comparison may still run.
     const removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts, outgoing);
     removal?.catch(() => undefined);
     cleaned = !!removal;
-    // Statuses say nothing about a host that came back with old data: compare the entries themselves.
-    let diverged: string[] = [];
-    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + (problems.length ? 0 : Math.min(timeoutMs, 15_000)), 1000, ctx.signal);
+    const diverged = await differences;
     await removal;
     if (diverged.length) problems.unshift(`entries differ: ${diverged.join('; ')}`);
     if (problems.length) {
@@ -237,6 +243,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     }
     return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
   } finally {
+    await differences.catch(() => undefined);
     if (!cleaned) await removeWrites(ctx, suffix, writes, hosts);
   }
 }
@@ -308,6 +315,7 @@ export const verifyConverged: Action = {
       return [
         { host: ctx.host.name, command: searchCommand(inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1']), note: 'proof entries an interrupted earlier proof left are deleted (one ldapmodify)' },
         ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: then its agreements whose last session failed are poked (off/on) out of their back-off` })),
+        ...each((h, i) => ({ host: h.name, command: hostDigestCommand(i, suffix), note: `on ${h.name}, beside the writes: one hash of every entry, compared with ${ctx.host.name}'s (if one differs: every entry fetched and compared; again every second, up to 15 s)` })),
         // One writer at a time, each write awaited on every other host.
         ...writers.flatMap((w) => [
           { host: w.h.name, command: modifyCommand(instanceName(ctx.inventory, w.h)), stdin: `LDIF: add ${w.dn}`, note: `on ${w.h.name}: a write its outgoing agreements must carry` },
@@ -318,7 +326,6 @@ export const verifyConverged: Action = {
         ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: every enabled agreement healthy (re-read every 500 ms until it is)` })),
         ...each((h, i) => ({ host: h.name, command: ruvCommand(i, suffix), note: `on ${h.name}: RUV (generation, what it has seen)` })),
         { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: delete every proof entry (after a failure: each on its writer)' },
-        ...each((h, i) => ({ host: h.name, command: hostDigestCommand(i, suffix), note: `on ${h.name}: one hash of every entry, compared with ${ctx.host.name}'s (if one differs: every entry fetched and compared)` })),
         ...each((h, i) => ({ host: h.name, command: awaitEntriesCommand(i, suffix, writers.map((w) => w.dn), 'absent', pollMs, 5), note: `on ${h.name}: repeated until no proof entry is left` })),
       ];
     });
