@@ -125,14 +125,18 @@ function writeRecord(w: Write): string {
 }
 
 /**
- * The writer's own agreements restarted (off/on) in the same ldapmodify as its write. In a mesh,
- * every change a host receives wakes all its agreements too; those sessions meet on the
- * consumers ("replica busy") and back off for up to 3 s, so a write that follows would wait for
- * the back-off to end. Restarted, they send it at once.
+ * The writer's agreements that are in a back-off now, restarted (off/on) in the same ldapmodify as
+ * its write. In a mesh, every change a host receives wakes all its agreements too; those sessions
+ * meet on the consumers ("replica busy") and back off for up to 3 s, so a write that follows would
+ * wait for the back-off to end. Only those are restarted: turning an agreement off waits for its
+ * session to end, which costs more than the write.
  */
-function pokeFirst(outgoing: Agreement[], writer: string): string[] {
-  const mine = outgoing.filter((a) => a.host === writer).map((a) => a.dn);
-  return mine.length ? [pokeLdif(mine)] : [];
+async function pokeFirst(ctx: ActionContext, suffix: string, host: InventoryHost): Promise<string[]> {
+  const fenced = fencedHosts(ctx);
+  const stuck = (await listAgreements(await ctx.connect(host.name), ctx.inventory, host.name, instanceName(ctx.inventory, host), [suffix], { signal: ctx.signal })).filter(
+    (a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a),
+  );
+  return stuck.length ? [pokeLdif(stuck.map((a) => a.dn))] : [];
 }
 
 /**
@@ -141,12 +145,12 @@ function pokeFirst(outgoing: Agreement[], writer: string): string[] {
  * suppliers together, two of them are refused ("replica busy") and back off for seconds; one
  * after another, each arrives in tens of milliseconds. Returns the writes that did not arrive.
  */
-async function writeEverywhere(ctx: ActionContext, suffix: string, hosts: InventoryHost[], writes: Write[], outgoing: Agreement[], deadline: number, arrivalMs: Record<string, number>): Promise<string[]> {
+async function writeEverywhere(ctx: ActionContext, suffix: string, hosts: InventoryHost[], writes: Write[], deadline: number, arrivalMs: Record<string, number>): Promise<string[]> {
   const pollMs = Number(ctx.args.poll_ms ?? 50);
   const late: string[] = [];
   for (const w of writes) {
     const written = Date.now();
-    await ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), joinRecords([...pokeFirst(outgoing, w.writer.name), writeRecord(w)]), { signal: ctx.signal });
+    await ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), joinRecords([...(await pokeFirst(ctx, suffix, w.writer)), writeRecord(w)]), { signal: ctx.signal });
     await Promise.all(
       hosts
         .filter((h) => h.name !== w.writer.name)
@@ -196,8 +200,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     removeLeftovers(ctx, suffix),
     Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal }))),
   ]);
-  const outgoing = agreements.flat().filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)));
-  const stuck = outgoing.filter(mayBeBackingOff);
+  const stuck = agreements.flat().filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a));
   if (stuck.length) await pokeAgreements(ctx, stuck, 'poking agreements whose last session failed out of their back-off');
   const dn = canaryDn(token, suffix);
   const writes: Write[] = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
@@ -213,7 +216,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   differences.catch(() => undefined);
   try {
     const arrivalMs: Record<string, number> = {};
-    const late = await writeEverywhere(ctx, suffix, hosts, writes, outgoing, Date.now() + timeoutMs, arrivalMs);
+    const late = await writeEverywhere(ctx, suffix, hosts, writes, Date.now() + timeoutMs, arrivalMs);
     // Every check runs and every problem is reported together: a stale host shows up at once as
     // diverged, not delivering, and of another generation.
     const problems: string[] = [];
@@ -232,7 +235,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
 
     // Every write arrived everywhere: this host deletes them all (one supplier, so the deletes
     // do not collide), and they replicate while the comparison may still run.
-    const removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts, outgoing);
+    const removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts);
     removal?.catch(() => undefined);
     cleaned = !!removal;
     const diverged = await differences;
@@ -273,9 +276,9 @@ async function awaitRemoved(ctx: ActionContext, suffix: string, writes: Write[],
 }
 
 /** Every proof entry deleted on this host, which served them all. */
-async function removeFromHere(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[], outgoing: Agreement[]): Promise<void> {
+async function removeFromHere(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
   try {
-    const ldif = joinRecords([...pokeFirst(outgoing, ctx.host.name), ...writes.map((w) => deleteRecord(w.dn))]);
+    const ldif = joinRecords([...(await pokeFirst(ctx, suffix, ctx.host)), ...writes.map((w) => deleteRecord(w.dn))]);
     await ldapModify(await ctx.connect(), instanceName(ctx.inventory, ctx.host), ldif, { signal: ctx.signal, continueOnError: true });
     await awaitRemoved(ctx, suffix, writes, hosts);
   } catch (e) {
@@ -318,14 +321,16 @@ export const verifyConverged: Action = {
         ...each((h, i) => ({ host: h.name, command: hostDigestCommand(i, suffix), note: `on ${h.name}, beside the writes: one hash of every entry, compared with ${ctx.host.name}'s (if one differs: every entry fetched and compared; again every second, up to 15 s)` })),
         // One writer at a time, each write awaited on every other host.
         ...writers.flatMap((w) => [
-          { host: w.h.name, command: modifyCommand(instanceName(ctx.inventory, w.h)), stdin: `LDIF: add ${w.dn}`, note: `on ${w.h.name}: a write its outgoing agreements must carry` },
+          { host: w.h.name, command: listAgreementsCommand(instanceName(ctx.inventory, w.h)), note: `on ${w.h.name}: its agreements in a back-off now` },
+          { host: w.h.name, command: modifyCommand(instanceName(ctx.inventory, w.h)), stdin: `LDIF: those agreements off/on, then add ${w.dn}`, note: `on ${w.h.name}: a write its outgoing agreements must carry` },
           ...hosts
             .filter((h) => h.name !== w.h.name)
             .map((h) => ({ host: h.name, command: awaitEntriesCommand(instanceName(ctx.inventory, h), suffix, [w.dn], 'present', pollMs, 5), note: `on ${h.name}: repeated until ${w.h.name}'s write arrived` })),
         ]),
         ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: every enabled agreement healthy (re-read every 500 ms until it is)` })),
         ...each((h, i) => ({ host: h.name, command: ruvCommand(i, suffix), note: `on ${h.name}: RUV (generation, what it has seen)` })),
-        { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: delete every proof entry (after a failure: each on its writer)' },
+        { host: ctx.host.name, command: listAgreementsCommand(inst), note: 'its agreements in a back-off now' },
+        { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: those agreements off/on, then delete every proof entry (after a failure: each on its writer)' },
         ...each((h, i) => ({ host: h.name, command: awaitEntriesCommand(i, suffix, writers.map((w) => w.dn), 'absent', pollMs, 5), note: `on ${h.name}: repeated until no proof entry is left` })),
       ];
     });
