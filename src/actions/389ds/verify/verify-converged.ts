@@ -204,7 +204,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   if (stuck.length) await pokeAgreements(ctx, stuck, 'poking agreements whose last session failed out of their back-off');
   const dn = canaryDn(token, suffix);
   const writes: Write[] = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
-  let cleaned = false;
+  let removal: Promise<void> | undefined;
   // Statuses say nothing about a host that came back with old data: compare the entries
   // themselves. That does not depend on the writes (proof entries are left out), so it runs
   // beside them; it looks again every second while the hosts still differ.
@@ -235,9 +235,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
 
     // Every write arrived everywhere: this host deletes them all (one supplier, so the deletes
     // do not collide), and they replicate while the comparison may still run.
-    const removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts);
-    removal?.catch(() => undefined);
-    cleaned = !!removal;
+    removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts);
     const diverged = await differences;
     await removal;
     if (diverged.length) problems.unshift(`entries differ: ${diverged.join('; ')}`);
@@ -246,8 +244,10 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     }
     return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
   } finally {
+    // Nothing of the proof keeps running after the step.
     await differences.catch(() => undefined);
-    if (!cleaned) await removeWrites(ctx, suffix, writes, hosts);
+    if (removal) await removal;
+    else await removeWrites(ctx, suffix, writes, hosts);
   }
 }
 
