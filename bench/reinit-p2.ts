@@ -34,7 +34,7 @@ interface P2Options {
   instance: string;
   connect: (host: string) => Promise<RemoteHost>;
   concurrency: number;
-  /** flow_window / flow_pause_ms for replication.reinit; absent = the action's defaults. */
+  /** flow_window / flow_pause_ms for replication.reinit (the data-loss playbook's, unless the bench's switches say otherwise). */
   flow: Record<string, string>;
 }
 
@@ -56,7 +56,7 @@ async function reinitOnce(o: P2Options, on: string, label: string): Promise<{ se
 export async function measureP2(o: P2Options): Promise<void> {
   const one = await reinitOnce(o, o.others[0]!, 'one');
   const all = await reinitOnce(o, o.others.join(','), `${o.others.length}`);
-  console.log(`\nP2 (${o.suffix} from ${o.master}, concurrency ${o.concurrency}):`);
+  console.log(`\nP2 (${o.suffix} from ${o.master}, concurrency ${o.concurrency}, flow window/pause ${o.flow.flow_window || 'as is'}/${o.flow.flow_pause_ms || 'as is'}):`);
   console.log(`  one host:  servers ${s1(one.servers)}, step ${s1(one.wall)}, flow-control pauses: ${one.pauses.join(', ') || 'none'}`);
   console.log(`  ${o.others.length} hosts:   servers ${s1(all.servers)}, step ${s1(all.wall)}, flow-control pauses: ${all.pauses.join(', ') || 'none'}`);
   console.log(`  ratio ${o.others.length}/1: servers ${(all.servers / Math.max(1, one.servers)).toFixed(2)}, wall ${(all.wall / Math.max(1, one.wall)).toFixed(2)} (P2 asks <= 1.5, no pause)`);

@@ -15,10 +15,11 @@
  *   --p2                                    (then P2: one re-init of the domain suffix from the master,
  *                                            then every other host's at once; prints the ratio)
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { startRun } from '../src/engine/index.ts';
 import { labDown, labUp } from '../src/lab/index.ts';
 import { takeBackup } from '../src/rehearse/backup-step.ts';
@@ -108,7 +109,10 @@ try {
     }
   }
   if (p2) {
-    const flowArgs: Record<string, string> = flowDefault ? { flow_window: '', flow_pause_ms: '' } : flowSet ? { flow_window: flowSet.reinit_flow_window, flow_pause_ms: flowSet.reinit_flow_pause_ms } : {};
+    // The same flow control as the data-loss runs: the switches, else the playbook's defaults.
+    const defaults = (parse(readFileSync(playbook, 'utf8')) as { params: Record<string, { default?: unknown }> }).params;
+    const chosen = flowDefault ? { reinit_flow_window: '', reinit_flow_pause_ms: '' } : (flowSet ?? { reinit_flow_window: String(defaults.reinit_flow_window?.default ?? ''), reinit_flow_pause_ms: String(defaults.reinit_flow_pause_ms?.default ?? '') });
+    const flowArgs: Record<string, string> = { flow_window: chosen.reinit_flow_window, flow_pause_ms: chosen.reinit_flow_pause_ms };
     await measureP2({ inventoryFile, stateDir, master, others: s.hosts.filter((h) => h !== master), suffix: s.suffix, instance: s.instance, connect: s.connect, concurrency, flow: flowArgs });
   }
 } catch (err) {
