@@ -3,7 +3,7 @@
  * next to gpg on the same file, MB/s and peak RSS of each (each in its own process, measured by
  * /usr/bin/time). Prints figures, never pass/fail.
  *
- *   npx tsx bench/crypto.ts [--size 1G|256M|...] [--buffered]
+ *   npx tsx bench/crypto.ts [--size 1G|256M|...] [--buffered] [--dist]
  *
  * --buffered also times openpgp's default decryption (no allowUnauthenticatedStream), which holds
  * the whole plaintext in memory: the reason decryptFile streams into a temporary file.
@@ -41,6 +41,16 @@ async function child(op: string, input: string, output: string, key: string): Pr
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
 }
 
+/** The child of --dist: the same operations as child(), from dist/crypto (argv: op input output key). */
+const DIST_CHILD = `
+const [op, input, output, key] = process.argv.slice(-4);
+const lib = await import(${JSON.stringify(new URL('../dist/crypto/index.js', import.meta.url).href)});
+const t0 = performance.now();
+if (op === 'encrypt') await lib.encryptFile(input, output, { recipientKeyFile: key });
+else await lib.decryptFile(input, output, { keyFile: key, passphrase: ${JSON.stringify(PASS)} });
+process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
+`;
+
 interface Figure {
   ms: number;
   rssMiB: number;
@@ -72,7 +82,12 @@ async function main(): Promise<void> {
     execFileSync('mkdir', ['-m', '700', gnupg]);
     execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '--import', key.privateKeyFile], { env: gpgEnv, input: PASS, stdio: ['pipe', 'ignore', 'ignore'] });
 
-    const node = [process.execPath, '--import', 'tsx', SELF, '--child'];
+    // --dist: the children run the compiled dist/ (what `lifeboat` runs; `npm run build` first), with
+    // no tsx in either thread, so the RSS is the shipped one; by default they run the sources.
+    // (A file, not -e: the worker thread would inherit -e's --input-type and refuse to start.)
+    const distChild = path.join(dir, 'dist-child.mjs');
+    writeFileSync(distChild, DIST_CHILD);
+    const node = process.argv.includes('--dist') ? [process.execPath, distChild] : [process.execPath, '--import', 'tsx', SELF, '--child'];
     const rows: [string, Figure][] = [];
     const run = (label: string, f: () => Figure) => {
       const fig = f();
@@ -82,7 +97,7 @@ async function main(): Promise<void> {
     const enc = path.join(dir, 'lb.gpg');
     const gpgEnc = path.join(dir, 'gpg.gpg');
     const out = (n: string) => path.join(dir, n);
-    process.stdout.write(`crypto bench: ${(size / 2 ** 20).toFixed(0)} MiB of random data, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}, node ${process.version}, openpgp ${openpgp.config.versionString}\n`);
+    process.stdout.write(`crypto bench: ${(size / 2 ** 20).toFixed(0)} MiB of random data, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}, node ${process.version}, Lifeboat from ${process.argv.includes('--dist') ? 'dist/' : 'src/ (tsx)'}, openpgp ${openpgp.config.versionString}\n`);
     run('lifeboat encryptFile (openpgp, SEIPDv1)', () => measured([...node, 'encrypt', plain, enc, key.publicKeyFile], { inner: true }));
     run('gpg --encrypt (no compression)', () =>
       measured(['gpg', '--batch', '--trust-model', 'always', '--compress-algo', 'none', '-r', key.fingerprint, '-o', gpgEnc, '--encrypt', plain], { env: gpgEnv }),
@@ -96,7 +111,7 @@ async function main(): Promise<void> {
     run('lifeboat decryptFile (gpg file)', () => measured([...node, 'decrypt', gpgEnc, out('lb2.out'), key.privateKeyFile], { inner: true }));
     rmSync(out('lb2.out'));
     if (process.argv.includes('--buffered')) {
-      run('openpgp default decrypt (buffers all)', () => measured([...node, 'decrypt-buffered', enc, out('buf.out'), key.privateKeyFile], { inner: true }));
+      run('openpgp default decrypt (buffers all)', () => measured([process.execPath, '--import', 'tsx', SELF, '--child', 'decrypt-buffered', enc, out('buf.out'), key.privateKeyFile], { inner: true }));
     }
     writeFileSync(path.join(dir, 'done'), '');
   } finally {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { generateKeyPair } from '../src/crypto/index.ts';
 import { startRun, type RunEvent } from '../src/engine/index.ts';
 import { labDown, labExec } from '../src/lab/index.ts';
-import { getProfile } from '../src/profiles/registry.ts';
+import { loadProfile } from '../src/profiles/registry.ts';
 import { uniqueLabName } from '../src/rehearse/lab-session.ts';
 import { arg } from './args.ts';
 
@@ -23,7 +23,8 @@ const keep = process.argv.includes('--keep');
 const lab = uniqueLabName('bk');
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-kts-'));
 const inventoryFile = join(dir, 'inventory.yaml');
-const playbooks = getProfile('keytrustee').playbooksDir;
+const keytrustee = await loadProfile('keytrustee');
+const playbooks = keytrustee.playbooksDir;
 const s2 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const PASS = 'bench-passphrase';
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -49,7 +50,7 @@ async function run(playbook: string, params: Record<string, string>, events: Run
 
 try {
   const t0 = performance.now();
-  await getProfile('keytrustee').lab!.up({ name: lab, out: inventoryFile, hosts: 2, entries: 0, topology: '', deposits });
+  await keytrustee.lab!.up({ name: lab, out: inventoryFile, hosts: 2, entries: 0, topology: '', deposits });
   console.log(`lab ${lab}: kts1 active, kts2 passive, ${deposits} deposits, up in ${s2(performance.now() - t0)}`);
   const key = await generateKeyPair({ name: 'bench', passphrase: PASS, outDir: join(dir, 'keys'), fileStem: 'bench' });
   process.env.KTS_BENCH_PASS = PASS;

@@ -18,10 +18,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { startRun } from '../src/engine/index.ts';
 import { labDown, labUp } from '../src/lab/index.ts';
+import { profileInfo } from '../src/profiles/info.ts';
 import { takeBackup } from '../src/rehearse/backup-step.ts';
 import { applyDamage, planDamage, waitForDamageEverywhere } from '../src/rehearse/data-loss-damage.ts';
 import { openSession, uniqueLabName } from '../src/rehearse/lab-session.ts';
@@ -37,7 +37,7 @@ const keep = process.argv.includes('--keep');
 const lab = reuse ? 'reused' : uniqueLabName(`bn${process.env.LIFEBOAT_LAB_TAG ?? ''}`);
 const stateDir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-restore-'));
 const inventoryFile = reuse ?? join(stateDir, 'inventory.yaml');
-const playbook = fileURLToPath(new URL('../playbooks/data-loss.yaml', import.meta.url));
+const playbook = join(profileInfo('389ds')!.playbooksDir, 'data-loss.yaml');
 const concurrency = Number(process.env.LIFEBOAT_BENCH_CONCURRENCY ?? 10);
 // default: leave the agreements' flow control alone; W/P: window W entries, pause P ms.
 const flow = process.env.LIFEBOAT_BENCH_FLOW;

@@ -10,7 +10,10 @@
  *
  *   npx tsx bench/transport.ts [--size 1G|300M|...] [--rounds 200] [--hosts 60] [--keep-shell-rc]
  *   npx tsx bench/transport.ts --only check [--hosts 60]      (P4 only: no file transfers)
- *   npx tsx bench/transport.ts --only pipeline [--size 1G]    (P3 only: the backup pipelines)
+ *   npx tsx bench/transport.ts --only pipeline [--size 1G] [--dist]   (P3 only: the backup pipelines)
+ *
+ * --dist: the pipelines use the compiled dist/crypto (`npm run build` first), so the OpenPGP worker
+ * thread runs without tsx, as `lifeboat` runs it; the peak RSS is then the shipped one.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
@@ -19,12 +22,13 @@ import { open } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance as perf } from 'node:perf_hooks';
 import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import type { Inventory } from '../src/inventory/types.ts';
 import { SshPool, cryptoBindingAvailable } from '../src/transport/index.ts';
 import { checkHosts } from '../src/cli/inventory-check.ts';
-import { encryptFile, encryptingEncoder, generateKeyPair, openDecryptStream, readPublicKeyFile } from '../src/crypto/index.ts';
+import type * as SourceCrypto from '../src/crypto/index.ts';
 import type { RemoteHost } from '../src/transport/types.ts';
 import { arg, parseSize } from './args.ts';
 
@@ -116,28 +120,41 @@ async function checkMany(base: Inventory['hosts'][number], n: number): Promise<s
     const pool = new SshPool(inv, { sshConfigPath: null, onEvent: (e) => (retries += /retrying in/.test(e.message) ? 1 : 0) });
     const t0 = performance.now();
     let ok = 0;
+    let detail = '';
     if (mode.startsWith('inventory')) {
       const rows = await checkHosts(inv, pool);
       ok = rows.filter((r) => r.reachable && !r.error).length;
+      // Where the time goes: a host's connect includes its wait for a handshake slot.
+      const pct = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+      const conn = rows.map((r) => r.connectMs ?? NaN);
+      const lat = rows.map((r) => r.latencyMs ?? NaN);
+      detail = `; connect (slot wait + handshake) median ${pct(conn, 0.5)} ms, max ${pct(conn, 1)} ms; \`true\` median ${pct(lat, 0.5)} ms, max ${pct(lat, 1)} ms`;
     } else {
       const got = await Promise.allSettled(hosts.map(async (h) => (await (await pool.get(h.name)).exec('true')).code));
       ok = got.filter((g) => g.status === 'fulfilled' && g.value === 0).length;
     }
     const ms = performance.now() - t0;
     await pool.closeAll();
-    out.push(`${mode}: ${n} hosts in ${(ms / 1000).toFixed(2)} s, ${ok} of ${n} OK (${n - ok} lost), ${retries} refused handshakes retried`);
+    out.push(`${mode}: ${n} hosts in ${(ms / 1000).toFixed(2)} s, ${ok} of ${n} OK (${n - ok} lost), ${retries} refused handshakes retried${detail}`);
   }
   return out;
 }
 
-/** Runs fn while sampling this process's RSS every 50 ms; returns its duration and the peak. */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ ms: number; peakMiB: number; value: T }> {
+/**
+ * Runs fn while sampling this process's RSS every 50 ms; returns its duration, the peak, the CPU
+ * time of the whole process (all threads) and how busy the main thread's event loop was.
+ */
+async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ ms: number; peakMiB: number; cpuS: number; mainBusy: number; value: T }> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const elu0 = perf.eventLoopUtilization();
   try {
     const value = await fn();
-    return { ms: performance.now() - t0, peakMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, value };
+    const cpu = process.cpuUsage(cpu0);
+    const mainBusy = perf.eventLoopUtilization(elu0).utilization;
+    return { ms: performance.now() - t0, peakMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, cpuS: (cpu.user + cpu.system) / 1e6, mainBusy, value };
   } finally {
     clearInterval(timer);
   }
@@ -150,6 +167,9 @@ async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ ms: number; peakM
  */
 async function pipelines(host: RemoteHost, dir: string, remoteDir: string, src: string, size: number): Promise<string[]> {
   const PASS = 'bench-pass';
+  const { encryptFile, encryptingEncoder, generateKeyPair, openDecryptStream, readPublicKeyFile } = (await import(
+    process.argv.includes('--dist') ? new URL('../dist/crypto/index.js', import.meta.url).href : '../src/crypto/index.ts'
+  )) as typeof SourceCrypto;
   const key = await generateKeyPair({ name: 'Bench', passphrase: PASS, outDir: join(dir, 'keys') });
   const recipient = await readPublicKeyFile(key.publicKeyFile);
   const remoteSrc = join(remoteDir, 'archive.tar');
@@ -170,9 +190,12 @@ async function pipelines(host: RemoteHost, dir: string, remoteDir: string, src: 
   for (const f of ['up-alone.tar', 'up-pipe.tar', 'archive.tar']) rmSync(join(remoteDir, f), { force: true });
   rmSync(enc);
   const ratio = (a: number, b: number, pipe: number) => (Math.max(a, b) / pipe).toFixed(2);
+  // Where the time goes: CPU seconds of the whole process and the main thread's busy share.
+  const where = (name: string, r: { cpuS: number; mainBusy: number }) => `${name} ${r.cpuS.toFixed(1)} s CPU, main thread ${(r.mainBusy * 100).toFixed(0)}% busy`;
   return [
     `fetch+encrypt  ${mb(fetchEnc.ms)} (${(fetchEnc.ms / 1000).toFixed(1)} s, peak RSS ${fetchEnc.peakMiB.toFixed(0)} MiB); alone: download ${mb(download.ms)}, encrypt ${mb(encrypt.ms)} (peak ${encrypt.peakMiB.toFixed(0)} MiB) -> ${ratio(download.ms, encrypt.ms, fetchEnc.ms)}x the slower stage`,
     `decrypt+upload ${mb(decUp.ms)} (${(decUp.ms / 1000).toFixed(1)} s, peak RSS ${decUp.peakMiB.toFixed(0)} MiB); alone: decrypt ${mb(decrypt.ms)}, upload ${mb(upload.ms)} -> ${ratio(decrypt.ms, upload.ms, decUp.ms)}x the slower stage`,
+    `  where: ${[where('download', download), where('encrypt', encrypt), where('fetch+encrypt', fetchEnc), where('upload', upload), where('decrypt', decrypt), where('decrypt+upload', decUp)].join('; ')}`,
   ];
 }
 
@@ -268,7 +291,7 @@ async function main(): Promise<void> {
     mkdirSync(remoteDir);
 
     if (only === 'pipeline') {
-      console.log(`P3 pipelines, ${(size / 2 ** 20).toFixed(0)} MiB over loopback to one sshd; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+      console.log(`P3 pipelines (crypto from ${process.argv.includes('--dist') ? 'dist/' : 'src/'}), ${(size / 2 ** 20).toFixed(0)} MiB over loopback to one sshd; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
       for (const l of await pipelines(host, dir, remoteDir, src, size)) console.log(l);
       return;
     }

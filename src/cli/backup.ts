@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../util/errors.ts';
 import { registerBackupVerify, restoreTestedText } from './backup-verify.ts';
+import { DEFAULT_PASSPHRASE_ENV, passphrase } from './passphrase.ts';
 import { runAction, type CliContext } from './common.ts';
 
 /**
@@ -9,48 +10,8 @@ import { runAction, type CliContext } from './common.ts';
  * loader) is imported when they run, so `lifeboat --help` does not wait for it.
  */
 
-const DEFAULT_PASSPHRASE_ENV = 'LIFEBOAT_BACKUP_PASSPHRASE';
-
 function processContext(): CliContext {
   return { io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, setExit: (c) => (process.exitCode = c) };
-}
-
-/** Reads one line from the terminal without echoing it. */
-async function promptHidden(question: string, ctx: CliContext): Promise<string> {
-  const stdin = ctx.io.stdin;
-  ctx.io.stderr.write(question);
-  stdin.setRawMode?.(true);
-  stdin.resume();
-  let answer = '';
-  try {
-    for await (const chunk of stdin) {
-      for (const ch of String(chunk)) {
-        if (ch === '\r' || ch === '\n') return answer;
-        if (ch === '\u0003') throw new InputError('interrupted');
-        if (ch === '\u007f') answer = answer.slice(0, -1);
-        else answer += ch;
-      }
-    }
-    return answer;
-  } finally {
-    stdin.setRawMode?.(false);
-    stdin.pause();
-    ctx.io.stderr.write('\n');
-  }
-}
-
-/** Passphrases come from a file, the environment or a hidden prompt on a terminal, never from argv. */
-async function passphrase(flags: { passphraseEnv?: string; passphraseFile?: string }, ctx?: CliContext): Promise<string> {
-  const { resolveSecret } = await import('../inventory/index.ts');
-  if (flags.passphraseFile) return resolveSecret({ file: flags.passphraseFile }, 'key passphrase');
-  const env = flags.passphraseEnv ?? DEFAULT_PASSPHRASE_ENV;
-  if (process.env[env]) return resolveSecret({ env }, 'key passphrase');
-  // Only an existing passphrase is prompted for: a new one typed once could hold a typo forever.
-  if (ctx?.io.stdin.isTTY) {
-    const typed = await promptHidden('Key passphrase: ', ctx);
-    if (typed) return resolveSecret({ value: typed }, 'key passphrase');
-  }
-  throw new InputError(`set the key passphrase in the environment variable ${env} (or use --passphrase-file)`);
 }
 
 function size(bytes: number): string {
@@ -71,12 +32,15 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
       runAction(ctx, async () => {
         const { loadInventory } = await import('../inventory/index.ts');
         const { listBackups, resolveBackupRoot } = await import('../backup/index.ts');
-        const { findProfile } = await import('../profiles/registry.ts');
+        const { findProfile, loadProfiles } = await import('../profiles/registry.ts');
+        await loadProfiles();
+        const { readVerifications, verificationText } = await import('../backup/verifications.ts');
+        const lastVerified = async (dir: string) => (await readVerifications(dir)).at(-1);
         const inv = await loadInventory(flags.inventory);
         const root = resolveBackupRoot(inv, flags.dir);
         const list = await listBackups(root, inv.cluster);
         if (flags.json) {
-          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem, restoreTestedBy: (await restoreTestedText(b.dir)).runId })}\n`);
+          for (const b of list) ctx.io.stdout.write(`${JSON.stringify({ dir: b.dir, name: b.name, type: b.type, time: b.time.toISOString(), header: b.header, ...(b.header ? {} : { envelope: b.envelope }), ...(b.envelope ? { file: `${b.dir}/${b.envelope.payload.file}` } : {}), problem: b.problem, restoreTestedBy: (await restoreTestedText(b.dir)).runId, verified: await lastVerified(b.dir) })}\n`);
           return 0;
         }
         if (list.length === 0) {
@@ -90,9 +54,9 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
           const other = e && !h ? findProfile(e.profile)?.describeBackupBody?.(e.body) ?? (e.encryption.kind === 'openpgp' ? `encrypted for ${e.encryption.recipientFingerprint}` : 'NOT encrypted') : '';
           ctx.io.stdout.write(
             h
-              ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}  ${(await restoreTestedText(b.dir)).text}\n`
+              ? `${b.name}  ${h.host}  ${h.method}  ${h.suffixes.join(',')}  ${size(h.archive.size)}  ${h.encrypted ? `encrypted for ${h.recipientFingerprint}` : 'NOT encrypted'}  ${verificationText(await lastVerified(b.dir))}  ${(await restoreTestedText(b.dir)).text}\n`
               : e
-                ? `${b.name}  ${e.host}  ${e.profile}  ${size(e.payload.size)}  ${other}  ${(await restoreTestedText(b.dir)).text}\n`
+                ? `${b.name}  ${e.host}  ${e.profile}  ${size(e.payload.size)}  ${other}  ${verificationText(await lastVerified(b.dir))}  ${(await restoreTestedText(b.dir)).text}\n`
                 : `${b.name}  INCOMPLETE: ${b.problem}\n`,
           );
         }

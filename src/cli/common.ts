@@ -11,7 +11,8 @@ import { loadReporter } from '../report/load.ts';
 import type { Reporter } from '../report/types.ts';
 import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
-import { BOUNDS } from '../playbook/bounds.ts';
+import { BOUNDS } from '../source/bounds.ts';
+import { DEFAULT_PROFILE, playbookProfiles } from '../profiles/info.ts';
 
 /** Where the CLI reads and writes; tests pass their own streams. */
 export interface CliIO {
@@ -54,16 +55,18 @@ export function parsePositiveInt(value: string): number {
 }
 
 /**
- * A playbook argument is a path, or a bare name of a playbook shipped with the package: first in
- * the inventory profile's folder, then in `playbooks/` (`data-loss` on a keytrustee inventory ->
- * `playbooks/keytrustee/data-loss.yaml`; on 389ds -> `playbooks/389ds/` or `playbooks/data-loss.yaml`).
+ * A playbook argument is a path, or a bare name of a playbook shipped with the package, looked up
+ * in the inventory profile's folder, then in the folders of the profiles it declares it reuses
+ * (`data-loss` on a keytrustee inventory -> `playbooks/keytrustee/data-loss.yaml`; `rejoin` on an
+ * ipa inventory -> `playbooks/389ds/rejoin.yaml`). No profile (an inventory the loader will
+ * reject, or none yet) means the default, 389ds.
  */
-export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACKAGE_ROOT, profile?: string): string {
+export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACKAGE_ROOT, profile = DEFAULT_PROFILE): string {
   const asPath = isAbsolute(arg) ? arg : resolve(cwd, arg);
   if (existsSync(asPath)) return asPath;
   const looksLikeName = !arg.includes('/') && !arg.includes('\\') && !/\.ya?ml$/i.test(arg);
+  const dirs = playbookProfiles(profile).map((p) => join(root, 'playbooks', p));
   if (looksLikeName) {
-    const dirs = [...(profile ? [join(root, 'playbooks', profile)] : []), join(root, 'playbooks')];
     for (const dir of dirs) {
       for (const ext of ['.yaml', '.yml']) {
         const candidate = join(dir, arg + ext);
@@ -71,13 +74,13 @@ export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACK
       }
     }
   }
-  const shipped = [...(profile ? listShippedPlaybooks(join(root, 'playbooks', profile)) : []), ...listShippedPlaybooks(join(root, 'playbooks'))];
+  const shipped = [...new Set(dirs.flatMap((d) => listShippedPlaybooks(d)))];
   const hint = shipped.length ? ` (shipped playbooks: ${shipped.join(', ')})` : '';
   throw new InputError(`playbook not found: ${arg}${hint}`);
 }
 
-/** Playbook names under one directory of shipped playbooks (default: the 389ds ones at the root). */
-export function listShippedPlaybooks(dir = join(PACKAGE_ROOT, 'playbooks')): string[] {
+/** Playbook names under one directory of shipped playbooks (default: the 389ds ones). */
+export function listShippedPlaybooks(dir = join(PACKAGE_ROOT, 'playbooks', DEFAULT_PROFILE)): string[] {
   try {
     return readdirSync(dir)
       .filter((f) => /\.ya?ml$/.test(f))

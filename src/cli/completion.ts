@@ -4,11 +4,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { listShippedPlaybooks, PACKAGE_ROOT, runAction, type CliContext } from './common.ts';
 
-/** Every shipped playbook name, the 389ds ones at the root and each profile's folder. */
+/** Every shipped playbook name, from each profile's folder (playbooks/<profile>/). */
 function shippedPlaybookNames(): string[] {
   const root = join(PACKAGE_ROOT, 'playbooks');
   const dirs = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, d.name));
-  return [...new Set([root, ...dirs].flatMap((d) => listShippedPlaybooks(d)))].sort();
+  return [...new Set(dirs.flatMap((d) => listShippedPlaybooks(d)))].sort();
 }
 
 /**

@@ -40,7 +40,7 @@ Examples:
     )
     .action((flags: DrCheckFlags) =>
       runAction(ctx, async () => {
-        const { parseDuration } = await import('../playbook/duration.ts');
+        const { parseDuration } = await import('../source/duration.ts');
         const maxBackupAgeMs = parseDuration(flags.maxBackupAge);
         if (maxBackupAgeMs === undefined || maxBackupAgeMs <= 0) throw new InputError(`--max-backup-age "${flags.maxBackupAge}" is not a duration (e.g. 24h, 90m)`);
         const { loadInventory } = await import('../inventory/index.ts');

@@ -8,8 +8,8 @@ import { PROFILE_INFOS } from '../profiles/info.ts';
 
 /** The lab's code is loaded when a lab command runs, so `lifeboat --help` does not wait for it. */
 const labApi = () => import('../lab/index.ts');
-/** Likewise the profiles' actions (a profile's lab lives there); only their names are needed up front. */
-const registry = () => import('../profiles/registry.ts');
+/** Likewise a profile's code (its lab lives there); only the names are needed up front. */
+const loadProfile = async (name: string) => (await import('../profiles/registry.ts')).loadProfile(name);
 
 const DEFAULT_LAB = process.env.LIFEBOAT_LAB ?? 'lab';
 
@@ -62,17 +62,15 @@ export function registerLabCommands(program: Command): void {
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
       let header = false;
-      const profile = (await registry()).getProfile(o.profile);
-      if (!profile.lab) throw new InvalidArgumentError(`profile ${o.profile} has no lab`);
-      const up = o.profile === '389ds' ? (await labApi()).labUp : profile.lab.up;
-      const r = await up({
-        ...o,
-        ca: { topology: o.caTopology, ownIds: o.caOwnIds },
-        out,
-        onProgress: o.profile === '389ds' ? undefined : (line) => process.stdout.write(`  ${line}\n`),
+      const { lab: profileLab } = await loadProfile(o.profile);
+      if (!profileLab) throw new InvalidArgumentError(`profile ${o.profile} has no lab`);
+      const opts = { ...o, ca: { topology: o.caTopology, ownIds: o.caOwnIds }, out };
+      const r = await profileLab.up({
+        ...opts,
+        onProgress: (line) => process.stdout.write(`  ${line}\n`),
         onPhase: (phase, ms) => {
           // Printed once work has begun, so a refusal (lab exists) is the only line.
-          if (!header) process.stdout.write(o.profile === '389ds' ? `lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.entries} entries\n` : `lab ${o.name}: ${o.profile}, ${o.deposits} deposits\n`);
+          if (!header) process.stdout.write(`${profileLab.banner(opts)}\n`);
           header = true;
           process.stdout.write(`  ${phase.padEnd(52)} ${seconds(ms)}\n`);
         },
@@ -100,7 +98,7 @@ export function registerLabCommands(program: Command): void {
       const s0 = await lab.labStatus(o.name);
       // A profile's lab says what it stands in for (the keytrustee lab has no Cloudera daemon).
       const profile = (await lab.readState(o.name))?.profile;
-      const notes = profile ? ((await (await registry()).getProfile(profile).lab?.statusNotes?.(o.name)) ?? []) : [];
+      const notes = profile ? ((await (await loadProfile(profile)).lab?.statusNotes?.(o.name)) ?? []) : [];
       // 389-ds agreements mean nothing on another profile's hosts.
       const s = profile && profile !== '389ds' ? { ...s0, hosts: s0.hosts.map((h) => ({ ...h, agreements: [], error: undefined })) } : s0;
       process.stdout.write(o.json ? JSON.stringify({ ...s, ...(profile ? { profile, notes } : {}) }, null, 2) + '\n' : [formatStatus(s), ...notes.map((n) => `  note: ${n}`)].join('\n') + '\n');

@@ -1,20 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createPlainReporter } from '../report/plain.ts';
 import { scenarioNames } from '../rehearse/scenarios.ts';
-import type { Profile } from '../profiles/types.ts';
 import { PROFILE_INFOS } from '../profiles/info.ts';
 import { DEFAULT_STATE_DIR } from './common.ts';
 
-/** Scenarios of the other profiles (kts-data-loss, ...), each with the profile that runs it. */
-type GetProfile = (name: string) => Profile;
-type ProfileNames = () => string[];
-
-function profileScenario(getProfile: GetProfile, profileNames: ProfileNames, name: string) {
-  for (const p of profileNames().filter((n) => n !== '389ds' && n !== 'ipa')) {
-    const r = getProfile(p).rehearsals;
-    if (r?.names.includes(name)) return r;
-  }
-  return undefined;
+/** A scenario a profile declares (kts-data-loss, ...): that profile's rehearsals, its code loaded. */
+async function profileScenario(name: string) {
+  const owner = PROFILE_INFOS.find((p) => p.rehearsalNames?.includes(name));
+  if (!owner) return undefined;
+  const { loadProfile } = await import('../profiles/registry.ts');
+  return (await loadProfile(owner.name)).rehearsals;
 }
 
 const allScenarioNames = () => [...scenarioNames(), ...PROFILE_INFOS.flatMap((p) => p.rehearsalNames ?? [])];
@@ -42,8 +37,7 @@ export function registerRehearseCommand(program: Command): void {
     .option('--verbose', 'print every engine event, not only the phases')
     .action(async (scenario: string, o: { hosts: number; entries: number; deposits: number; keep?: boolean; stateDir: string; verbose?: boolean }) => {
       // The lab, the profiles and the engine are loaded when a rehearsal runs, so `lifeboat --help` does not wait for them.
-      const { getProfile, profileNames } = await import('../profiles/registry.ts');
-      const other = profileScenario(getProfile, profileNames, scenario);
+      const other = await profileScenario(scenario);
       if (!other && !scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${allScenarioNames().join(', ')})`);
       const { labDown } = await import('../lab/index.ts');
       const { uniqueLabName } = await import('../rehearse/lab-session.ts');

@@ -40,7 +40,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
 Examples:
   $ lifeboat run data-loss -i inventories/lab.yaml -e master=ds1 -e backup=latest
   $ lifeboat run data-loss -i prod.yaml -e @restore-vars.yaml -l all:!ds4 -C
-  $ lifeboat run playbooks/server-loss.yaml -i prod.yaml -e lost=ds3 --plain --yes
+  $ lifeboat run playbooks/389ds/server-loss.yaml -i prod.yaml -e lost=ds3 --plain --yes
   $ lifeboat run data-loss -i prod.yaml -e master=ds1 -e backup=latest --yes --json > run.jsonl
 
 Exit codes: 0 done, 1 a step failed, 2 bad input, 3 interrupted, 4 lock held (another run).

@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { InputError } from '../util/errors.ts';
 import path from 'node:path';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { CryptoError } from './errors.ts';
+
+/** openpgp takes ~0.3-0.6 s to load: only commands that touch keys or backups pay for it. */
+const pgp = () => import('openpgp');
 
 /**
  * Backup keys are v4 (ed25519 primary + curve25519 encryption subkey, "Legacy" in openpgp 6 terms)
@@ -32,7 +35,7 @@ export async function generateKeyPair(opts: {
   if (!opts.passphrase) throw new CryptoError('a passphrase is required to protect the private key', 'bad-key-file');
   let generated: { publicKey: string; privateKey: string; revocationCertificate: string };
   try {
-    generated = await openpgp.generateKey({
+    generated = await (await pgp()).generateKey({
       type: 'ecc',
       curve: 'curve25519Legacy',
       userIDs: [{ name: opts.name, ...(opts.email ? { email: opts.email } : {}) }],
@@ -68,7 +71,7 @@ export async function generateKeyPair(opts: {
     await writeFile(file, text, { mode: 0o600, flag: 'wx' });
     await chmod(file, 0o600);
   }
-  const key = await openpgp.readKey({ armoredKey: publicKey });
+  const key = await (await pgp()).readKey({ armoredKey: publicKey });
   return { ...files, fingerprint: formatKeyId(key.getFingerprint()) };
 }
 
@@ -83,6 +86,7 @@ async function readKeyText(file: string): Promise<string | Uint8Array> {
 
 async function parseKey(file: string): Promise<openpgp.Key> {
   const text = await readKeyText(file);
+  const openpgp = await pgp();
   try {
     return typeof text === 'string' ? await openpgp.readKey({ armoredKey: text }) : await openpgp.readKey({ binaryKey: text });
   } catch (e) {
@@ -118,7 +122,7 @@ export async function unlockPrivateKey(key: openpgp.PrivateKey, file: string, pa
   if (key.isDecrypted()) return key;
   if (!passphrase) throw new CryptoError(`the private key ${file} is protected: a passphrase is required`, 'wrong-passphrase');
   try {
-    return await openpgp.decryptKey({ privateKey: key, passphrase });
+    return await (await pgp()).decryptKey({ privateKey: key, passphrase });
   } catch {
     throw new CryptoError(`wrong passphrase for the private key ${file} (${formatKeyId(key.getFingerprint())})`, 'wrong-passphrase');
   }

@@ -1,12 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listAgreements } from '../actions/389ds/replication/agreements.ts';
-import { instanceName } from '../actions/389ds/host-vars.ts';
+import { listAgreements } from '../profiles/389ds/actions/replication/agreements.ts';
+import { instanceName } from '../profiles/389ds/actions/host-vars.ts';
 import { listBackups, resolveBackupRoot, sha256File } from '../backup/index.ts';
+import { readVerifications } from '../backup/verifications.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { SshPool } from '../transport/index.ts';
 import { mask } from '../util/secrets.ts';
-import type { DrAgreement, DrBackup, DrFacts } from './items.ts';
+import { findProfile, loadProfiles } from '../profiles/registry.ts';
+import type { DrAgreement, DrBackup, DrFacts, DrItem } from './items.ts';
 
 /**
  * Everything `dr check` scores, read without changing anything: agreements over SSH (an LDAP
@@ -25,6 +27,7 @@ const errText = (e: unknown) => mask(e instanceof Error ? e.message : String(e))
 export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Promise<DrFacts> {
   const connectErrors: DrFacts['connectErrors'] = {};
   const agreements: DrAgreement[] = [];
+  let profileItems: DrItem[] = [];
   const pool = new SshPool(inv);
   try {
     await Promise.all(
@@ -40,10 +43,14 @@ export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Prom
         }
       }),
     );
+    // The profile's own items (keytrustee: the pair in sync), over the same verified connections.
+    await loadProfiles();
+    profileItems = (await findProfile(inv.profile)?.readinessItems?.(inv, (host) => pool.get(host))) ?? [];
   } finally {
     await pool.closeAll().catch(() => undefined);
   }
   return {
+    profileItems,
     inventory: inv,
     connectErrors,
     agreements,
@@ -70,6 +77,9 @@ export async function verifiedBackups(root: string, cluster: string): Promise<Dr
     } catch (err) {
       checksum = `payload unreadable: ${errText(err)}`;
     }
+    // A deeper check that failed (backup verify with the key) outweighs a matching hash.
+    const last = (await readVerifications(b.dir)).at(-1);
+    if (checksum === true && last && !last.ok && last.how !== 'sha256') checksum = `backup verify failed (${last.how}, ${last.time}): ${last.problem ?? 'no reason recorded'}`;
     out.push({ name: b.name, time: new Date(e.time), host: e.host, encrypted: e.encryption.kind !== 'none', checksum });
   }
   return out;

@@ -37,6 +37,8 @@ export interface DrFacts {
   backups: DrBackup[];
   maxBackupAgeMs: number;
   now: Date;
+  /** Items only the cluster's profile knows how to score (keytrustee: the pair in sync). */
+  profileItems?: DrItem[];
   /** The newest rehearsal that passed, if any. */
   rehearsal?: { scenario: string; finished: string; recoveryMs?: number };
 }
@@ -144,5 +146,5 @@ export function rehearsalItem(f: DrFacts): DrItem {
 }
 
 export function scoreReadiness(f: DrFacts): DrItem[] {
-  return [hostKeyItem(f), agreementCountItem(f), caHostsItem(f), ...graphItems(f), hiddenReplicaItem(f), backupItem(f), rehearsalItem(f)];
+  return [hostKeyItem(f), agreementCountItem(f), caHostsItem(f), ...graphItems(f), hiddenReplicaItem(f), ...(f.profileItems ?? []), backupItem(f), rehearsalItem(f)];
 }

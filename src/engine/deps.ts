@@ -3,5 +3,6 @@
  * moved file is one edit here.
  */
 export { loadInventory, selectHosts, resolveSecret } from '../inventory/index.ts';
-export { loadPlaybook, validatePlaybook, resolveParams, render, renderDeep, evalWhen, topologyWaves } from '../playbook/index.ts';
+export { loadPlaybook, resolveParams, render, renderDeep, evalWhen, topologyWaves, templateMembers, templatesIn, templateVariables, whenMembers } from '../playbook/index.ts';
+export { validatePlaybook } from './validate-playbook.ts';
 export { SshPool } from '../transport/index.ts';

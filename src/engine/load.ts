@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Inventory, SecretRef } from '../inventory/types.ts';
-import type { Playbook } from '../playbook/types.ts';
+import type { Playbook, Step } from '../playbook/types.ts';
 import { allActions } from '../actions/registry.ts';
+import { loadProfiles } from '../profiles/registry.ts';
 import { InputError, InputErrors } from '../util/errors.ts';
 import { MASK, registerSecret } from '../util/secrets.ts';
-import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, selectHosts, validatePlaybook } from './deps.ts';
+import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, selectHosts, templateMembers, templatesIn, templateVariables, validatePlaybook, whenMembers } from './deps.ts';
 import { SecretCache } from './context.ts';
 import { resolveDeclaredSecrets } from './declared-secrets.ts';
 import { ENGINE_NAMES } from './vars.ts';
@@ -28,9 +29,17 @@ function isSecretRef(v: unknown): v is SecretRef {
     ['env', 'file', 'value'].some((k) => k in (v as object));
 }
 
-/** `{{ name ... }}` -> the first identifier of every template in a text. */
-export function templateRoots(text: string): string[] {
-  return [...text.matchAll(/\{\{\s*(?:not\s+)?([A-Za-z_][\w]*)/g)].map((m) => m[1]!);
+/**
+ * The inventory secrets a playbook's steps name (`secrets.NAME`, `secrets['NAME']`), read from the
+ * parsed templates and `when` expressions: a literal such as `{{ 'secrets.x' }}` or plain text names none.
+ */
+export function secretsNamedBy(steps: readonly Step[]): Set<string> {
+  const out = new Set<string>();
+  for (const { loc: _loc, locs: _locs, ...fields } of steps) {
+    for (const t of templatesIn(fields)) for (const n of templateMembers(t, 'secrets')) out.add(n);
+    if (fields.when) for (const n of whenMembers(fields.when, 'secrets')) out.add(n);
+  }
+  return out;
 }
 
 /**
@@ -43,7 +52,7 @@ export async function loadRun(
   given: Record<string, string>,
   o: { limit?: string; resolveSecrets: boolean; needConfirmation?: boolean; doneSteps?: Set<number> },
 ): Promise<LoadedRun> {
-  const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile)]);
+  const [inventory, playbook] = await Promise.all([loadInventory(inventoryFile), loadPlaybook(playbookFile), loadProfiles()]);
   validatePlaybook(playbook, inventory, given, allActions(inventory.profile), { runtimeNames: [...ENGINE_NAMES] });
   const errors: InputError[] = [];
 
@@ -69,8 +78,7 @@ export async function loadRun(
   // Secrets the steps name as `secrets.NAME`: resolved now, so a missing env var fails before any change.
   const cache = new SecretCache(inventory);
   const secrets: Record<string, string> = {};
-  const named = new Set([...JSON.stringify(playbook.steps).matchAll(/secrets\.([A-Za-z_][\w-]*)/g)].map((m) => m[1]!));
-  for (const name of named) {
+  for (const name of secretsNamedBy(playbook.steps)) {
     if (!cache.has(name)) {
       errors.push(new InputError(`the playbook uses secrets.${name} but the inventory has no secret "${name}"`));
       continue;
@@ -101,7 +109,7 @@ export async function loadRun(
   // Selectors that only use params can be checked now; ones using registered outputs or facts wait.
   const known = new Set(Object.keys(stepVars(state)));
   for (const step of playbook.steps) {
-    if (!templateRoots(step.on).every((r) => known.has(r))) continue;
+    if (!templateVariables(step.on).every((r) => known.has(r))) continue;
     try {
       selectHosts(inventory, render(step.on, stepVars(state)));
     } catch (e) {

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getAction } from '../actions/registry.ts';
-import { listBackups, readHeader, resolveBackupRoot } from '../backup/index.ts';
+import { readHeader, resolveBackupRoot } from '../backup/index.ts';
+import { latestVerifiedBackup } from '../backup/latest.ts';
+import { latestGoodBackup } from '../backup/latest-good.ts';
 import { changesHosts } from '../playbook/confirm-order.ts';
 import type { Playbook, Step } from '../playbook/types.ts';
 import { mask } from '../util/secrets.ts';
@@ -66,7 +68,9 @@ export function formatAge(ms: number): string {
 async function backupDir(ref: string, state: RunState): Promise<string | undefined> {
   const inv = state.inventory;
   const root = resolveBackupRoot(inv);
-  if (ref === 'latest') return (await listBackups(root, inv.cluster)).filter((b) => b.header).pop()?.dir;
+  // The hash check only (the step's key is not unlocked up front); backup.restore decrypt-verifies.
+  if (ref === 'latest') return (await latestVerifiedBackup(root, inv.cluster, { accept: (b) => !!b.header })).dir;
+  if (ref === 'latest-good') return (await latestGoodBackup(root, inv.cluster)).dir;
   if (existsSync(ref)) return resolve(ref);
   const inStore = join(root, inv.cluster, ref);
   return existsSync(inStore) ? inStore : undefined;

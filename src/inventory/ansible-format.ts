@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import type { SecretRef, SshSettings } from './types.ts';
-import type { Entry, YamlSource, YNode } from '../playbook/yaml-source.ts';
+import type { Entry, YamlSource, YNode } from '../source/yaml-source.ts';
 import type { DraftGroup, DraftHost, DraftInventory } from './draft.ts';
 import { KNOWN_ROLES, PROFILES } from './roles.ts';
 import { resolvePath } from './paths.ts';

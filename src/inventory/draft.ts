@@ -1,7 +1,7 @@
 import type { Node } from 'yaml';
 import type { Inventory, SecretRef, SshSettings } from './types.ts';
-import type { YamlSource } from '../playbook/yaml-source.ts';
-import { didYouMean } from '../playbook/suggest.ts';
+import type { YamlSource } from '../source/yaml-source.ts';
+import { didYouMean } from '../source/suggest.ts';
 import { checkRole } from './roles.ts';
 import { mergeSsh } from './ssh-settings.ts';
 import { pathNameProblem } from './safe-name.ts';

@@ -1,6 +1,6 @@
 import { isSeq, type Node } from 'yaml';
 import type { SecretRef } from './types.ts';
-import type { Entry, YamlSource } from '../playbook/yaml-source.ts';
+import type { Entry, YamlSource } from '../source/yaml-source.ts';
 import type { DraftGroup, DraftHost, DraftInventory } from './draft.ts';
 import { PROFILES } from './roles.ts';
 import { readSecretRef } from './secret-ref.ts';

@@ -1,6 +1,6 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Inventory } from './types.ts';
-import { YamlSource } from '../playbook/yaml-source.ts';
+import { YamlSource } from '../source/yaml-source.ts';
 import { looksLikeAnsible, readAnsibleInventory } from './ansible-format.ts';
 import { readLifeboatInventory } from './lifeboat-format.ts';
 import { finishInventory } from './draft.ts';

@@ -1,4 +1,4 @@
-import { didYouMean } from '../playbook/suggest.ts';
+import { didYouMean } from '../source/suggest.ts';
 import { PROFILE_INFOS, profileRoles } from '../profiles/info.ts';
 
 /** Roles Lifeboat knows; `x-…` roles are free for sites to add their own. */

@@ -1,5 +1,5 @@
 import type { SecretRef } from './types.ts';
-import type { YamlSource, YNode } from '../playbook/yaml-source.ts';
+import type { YamlSource, YNode } from '../source/yaml-source.ts';
 import { resolvePath } from './paths.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Inventory, InventoryHost } from './types.ts';
 import { InputError } from '../util/errors.ts';
-import { didYouMean } from '../playbook/suggest.ts';
+import { didYouMean } from '../source/suggest.ts';
 import { checkRole } from './roles.ts';
 
 interface Term {

@@ -1,6 +1,6 @@
 import type { HostKeyPolicy, SshSettings } from './types.ts';
-import type { YamlSource, YNode } from '../playbook/yaml-source.ts';
-import { BOUNDS } from '../playbook/bounds.ts';
+import type { YamlSource, YNode } from '../source/yaml-source.ts';
+import { BOUNDS } from '../source/bounds.ts';
 import { resolvePath } from './paths.ts';
 import { readSecretRef } from './secret-ref.ts';
 

@@ -1,7 +1,7 @@
 import type { Node } from 'yaml';
-import { BOUNDS } from '../playbook/bounds.ts';
-import { didYouMean } from '../playbook/suggest.ts';
-import type { YamlSource } from '../playbook/yaml-source.ts';
+import { BOUNDS } from '../source/bounds.ts';
+import { didYouMean } from '../source/suggest.ts';
+import type { YamlSource } from '../source/yaml-source.ts';
 
 /** Vars the actions read as numbers, with their ranges: checked at load, not when a step runs. */
 const NUMERIC_VARS: Record<string, { min: number; max: number; what: string }> = {

@@ -1,11 +1,13 @@
 import { appendFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startRun, type RunEvent } from '../engine/index.ts';
+import { profileInfo } from '../profiles/info.ts';
 import { mask } from '../util/secrets.ts';
 import { labPaths } from './names.ts';
 import type { LabState } from './state.ts';
 
-export const PROVISION_PLAYBOOK = fileURLToPath(new URL('../../playbooks/lab-provision.yaml', import.meta.url));
+/** The 389ds profile's lab-provision playbook (found through the profile list, not by path). */
+export const PROVISION_PLAYBOOK = join(profileInfo('389ds')!.playbooksDir, 'lab-provision.yaml');
 
 export interface ProvisionOptions {
   state: LabState;
@@ -27,7 +29,7 @@ export class ProvisionError extends Error {
 
 /**
  * Provisions the lab the way Lifeboat handles any cluster: the engine runs
- * playbooks/lab-provision.yaml over SSH against the inventory `lab up` just wrote. Each step's
+ * playbooks/389ds/lab-provision.yaml over SSH against the inventory `lab up` just wrote. Each step's
  * duration is reported as a phase; every event also goes to the lab's log.
  */
 export async function provisionLab(opts: ProvisionOptions): Promise<{ runDir: string }> {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadInventory } from '../inventory/index.ts';
 import { SshPool } from '../transport/index.ts';
-import { ldapSearch, attr } from '../actions/389ds/ldap.ts';
-import { instanceName } from '../actions/389ds/host-vars.ts';
+import { ldapSearch, attr } from '../profiles/389ds/actions/ldap.ts';
+import { instanceName } from '../profiles/389ds/actions/host-vars.ts';
 import { hostPids, isHostProcess } from './host-process.ts';
 import { loadLab } from './host-ops.ts';
 import { linkIsUp } from './network.ts';

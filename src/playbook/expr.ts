@@ -1,5 +1,5 @@
 import { InputError } from '../util/errors.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../source/suggest.ts';
 
 /**
  * A small expression language for templates and `when`: variables (`a.b`, `a[0]`, `a['k']`),
@@ -307,6 +307,48 @@ export function requiredNames(e: Expr, out = new Set<string>()): Set<string> {
       if (e.name !== 'default') requiredNames(e.e, out);
       e.args.forEach((x) => requiredNames(x, out));
       break;
+  }
+  return out;
+}
+
+/** Every node of an expression, the expression first. */
+function* nodes(e: Expr): Generator<Expr> {
+  yield e;
+  switch (e.k) {
+    case 'get':
+      yield* nodes(e.obj);
+      yield* nodes(e.key);
+      break;
+    case 'list':
+      for (const x of e.items) yield* nodes(x);
+      break;
+    case 'not':
+    case 'is':
+      yield* nodes(e.e);
+      break;
+    case 'and':
+    case 'or':
+    case 'cmp':
+      yield* nodes(e.a);
+      yield* nodes(e.b);
+      break;
+    case 'filter':
+      yield* nodes(e.e);
+      for (const x of e.args) yield* nodes(x);
+      break;
+  }
+}
+
+/** Every root variable an expression mentions, guarded (`default`, `is defined`) or not. */
+export function mentionedNames(e: Expr, out = new Set<string>()): Set<string> {
+  for (const n of nodes(e)) if (n.k === 'var') out.add(n.name);
+  return out;
+}
+
+/** The keys an expression reads on a root variable: `secrets.x` and `secrets['x']` give x. */
+export function memberNames(e: Expr, root: string, out = new Set<string>()): Set<string> {
+  for (const n of nodes(e)) {
+    if (n.k === 'get' && n.obj.k === 'var' && n.obj.name === root && n.key.k === 'lit' && typeof n.key.v === 'string') out.add(n.key.v);
   }
   return out;
 }

@@ -1,9 +1,8 @@
 export type { Playbook, Step, ParamSpec, UndoSpec, SourceLocation } from './types.ts';
 export { loadPlaybook, parsePlaybook, DEFAULT_RETRY_DELAY_MS } from './load.ts';
-export { render, renderDeep, templateNames, checkTemplate, isTemplated } from './template.ts';
-export { evalWhen, whenNames } from './when.ts';
+export { render, renderDeep, templateNames, templateVariables, templateMembers, templatesIn, checkTemplate, isTemplated } from './template.ts';
+export { evalWhen, whenNames, whenMembers } from './when.ts';
 export { UndefinedVariableError } from './expr.ts';
-export { parseDuration } from './duration.ts';
-export { validatePlaybook, RUNTIME_NAMES, type ValidateOptions } from './validate.ts';
-export { resolveParams, playbookVars } from './params.ts';
+export { parseDuration } from '../source/duration.ts';
+export { resolveParams } from './params.ts';
 export { topologyWaves, type Wave } from './topology.ts';

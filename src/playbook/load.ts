@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import type { Node } from 'yaml';
 import type { ParamSpec, Playbook, SourceLocation, Step, UndoSpec } from './types.ts';
 import { InputError } from '../util/errors.ts';
-import { YamlSource, type Entry, type YNode } from './yaml-source.ts';
-import { BOUNDS } from './bounds.ts';
+import { YamlSource, type Entry, type YNode } from '../source/yaml-source.ts';
+import { BOUNDS } from '../source/bounds.ts';
 import { checkTemplate, templatesIn } from './template.ts';
 import { checkWhen } from './when.ts';
 

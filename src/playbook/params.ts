@@ -1,8 +1,7 @@
-import type { Inventory } from '../inventory/types.ts';
 import type { ParamSpec, Playbook, SourceLocation } from './types.ts';
 import { InputError, InputErrors } from '../util/errors.ts';
 import { MIN_SECRET_LENGTH, registerSecret } from '../util/secrets.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../source/suggest.ts';
 
 function paramType(spec: ParamSpec): NonNullable<ParamSpec['type']> | undefined {
   if (spec.type) return spec.type;
@@ -67,16 +66,4 @@ export function resolveParams(pb: Playbook, given: Record<string, unknown>): Rec
   const values = collectParams(pb, given, errors);
   if (errors.length > 0) throw new InputErrors(errors);
   return values;
-}
-
-/**
- * The variables templates see before the run starts: inventory vars, an `inventory` summary,
- * then params (which win). The engine adds registered outputs and facts on top.
- */
-export function playbookVars(inv: Inventory, params: Record<string, unknown>): Record<string, unknown> {
-  return {
-    ...inv.vars,
-    inventory: { cluster: inv.cluster, profile: inv.profile, hosts: inv.hosts.map((h) => h.name), groups: inv.groups },
-    ...params,
-  };
 }

@@ -1,4 +1,4 @@
-import { evaluate, parseTemplateExpr, requiredNames, toText, type Expr } from './expr.ts';
+import { evaluate, memberNames, mentionedNames, parseTemplateExpr, requiredNames, toText, type Expr } from './expr.ts';
 
 type Part = { text: string } | { expr: Expr };
 
@@ -39,6 +39,20 @@ export function checkTemplate(template: string): void {
 export function templateNames(template: string): string[] {
   const names = new Set<string>();
   for (const p of parseTemplate(template)) if ('expr' in p) requiredNames(p.expr, names);
+  return [...names];
+}
+
+/** Every root variable a template mentions, guarded or not (`{{ not x }}`, `{{ x | default(y) }}` give x and y). */
+export function templateVariables(template: string): string[] {
+  const names = new Set<string>();
+  for (const p of parseTemplate(template)) if ('expr' in p) mentionedNames(p.expr, names);
+  return [...names];
+}
+
+/** The keys a template reads on a root variable (`{{ secrets.x }}`, `{{ secrets['x'] }}` -> x for root secrets). */
+export function templateMembers(template: string, root: string): string[] {
+  const names = new Set<string>();
+  for (const p of parseTemplate(template)) if ('expr' in p) memberNames(p.expr, root, names);
   return [...names];
 }
 

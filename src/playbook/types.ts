@@ -1,9 +1,7 @@
-/** Where something was written in a YAML file, for error messages. */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  col: number;
-}
+import type { SourceLocation } from '../source/location.ts';
+
+/** Where something was written in a YAML file, for error messages (shared with the inventory reader). */
+export type { SourceLocation };
 
 export interface ParamSpec {
   description?: string;

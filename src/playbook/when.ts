@@ -1,4 +1,4 @@
-import { evaluate, parseExpr, requiredNames, truthy, type Expr } from './expr.ts';
+import { evaluate, memberNames, parseExpr, requiredNames, truthy, type Expr } from './expr.ts';
 
 const cache = new Map<string, Expr>();
 
@@ -27,4 +27,9 @@ export function checkWhen(expr: string): void {
 /** Root variable names a `when` expression needs. */
 export function whenNames(expr: string): string[] {
   return [...requiredNames(parsed(expr))];
+}
+
+/** The keys a `when` expression reads on a root variable (`secrets.x` -> x for root secrets). */
+export function whenMembers(expr: string, root: string): string[] {
+  return [...memberNames(parsed(expr), root)];
 }

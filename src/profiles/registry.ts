@@ -1,26 +1,34 @@
-import { fileURLToPath } from 'node:url';
 import { builtinActions } from '../actions/builtin/index.ts';
 import type { Action } from '../actions/types.ts';
 import { InputError } from '../util/errors.ts';
-import { profile389ds } from './389ds/index.ts';
-import { profileIpa } from './ipa/index.ts';
-import { profileKeytrustee } from './keytrustee/index.ts';
-import { profileCiphertrust } from './ciphertrust/index.ts';
+import { PROFILE_INFOS } from './info.ts';
 import type { Profile } from './types.ts';
 
-/** Every profile, by the name an inventory gives as `profile:`. One line each. (A function: see byProfile.) */
-const PROFILE_LIST = (): Profile[] => [
-  profile389ds,
-  profileIpa,
-  profileKeytrustee,
-  profileCiphertrust,
-];
-
+/**
+ * The profiles of src/profiles/info.ts's list with their code loaded. The code is imported, once,
+ * by loadProfiles() (the run loader and the commands that need a profile's lab or rehearsals call
+ * it): the inventory loader reads the same list without importing any action.
+ */
+let loaded: Profile[] | undefined;
 let index: Map<string, Profile> | undefined;
-const profilesByName = () => (index ??= new Map(PROFILE_LIST().map((p) => [p.name, p])));
 
-/** The root of the shipped playbooks (playbooks/<profile>/NAME.yaml, then playbooks/NAME.yaml). */
-export const PLAYBOOKS_ROOT = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+export async function loadProfiles(): Promise<void> {
+  if (loaded) return;
+  const all = await Promise.all(PROFILE_INFOS.map(async (info): Promise<Profile> => ({ ...info, ...(await info.load()) })));
+  loaded ??= all;
+}
+
+/** The profile with its code, loading it first. */
+export async function loadProfile(name: string): Promise<Profile> {
+  await loadProfiles();
+  return getProfile(name);
+}
+
+const PROFILE_LIST = (): Profile[] => {
+  if (!loaded) throw new Error('the profile registry was used before loadProfiles()');
+  return loaded;
+};
+const profilesByName = () => (index ??= new Map(PROFILE_LIST().map((p) => [p.name, p])));
 
 export function profileNames(): string[] {
   return [...profilesByName().keys()];
@@ -39,7 +47,7 @@ export function findProfile(name: string): Profile | undefined {
 /**
  * The action objects, each once, with `profiles` set to the profiles that register that very
  * object (ipa registers the 389ds ones, so they serve both). Builtins carry no `profiles`. Built on
- * first use: profile modules and the modules that ask this registry import each other.
+ * first use, after loadProfiles().
  */
 let tables: Map<string, Map<string, Action>> | undefined;
 function byProfile(): Map<string, Map<string, Action>> {
@@ -74,10 +82,4 @@ export function actionsForValidation(profile: string): Map<string, Action> {
   for (const m of byProfile().values()) for (const [n, a] of m) if (!out.has(n)) out.set(n, a);
   for (const [n, a] of byProfile().get(profile) ?? []) out.set(n, a);
   return out;
-}
-
-/** Where a shipped playbook of this profile lives, in search order. */
-export function playbookCandidates(profile: string | undefined, name: string): string[] {
-  const dirs = [...(profile && profilesByName().get(profile) ? [profilesByName().get(profile)!.playbooksDir] : []), PLAYBOOKS_ROOT];
-  return [...new Set(dirs)].flatMap((d) => ['.yaml', '.yml'].map((ext) => `${d.replace(/\/$/, '')}/${name}${ext}`));
 }

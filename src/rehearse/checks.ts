@@ -1,5 +1,5 @@
-import { ldapSearch } from '../actions/389ds/ldap.ts';
-import { compareDigests, digestEntries } from '../actions/389ds/verify/entry-digest.ts';
+import { ldapSearch } from '../profiles/389ds/actions/ldap.ts';
+import { compareDigests, digestEntries } from '../profiles/389ds/actions/verify/entry-digest.ts';
 import type { Connect } from './data-loss-damage.ts';
 
 export interface Check {

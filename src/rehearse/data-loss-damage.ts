@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ldapModify, ldapSearch, attr } from '../actions/389ds/ldap.ts';
-import { addRecord, deleteRecord, replaceRecord } from '../actions/389ds/replication/ldif-build.ts';
+import { ldapModify, ldapSearch, attr } from '../profiles/389ds/actions/ldap.ts';
+import { addRecord, deleteRecord, replaceRecord } from '../profiles/389ds/actions/replication/ldif-build.ts';
 import type { RemoteHost } from '../transport/types.ts';
 
 /**

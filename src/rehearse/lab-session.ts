@@ -4,7 +4,7 @@ import { loadInventory } from '../inventory/index.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { SshPool } from '../transport/index.ts';
 import type { RemoteHost } from '../transport/types.ts';
-import { instanceName, mainSuffixes } from '../actions/389ds/host-vars.ts';
+import { instanceName, mainSuffixes } from '../profiles/389ds/actions/host-vars.ts';
 
 /** A lab a rehearsal (or an e2e test) works on: its inventory and one SSH pool to talk to it directly. */
 export interface LabSession {

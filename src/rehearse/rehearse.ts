@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startRun, type RunEvent, type RunOutcome } from '../engine/index.ts';
 import { labDown, labUp } from '../lab/index.ts';
+import { profileInfo } from '../profiles/info.ts';
 import { takeBackup } from './backup-step.ts';
 import type { Check } from './checks.ts';
 import { labControl } from './lab-control.ts';
@@ -37,7 +37,8 @@ export interface RehearseResult {
   files: { markdown: string; json: string };
 }
 
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+/** The 389ds profile's playbooks (found through the profile list, not by path). */
+const PLAYBOOKS = profileInfo('389ds')!.playbooksDir;
 
 
 export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {

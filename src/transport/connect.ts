@@ -6,15 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { HostKeyPolicy } from '../inventory/types.ts';
-import { connectBackoffMs } from '../playbook/bounds.ts';
+import { connectBackoffMs } from '../source/bounds.ts';
 import { HostKeyError } from './host-key-error.ts';
 import { appendKnownHost, checkHostKey, knownKeyTypes } from './known-hosts.ts';
 import { fingerprint, knownHostsName } from './known-hosts-format.ts';
 
-const { Client } = ssh2;
+/** ssh2 (~0.4 s to load) is loaded by the first connection: `plan` and `--help` never pay for it. */
+let ssh2Client: Promise<typeof ClientType> | undefined;
+const loadClient = () => (ssh2Client ??= import('ssh2').then((m) => m.default.Client));
 
 export interface ConnectTarget {
   /** Inventory name, for messages. */
@@ -72,7 +73,7 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
 export async function connectWithRetries(t: ConnectTarget, makeSock: () => Promise<Duplex>, onEvent: ConnectEvent): Promise<ClientType> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await connectOnce(t, await makeSock(), onEvent);
+      return await connectOnce(await loadClient(), t, await makeSock(), onEvent);
     } catch (err) {
       const e = err as Error;
       if (isPermanent(e) || attempt >= t.connectRetries) throw e;
@@ -102,7 +103,7 @@ export function tcpSocket(host: string, port: number, timeoutMs: number): Promis
   });
 }
 
-function connectOnce(t: ConnectTarget, sock: Duplex, onEvent: ConnectEvent): Promise<ClientType> {
+function connectOnce(Client: typeof ClientType, t: ConnectTarget, sock: Duplex, onEvent: ConnectEvent): Promise<ClientType> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let hostKeyError: HostKeyError | undefined;
@@ -132,6 +133,10 @@ function connectOnce(t: ConnectTarget, sock: Duplex, onEvent: ConnectEvent): Pro
     if (t.identityFile) cfg.privateKey = readFileSync(t.identityFile);
     if (t.passphrase) cfg.passphrase = t.passphrase;
     if (t.agent) cfg.agent = t.agent;
+    // Straight to the methods we have: ssh2 would first try "none" to learn the server's list, one
+    // more round trip per handshake (each is a wait for sshd's turn on a busy machine).
+    const methods = [...(t.identityFile ? ['publickey' as const] : []), ...(t.agent ? ['agent' as const] : [])];
+    if (methods.length > 0) cfg.authHandler = methods;
     let settled = false;
     client.once('ready', () => {
       settled = true;

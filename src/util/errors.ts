@@ -1,4 +1,4 @@
-import type { SourceLocation } from '../playbook/types.ts';
+import type { SourceLocation } from '../source/location.ts';
 
 /** Exit codes, documented in the README. */
 export const EXIT = {

@@ -4,9 +4,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupCheck } from '../../src/actions/389ds/backup/backup-check.ts';
-import { backupRestore } from '../../src/actions/389ds/backup/backup-restore.ts';
-import { backupCreate } from '../../src/actions/389ds/backup/backup-create.ts';
+import { backupCheck } from '../../src/profiles/389ds/actions/backup/backup-check.ts';
+import { backupRestore } from '../../src/profiles/389ds/actions/backup/backup-restore.ts';
+import { backupCreate } from '../../src/profiles/389ds/actions/backup/backup-create.ts';
 import { listBackups, readHeader } from '../../src/backup/index.ts';
 import { generateKeyPair, type GeneratedKeyPair } from '../../src/crypto/index.ts';
 import { startRun, type RunEvent } from '../../src/engine/index.ts';
@@ -53,7 +53,7 @@ describe.skipIf(skip !== undefined)('encrypted backups on the lab (2 real 389-ds
 
   async function runBackupPlaybook(params: Record<string, string>) {
     return startRun({
-      playbookFile: path.resolve('playbooks/backup.yaml'),
+      playbookFile: path.resolve('playbooks/389ds/backup.yaml'),
       inventoryFile: lab.inventoryFile,
       params: { dest: root, ...params },
       yes: true,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAgreements } from '../../src/actions/389ds/replication/agreements.ts';
+import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
 import { readJournal } from '../../src/engine/journal.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
 import { labCut, labExec, labPowerOff, labPowerOn, labUncut } from '../../src/lab/index.ts';
@@ -29,7 +29,7 @@ import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixtu
  */
 
 const skip = labSkipReason();
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/lifeboat.js', import.meta.url));
 const MASTER = 'ds2';
 const VICTIM = 'ds3';
@@ -38,7 +38,7 @@ type Fault = 'kill' | 'cut' | 'fail' | 'sigkill';
 type Phase = 'preflight' | 'disable' | 'restore' | 'reinit' | 'enable' | 'verify';
 const FAULTS: Fault[] = ['kill', 'cut', 'fail', 'sigkill'];
 const PHASES: Phase[] = ['preflight', 'disable', 'restore', 'reinit', 'enable', 'verify'];
-/** data-loss step index where each phase starts (playbooks/data-loss.yaml). */
+/** data-loss step index where each phase starts (playbooks/389ds/data-loss.yaml). */
 const PHASE_STEP: Record<Phase, number> = { preflight: 0, disable: 3, restore: 4, reinit: 7, enable: 8, verify: 9 };
 /** The cells CI runs (they fit its budget); the rest run with `npm run test:faults`. */
 const CI_CELLS = ['sigkill:restore'];

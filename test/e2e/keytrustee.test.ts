@@ -1,13 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
 import { labDown, labExec, labKill, labRevive } from '../../src/lab/index.ts';
-import { getProfile } from '../../src/profiles/registry.ts';
+import { loadProfile } from '../../src/profiles/registry.ts';
 import { e2eLabName } from './lab-fixture.ts';
 
 /**
@@ -21,10 +22,25 @@ if (!runnable) console.warn('keytrustee e2e tests skipped: they build a lab of r
 const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/keytrustee/', import.meta.url));
 const LAB = e2eLabName('ktse');
 const PASS = 'e2e-kts-passphrase';
+const BIN = fileURLToPath(new URL('../../bin/lifeboat.js', import.meta.url));
+const execAsync = promisify(execFile);
+
+/** A `lifeboat` command as a user runs it: exit code and output (dr check exits 1 when an item fails). */
+async function lifeboat(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execAsync(process.execPath, [BIN, ...args], { timeout: 180_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    if (typeof err.code !== 'number') throw e;
+    return { code: err.code, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
 
 let dir: string;
 let inventoryFile: string;
 let keys: { pub: string; sec: string; otherSec: string };
+let restoredByDataLoss: { dir: string; runId: string };
 
 async function psql(host: string, sql: string): Promise<string> {
   const r = await labExec(LAB, host, ['runuser', '-u', 'keytrustee', '--', '/usr/lib/postgresql/15/bin/psql', '-X', '-At', '-h', '/tmp', '-p', '11381', '-d', 'keytrustee', '-c', sql]);
@@ -101,7 +117,7 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
     dir = mkdtempSync(join(tmpdir(), 'lifeboat-e2e-kts-'));
     inventoryFile = join(dir, 'inventory.yaml');
     await labDown(LAB).catch(() => undefined);
-    await getProfile('keytrustee').lab!.up({ name: LAB, out: inventoryFile, hosts: 2, entries: 0, topology: '', deposits: 2000 });
+    await (await loadProfile('keytrustee')).lab!.up({ name: LAB, out: inventoryFile, hosts: 2, entries: 0, topology: '', deposits: 2000 });
     const a = await generateKeyPair({ name: 'kts e2e', passphrase: PASS, outDir: join(dir, 'keys'), fileStem: 'backup' });
     const b = await generateKeyPair({ name: 'someone else', passphrase: PASS, outDir: join(dir, 'keys'), fileStem: 'other' });
     keys = { pub: a.publicKeyFile, sec: a.privateKeyFile, otherSec: b.privateKeyFile };
@@ -178,6 +194,7 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
     const out = await run('data-loss', { backup: b.dir, key: keys.sec, passphrase_env: 'KTS_E2E_PASS' }, { onEvent: (e) => events.push(e) });
     expect(out.failed?.error).toBeUndefined();
     expect(out.status).toBe('done');
+    restoredByDataLoss = { dir: b.dir, runId: out.runId };
     expect(events.some((e) => e.type === 'warning' && /holds 3 deposit\(s\) newer than the backup/.test(e.message))).toBe(true);
     expect(await digest('kts1')).toBe(atBackup);
     expect(await digest('kts2')).toBe(atBackup);
@@ -235,5 +252,73 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
     expect(out.failed?.step).toBe(0);
     expect(out.failed?.error).toContain('has role active but its database is a standby');
     expect(await digest('kts2')).toBe(before);
+  });
+  it('dr check: the pair in sync passes; with the passive\'s replay stopped it fails naming the item', async () => {
+    const drArgs = ['dr', 'check', '-i', inventoryFile, '--backup-dir', join(dir, 'backups'), '--state-dir', join(dir, 'state'), '--json'];
+    const item = (out: string) => (JSON.parse(out) as { items: { id: string; status: string; why: string }[] }).items;
+    const healthy = await lifeboat(drArgs);
+    expect(item(healthy.stdout).find((i) => i.id === 'kts-pair-in-sync')).toMatchObject({ status: 'pass', why: expect.stringMatching(/^kts2 in recovery, streaming from kts1 with lag 0; \d+ deposits identical/) });
+    // Items that do not apply to a Key Trustee pair are skipped, saying why.
+    expect(item(healthy.stdout).find((i) => i.id === 'agreements-per-replica')).toMatchObject({ status: 'skip', why: 'keytrustee has no replication agreements' });
+    expect(item(healthy.stdout).filter((i) => i.status === 'fail')).toEqual([]);
+    expect(healthy.code).toBe(0);
+
+    await psql('kts2', 'SELECT pg_wal_replay_pause()');
+    try {
+      await psql('kts1', "INSERT INTO deposits (owner, payload) VALUES ('e2e-unreplayed', 'x')");
+      const stopped = await lifeboat(drArgs);
+      expect(stopped.code).toBe(1);
+      const failed = item(stopped.stdout).filter((i) => i.status === 'fail');
+      expect(failed.map((i) => i.id)).toEqual(['kts-pair-in-sync']);
+      expect(failed[0]!.why).toMatch(/^kts1's standby: streaming, [1-9]\d* bytes not replayed; deposits differ: kts1 \d+ \(digest \w+\), kts2 \d+/);
+    } finally {
+      await psql('kts2', 'SELECT pg_wal_replay_resume()');
+    }
+    await psql('kts1', "DELETE FROM deposits WHERE owner = 'e2e-unreplayed'");
+    await pairWhole();
+  });
+
+  it('backup=latest: the plan names the newest backup that decrypt-verifies, skipping a newer truncated one and saying why', async () => {
+    const newest = backups().pop()!;
+    const src = join(dir, 'backups', LAB, newest);
+    // A newer copy cut short: its stored hash is re-sealed, so only decrypting it can tell.
+    const cutName = `lifeboat-full-2099-01-01-00-00-00`;
+    const cut = join(dir, 'backups', LAB, cutName);
+    cpSync(src, cut, { recursive: true });
+    // A copy, not a restored backup: it carries none of the original's catalog marks.
+    execFileSync('rm', ['-f', join(cut, 'restore-tests.jsonl'), join(cut, 'verifications.jsonl')]);
+    const payload = join(cut, readdirSync(cut).find((n) => n.endsWith('.gpg'))!);
+    truncateSync(payload, Math.floor(statSync(payload).size / 2));
+    const h = JSON.parse(readFileSync(join(cut, 'header.json'), 'utf8'));
+    const sha = execFileSync('sha256sum', [payload]).toString().split(' ')[0];
+    writeFileSync(join(cut, 'header.json'), JSON.stringify({ ...h, time: '2099-01-01T00:00:00.000Z', payload: { ...h.payload, size: statSync(payload).size, sha256: sha } }));
+    try {
+      const plan = await lifeboat(['plan', 'data-loss', '-i', inventoryFile, '-e', 'backup=latest', '-e', `key=${keys.sec}`, '-e', 'passphrase_env=KTS_E2E_PASS', '-e', `dest=${join(dir, 'backups')}`]);
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+      expect(plan.stdout).toContain(`# backup=latest: ${newest}, the newest Key Trustee server backup that verifies (decrypt-verified (`);
+      expect(plan.stdout).toMatch(new RegExp(`skipped newer ${cutName}: FAILED \\(decrypt\\): .*truncated or corrupt`));
+      expect(plan.stdout).toContain(`${src}: decrypted on the controller while uploading`);
+      expect(plan.stdout).not.toContain(PASS);
+      // backup verify with the key says the same, and the catalog keeps it for backup list.
+      const verify = await lifeboat(['backup', 'verify', '--all', '-i', inventoryFile, '--dir', join(dir, 'backups'), '--key', keys.sec, '--passphrase-env', 'KTS_E2E_PASS']);
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toMatch(new RegExp(`^${newest} {2}decrypt-verified \\(\\d+ tar entries\\)$`, 'm'));
+      expect(verify.stdout).toMatch(new RegExp(`^${cutName} {2}FAILED \\(decrypt\\)`, 'm'));
+      const list = await lifeboat(['backup', 'list', '-i', inventoryFile, '--dir', join(dir, 'backups')]);
+      expect(list.stdout).toMatch(new RegExp(`^${cutName} .* verify FAILED \\(decrypt\\)`, 'm'));
+      expect(`${verify.stdout}${verify.stderr}${list.stdout}`).not.toContain(PASS);
+      // The data-loss run restored and verified (verify.pair) its backup: restore-tested, and latest-good plans it.
+      const rows = (await lifeboat(['backup', 'list', '-i', inventoryFile, '--dir', join(dir, 'backups'), '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; restoreTestedBy?: string });
+      const tested = rows.filter((r) => r.restoreTestedBy);
+      expect(tested).toHaveLength(1);
+      expect(tested[0]!.dir).toBe(restoredByDataLoss.dir);
+      expect(tested[0]!.restoreTestedBy).toBe(restoredByDataLoss.runId);
+      const good = await lifeboat(['plan', 'data-loss', '-i', inventoryFile, '-e', 'backup=latest-good', '-e', `key=${keys.sec}`, '-e', 'passphrase_env=KTS_E2E_PASS', '-e', `dest=${join(dir, 'backups')}`]);
+      expect(good.code).toBe(0);
+      expect(good.stdout).toContain(`# backup=latest-good: ${basename(restoredByDataLoss.dir)}, restore-tested by run ${restoredByDataLoss.runId}`);
+    } finally {
+      execFileSync('rm', ['-rf', cut]);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { labDown, labStatus, labUp, readState, type LabTopology } from '../../sr
 import type { LabCaOptions } from '../../src/lab/inventory-file.ts';
 import { SshPool } from '../../src/transport/index.ts';
 import type { RemoteHost } from '../../src/transport/types.ts';
-import { ldapModify, ldapSearch, type LdapEntry } from '../../src/actions/389ds/ldap.ts';
+import { ldapModify, ldapSearch, type LdapEntry } from '../../src/profiles/389ds/actions/ldap.ts';
 
 /**
  * Shared set-up for end-to-end tests on the real lab. e2e files run one at a time (vitest config),

@@ -115,7 +115,7 @@ describe.skipIf(skip !== undefined)('the live view in a real terminal', () => {
     // No host line says its own name twice (`ds1 … ds1: uploading`).
     expect([...seen].filter((l) => /^\s+\S (ds\d)\s.*\s\1: /.test(l))).toEqual([]);
     // The summary came before the question.
-    const steps = (readFileSync(resolve(import.meta.dirname, '../../playbooks/data-loss.yaml'), 'utf8').match(/^  - name:/gm) ?? []).length;
+    const steps = (readFileSync(resolve(import.meta.dirname, '../../playbooks/389ds/data-loss.yaml'), 'utf8').match(/^  - name:/gm) ?? []).length;
     expect(history).toContain(`About to run data-loss: ${steps} step(s) on 3 host(s) (ds1, ds2, ds3)`);
     // (ink word-wraps this long line itself: the words may continue on the next line.)
     expect(history).toMatch(/Backup: \S+ \(ds1,\s+taken\s+\S+\s+\S+\s+UTC,\s+[\s\S]*?ago\)/);

@@ -3,11 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ldapModify, ldapSearch } from '../../src/actions/389ds/ldap.ts';
+import { ldapModify, ldapSearch } from '../../src/profiles/389ds/actions/ldap.ts';
 import { within } from './lab-fixture.ts';
-import { isHealthyUpdateStatus, listAgreements } from '../../src/actions/389ds/replication/agreements.ts';
-import { addRecord } from '../../src/actions/389ds/replication/ldif-build.ts';
-import { digestEntries } from '../../src/actions/389ds/verify/entry-digest.ts';
+import { isHealthyUpdateStatus, listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
+import { addRecord } from '../../src/profiles/389ds/actions/replication/ldif-build.ts';
+import { digestEntries } from '../../src/profiles/389ds/actions/verify/entry-digest.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
 import { labCut, labDown, labKill, labRevive, labUncut, labUp } from '../../src/lab/index.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
@@ -24,7 +24,7 @@ import { probeWrites } from '../../src/rehearse/write-probe.ts';
 
 const runnable = process.getuid?.() === 0 || !!process.env.CI;
 if (!runnable) console.warn('recovery e2e tests skipped: they build a lab of real servers and need root (under CI they always run)');
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const MASTER = 'ds2';
 
 let s: LabSession;

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { ldapModify } from '../../src/actions/389ds/ldap.ts';
-import { listAgreements } from '../../src/actions/389ds/replication/agreements.ts';
+import { ldapModify } from '../../src/profiles/389ds/actions/ldap.ts';
+import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRun, type RunOutcome } from '../../src/engine/index.ts';
@@ -24,7 +24,7 @@ import { pngColourCount } from '../helpers/png-pixels.ts';
  */
 
 const runnable = process.getuid?.() === 0 || !!process.env.CI;
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/lifeboat.js', import.meta.url));
 const exec = promisify(execFile);
 
@@ -52,6 +52,7 @@ let stateDir: string;
 let lab: string | undefined;
 let inventoryFile: string;
 let outcome: RunOutcome;
+let backup: string;
 
 describe.skipIf(!runnable)('the HTML report of a real data-loss run in headless Chromium, and dr check on the same lab', () => {
   beforeAll(async () => {
@@ -59,7 +60,7 @@ describe.skipIf(!runnable)('the HTML report of a real data-loss run in headless 
     inventoryFile = join(stateDir, 'inventory.yaml');
     lab = uniqueLabName('rp');
     await labUp({ name: lab, hosts: 4, entries: 100, topology: 'mesh', out: inventoryFile });
-    const backup = (await takeBackup({ inventoryFile, host: 'ds1', dest: join(stateDir, 'backups'), stateDir, workDir: stateDir })).dir;
+    backup = (await takeBackup({ inventoryFile, host: 'ds1', dest: join(stateDir, 'backups'), stateDir, workDir: stateDir })).dir;
     outcome = await startRun({
       playbookFile: join(PLAYBOOKS, 'data-loss.yaml'),
       inventoryFile,
@@ -112,6 +113,22 @@ describe.skipIf(!runnable)('the HTML report of a real data-loss run in headless 
   it('the run marked the backup it restored and verified as restore-tested, and backup list shows it', async () => {
     const { stdout } = await exec(process.execPath, [BIN, 'backup', 'list', '-i', inventoryFile, '--dir', join(stateDir, 'backups')], { timeout: 60_000 });
     expect(stdout).toMatch(new RegExp(`^lifeboat-data-\\S+ {2}ds1 .* restore-tested by run ${outcome.runId} \\(`, 'm'));
+    const json = await exec(process.execPath, [BIN, 'backup', 'list', '-i', inventoryFile, '--dir', join(stateDir, 'backups'), '--json'], { timeout: 60_000 });
+    const rows = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; restoreTestedBy?: string });
+    expect(rows.find((r) => r.dir === backup)?.restoreTestedBy).toBe(outcome.runId);
+  });
+
+  it('backup=latest-good and backup=latest plan that very file; backup verify reads its tar and backup list shows it', async () => {
+    // The plan resolves the store like a run does: ./backups from where it runs (no backup_dir in the lab inventory).
+    for (const ref of ['latest-good', 'latest']) {
+      const { stdout } = await exec(process.execPath, [BIN, 'plan', 'data-loss', '-i', inventoryFile, '-e', 'master=ds1', '-e', `backup=${ref}`], { cwd: stateDir, timeout: 120_000 });
+      expect(stdout).toContain(`$ sftp put ${join(backup, 'payload.tar')} -> `);
+      expect(stdout).toContain(`# backup=${ref}: ${basename(backup)}, ${ref === 'latest' ? 'the newest 389-ds backup that verifies (archive verified' : `restore-tested by run ${outcome.runId}`}`);
+    }
+    const verify = await exec(process.execPath, [BIN, 'backup', 'verify', basename(backup), '-i', inventoryFile, '--dir', join(stateDir, 'backups')], { timeout: 60_000 });
+    expect(verify.stdout).toMatch(new RegExp(`^${basename(backup)} {2}archive verified \\(\\d+ tar entries\\)\n$`));
+    const { stdout } = await exec(process.execPath, [BIN, 'backup', 'list', '-i', inventoryFile, '--dir', join(stateDir, 'backups')], { timeout: 60_000 });
+    expect(stdout).toMatch(new RegExp(`^${basename(backup)} .* verified \\(archive\\) \\S+ {2}restore-tested by run ${outcome.runId}`, 'm'));
   });
 
   it('dr check: the default lab is ready (exit 0), each item saying why', async () => {

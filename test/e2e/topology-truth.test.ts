@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { ldapModify, ldapSearch } from '../../src/actions/389ds/ldap.ts';
-import { listAgreements } from '../../src/actions/389ds/replication/agreements.ts';
-import { pokeLdif } from '../../src/actions/389ds/replication/replication-poke.ts';
+import { ldapModify, ldapSearch } from '../../src/profiles/389ds/actions/ldap.ts';
+import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
+import { pokeLdif } from '../../src/profiles/389ds/actions/replication/replication-poke.ts';
 import { planRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
 import { labKill, labPowerOff, labPowerOn, labRevive } from '../../src/lab/index.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
@@ -25,7 +25,7 @@ import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixtu
  */
 
 const skip = labSkipReason();
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const MASTER = 'ds5';
 const CA = 'o=ipaca';
 

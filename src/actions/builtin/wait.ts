@@ -1,4 +1,4 @@
-import { parseDuration } from '../../playbook/duration.ts';
+import { parseDuration } from '../../source/duration.ts';
 import { mask } from '../../util/secrets.ts';
 import { ActionError, type Action, type ActionContext } from '../types.ts';
 

@@ -11,4 +11,5 @@ export const info389ds: ProfileInfo = {
     suffixes: { type: 'string[]', description: 'suffixes backed up and restored' },
     backup_dir: { type: 'string', description: 'backup root on the controller, relative to the inventory' },
   },
+  load: async () => (await import('./index.ts')).profile389ds,
 };

@@ -1,3 +1,4 @@
+import type { ArchiveLayout } from '../../backup/verify.ts';
 import { listBackups, rollBackups, writeEnvelope, type BackupEnvelope, type BackupType } from '../../backup/index.ts';
 import { SCOPES, type Scope } from './api-paths.ts';
 
@@ -59,6 +60,9 @@ export interface CtmListing {
 }
 
 /** The cluster's CipherTrust backups, oldest first; other profiles' and unreadable ones carry `problem`. */
+/** The product encrypted the file with its backup key; only CipherTrust opens it, so its sha256 is what can be checked here. */
+export const CTM_ARCHIVE_LAYOUT: ArchiveLayout = { kind: 'opaque', what: 'a CipherTrust backup only the product can open (its sha256 is what can be checked here)' };
+
 export async function listCtmBackups(root: string, cluster: string): Promise<CtmListing[]> {
   return (await listBackups(root, cluster)).map((b) => {
     const item: CtmListing = { dir: b.dir, name: b.name, time: b.time };

@@ -1,11 +1,10 @@
 import type { Action } from '../../actions/types.ts';
-import type { Profile } from '../types.ts';
+import type { ProfileCode } from '../types.ts';
 import { backupCreateAction } from './actions/backup-create.ts';
 import { backupRestoreAction } from './actions/backup-restore.ts';
 import { backupKeysAction } from './actions/backupkeys.ts';
 import { clusterJoinAction, clusterNewAction, clusterNodesAction, clusterRemoveAction, clusterWaitHealthyAction } from './actions/cluster.ts';
-import { checkCtmBody } from './catalog.ts';
-import { infoCiphertrust } from './info.ts';
+import { checkCtmBody, CTM_ARCHIVE_LAYOUT } from './catalog.ts';
 
 /** The profile's own verbs (looked up by (profile, name), so `backup.create` is this one here). */
 export const ciphertrustActions: Action[] = [
@@ -19,10 +18,10 @@ export const ciphertrustActions: Action[] = [
   clusterWaitHealthyAction,
 ];
 
-export const profileCiphertrust: Profile = {
-  ...infoCiphertrust,
+export const profileCiphertrust: ProfileCode = {
   actions: ciphertrustActions,
   checkBackupBody: checkCtmBody,
+  backupArchive: CTM_ARCHIVE_LAYOUT,
   describeBackupBody: (b) =>
     `${String(b.scope)} backup ${String(b.backupId)}, release ${String(b.release)}, encrypted by backup key ${String(b.backupKey)}${b.keyFile ? ' (key file kept)' : ''}${b.tiedToHsm ? ', tied to the HSM' : ''}`,
 };

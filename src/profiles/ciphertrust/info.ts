@@ -9,6 +9,7 @@ export const infoCiphertrust: ProfileInfo = {
   roles: ['member'],
   // The REST API from the controller: no SSH to the nodes (a ksctl admin host is plan-only).
   reach: 'api',
+  load: async () => (await import('./index.ts')).profileCiphertrust,
   vars: {
     api_user: { type: 'string', default: 'admin', description: 'User the API logs in as (secret api_password is its password)' },
     api_domain: { type: 'string', description: 'Log-in domain (default: the root domain)' },

@@ -1,4 +1,5 @@
 import type { IpaBackupHeader } from './ipa-header.ts';
+import type { ArchiveLayout } from '../../backup/verify.ts';
 
 /**
  * The body of a backup envelope (src/backup/envelope.ts, format 2) made by ipa.backup.create: the
@@ -49,3 +50,12 @@ export function describeIpaBackupBody(b: Record<string, unknown>): string {
   const sealed = archive.endsWith('.gpg') ? 'encrypted by ipa-backup --gpg' : 'not encrypted';
   return `ipa-backup ${String(b.type ?? '?')}${version}, ${sealed}`;
 }
+
+/** What ipa.backup.create packs: the ipa-backup directory with its `header` and its archive. */
+export const archiveLayoutIpa: ArchiveLayout = {
+  kind: 'tar',
+  check(body, names) {
+    if (!isIpaBackupBody(body)) return [];
+    return [`${body.dir}/header`, `${body.dir}/${body.archive}`].filter((n) => !names.includes(n)).map((n) => `no ${n}`);
+  },
+};

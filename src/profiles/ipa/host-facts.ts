@@ -1,4 +1,4 @@
-import { sh } from '../../actions/389ds/backup/host-steps.ts';
+import { sh } from '../389ds/actions/backup/host-steps.ts';
 import { ActionError, type ActionContext } from '../../actions/types.ts';
 import type { Inventory, InventoryHost } from '../../inventory/types.ts';
 import type { RemoteHost } from '../../transport/types.ts';

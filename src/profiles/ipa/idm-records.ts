@@ -1,4 +1,4 @@
-import type { LdapEntry } from '../../actions/389ds/ldap.ts';
+import type { LdapEntry } from '../389ds/actions/ldap.ts';
 
 /**
  * What IdM itself records about its servers, read from its own tree over LDAPI (the data behind

@@ -7,4 +7,7 @@ export const infoIpa: ProfileInfo = {
   name: 'ipa',
   description: 'FreeIPA / Red Hat IdM: ipactl, ipa-backup/ipa-restore, ipa-replica-manage and ipa-csreplica-manage around the 389ds directory-level actions',
   playbooksDir: fileURLToPath(new URL('../../../playbooks/ipa/', import.meta.url)),
+  // IdM's directory is 389-ds: lab-provision and rejoin are the 389ds ones.
+  reusesPlaybooksOf: '389ds',
+  load: async () => (await import('./index.ts')).profileIpa,
 };

@@ -1,11 +1,11 @@
-import { sh } from '../../actions/389ds/backup/host-steps.ts';
+import { sh } from '../389ds/actions/backup/host-steps.ts';
 import type { ActionContext, PlannedCommand } from '../../actions/types.ts';
 import type { ExecResult, RemoteHost } from '../../transport/types.ts';
 import { commandLine } from './commands.ts';
 
 /**
  * One command of an ipa action on a host. The same list drives `plan` (shown, the stdin only
- * described) and `run` (executed, the stdin given), as src/actions/389ds/backup/host-steps.ts does
+ * described) and `run` (executed, the stdin given), as src/profiles/389ds/actions/backup/host-steps.ts does
  * for the 389ds actions: the plan is what runs. `stdin` is filled only when running.
  */
 export interface IpaStep {

@@ -18,6 +18,7 @@ export const infoKeytrustee: ProfileInfo = {
   // kms: Key Trustee KMS clients, backed up, never restored over the pair.
   roles: ['active', 'passive', 'kms'],
   rehearsalNames: ['kts-data-loss', 'kts-passive-loss', 'kts-active-loss'],
+  load: async () => (await import('./index.ts')).profileKeytrustee,
   vars: {
     confdir: { type: 'string', default: KTS_DEFAULTS.confdir, description: 'Key Trustee configuration directory (GPG keyring, keytrustee.conf)' },
     db_port: { type: 'number', default: KTS_DEFAULTS.db_port, description: 'PostgreSQL port of the keytrustee database' },

@@ -35,6 +35,13 @@ export function pgCtl(v: KtsVars, verb: 'start' | 'stop' | 'status'): string {
 export const DIGEST_SQL =
   "SELECT count(*) || ' ' || coalesce(max(id), 0) || ' ' || coalesce(md5(string_agg(uuid::text || ':' || encode(sha256(payload), 'hex'), ',' ORDER BY uuid)), '-') FROM deposits";
 
+/** On the active: `state lag` per standby (lag = WAL bytes not yet replayed there), or `none`. */
+export const REPLICATION_SQL =
+  "SELECT coalesce(string_agg(state || ' ' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, ','), 'none') FROM pg_stat_replication";
+
+/** Asked of the passive: `t` when it is a standby. */
+export const IN_RECOVERY_SQL = 'SELECT pg_is_in_recovery()';
+
 export interface DepositDigest {
   count: number;
   maxId: number;

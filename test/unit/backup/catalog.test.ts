@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -56,7 +57,11 @@ describe('the backup catalog', () => {
     const inv = path.join(dir, 'inv.yaml');
     writeFileSync(inv, 'cluster: lab\nprofile: 389ds\nvars: { backup_dir: ./bk }\nhosts:\n  ds1: { address: 10.0.0.1, roles: [ca] }\n');
     const root = path.join(dir, 'bk');
-    const payload = Buffer.from('pretend tar archive');
+    // A real tar of the 389-ds layout: an unencrypted backup is read as its tar by backup verify.
+    mkdirSync(path.join(dir, 'src', 'db'), { recursive: true });
+    writeFileSync(path.join(dir, 'src', 'db', 'id2entry.db'), 'entries');
+    execFileSync('tar', ['-cf', path.join(dir, 'db.tar'), '-C', path.join(dir, 'src'), 'db']);
+    const payload = readFileSync(path.join(dir, 'db.tar'));
     const sha256 = createHash('sha256').update(payload).digest('hex');
     const good = await createBackupDir(root, 'lab', 'data', new Date(Date.UTC(2026, 10, 22, 4, 0, 0)));
     const bad = await createBackupDir(root, 'lab', 'data', new Date(Date.UTC(2026, 10, 22, 5, 0, 0)));
@@ -73,14 +78,18 @@ describe('the backup catalog', () => {
     expect(await readRestoreTests(bad.dir)).toHaveLength(0);
 
     const list = await cli(['backup', 'list', '-i', inv]);
-    expect(list.out).toContain('lifeboat-data-2026-11-22-04-00-00  ds1  db2bak  dc=lab,dc=test  0.0 KiB  NOT encrypted  restore-tested by run 20261130-204533-6962 (2026-11-30T20:46:16.640Z)');
-    expect(list.out).toContain('lifeboat-data-2026-11-22-05-00-00  ds1  db2bak  dc=lab,dc=test  0.0 KiB  NOT encrypted  not restore-tested');
+    expect(list.out).toContain('lifeboat-data-2026-11-22-04-00-00  ds1  db2bak  dc=lab,dc=test  10.0 KiB  NOT encrypted  never verified  restore-tested by run 20261130-204533-6962 (2026-11-30T20:46:16.640Z)');
+    expect(list.out).toContain('lifeboat-data-2026-11-22-05-00-00  ds1  db2bak  dc=lab,dc=test  10.0 KiB  NOT encrypted  never verified  not restore-tested');
 
     const one = await cli(['backup', 'verify', 'lifeboat-data-2026-11-22-04-00-00', '-i', inv]);
-    expect(one).toMatchObject({ code: 0, out: 'lifeboat-data-2026-11-22-04-00-00  sha256 verified\n' });
+    expect(one).toMatchObject({ code: 0, out: 'lifeboat-data-2026-11-22-04-00-00  archive verified (2 tar entries)\n' });
     const all = await cli(['backup', 'verify', '--all', '-i', inv]);
     expect(all.code).toBe(1);
-    expect(all.out).toMatch(/lifeboat-data-2026-11-22-05-00-00 {2}FAILED: payload sha256 [0-9a-f]{12}… does not match the header/);
+    expect(all.out).toMatch(/lifeboat-data-2026-11-22-05-00-00 {2}FAILED \(sha256\): payload is 10 bytes, sha256 [0-9a-f]{12}…; the header says \d+ bytes/);
+    // The catalog remembers both results: backup list shows them.
+    const after = await cli(['backup', 'list', '-i', inv]);
+    expect(after.out).toMatch(/^lifeboat-data-2026-11-22-04-00-00 .* verified \(archive\) \S+ {2}restore-tested by run/m);
+    expect(after.out).toMatch(/^lifeboat-data-2026-11-22-05-00-00 .* verify FAILED \(sha256\) \S+ {2}not restore-tested$/m);
     const none = await cli(['backup', 'verify', '-i', inv]);
     expect(none.code).toBe(2);
 

@@ -53,7 +53,7 @@ describe('lifeboat backup / keys', () => {
     const r = await cli(['backup', 'list', '-i', inv]);
     expect(r.code).toBe(0);
     expect(r.out.split('\n')).toEqual([
-      'lifeboat-data-2026-11-22-04-00-00  ds1  db2bak  dc=lab,dc=test  0.0 KiB  NOT encrypted  not restore-tested',
+      'lifeboat-data-2026-11-22-04-00-00  ds1  db2bak  dc=lab,dc=test  0.0 KiB  NOT encrypted  never verified  not restore-tested',
       expect.stringMatching(/^lifeboat-full-2026-11-22-05-00-00 {2}INCOMPLETE: .*cannot read the backup header/),
       '',
     ]);

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseRestoreMark, restoreCommand } from '../../../src/actions/389ds/backup/commands.ts';
+import { parseRestoreMark, restoreCommand } from '../../../src/profiles/389ds/actions/backup/commands.ts';
 
 let dir: string;
 

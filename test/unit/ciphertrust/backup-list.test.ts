@@ -29,5 +29,5 @@ it('lists a system backup with its scope, id, release and backup key', async () 
   const program = new Command('lifeboat').exitOverride();
   registerBackupCommands(program, ctx);
   await program.parseAsync(['node', 'lifeboat', 'backup', 'list', '-i', inv]);
-  expect(out).toBe('lifeboat-full-2026-11-30-01-00-00  cm1  ciphertrust  2.0 KiB  system backup b-42, release 2.14.0, encrypted by backup key k-9, tied to the HSM  not restore-tested\n');
+  expect(out).toBe('lifeboat-full-2026-11-30-01-00-00  cm1  ciphertrust  2.0 KiB  system backup b-42, release 2.14.0, encrypted by backup key k-9, tied to the HSM  never verified  not restore-tested\n');
 });

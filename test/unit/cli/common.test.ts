@@ -32,15 +32,15 @@ describe('-e key=value', () => {
 
 describe('playbook argument', () => {
   const root = mkdtempSync(join(tmpdir(), 'lifeboat-cli-'));
-  mkdirSync(join(root, 'playbooks'));
-  writeFileSync(join(root, 'playbooks', 'data-loss.yaml'), 'name: x\n');
+  mkdirSync(join(root, 'playbooks', '389ds'), { recursive: true });
+  writeFileSync(join(root, 'playbooks', '389ds', 'data-loss.yaml'), 'name: x\n');
   writeFileSync(join(root, 'local.yaml'), 'name: y\n');
 
   it('takes an existing path as is', () => {
     expect(resolvePlaybookArg('local.yaml', root, root)).toBe(join(root, 'local.yaml'));
   });
-  it('resolves a bare name in the package playbooks/ folder', () => {
-    expect(resolvePlaybookArg('data-loss', '/', root)).toBe(join(root, 'playbooks', 'data-loss.yaml'));
+  it('resolves a bare name in the package playbooks/<profile>/ folder (389ds by default)', () => {
+    expect(resolvePlaybookArg('data-loss', '/', root)).toBe(join(root, 'playbooks', '389ds', 'data-loss.yaml'));
   });
   it('names the shipped playbooks when nothing matches', () => {
     expect(() => resolvePlaybookArg('data-los', '/', root)).toThrow(/playbook not found: data-los \(shipped playbooks: data-loss\)/);

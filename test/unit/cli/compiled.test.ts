@@ -4,10 +4,12 @@
  * or overwrites, the checkout's dist/) and runs that tree's bin the way a user would.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encryptFile, generateKeyPair } from '../../../src/crypto/index.ts';
+import { writeRandomFile } from '../crypto/gpg.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 let pkg: string;
@@ -20,12 +22,12 @@ const TRACE_LOADS =
 register('data:text/javascript,' + encodeURIComponent('export async function load(u, c, n) { if (u.startsWith("file:")) process.stderr.write("LOAD " + u + "\\\\n"); return n(u, c); }'));`,
   );
 
-function cli(args: string[]) {
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
   const env = { ...process.env };
   delete env.LIFEBOAT_FROM_SOURCE;
   return spawnSync(process.execPath, ['--import', TRACE_LOADS, join(pkg, 'bin/lifeboat.js'), ...args], {
     cwd: pkg,
-    env: { ...env, LIFEBOAT_DM_PASSWORD: 'compiled-test-secret' },
+    env: { ...env, LIFEBOAT_DM_PASSWORD: 'compiled-test-secret', ...extraEnv },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -60,13 +62,33 @@ describe('the compiled CLI (dist/)', () => {
     expect(files.filter((f) => /\/dist\/(engine|transport|lab\/up|crypto)\//.test(f))).toEqual([]);
   });
 
-  it('plans a shipped playbook from dist/, secrets masked, with no live view loaded', () => {
+  it('plans a shipped playbook from dist/, secrets masked, with no live view, SSH or OpenPGP loaded', () => {
     const r = cli(['plan', 'server-loss', '-i', 'inventories/example-ipa.yaml', '-e', 'lost=ipa2', '-e', 'from=ipa1']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Plan: server-loss\.yaml/);
     expect(r.stdout).not.toContain('compiled-test-secret');
     const files = loaded(r.stderr);
     expect(files.some((f) => f.includes('/dist/engine/'))).toBe(true);
-    expect(files.filter((f) => /node_modules\/(tsx|ink|react)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /node_modules\/(tsx|ink|react|ssh2|openpgp|@dagrejs)\//.test(f))).toEqual([]);
   });
+
+  it('decrypts with the compiled OpenPGP worker (dist/crypto/pgp-worker.js), and refuses a tampered payload', async () => {
+    const dir = join(pkg, 'crypt');
+    const key = await generateKeyPair({ name: 'Compiled', passphrase: 'pw-compiled', outDir: dir });
+    writeRandomFile(join(dir, 'payload.tar'), 3 * 1024 * 1024 + 7);
+    await encryptFile(join(dir, 'payload.tar'), join(dir, 'payload.gpg'), { recipientKeyFile: key.publicKeyFile });
+    const env = { LIFEBOAT_BACKUP_PASSPHRASE: 'pw-compiled' };
+    const ok = cli(['backup', 'decrypt', join(dir, 'payload.gpg'), '--key', key.privateKeyFile, '--out', join(dir, 'out.tar'), '--passphrase-env', 'LIFEBOAT_BACKUP_PASSPHRASE'], env);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'out.tar')).equals(readFileSync(join(dir, 'payload.tar')))).toBe(true);
+    expect(loaded(ok.stderr).some((f) => f.endsWith('/dist/crypto/pgp-worker.js'))).toBe(true);
+
+    const bad = readFileSync(join(dir, 'payload.gpg'));
+    bad[bad.length >> 1]! ^= 0x55;
+    writeFileSync(join(dir, 'bad.gpg'), bad);
+    const refused = cli(['backup', 'decrypt', join(dir, 'bad.gpg'), '--key', key.privateKeyFile, '--out', join(dir, 'bad.tar'), '--passphrase-env', 'LIFEBOAT_BACKUP_PASSPHRASE'], env);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/bad\.gpg is truncated or corrupt/);
+    expect(existsSync(join(dir, 'bad.tar')) || existsSync(join(dir, 'bad.tar.part'))).toBe(false);
+  }, 60_000);
 });

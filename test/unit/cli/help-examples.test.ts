@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../src/cli/main.ts';
@@ -82,7 +83,10 @@ beforeAll(async () => {
     .replace(/^( {2}(ds\d):\n)/gm, (line, _all, name: string) => `${line}    vars: { replica_id: ${name.slice(2)} }\n`);
   const backup = join(work, 'backups', 'examples', 'lifeboat-data-2026-11-22-04-05-06');
   mkdirSync(backup, { recursive: true });
-  writeFileSync(join(backup, 'payload.tar'), 'example payload\n');
+  // A real tar of the 389-ds layout: backup=latest reads it as one before it plans.
+  mkdirSync(join(work, 'db-src', 'db'), { recursive: true });
+  writeFileSync(join(work, 'db-src', 'db', 'DBVERSION'), 'example payload\n');
+  await promisify(execFile)('tar', ['-cf', join(backup, 'payload.tar'), '-C', join(work, 'db-src'), 'db']);
   const sum = await sha256File(join(backup, 'payload.tar'));
   await writeHeader(backup, sampleHeader({ cluster: 'examples', host: 'ds1', hostname: 'ds1.lab.test', payload: { file: 'payload.tar', size: sum.size, sha256: sum.sha256 }, archive: { size: sum.size, sha256: sum.sha256 } }));
   mkdirSync(join(work, 'inventories'));

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyArgSpec } from '../../../src/engine/args.ts';
 import { Journal, readJournal } from '../../../src/engine/journal.ts';
 import { acquireLock, defaultLockDir, lockFileFor, type HeldLock } from '../../../src/engine/lock.ts';
@@ -15,7 +15,11 @@ import { SecretCache } from '../../../src/engine/context.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
 import { shellAction } from '../../../src/actions/builtin/shell.ts';
 import { getAction, allActions } from '../../../src/actions/registry.ts';
+import { loadProfiles } from '../../../src/profiles/registry.ts';
 import { registerSecret } from '../../../src/util/secrets.ts';
+
+// The registry's lookups need the profiles' code loaded (the run loader does this for a run).
+beforeAll(loadProfiles);
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-engine-pieces-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -16,9 +16,9 @@ describe('`lifeboat backup list` on ipa-backup backups (format-2 envelopes in th
       const r = spawnSync('node', ['bin/lifeboat.js', 'backup', 'list', '-i', inv], { cwd: root, encoding: 'utf8', timeout: 60_000 });
       expect(r.stderr).toBe('');
       expect(r.stdout.trim().split('\n')).toEqual([
-        'lifeboat-full-2026-11-30-12-11-50  ipa1  ipa  10.0 KiB  ipa-backup full of IPA 4.9.8, not encrypted  not restore-tested',
-        'lifeboat-data-2026-11-30-12-14-30  ipa1  ipa  10.0 KiB  ipa-backup data of IPA 4.9.8, not encrypted  not restore-tested',
-        'lifeboat-data-2026-11-30-12-20-10  ipa1  ipa  10.0 KiB  ipa-backup data of IPA 4.9.8, encrypted by ipa-backup --gpg  not restore-tested',
+        'lifeboat-full-2026-11-30-12-11-50  ipa1  ipa  10.0 KiB  ipa-backup full of IPA 4.9.8, not encrypted  never verified  not restore-tested',
+        'lifeboat-data-2026-11-30-12-14-30  ipa1  ipa  10.0 KiB  ipa-backup data of IPA 4.9.8, not encrypted  never verified  not restore-tested',
+        'lifeboat-data-2026-11-30-12-20-10  ipa1  ipa  10.0 KiB  ipa-backup data of IPA 4.9.8, encrypted by ipa-backup --gpg  never verified  not restore-tested',
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

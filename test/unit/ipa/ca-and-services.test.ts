@@ -1,17 +1,20 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { caSurvivors } from '../../../src/actions/389ds/replication/ca-survivors.ts';
+import { caSurvivors } from '../../../src/profiles/389ds/actions/replication/ca-survivors.ts';
 import type { ActionContext } from '../../../src/actions/types.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
-import { actionFor } from '../../../src/profiles/registry.ts';
+import { loadProfiles, actionFor } from '../../../src/profiles/registry.ts';
 import { ipaCaRenewalMaster } from '../../../src/profiles/ipa/actions/renewal-master.ts';
 import { ipaServersDiscover } from '../../../src/profiles/ipa/actions/servers-discover.ts';
 import { ipaServiceStatus, ipaServiceStop } from '../../../src/profiles/ipa/actions/service.ts';
 import { IPA_FACTS_COMMAND } from '../../../src/profiles/ipa/host-facts.ts';
 import { fakeContext } from '../backup/fake-context.ts';
 import { recordingHost } from './recording-host.ts';
+
+// The registry's lookups need the profiles' code loaded (the run loader does this for a run).
+beforeAll(loadProfiles);
 
 const SECRET = 'Dm-Secret-4-tests';
 const B = 'cn=masters,cn=ipa,cn=etc,dc=example,dc=com';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseLdif } from '../../../src/actions/389ds/ldap.ts';
+import { parseLdif } from '../../../src/profiles/389ds/actions/ldap.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import { compareWithInventory } from '../../../src/profiles/ipa/actions/servers-discover.ts';
 import { parseMasters, parseSegments, renewalMaster } from '../../../src/profiles/ipa/idm-records.ts';

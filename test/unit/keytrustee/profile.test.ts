@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { allActions } from '../../../src/actions/registry.ts';
+import { loadProfiles } from '../../../src/profiles/registry.ts';
 import { resolvePlaybookArg } from '../../../src/cli/common.ts';
 import { ENGINE_NAMES } from '../../../src/engine/vars.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
-import { loadPlaybook, validatePlaybook } from '../../../src/playbook/index.ts';
+import { loadPlaybook } from '../../../src/playbook/index.ts';
+import { validatePlaybook } from '../../../src/engine/validate-playbook.ts';
 import type { ActionContext } from '../../../src/actions/types.ts';
 import type { Inventory, InventoryHost } from '../../../src/inventory/types.ts';
 import { ktsBackupName, checkKtsBody } from '../../../src/profiles/keytrustee/actions/backup-name.ts';
@@ -14,6 +16,9 @@ import { ktsBackupCreate } from '../../../src/profiles/keytrustee/actions/backup
 import { pairOf } from '../../../src/profiles/keytrustee/kts-vars.ts';
 import { dropStandbyFilesCommand } from '../../../src/profiles/keytrustee/pg.ts';
 import { ktsVars } from '../../../src/profiles/keytrustee/kts-vars.ts';
+
+// The registry's lookups need the profiles' code loaded (the run loader does this for a run).
+beforeAll(loadProfiles);
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const host = (name: string, roles: string[]): InventoryHost => ({ name, address: `${name}.example.com`, roles, vars: {} }) as unknown as InventoryHost;

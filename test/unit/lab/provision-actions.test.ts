@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionContext } from '../../../src/actions/types.ts';
 import type { Inventory, InventoryHost } from '../../../src/inventory/types.ts';
-import { provisionActions } from '../../../src/actions/389ds/provision/index.ts';
-import { agreementCreate, agreementRecord } from '../../../src/actions/389ds/provision/agreement-create.ts';
-import { cacheLdif, infText, instanceCreate } from '../../../src/actions/389ds/provision/instance-create.ts';
-import { peersFor } from '../../../src/actions/389ds/provision/peers.ts';
-import { replicaRecord } from '../../../src/actions/389ds/provision/replication-setup.ts';
-import { suffixLdif } from '../../../src/actions/389ds/provision/suffix-create.ts';
-import { seedLdif } from '../../../src/actions/389ds/provision/entries-seed.ts';
+import { provisionActions } from '../../../src/profiles/389ds/actions/provision/index.ts';
+import { agreementCreate, agreementRecord } from '../../../src/profiles/389ds/actions/provision/agreement-create.ts';
+import { cacheLdif, infText, instanceCreate } from '../../../src/profiles/389ds/actions/provision/instance-create.ts';
+import { peersFor } from '../../../src/profiles/389ds/actions/provision/peers.ts';
+import { replicaRecord } from '../../../src/profiles/389ds/actions/provision/replication-setup.ts';
+import { suffixLdif } from '../../../src/profiles/389ds/actions/provision/suffix-create.ts';
+import { seedLdif } from '../../../src/profiles/389ds/actions/provision/entries-seed.ts';
 
 const ssh = { user: 'root', port: 22, hostKeyPolicy: 'strict' as const, become: false, useAgent: false, connectTimeoutMs: 1, keepaliveMs: 1, connectRetries: 0 };
 const host = (i: number, roles: string[]): InventoryHost => ({

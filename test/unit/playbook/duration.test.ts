@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../../src/playbook/index.ts';
-import { nearest } from '../../../src/playbook/suggest.ts';
+import { nearest } from '../../../src/source/suggest.ts';
 
 describe('parseDuration', () => {
   it('reads units, compounds and plain milliseconds', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../../src/actions/types.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
-import { parsePlaybook, resolveParams, playbookVars, validatePlaybook } from '../../../src/playbook/index.ts';
+import { parsePlaybook, resolveParams } from '../../../src/playbook/index.ts';
+import { playbookVars, validatePlaybook } from '../../../src/engine/validate-playbook.ts';
 import { InputErrors } from '../../../src/util/errors.ts';
 import { forgetSecretsForTests, mask } from '../../../src/util/secrets.ts';
 import { errorLines, tempDir } from '../inventory/temp-files.ts';

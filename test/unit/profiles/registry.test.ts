@@ -1,13 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getAction, allActions } from '../../../src/actions/registry.ts';
 import { fromV1, validateEnvelope } from '../../../src/backup/envelope.ts';
 import { BackupFormatError } from '../../../src/backup/header.ts';
 import { resolvePlaybookArg } from '../../../src/cli/common.ts';
 import { checkRole } from '../../../src/inventory/roles.ts';
-import { getProfile, profileNames } from '../../../src/profiles/registry.ts';
+import { loadProfiles, getProfile, profileNames } from '../../../src/profiles/registry.ts';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// The registry's lookups need the profiles' code loaded (the run loader does this for a run).
+beforeAll(loadProfiles);
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 describe('profile registry', () => {
   it('knows 389ds, ipa and keytrustee; ipa serves the very 389ds actions', () => {
@@ -31,13 +36,29 @@ describe('profile registry', () => {
     expect(getProfile('keytrustee').vars.db_port?.default).toBe(11381);
   });
 
-  it('a bare playbook name is looked up in playbooks/<profile>/ first, then playbooks/', () => {
+  it('a bare playbook name is looked up in playbooks/<profile>/, then in the folders the profile declares it reuses', () => {
     const root = mkdtempSync(join(tmpdir(), 'lb-pb-'));
-    mkdirSync(join(root, 'playbooks', 'keytrustee'), { recursive: true });
-    writeFileSync(join(root, 'playbooks', 'data-loss.yaml'), 'x');
+    for (const p of ['keytrustee', '389ds', 'ipa']) mkdirSync(join(root, 'playbooks', p), { recursive: true });
     writeFileSync(join(root, 'playbooks', 'keytrustee', 'data-loss.yaml'), 'x');
+    writeFileSync(join(root, 'playbooks', '389ds', 'data-loss.yaml'), 'x');
+    writeFileSync(join(root, 'playbooks', '389ds', 'rejoin.yaml'), 'x');
+    writeFileSync(join(root, 'playbooks', 'ipa', 'data-loss.yaml'), 'x');
     expect(resolvePlaybookArg('data-loss', root, root, 'keytrustee')).toBe(join(root, 'playbooks', 'keytrustee', 'data-loss.yaml'));
-    expect(resolvePlaybookArg('data-loss', root, root, '389ds')).toBe(join(root, 'playbooks', 'data-loss.yaml'));
+    expect(resolvePlaybookArg('data-loss', root, root, '389ds')).toBe(join(root, 'playbooks', '389ds', 'data-loss.yaml'));
+    expect(resolvePlaybookArg('data-loss', root, root)).toBe(join(root, 'playbooks', '389ds', 'data-loss.yaml'));
+    expect(resolvePlaybookArg('data-loss', root, root, 'ipa')).toBe(join(root, 'playbooks', 'ipa', 'data-loss.yaml'));
+    // ipa declares it reuses 389ds's playbooks; keytrustee declares nothing, so 389ds's rejoin is not its.
+    expect(resolvePlaybookArg('rejoin', root, root, 'ipa')).toBe(join(root, 'playbooks', '389ds', 'rejoin.yaml'));
+    expect(() => resolvePlaybookArg('rejoin', root, root, 'keytrustee')).toThrow(/playbook not found: rejoin \(shipped playbooks: data-loss\)/);
+  });
+
+  it('each profile ships its playbooks in playbooks/<name>/ and reuses only profiles that exist', () => {
+    for (const name of profileNames()) {
+      const p = getProfile(name);
+      expect(p.playbooksDir.replace(/\/$/, '')).toBe(join(ROOT, 'playbooks', name));
+      if (p.reusesPlaybooksOf) expect(profileNames()).toContain(p.reusesPlaybooksOf);
+    }
+    expect(getProfile('ipa').reusesPlaybooksOf).toBe('389ds');
   });
 });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseLdif } from '../../../src/actions/389ds/ldap.ts';
-import { replicationDisable } from '../../../src/actions/389ds/replication/replication-disable.ts';
-import { replicationEnable } from '../../../src/actions/389ds/replication/replication-enable.ts';
-import { replicationFence } from '../../../src/actions/389ds/replication/replication-fence.ts';
-import { topologyDiscover } from '../../../src/actions/389ds/replication/topology-discover.ts';
+import { parseLdif } from '../../../src/profiles/389ds/actions/ldap.ts';
+import { replicationDisable } from '../../../src/profiles/389ds/actions/replication/replication-disable.ts';
+import { replicationEnable } from '../../../src/profiles/389ds/actions/replication/replication-enable.ts';
+import { replicationFence } from '../../../src/profiles/389ds/actions/replication/replication-fence.ts';
+import { topologyDiscover } from '../../../src/profiles/389ds/actions/replication/topology-discover.ts';
 import { agreementLdif, context, labInventory, topologyResponder, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';

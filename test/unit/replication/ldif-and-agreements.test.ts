@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseLdif } from '../../../src/actions/389ds/ldap.ts';
-import { agreementFromEntry, inventoryHostFor, isHealthyUpdateStatus, normalizeDn, sameDn } from '../../../src/actions/389ds/replication/agreements.ts';
-import { enabledLdif } from '../../../src/actions/389ds/replication/enabled-ldif.ts';
-import { addRecord, ldifLine, replaceRecord } from '../../../src/actions/389ds/replication/ldif-build.ts';
-import { pokeLdif } from '../../../src/actions/389ds/replication/replication-poke.ts';
-import { compareTopology, topologyFromAgreements } from '../../../src/actions/389ds/replication/topology-discover.ts';
-import { parseRuv } from '../../../src/actions/389ds/verify/ruv.ts';
-import { compareDigests, digestEntries } from '../../../src/actions/389ds/verify/entry-digest.ts';
+import { parseLdif } from '../../../src/profiles/389ds/actions/ldap.ts';
+import { agreementFromEntry, inventoryHostFor, isHealthyUpdateStatus, normalizeDn, sameDn } from '../../../src/profiles/389ds/actions/replication/agreements.ts';
+import { enabledLdif } from '../../../src/profiles/389ds/actions/replication/enabled-ldif.ts';
+import { addRecord, ldifLine, replaceRecord } from '../../../src/profiles/389ds/actions/replication/ldif-build.ts';
+import { pokeLdif } from '../../../src/profiles/389ds/actions/replication/replication-poke.ts';
+import { compareTopology, topologyFromAgreements } from '../../../src/profiles/389ds/actions/replication/topology-discover.ts';
+import { parseRuv } from '../../../src/profiles/389ds/actions/verify/ruv.ts';
+import { compareDigests, digestEntries } from '../../../src/profiles/389ds/actions/verify/entry-digest.ts';
 import { agreementLdif, labInventory } from './fakes.ts';
 
 describe('LDIF building', () => {

@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { markReinitDone, parentsFor, waitForParent } from '../../../src/actions/389ds/replication/reinit-per-suffix.ts';
-import { chooseReplicaId } from '../../../src/actions/389ds/provision/replica-ids.ts';
-import { replicationDisable } from '../../../src/actions/389ds/replication/replication-disable.ts';
-import { describePlan, reinitPlan } from '../../../src/actions/389ds/replication/topology-walk.ts';
+import { markReinitDone, parentsFor, waitForParent } from '../../../src/profiles/389ds/actions/replication/reinit-per-suffix.ts';
+import { chooseReplicaId } from '../../../src/profiles/389ds/actions/provision/replica-ids.ts';
+import { replicationDisable } from '../../../src/profiles/389ds/actions/replication/replication-disable.ts';
+import { describePlan, reinitPlan } from '../../../src/profiles/389ds/actions/replication/topology-walk.ts';
 import { context, labInventory } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';

@@ -2,12 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { allActions } from '../../../src/actions/registry.ts';
+import { loadProfiles } from '../../../src/profiles/registry.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
-import { loadPlaybook, validatePlaybook } from '../../../src/playbook/index.ts';
+import { loadPlaybook } from '../../../src/playbook/index.ts';
+import { validatePlaybook } from '../../../src/engine/validate-playbook.ts';
 
-const PLAYBOOKS = fileURLToPath(new URL('../../../playbooks/', import.meta.url));
+// The registry's lookups need the profiles' code loaded (the run loader does this for a run).
+beforeAll(loadProfiles);
+
+const PLAYBOOKS = fileURLToPath(new URL('../../../playbooks/389ds/', import.meta.url));
 
 const INVENTORY = `cluster: lab
 profile: 389ds

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caSurvivors, NO_CA_SURVIVES } from '../../../src/actions/389ds/replication/ca-survivors.ts';
+import { caSurvivors, NO_CA_SURVIVES } from '../../../src/profiles/389ds/actions/replication/ca-survivors.ts';
 import { isDamaged, isRestored, planDamage } from '../../../src/rehearse/data-loss-damage.ts';
 import { uniqueLabName } from '../../../src/rehearse/lab-session.ts';
 import { reportMarkdown, type RehearsalReport } from '../../../src/rehearse/report-files.ts';

@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flowControlLdif, savedLine, withReinitFlowControl } from '../../../src/actions/389ds/replication/reinit-flow-control.ts';
-import { waitChangeCommand } from '../../../src/actions/389ds/replication/reinit-wait.ts';
+import { flowControlLdif, savedLine, withReinitFlowControl } from '../../../src/profiles/389ds/actions/replication/reinit-flow-control.ts';
+import { waitChangeCommand } from '../../../src/profiles/389ds/actions/replication/reinit-wait.ts';
 import { context, labInventory, type Call } from './fakes.ts';
 
 const DN = 'cn=to-ds3,cn=replica,cn=dc\\3Dlab\\2Cdc\\3Dtest,cn=mapping tree,cn=config';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessInit, generalizedTimeMs, toGeneralizedTime } from '../../../src/actions/389ds/replication/reinit-status.ts';
-import { replicationReinit } from '../../../src/actions/389ds/replication/replication-reinit.ts';
+import { assessInit, generalizedTimeMs, toGeneralizedTime } from '../../../src/profiles/389ds/actions/replication/reinit-status.ts';
+import { replicationReinit } from '../../../src/profiles/389ds/actions/replication/replication-reinit.ts';
 import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';

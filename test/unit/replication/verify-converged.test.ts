@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Agreement } from '../../../src/actions/389ds/replication/agreements.ts';
-import { ruvCovers, type Ruv } from '../../../src/actions/389ds/verify/ruv.ts';
-import { agreementHealthy, mayBeBackingOff, verifyConverged } from '../../../src/actions/389ds/verify/verify-converged.ts';
+import type { Agreement } from '../../../src/profiles/389ds/actions/replication/agreements.ts';
+import { ruvCovers, type Ruv } from '../../../src/profiles/389ds/actions/verify/ruv.ts';
+import { agreementHealthy, mayBeBackingOff, verifyConverged } from '../../../src/profiles/389ds/actions/verify/verify-converged.ts';
 import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';

@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { awaitEntriesCommand } from '../../../src/actions/389ds/verify/await-entries.ts';
-import { hostDigestCommand } from '../../../src/actions/389ds/verify/host-digest.ts';
+import { awaitEntriesCommand } from '../../../src/profiles/389ds/actions/verify/await-entries.ts';
+import { hostDigestCommand } from '../../../src/profiles/389ds/actions/verify/host-digest.ts';
 
 /**
  * The host-side scripts run here under /bin/sh with a stand-in `ldapsearch` on PATH that prints

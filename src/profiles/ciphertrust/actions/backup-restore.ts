@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
-import { checkCtmBody, listCtmBackups, type CtmEnvelope } from '../catalog.ts';
+import { latestVerifiedBackup, skippedText } from '../../../backup/latest.ts';
+import { checkCtmBody, CTM_ARCHIVE_LAYOUT as profileCiphertrustLayout, listCtmBackups, type CtmEnvelope } from '../catalog.ts';
 import { ltsReleases, nodeFor, planSteps, stepOptions, CTM_SECRET_ARGS } from '../context.ts';
 import { runCtmSteps } from '../run-steps.ts';
 import type { CtmStep } from '../steps.ts';
@@ -25,10 +26,13 @@ async function pick(ctx: ActionContext): Promise<{ dir: string; env: CtmEnvelope
     return { dir, env: env as unknown as CtmEnvelope };
   }
   const root = resolveBackupRoot(ctx.inventory, str(ctx.args.dest));
-  const all = (await listCtmBackups(root, ctx.inventory.cluster)).filter((b) => b.env && (!scope || b.env.body.scope === scope));
-  const newest = all.at(-1);
-  if (!newest?.env) throw new ActionError(`${ctx.host.name}: backup.restore: no ${scope ? `${scope} ` : ''}CipherTrust backup of cluster ${ctx.inventory.cluster} under ${root}`);
-  return { dir: newest.dir, env: newest.env };
+  const usable = new Map((await listCtmBackups(root, ctx.inventory.cluster)).filter((b) => b.env && (!scope || b.env.body.scope === scope)).map((b) => [b.dir, b.env!]));
+  if (usable.size === 0) throw new ActionError(`${ctx.host.name}: backup.restore: no ${scope ? `${scope} ` : ''}CipherTrust backup of cluster ${ctx.inventory.cluster} under ${root}`);
+  // `latest` = the newest whose stored file still matches its sha256 (only the product can open it).
+  const c = await latestVerifiedBackup(root, ctx.inventory.cluster, { accept: (b) => usable.has(b.dir), what: `${scope ? `${scope} ` : ''}CipherTrust backup`, layout: profileCiphertrustLayout });
+  if (!c.dir) throw new ActionError(`${ctx.host.name}: backup.restore: ${c.why}${skippedText(c)}`);
+  if (c.skipped.length) ctx.emit({ kind: 'warning', message: `backup=latest: ${c.why}${skippedText(c)}` });
+  return { dir: c.dir, env: usable.get(c.dir)! };
 }
 
 export function restoreSteps(node: string, dir: string, env: CtmEnvelope, force: boolean): CtmStep[] {

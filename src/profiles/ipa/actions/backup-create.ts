@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackupDir, ENVELOPE_VERSION, resolveBackupRoot, rollBackups, sha256File, toolVersion, writeEnvelope, type BackupEnvelope } from '../../../backup/index.ts';
-import { clusterServiceRoles, missingRoles } from '../../../actions/389ds/backup/role-check.ts';
+import { clusterServiceRoles, missingRoles } from '../../389ds/actions/backup/role-check.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../actions/types.ts';
 import { backedUpDir, firstSecretFingerprint, gpgSecretKeys, IPA_BACKUP_DIR, ipaBackup, ipaBackupEnv, packIpaBackup } from '../commands.ts';
 import { IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';

@@ -5,7 +5,7 @@ import { ActionError, type Action, type ActionContext, type PlannedCommand } fro
 import { IPA_BACKUP_DIR, ipaBackupEnv, ipaRestore, ipaRestoreStdin, ipaRestoreStdinNote, unpackIpaBackup } from '../commands.ts';
 import { IPA_FACTS_COMMAND } from '../host-facts.ts';
 import { plannedStep, runIpaSteps, type IpaStep } from '../steps.ts';
-import { dfCommand } from '../../../actions/389ds/backup/commands.ts';
+import { dfCommand } from '../../389ds/actions/backup/commands.ts';
 import { DISK_CHECK_DIR, DISK_FACTOR, ipaBackupOnController, ipaRestorePreflight, readRestoreArgs, type RestoreArgs } from './restore-prep.ts';
 import type { IpaBackupBody } from '../backup-body.ts';
 

@@ -1,4 +1,4 @@
-import { FENCED_RESULT, isFenced } from '../../../actions/389ds/replication/fenced.ts';
+import { FENCED_RESULT, isFenced } from '../../389ds/actions/replication/fenced.ts';
 import type { Action } from '../../../actions/types.ts';
 import { IPA_TOOLS } from '../commands.ts';
 import { IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';

@@ -1,6 +1,6 @@
-import { FENCED_RESULT, isFenced } from '../../../actions/389ds/replication/fenced.ts';
-import { caSuffix } from '../../../actions/389ds/host-vars.ts';
-import { sameDn, type Agreement } from '../../../actions/389ds/replication/agreements.ts';
+import { FENCED_RESULT, isFenced } from '../../389ds/actions/replication/fenced.ts';
+import { caSuffix } from '../../389ds/actions/host-vars.ts';
+import { sameDn, type Agreement } from '../../389ds/actions/replication/agreements.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { csreplicaManageReinit, replicaManageReinit } from '../commands.ts';
 import { fqdnOf, hostByName, IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { listBackups, readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
-import { checkIpaBackupBody, isIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
-import { clusterServiceRoles } from '../../../actions/389ds/backup/role-check.ts';
+import { readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
+import { latestVerifiedBackup, skippedText } from '../../../backup/latest.ts';
+import { archiveLayoutIpa, checkIpaBackupBody, isIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
+import { clusterServiceRoles } from '../../389ds/actions/backup/role-check.ts';
 import { ActionError, type ActionContext } from '../../../actions/types.ts';
 import type { RemoteHost } from '../../../transport/types.ts';
-import { dfCommand } from '../../../actions/389ds/backup/commands.ts';
-import { sh } from '../../../actions/389ds/backup/host-steps.ts';
+import { dfCommand } from '../../389ds/actions/backup/commands.ts';
+import { sh } from '../../389ds/actions/backup/host-steps.ts';
 import { ipaFacts, type IpaHostFacts } from '../host-facts.ts';
 import { ipaHeaderProblems } from '../ipa-header.ts';
 
@@ -48,10 +49,11 @@ async function resolveIpaBackupDir(ctx: ActionContext): Promise<string> {
   if (typeof ref !== 'string' || !ref) throw new ActionError('ipa.backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
   const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' && ctx.args.dest ? ctx.args.dest : undefined);
   if (ref === 'latest') {
-    const all = (await listBackups(root, ctx.inventory.cluster)).filter((b) => isIpaBackupBody(b.envelope?.body));
-    const newest = all[all.length - 1];
-    if (!newest) throw new ActionError(`ipa.backup.restore: no complete ipa-backup backup of cluster ${ctx.inventory.cluster} in ${root}`);
-    return newest.dir;
+    // The newest ipa-backup backup whose payload verifies and reads as the directory ipa-backup wrote.
+    const c = await latestVerifiedBackup(root, ctx.inventory.cluster, { accept: (b) => isIpaBackupBody(b.envelope?.body), what: 'ipa-backup backup', layout: archiveLayoutIpa });
+    if (!c.dir) throw new ActionError(`ipa.backup.restore: backup=latest: ${c.why}${skippedText(c)}`);
+    if (c.skipped.length) ctx.emit({ kind: 'warning', message: `backup=latest: ${c.why}${skippedText(c)}` });
+    return c.dir;
   }
   if (existsSync(ref)) return path.resolve(ref);
   const inStore = path.join(root, ctx.inventory.cluster, ref);

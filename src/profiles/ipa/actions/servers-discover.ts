@@ -1,5 +1,5 @@
-import { instanceName, mainSuffixes } from '../../../actions/389ds/host-vars.ts';
-import { ldapSearch, searchCommand } from '../../../actions/389ds/ldap.ts';
+import { instanceName, mainSuffixes } from '../../389ds/actions/host-vars.ts';
+import { ldapSearch, searchCommand } from '../../389ds/actions/ldap.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import type { Inventory } from '../../../inventory/types.ts';
 import type { RemoteHost } from '../../../transport/types.ts';

@@ -39,7 +39,7 @@ export const ktsBackupRestore: Action = {
     const b = await openKtsBackup(ctx);
     const tar = `/var/tmp/${b.body.archiveName}`;
     return [
-      { host: ctx.host.name, command: `sftp put <${b.env.encryption.kind === 'none' ? '' : 'decrypted '}${b.env.payload.file}> -> ${tar}`, note: 'decrypted on the controller while uploading; sha256 verified against header.json' },
+      { host: ctx.host.name, command: `sftp put <${b.env.encryption.kind === 'none' ? '' : 'decrypted '}${b.env.payload.file}> -> ${tar}`, note: `${b.chosen ? `${b.chosen}; ` : ''}${b.dir}: decrypted on the controller while uploading; sha256 verified against header.json` },
       ...plannedSteps(ctx.host.name, restoreHostSteps(v, b.body, tar)),
     ];
   },
@@ -67,7 +67,8 @@ export const ktsBackupRestore: Action = {
     return {
       changed: true,
       summary: `${ctx.host.name}: restored ${path.basename(b.dir)} (${got.count} deposits, digest ${got.digest})`,
-      output: got,
+      // `backup` lets the catalog mark it restore-tested once the run's verify.pair passes.
+      output: { ...got, backup: b.dir },
     };
   },
 };

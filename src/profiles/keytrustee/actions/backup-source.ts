@@ -2,16 +2,20 @@ import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { listBackups, readEnvelope, resolveBackupRoot, type BackupEnvelope } from '../../../backup/index.ts';
+import { readEnvelope, resolveBackupRoot, type BackupEnvelope, type BackupListing } from '../../../backup/index.ts';
+import { latestGoodBackup } from '../../../backup/latest-good.ts';
+import { latestVerifiedBackup, skippedText, type LatestChoice } from '../../../backup/latest.ts';
+import { mask } from '../../../util/secrets.ts';
+import { archiveLayoutKts } from '../backup-archive.ts';
 import { CryptoError, hashingPassThrough, openDecryptStream } from '../../../crypto/index.ts';
-import { resolvePassphrase } from '../../../actions/389ds/backup/passphrase.ts';
+import { resolvePassphrase } from '../../../backup/passphrase.ts';
 import { ActionError, type ActionContext, type ArgSpec } from '../../../actions/types.ts';
 import { pairOf } from '../kts-vars.ts';
 import { checkKtsBody, type KtsBackupBody } from './backup-name.ts';
 
 /** Arguments every action that reads a backup takes (the passphrase only ever from a secret source). */
 export const BACKUP_SOURCE_ARGS: Record<string, ArgSpec> = {
-  backup: { type: 'string', required: true, description: 'backup directory, its name in the cluster\'s store, or "latest"' },
+  backup: { type: 'string', required: true, description: 'backup directory, its name in the cluster\'s store, "latest" (the newest that verifies; decrypt-verified with key) or "latest-good" (the newest restore-tested)' },
   key: { type: 'string', description: 'OpenPGP private key file that decrypts an encrypted backup' },
   passphrase: { type: 'string', secret: true, description: 'passphrase of that key (prefer passphrase_env / passphrase_file / the inventory secret backup_passphrase)' },
   passphrase_env: { type: 'string', description: 'environment variable holding the passphrase' },
@@ -22,23 +26,40 @@ export const BACKUP_SOURCE_ARGS: Record<string, ArgSpec> = {
 
 export interface KtsBackup {
   dir: string;
+  /** How `latest` chose it (and what it skipped), for the plan. */
+  chosen?: string;
   env: BackupEnvelope;
   body: KtsBackupBody;
 }
 
-async function resolveDir(ctx: ActionContext): Promise<string> {
+async function resolveDir(ctx: ActionContext): Promise<{ dir: string; chosen?: string }> {
   const ref = ctx.args.backup;
   if (typeof ref !== 'string' || !ref) throw new ActionError('the backup argument (a backup directory, a backup name or "latest") is required');
   const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' && ctx.args.dest ? ctx.args.dest : undefined);
   if (ref === 'latest') {
-    const all = (await listBackups(root, ctx.inventory.cluster)).filter((b) => b.envelope?.profile === 'keytrustee' && (b.envelope.body as { kind?: string }).kind === 'server');
-    const newest = all[all.length - 1];
-    if (!newest) throw new ActionError(`no complete Key Trustee server backup of cluster ${ctx.inventory.cluster} in ${root}`);
-    return newest.dir;
+    // The newest server backup that verifies (decrypt-verified when the key is given), not merely the newest.
+    const keyFile = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+    const key = keyFile ? { file: keyFile, passphrase: await resolvePassphrase(ctx) } : undefined;
+    const accept = (b: BackupListing) => b.envelope?.profile === 'keytrustee' && (b.envelope.body as { kind?: string }).kind === 'server';
+    let c: LatestChoice;
+    try {
+      c = await latestVerifiedBackup(root, ctx.inventory.cluster, { accept, what: 'Key Trustee server backup', key, layout: archiveLayoutKts });
+    } catch (e) {
+      throw new ActionError(mask(`backup=latest: ${(e as Error).message}`));
+    }
+    if (!c.dir) throw new ActionError(mask(`backup=latest: ${c.why}${skippedText(c)}`));
+    const chosen = mask(`backup=latest: ${c.why}${skippedText(c)}`);
+    if (c.skipped.length) ctx.emit({ kind: 'warning', message: chosen });
+    return { dir: c.dir, chosen };
   }
-  if (existsSync(ref)) return path.resolve(ref);
+  if (ref === 'latest-good') {
+    const good = await latestGoodBackup(root, ctx.inventory.cluster);
+    if (!good.dir) throw new ActionError(good.why);
+    return { dir: good.dir, chosen: `backup=latest-good: ${good.why}` };
+  }
+  if (existsSync(ref)) return { dir: path.resolve(ref) };
   const inStore = path.join(root, ctx.inventory.cluster, ref);
-  if (existsSync(inStore)) return inStore;
+  if (existsSync(inStore)) return { dir: inStore };
   throw new ActionError(`no backup at ${ref} (nor ${inStore})`);
 }
 
@@ -47,7 +68,7 @@ async function resolveDir(ctx: ActionContext): Promise<string> {
  * this pair (never another cluster's keys, never a KMS client's confdir over a server).
  */
 export async function openKtsBackup(ctx: ActionContext): Promise<KtsBackup> {
-  const dir = await resolveDir(ctx);
+  const { dir, chosen } = await resolveDir(ctx);
   let env: BackupEnvelope;
   try {
     env = await readEnvelope(dir, checkKtsBody);
@@ -65,7 +86,7 @@ export async function openKtsBackup(ctx: ActionContext): Promise<KtsBackup> {
   const fqdn = pairHost?.vars?.fqdn;
   if (pairHost && typeof fqdn === 'string' && fqdn && fqdn !== env.hostname) problems.push(`it was taken on ${env.hostname}, but ${pairHost.name} is ${fqdn} in the inventory`);
   if (problems.length) throw new ActionError(`refusing backup ${dir}: ${problems.join('; ')}`);
-  return { dir, env, body };
+  return { dir, env, body, chosen };
 }
 
 /** The clear tar as a stream: decrypted on the fly when the backup is encrypted. */

@@ -1,11 +1,8 @@
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { ktsVars } from '../kts-vars.ts';
-import { DIGEST_SQL, parseDigest, psqlCommand, type DepositDigest } from '../pg.ts';
+import { DIGEST_SQL, IN_RECOVERY_SQL, parseDigest, psqlCommand, REPLICATION_SQL, type DepositDigest } from '../pg.ts';
 import { requireRole } from './role-guard.ts';
 import { sh } from './steps.ts';
-
-const REPLICATION_SQL =
-  "SELECT coalesce(string_agg(state || ' ' || pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, ','), 'none') FROM pg_stat_replication";
 
 const PROBE_OWNER = 'lifeboat-probe';
 
@@ -16,7 +13,7 @@ function commands(ctx: ActionContext) {
     passive,
     digestActive: psqlCommand(v, DIGEST_SQL),
     digestPassive: psqlCommand(pv, DIGEST_SQL),
-    recovery: psqlCommand(pv, 'SELECT pg_is_in_recovery()', 'postgres'),
+    recovery: psqlCommand(pv, IN_RECOVERY_SQL, 'postgres'),
     replication: psqlCommand(v, REPLICATION_SQL, 'postgres'),
     probeInsert: (tag: string) => psqlCommand(v, `INSERT INTO deposits (owner, payload) VALUES ('${PROBE_OWNER}', convert_to('${tag}', 'UTF8')) RETURNING uuid`),
     probeSeen: (uuid: string) => psqlCommand(pv, `SELECT count(*) FROM deposits WHERE uuid = '${uuid}'`),

@@ -1,0 +1,75 @@
+import type { Action, ActionContext, PlannedCommand } from '../../../../actions/types.ts';
+import type { InventoryHost } from '../../../../inventory/types.ts';
+import { hostSuffixes, instanceName, ldapPort } from '../host-vars.ts';
+import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
+import { addRecord, joinRecords } from '../replication/ldif-build.ts';
+import { hostFqdn } from './instance-create.ts';
+import { mainTopology, peersFor } from './peers.ts';
+import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
+import { REPL_PASSWORD_ARG, replicationPassword } from './replication-setup.ts';
+
+/**
+ * Creates this host's outgoing agreements: one per peer and suffix, peers from the topology (the
+ * CA suffix only between CA hosts). All missing agreements go in one ldapmodify.
+ */
+
+export function agreementDn(host: string, peer: string, suffix: string): string {
+  return `cn=${host}-to-${peer},${replicaDn(suffix)}`;
+}
+
+export function agreementRecord(host: string, peer: InventoryHost, port: number, suffix: string, password: string): string {
+  return addRecord(agreementDn(host, peer.name, suffix), {
+    objectClass: ['top', 'nsds5replicationagreement'],
+    cn: [`${host}-to-${peer.name}`],
+    description: [`${host} to ${peer.name} (lifeboat)`],
+    nsDS5ReplicaRoot: [suffix],
+    nsDS5ReplicaHost: [hostFqdn(peer)],
+    nsDS5ReplicaPort: [String(port)],
+    nsDS5ReplicaTransportInfo: ['LDAP'],
+    nsDS5ReplicaBindMethod: ['SIMPLE'],
+    nsDS5ReplicaBindDN: [REPLICATION_MANAGER_DN],
+    nsDS5ReplicaCredentials: [password],
+  });
+}
+
+function wanted(ctx: ActionContext): { suffix: string; peer: InventoryHost }[] {
+  const out: { suffix: string; peer: InventoryHost }[] = [];
+  for (const suffix of hostSuffixes(ctx.inventory, ctx.host)) {
+    for (const peer of peersFor(ctx.inventory, ctx.host, suffix, ctx.vars)) out.push({ suffix, peer });
+  }
+  return out;
+}
+
+const FILTER = '(objectClass=nsds5replicationagreement)';
+
+export const agreementCreate: Action = {
+  name: 'agreement.create',
+  description: 'Create replication agreements to the topology peers for each suffix (CA suffix: CA hosts only)',
+  args: { repl_password_secret: REPL_PASSWORD_ARG },
+  plan(ctx): PlannedCommand[] {
+    const inst = instanceName(ctx.inventory, ctx.host);
+    // A topology an earlier step discovers is known only when the run gets there.
+    const list = mainTopology(ctx.inventory, ctx.vars) ? wanted(ctx).map((w) => `${w.peer.name} (${w.suffix})`) : ['the peers of the discovered topology'];
+    return [
+      { host: ctx.host.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', FILTER, ['cn']), note: 'existing agreements are kept' },
+      { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: agreements to ${list.join(', ') || 'nobody'} (credentials ***)` },
+    ];
+  },
+  async run(ctx) {
+    const inst = instanceName(ctx.inventory, ctx.host);
+    const remote = await ctx.connect();
+    const existing = new Set(
+      (await ldapSearch(remote, inst, 'cn=mapping tree,cn=config', 'sub', FILTER, ['cn'], { signal: ctx.signal })).map((e) => e.dn.toLowerCase()),
+    );
+    const missing = wanted(ctx).filter((w) => !existing.has(agreementDn(ctx.host.name, w.peer.name, w.suffix).toLowerCase()));
+    if (missing.length === 0) return { changed: false, summary: 'agreements exist' };
+    const password = await replicationPassword(ctx);
+    const ldif = joinRecords(missing.map((w) => agreementRecord(ctx.host.name, w.peer, ldapPort(ctx.inventory, w.peer), w.suffix, password)));
+    await ldapModify(remote, inst, ldif, { signal: ctx.signal });
+    return {
+      changed: true,
+      summary: `agreements to ${missing.map((w) => `${w.peer.name}${w.suffix === hostSuffixes(ctx.inventory, ctx.host)[0] ? '' : ` (${w.suffix})`}`).join(', ')}`,
+      output: { agreements: missing.map((w) => ({ peer: w.peer.name, suffix: w.suffix })) },
+    };
+  },
+};
