@@ -12,10 +12,13 @@
  *   LIFEBOAT_BENCH_FLOW=default ...          (leave the agreements' flow control as it is during re-inits)
  *   LIFEBOAT_BENCH_FLOW=5000/20 ...          (window 5000 entries, pause 20 ms during re-inits)
  *   LIFEBOAT_RESTORE_METHOD=bak2db ...      (the offline restore, for comparison)
+ *   --p2                                    (then P2: one re-init of the domain suffix from the master,
+ *                                            then every other host's at once; prints the ratio)
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { startRun } from '../src/engine/index.ts';
 import { labDown, labUp } from '../src/lab/index.ts';
 import { profileInfo } from '../src/profiles/info.ts';
@@ -24,6 +27,7 @@ import { applyDamage, planDamage, waitForDamageEverywhere } from '../src/rehears
 import { openSession, uniqueLabName } from '../src/rehearse/lab-session.ts';
 import { longestInitChainMs, runTimings } from '../src/rehearse/run-timings.ts';
 import { arg } from './args.ts';
+import { flowPauses, measureP2 } from './reinit-p2.ts';
 
 const hosts = Number(arg('hosts', '4'));
 const entries = Number(arg('entries', '10000'));
@@ -40,6 +44,7 @@ const flow = process.env.LIFEBOAT_BENCH_FLOW;
 const flowDefault = flow === 'default';
 const flowSet = flow && /^\d*\/\d*$/.test(flow) ? { reinit_flow_window: flow.split('/')[0]!, reinit_flow_pause_ms: flow.split('/')[1]! } : undefined;
 const restoreMethod = process.env.LIFEBOAT_RESTORE_METHOD;
+const p2 = process.argv.includes('--p2');
 const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
 
@@ -61,22 +66,20 @@ try {
   console.log(`backup of ${master}: ${backup.dir}; concurrency ${concurrency}; flow control ${flowDefault ? 'untouched' : flowSet ? `window/pause ${flow}` : 'set for the re-inits (playbook defaults)'}${restoreMethod ? `; restore_method=${restoreMethod}` : ''}`);
   console.log('\nrun  wall      restore (host)      re-inits (servers)     critical path  overhead');
   const rows: { wall: number; restore: number; chain: number; critical: number }[] = [];
+  const perStep = new Map<string, { wall: number; servers: number }[]>();
   for (let i = 1; i <= runs; i++) {
     const plan = planDamage({ suffix: s.suffix, instance: s.instance, hosts: s.hosts, master, tag: `bench${Date.now()}` });
     await applyDamage(s.connect, plan);
     await waitForDamageEverywhere(s.connect, plan, s.hosts);
     const params: Record<string, string> = { master, backup: backup.dir, ...(flowDefault ? { reinit_flow_window: '', reinit_flow_pause_ms: '' } : (flowSet ?? {})), ...(restoreMethod ? { restore_method: restoreMethod } : {}) };
-    const master1 = await s.connect(master);
-    const errorsLog = `/var/log/dirsrv/slapd-${s.instance}/errors`;
-    const linesBefore = Number((await master1.exec(`wc -l < ${errorsLog}`)).stdout.trim());
+    const pausesLog = await flowPauses(await s.connect(master), s.instance);
     const t0 = Date.now();
     const out = await startRun({ playbookFile: playbook, inventoryFile, params, yes: true, concurrency, stateDir, onEvent: () => undefined });
     const wall = Date.now() - t0;
     if (out.status !== 'done') throw new Error(`run ${out.runId} ${out.status}: ${out.failed?.error}`);
     const t = await runTimings(out.runDir);
     // The supplier logs how often flow control paused each total update.
-    const log = await master1.exec(`tail -n +${linesBefore + 1} ${errorsLog} | sed -n 's/.*agmt="cn=\\([^"]*\\)".*flow control triggered \\([0-9]*\\) times.*/\\1 \\2/p'`);
-    const pauses = log.stdout.trim().split('\n').filter(Boolean);
+    const pauses = await pausesLog.read();
     const restore = t.restoreServerMs ?? t.restoreMs;
     const chain = longestInitChainMs(t.inits);
     // The servers' own time: the restore, then every moment at least one total update ran (the
@@ -84,13 +87,33 @@ try {
     const critical = restore + t.reinitServerMs;
     rows.push({ wall, restore, chain, critical });
     console.log(`${String(i).padEnd(4)} ${s1(wall).padEnd(9)} ${`${s1(restore)} ${t.restorePath ?? ''}`.padEnd(19)} ${`${s1(t.reinitServerMs)} (chain ${s1(chain)})`.padEnd(22)} ${s1(critical).padEnd(14)} ${s1(wall - critical)}`);
-    for (const step of t.steps) console.log(`       step ${step.index + 1} ${step.action.padEnd(20)} ${s1(step.durationMs)}`);
+    // Per step: its wall time, the servers' share of it (the restore on the host, the union of the
+    // total updates), and the rest: Lifeboat's own time in that step.
+    for (const step of t.steps) {
+      const servers = step.action === 'backup.restore' ? restore : step.action === 'replication.reinit' ? t.reinitServerMs : 0;
+      const key = `${step.index + 1} ${step.action}`;
+      perStep.set(key, [...(perStep.get(key) ?? []), { wall: step.durationMs, servers }]);
+      console.log(`       step ${key.padEnd(30)} ${s1(step.durationMs).padEnd(8)}${servers ? ` servers ${s1(servers).padEnd(8)} Lifeboat ${s1(step.durationMs - servers)}` : ''}`);
+    }
+    const between = wall - t.steps.reduce((sum, x) => sum + x.durationMs, 0);
+    console.log(`       outside the steps (start, load, journal, end) ${s1(between)}`);
     for (const init of t.inits) console.log(`       re-init ${init.supplier} -> ${init.consumer} ${init.suffix}: ${s1(init.endMs - init.startMs)} (server timestamps)`);
     console.log(`       flow control pauses (supplier's log): ${pauses.length ? pauses.join(', ') : 'none'}`);
   }
   if (rows.length > 1) {
     const m = (k: keyof (typeof rows)[number]) => s1(median(rows.map((r) => r[k])));
     console.log(`median of ${rows.length}: wall ${m('wall')}, restore ${m('restore')}, chain ${m('chain')}, critical path ${m('critical')}, overhead ${s1(median(rows.map((r) => r.wall - r.critical)))}`);
+    console.log('\nmedian per step        wall     servers  Lifeboat');
+    for (const [key, xs] of perStep) {
+      console.log(`  ${key.padEnd(30)} ${s1(median(xs.map((x) => x.wall))).padEnd(8)} ${s1(median(xs.map((x) => x.servers))).padEnd(8)} ${s1(median(xs.map((x) => x.wall - x.servers)))}`);
+    }
+  }
+  if (p2) {
+    // The same flow control as the data-loss runs: the switches, else the playbook's defaults.
+    const defaults = (parse(readFileSync(playbook, 'utf8')) as { params: Record<string, { default?: unknown }> }).params;
+    const chosen = flowDefault ? { reinit_flow_window: '', reinit_flow_pause_ms: '' } : (flowSet ?? { reinit_flow_window: String(defaults.reinit_flow_window?.default ?? ''), reinit_flow_pause_ms: String(defaults.reinit_flow_pause_ms?.default ?? '') });
+    const flowArgs: Record<string, string> = { flow_window: chosen.reinit_flow_window, flow_pause_ms: chosen.reinit_flow_pause_ms };
+    await measureP2({ inventoryFile, stateDir, master, others: s.hosts.filter((h) => h !== master), suffix: s.suffix, instance: s.instance, connect: s.connect, concurrency, flow: flowArgs });
   }
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

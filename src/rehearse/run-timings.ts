@@ -43,28 +43,27 @@ export function unionMs(intervals: { startMs: number; endMs: number }[]): number
 }
 
 /**
- * The longest chain of re-inits, by the servers' own durations: a host re-initialized from a host
- * that was itself re-initialized waits for it, so its chain is its parent's plus its own (hosts
- * re-initialized from the restored master start a chain). Durations, not clock times, so hosts
- * whose clocks differ still add up; each has the servers' 1 s resolution.
+ * The longest chain of re-inits, by the servers' own durations: a suffix re-initialized from a
+ * host that itself received that suffix waits for it, so its chain is its parent's plus its own
+ * (suffixes received from the restored master start a chain). A host's suffixes run side by side,
+ * so each suffix is its own chain. Durations, not clock times, so hosts whose clocks differ still
+ * add up; each has the servers' 1 s resolution.
  */
 export function longestInitChainMs(inits: InitTiming[]): number {
-  const byConsumer = new Map<string, InitTiming[]>();
-  for (const i of inits) byConsumer.set(i.consumer, [...(byConsumer.get(i.consumer) ?? []), i]);
+  const key = (host: string, suffix: string) => `${host}\0${suffix.toLowerCase()}`;
+  const received = new Map(inits.map((i) => [key(i.consumer, i.suffix), i]));
   const memo = new Map<string, number>();
-  const chain = (host: string, seen: Set<string>): number => {
-    const known = memo.get(host);
+  const chain = (host: string, suffix: string, seen: Set<string>): number => {
+    const k = key(host, suffix);
+    const known = memo.get(k);
     if (known !== undefined) return known;
-    const mine = byConsumer.get(host) ?? [];
-    if (mine.length === 0 || seen.has(host)) return 0;
-    const next = new Set(seen).add(host);
-    // Several suffixes of one host run one after another from the same supplier.
-    const own = mine.reduce((sum, i) => sum + (i.endMs - i.startMs), 0);
-    const ms = own + Math.max(...mine.map((i) => chain(i.supplier, next)));
-    memo.set(host, ms);
+    const init = received.get(k);
+    if (!init || seen.has(k)) return 0;
+    const ms = init.endMs - init.startMs + chain(init.supplier, suffix, new Set(seen).add(k));
+    memo.set(k, ms);
     return ms;
   };
-  return Math.max(0, ...[...byConsumer.keys()].map((h) => chain(h, new Set())));
+  return Math.max(0, ...inits.map((i) => chain(i.consumer, i.suffix, new Set())));
 }
 
 export async function runTimings(runDir: string): Promise<RunTimings> {

@@ -32,10 +32,12 @@ describe('rehearsal pieces', () => {
     expect(unionMs([])).toBe(0);
   });
 
-  it('adds re-init durations along a chain (a replica feeding the next), suffixes of one host in turn', () => {
+  it('adds re-init durations along a chain (a replica feeding the next), suffixes of one host side by side', () => {
     const i = (supplier: string, consumer: string, ms: number, suffix = 'dc=lab,dc=test') => ({ supplier, consumer, suffix, startMs: 0, endMs: ms });
-    // Parallel from the master: the longest single host (its two suffixes in turn).
-    expect(longestInitChainMs([i('ds1', 'ds2', 9), i('ds1', 'ds2', 2, 'o=ipaca'), i('ds1', 'ds3', 10), i('ds1', 'ds4', 8)])).toBe(11);
+    // Parallel from the master: the longest single total update (a host's two suffixes at once).
+    expect(longestInitChainMs([i('ds1', 'ds2', 9), i('ds1', 'ds2', 12, 'o=ipaca'), i('ds1', 'ds3', 10), i('ds1', 'ds4', 8)])).toBe(12);
+    // Per suffix: ds3's o=ipaca from ds2 waits for ds2's o=ipaca only.
+    expect(longestInitChainMs([i('ds1', 'ds2', 9), i('ds1', 'ds2', 2, 'o=ipaca'), i('ds2', 'ds3', 3, 'o=ipaca')])).toBe(9);
     // Chained: ds3 waits for ds2, which was fed by ds1.
     expect(longestInitChainMs([i('ds1', 'ds2', 9), i('ds2', 'ds3', 7), i('ds1', 'ds4', 8)])).toBe(16);
     expect(longestInitChainMs([])).toBe(0);

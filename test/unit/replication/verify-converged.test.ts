@@ -1,40 +1,60 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Agreement } from '../../../src/profiles/389ds/actions/replication/agreements.ts';
 import { ruvCovers, type Ruv } from '../../../src/profiles/389ds/actions/verify/ruv.ts';
-import { agreementHealthy, verifyConverged } from '../../../src/profiles/389ds/actions/verify/verify-converged.ts';
+import { agreementHealthy, mayBeBackingOff, verifyConverged } from '../../../src/profiles/389ds/actions/verify/verify-converged.ts';
 import { agreementLdif, context, labInventory, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';
 
-/** Four hosts: the canary shows up on each after a few polls; agreements healthy; RUV generations as given. */
+/**
+ * Four hosts: each write shows up everywhere after a few looks (the host-side loop answers with the
+ * proof entries it serves); agreements healthy; RUV generations as given. Entries hash on the host
+ * to the text of `entries[host]`.
+ */
 function cluster(generations: Record<string, string>, entries: Record<string, string> = {}) {
-  const polls: Record<string, number> = {};
+  const looks: Record<string, number> = {};
   const writers = new Set<string>();
+  const written = new Set<string>();
   let added = false;
   let deleted = false;
+  let fetched = 0;
   const respond = (c: Call) => {
     if (c.command.startsWith('ldapmodify')) {
-      if (c.stdin?.includes('changetype: add')) {
+      for (const m of c.stdin?.matchAll(/^dn: cn=(lifeboat-[^,]+),\S+\nchangetype: add/gm) ?? []) {
         added = true;
         writers.add(c.host);
+        written.add(m[1]!);
       }
-      if (c.stdin?.includes('changetype: delete')) deleted = true;
+      if (c.stdin?.includes('changetype: delete')) {
+        deleted = true;
+        written.clear();
+      }
       return {};
     }
-    if (/lifeboat-(canary|probe)/.test(c.command)) {
-      polls[c.host] = (polls[c.host] ?? 0) + 1;
-      return polls[c.host]! >= 3 && added && !deleted ? { stdout: 'dn: cn=x\ncn: x\n' } : { code: 32 };
+    if (c.command.includes('sha256sum')) return { stdout: `${createHash('sha256').update(entries[c.host] ?? 'same').digest('hex')}  -\n` };
+    if (c.command.startsWith('i=0;')) {
+      looks[c.host] = (looks[c.host] ?? 0) + 1;
+      const wanted = [...c.command.matchAll(/\(cn=(lifeboat-[^)]+)\)/g)].map((m) => m[1]!);
+      const served = looks[c.host]! % 3 === 0 ? wanted.filter((cn) => written.has(cn)) : [];
+      return { stdout: served.map((cn) => `dn: cn=${cn},${SUFFIX}\n`).join('\n') };
     }
-    if (c.command.includes(`-b '${SUFFIX}' -s sub '(objectClass=*)'`)) return { stdout: entries[c.host] ?? `dn: uid=a,${SUFFIX}\nuid: a\n` };
+    if (c.command.includes(`-b '${SUFFIX}' -s sub '(objectClass=*)'`)) {
+      fetched++;
+      return { stdout: entries[c.host] ?? `dn: uid=a,${SUFFIX}\nuid: a\n` };
+    }
     if (c.command.includes('nsds5replicationagreement')) {
       const me = Number(c.host.slice(2));
-      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, extra: { nsds5replicaLastUpdateStatus: 'Error (0) Replica acquired successfully: Incremental update succeeded' } }));
+      // ds3's agreement to ds1 met a busy replica: it sits in a back-off.
+      const status = (to: number) => (me === 3 && to === 1 ? "Error (1) Can't acquire busy replica" : 'Error (0) Replica acquired successfully: Incremental update succeeded');
+      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, extra: { nsds5replicaLastUpdateStatus: status(to) } }));
       return { stdout: agreementLdif(SUFFIX, peers) };
     }
     if (c.command.includes('nstombstone')) return { stdout: `dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${SUFFIX}\nnsds50ruv: {replicageneration} ${generations[c.host]}\n` };
+    if (c.command.includes("-s one '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))'")) return { code: 32 };
     return { code: 1, stderr: `unexpected ${c.command}` };
   };
-  return { respond, state: () => ({ added, deleted }), writers };
+  return { respond, state: () => ({ added, deleted }), writers, fetched: () => fetched };
 }
 
 describe('verify.converged', () => {
@@ -50,7 +70,34 @@ describe('verify.converged', () => {
     // A write from every host, each looked for on every other host.
     expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3', 'ds4']);
     for (const h of ['ds1', 'ds3', 'ds4']) expect(calls.some((x) => x.host === h && x.command.includes('lifeboat-canary'))).toBe(true);
-    for (const h of ['ds1', 'ds2', 'ds4']) expect(calls.some((x) => x.host === h && x.command.includes('lifeboat-probe') && x.command.includes('-ds3,'))).toBe(true);
+    for (const h of ['ds1', 'ds2', 'ds4']) expect(calls.some((x) => x.host === h && x.command.includes('lifeboat-probe') && x.command.includes('-ds3)'))).toBe(true);
+    // The hosts agreed on their entries' hashes: nothing was fetched.
+    expect(c.fetched()).toBe(0);
+  });
+
+  it('writes one host at a time, each after the previous write was seen everywhere, its agreements in a back-off restarted first; deletes all on this host', async () => {
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' });
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
+    await verifyConverged.run(ctx);
+    const adds = calls.map((x, i) => ({ ...x, i })).filter((x) => x.stdin?.includes('changetype: add'));
+    expect(adds.map((a) => a.host)).toEqual(['ds2', 'ds1', 'ds3', 'ds4']);
+    for (const [n, a] of adds.entries()) {
+      if (a.host === 'ds3') {
+        // nsds5ReplicaEnabled off/on of the writer's agreement in a back-off, then the write, in one ldapmodify.
+        expect(a.stdin!.match(/^replace: nsds5ReplicaEnabled$/gm)).toHaveLength(2);
+        expect(a.stdin).toContain('dn: cn=to-ds1,');
+        expect(a.stdin!.indexOf('nsds5ReplicaEnabled')).toBeLessThan(a.stdin!.indexOf('changetype: add'));
+      } else expect(a.stdin).not.toContain('nsds5ReplicaEnabled');
+      const cn = /^dn: cn=(lifeboat-[^,]+),.*\nchangetype: add/m.exec(a.stdin!)![1]!;
+      const next = adds[n + 1]?.i ?? Infinity;
+      // Every other host looked for this write before the next writer wrote.
+      for (const h of ['ds1', 'ds2', 'ds3', 'ds4'].filter((h) => h !== a.host)) {
+        expect(calls.some((x, i) => i > a.i && i < next && x.host === h && x.command.startsWith('i=0;') && x.command.includes(`(cn=${cn})`))).toBe(true);
+      }
+    }
+    const deletes = calls.filter((x) => x.stdin?.includes('changetype: delete'));
+    expect(deletes.map((d) => d.host)).toEqual(['ds2']);
+    expect(deletes[0]!.stdin!.match(/changetype: delete/g)).toHaveLength(4);
   });
 
   it('reports a host whose entries differ as diverged, even with healthy statuses', async () => {
@@ -58,6 +105,8 @@ describe('verify.converged', () => {
     const { ctx } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, c.respond);
     await expect(verifyConverged.run(ctx)).rejects.toThrow(`ds4 has diverged from ds2 (${SUFFIX}): 0 missing, 1 extra, 0 different (uid=late,${SUFFIX})`);
     expect(c.state().deleted).toBe(true);
+    // A hash differed: the entries were fetched to say what differs.
+    expect(c.fetched()).toBeGreaterThan(0);
   });
 
   it('fails naming the hosts when replica generations differ, and still removes the canary', async () => {
@@ -82,6 +131,14 @@ describe('agreement health', () => {
     expect(agreementHealthy(stale, ruvs('6b02754f000100030000', '6b02753f000100030000'))).toBe(false);
     expect(agreementHealthy(a('Error (0) Replica acquired successfully: Incremental update succeeded'), ruvs('b', 'a'))).toBe(true);
     expect(agreementHealthy(a("Error (-1) Problem connecting to replica - LDAP error: Can't contact LDAP server"), ruvs('a', 'a'))).toBe(false);
+  });
+
+  it('pokes only agreements whose last session failed (only those can be in a back-off)', () => {
+    expect(mayBeBackingOff(a('Error (0) Replica acquired successfully: Incremental update succeeded'))).toBe(false);
+    expect(mayBeBackingOff(a('Error (0) Replica acquired successfully: agreement disabled'))).toBe(false);
+    expect(mayBeBackingOff({ host: 'ds3' } as Agreement)).toBe(false);
+    expect(mayBeBackingOff(a('Error (1) Can\'t acquire busy replica'))).toBe(true);
+    expect(mayBeBackingOff(a("Error (-1) Problem connecting to replica - LDAP error: Can't contact LDAP server"))).toBe(true);
   });
 
   it('compares RUVs per replica id', () => {

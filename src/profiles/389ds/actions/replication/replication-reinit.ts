@@ -223,11 +223,11 @@ export const replicationReinit: Action = {
     const supplier = chosen === 'auto' || (chosen && fencedHosts(ctx).includes(chosen.name)) ? await pickSupplier(ctx) : chosen;
     if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
     const remote = await ctx.connect(supplier.name);
-    const inits: InitRecord[] = [];
-    for (const suffix of sharedSuffixes(ctx, supplier)) {
-      inits.push(await initOne(ctx, remote, supplier, suffix));
+    const inits = await allSuffixes(sharedSuffixes(ctx, supplier), async (suffix) => {
+      const init = await initOne(ctx, remote, supplier, suffix);
       await markReinitDone(ctx.runDir, ctx.host.name, suffix);
-    }
+      return init;
+    });
     return {
       changed: true,
       summary: inits.map((i) => `${i.suffix} from ${supplier.name} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
@@ -236,21 +236,33 @@ export const replicationReinit: Action = {
   },
 };
 
+/**
+ * A host's suffixes are separate replicas with their own agreements: their total updates run side
+ * by side (the second no longer waits for the first). Every one is waited for before a failure is
+ * reported, so the step never ends with a total update still running.
+ */
+async function allSuffixes<T, R>(items: T[], one: (item: T) => Promise<R>): Promise<R[]> {
+  const settled = await Promise.allSettled(items.map(one));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
+}
+
 /** Each suffix from its own parent in topology.discover's per-suffix plan (fact `reinit_plan`). */
 async function reinitAlongPlan(ctx: ActionContext, plan: ReinitPlan) {
   const arg = ctx.args.suffixes;
   const only = Array.isArray(arg) ? arg.map(String) : typeof arg === 'string' && arg !== 'all' ? [arg] : undefined;
   const pairs = parentsFor(plan, ctx.host.name, only);
   if (pairs.length === 0) return { changed: false, summary: 'the re-initialization plan gives this host nothing to receive' };
-  const inits: (InitRecord & { from: string })[] = [];
   const timeoutMs = Number(ctx.args.timeout_s ?? 900) * 1000;
-  for (const { suffix, parent } of pairs) {
+  const inits = await allSuffixes(pairs, async ({ suffix, parent }) => {
     await waitForParent(ctx, plan, parent, suffix, timeoutMs);
     const supplier = ctx.inventory.hosts.find((h) => h.name === parent);
     if (!supplier) throw new ActionError(`replication.reinit: plan parent "${parent}" is not an inventory host`);
-    inits.push({ ...(await initOne(ctx, await ctx.connect(parent), supplier, suffix)), from: parent });
+    const init = { ...(await initOne(ctx, await ctx.connect(parent), supplier, suffix)), from: parent };
     await markReinitDone(ctx.runDir, ctx.host.name, suffix);
-  }
+    return init;
+  });
   return {
     changed: true,
     summary: inits.map((i) => `${i.suffix} from ${i.from} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),

@@ -12,6 +12,8 @@ import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { readRuv, ruvCommand, ruvCovers, type Ruv } from './ruv.ts';
 import { hostsHolding } from './suffix-hosts.ts';
 import { compareDigests, digestEntries } from './entry-digest.ts';
+import { awaitEntries, awaitEntriesCommand } from './await-entries.ts';
+import { hostDigest, hostDigestCommand } from './host-digest.ts';
 import { fencedHosts } from '../replication/fenced.ts';
 
 /**
@@ -46,12 +48,25 @@ async function waitUntil<T>(what: () => Promise<T | undefined>, deadline: number
 async function pokeAgreements(ctx: ActionContext, agreements: Agreement[], why = 'still not healthy'): Promise<void> {
   const byHost = new Map<string, string[]>();
   for (const a of agreements) byHost.set(a.host, [...(byHost.get(a.host) ?? []), a.dn]);
-  for (const [host, dns] of byHost) {
-    const h = ctx.inventory.hosts.find((x) => x.name === host)!;
-    // The live view puts the step's host in front: name a host only when it is another one.
-    ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s)${host === ctx.host.name ? '' : ` on ${host}`}: ${why}` });
-    await ldapModify(await ctx.connect(host), instanceName(ctx.inventory, h), pokeLdif(dns), { signal: ctx.signal });
-  }
+  // One ldapmodify per host, all hosts at once.
+  await Promise.all(
+    [...byHost].map(async ([host, dns]) => {
+      const h = ctx.inventory.hosts.find((x) => x.name === host)!;
+      // The live view puts the step's host in front: name a host only when it is another one.
+      ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s)${host === ctx.host.name ? '' : ` on ${host}`}: ${why}` });
+      await ldapModify(await ctx.connect(host), instanceName(ctx.inventory, h), pokeLdif(dns), { signal: ctx.signal });
+    }),
+  );
+}
+
+/**
+ * Only an agreement whose last session failed can sit in a back-off (up to 300 s): a successful or
+ * running session, or one that has not started yet, sends a new change at once. Poking every
+ * agreement at the same moment would itself make them collide on their consumers ("replica busy")
+ * and back off, which is what the poke is meant to avoid.
+ */
+export function mayBeBackingOff(a: Agreement): boolean {
+  return a.lastUpdateStatus !== undefined && statusCode(a.lastUpdateStatus) !== 0;
 }
 
 /** Success, or a soft status (code 0, or 1 = busy) with the peer already holding all this host has. */
@@ -76,12 +91,18 @@ export function probeDn(token: string, writer: string, suffix: string): string {
 /** Entries Lifeboat itself writes for the proof; left out of the entry comparison. */
 const OWN_ENTRY = /^cn=lifeboat-(canary|probe)-/i;
 
-async function serves(ctx: ActionContext, h: InventoryHost, dn: string): Promise<boolean> {
-  return (await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), dn, 'base', '(objectClass=*)', ['1.1'], { signal: ctx.signal })).length > 0;
+/**
+ * Each host's entries against this host's: the hosts that differ, with what differs. The hosts
+ * hash their entries first; only when a hash differs are the entries fetched and compared here.
+ */
+async function entryDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
+  const hashes = await Promise.all(hosts.map(async (h) => hostDigest(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)));
+  if (new Set(hashes).size <= 1) return [];
+  return fetchedDifferences(ctx, suffix, hosts);
 }
 
-/** Each host's entries (digests) against this host's: the hosts that differ, with what differs. */
-async function entryDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
+/** Every host's entries fetched and digested here, against this host's. */
+async function fetchedDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
   const digests = await Promise.all(
     hosts.map(async (h) => {
       const entries = (await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', ['*'], { signal: ctx.signal })).filter((e) => !OWN_ENTRY.test(e.dn));
@@ -97,42 +118,105 @@ async function entryDifferences(ctx: ActionContext, suffix: string, hosts: Inven
     .map((d) => `${d.host} has diverged from ${ref.host} (${suffix}): ${d.missing.length} missing, ${d.extra.length} extra, ${d.different.length} different (${[...d.extra, ...d.missing, ...d.different].slice(0, 3).join(' | ')})`);
 }
 
+type Write = { writer: InventoryHost; dn: string };
+
+function writeRecord(w: Write): string {
+  return addRecord(w.dn, { objectClass: ['top', 'extensibleObject'], description: [`written on ${w.writer.name}`] });
+}
+
+/**
+ * The writer's agreements that are in a back-off now, restarted (off/on) in the same ldapmodify as
+ * its write. In a mesh, every change a host receives wakes all its agreements too; those sessions
+ * meet on the consumers ("replica busy") and back off for up to 3 s, so a write that follows would
+ * wait for the back-off to end. Only those are restarted: turning an agreement off waits for its
+ * session to end, which costs more than the write.
+ */
+async function pokeFirst(ctx: ActionContext, suffix: string, host: InventoryHost): Promise<string[]> {
+  const fenced = fencedHosts(ctx);
+  const stuck = (await listAgreements(await ctx.connect(host.name), ctx.inventory, host.name, instanceName(ctx.inventory, host), [suffix], { signal: ctx.signal })).filter(
+    (a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a),
+  );
+  return stuck.length ? [pokeLdif(stuck.map((a) => a.dn))] : [];
+}
+
+/**
+ * A write from EVERY host, each waited for on every other host: replication works in every
+ * direction. One writer at a time: writes from every host at once reach each host from three
+ * suppliers together, two of them are refused ("replica busy") and back off for seconds; one
+ * after another, each arrives in tens of milliseconds. Returns the writes that did not arrive.
+ */
+async function writeEverywhere(ctx: ActionContext, suffix: string, hosts: InventoryHost[], writes: Write[], deadline: number, arrivalMs: Record<string, number>): Promise<string[]> {
+  const pollMs = Number(ctx.args.poll_ms ?? 50);
+  const late: string[] = [];
+  for (const w of writes) {
+    const written = Date.now();
+    await ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), joinRecords([...(await pokeFirst(ctx, suffix, w.writer)), writeRecord(w)]), { signal: ctx.signal });
+    await Promise.all(
+      hosts
+        .filter((h) => h.name !== w.writer.name)
+        .map(async (h) => {
+          const served = await awaitEntries(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, [w.dn], 'present', deadline, { pollMs, signal: ctx.signal });
+          if (served.size === 0) late.push(`${w.writer.name} -> ${h.name}`);
+          else arrivalMs[h.name] = Math.max(arrivalMs[h.name] ?? 0, Date.now() - written);
+        }),
+    );
+  }
+  return late;
+}
+
+/** Each host's agreements and RUV, until every enabled agreement is healthy (or the deadline). */
+async function awaitHealthy(ctx: ActionContext, suffix: string, hosts: InventoryHost[], deadline: number): Promise<{ unhealthy: Agreement[]; ruvs: Map<string, Ruv> }> {
+  const fenced = fencedHosts(ctx);
+  const pokeEveryMs = Number(ctx.args.poke_after_s ?? 10) * 1000;
+  let lastPoke = Date.now();
+  let unhealthy: Agreement[] = [];
+  const ruvs = new Map<string, Ruv>();
+  await waitUntil(
+    async () => {
+      const [all] = await Promise.all([
+        Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal }))).then((x) => x.flat()),
+        Promise.all(hosts.map(async (h) => ruvs.set(h.name, await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)))),
+      ]);
+      unhealthy = all.filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && !agreementHealthy(a, ruvs));
+      // One that met "busy replica" during the re-inits sits in its back-off (up to 300 s).
+      if (unhealthy.length && pokeEveryMs > 0 && Date.now() - lastPoke >= pokeEveryMs) {
+        lastPoke = Date.now();
+        await pokeAgreements(ctx, unhealthy);
+      }
+      return unhealthy.length === 0 ? true : undefined;
+    },
+    deadline,
+    500,
+    ctx.signal,
+  );
+  return { unhealthy, ruvs };
+}
+
 async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryHost[], token: string): Promise<SuffixConvergence> {
   const timeoutMs = Number(ctx.args.timeout_s ?? 60) * 1000;
-  const pollMs = Number(ctx.args.poll_ms ?? 100);
   const fenced = fencedHosts(ctx);
-  await removeLeftovers(ctx, suffix);
   // Agreements sitting in a back-off (up to 300 s) would make a healthy topology look stuck.
-  const enabled = (
-    await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
-  )
-    .flat()
-    .filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)));
-  if (enabled.length) await pokeAgreements(ctx, enabled, 'poking every enabled agreement out of its back-off');
+  const [, agreements] = await Promise.all([
+    removeLeftovers(ctx, suffix),
+    Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal }))),
+  ]);
+  const stuck = agreements.flat().filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a));
+  if (stuck.length) await pokeAgreements(ctx, stuck, 'poking agreements whose last session failed out of their back-off');
   const dn = canaryDn(token, suffix);
-  const written = Date.now();
-  const writes = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
+  const writes: Write[] = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
+  let removal: Promise<void> | undefined;
+  // Statuses say nothing about a host that came back with old data: compare the entries
+  // themselves. That does not depend on the writes (proof entries are left out), so it runs
+  // beside them; it looks again every second while the hosts still differ.
+  const differences = (async () => {
+    let diverged: string[] = [];
+    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + Math.min(timeoutMs, 15_000), 1000, ctx.signal);
+    return diverged;
+  })();
+  differences.catch(() => undefined);
   try {
-    // A write from EVERY host, each waited for on every other host: replication works in every direction.
-    await Promise.all(
-      writes.map(async (w) =>
-        ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), addRecord(w.dn, { objectClass: ['top', 'extensibleObject'], description: [`written on ${w.writer.name}`] }), { signal: ctx.signal }),
-      ),
-    );
-    const deadline = written + timeoutMs;
     const arrivalMs: Record<string, number> = {};
-    const late: string[] = [];
-    await Promise.all(
-      writes.flatMap((w) =>
-        hosts
-          .filter((h) => h.name !== w.writer.name)
-          .map(async (h) => {
-            const seen = await waitUntil(async () => ((await serves(ctx, h, w.dn)) ? Date.now() : undefined), deadline, pollMs, ctx.signal);
-            if (seen === undefined) late.push(`${w.writer.name} -> ${h.name}`);
-            else arrivalMs[h.name] = Math.max(arrivalMs[h.name] ?? 0, seen - written);
-          }),
-      ),
-    );
+    const late = await writeEverywhere(ctx, suffix, hosts, writes, Date.now() + timeoutMs, arrivalMs);
     // Every check runs and every problem is reported together: a stale host shows up at once as
     // diverged, not delivering, and of another generation.
     const problems: string[] = [];
@@ -140,47 +224,30 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     arrivalMs[ctx.host.name] ??= 0;
 
     // Healthy: a successful last session, or no hard error and the peer's RUV already covers
-    // this host's (nothing left to send). Agreements still unhealthy are poked now and then:
-    // one that met "busy replica" during the re-inits sits in its back-off (up to 300 s).
-    let unhealthy: Agreement[] = [];
-    const pokeEveryMs = Number(ctx.args.poke_after_s ?? 10) * 1000;
-    let lastPoke = Date.now();
-    await waitUntil(
-      async () => {
-        const all = (
-          await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
-        ).flat();
-        const ruvs = new Map<string, Ruv>();
-        await Promise.all(hosts.map(async (h) => ruvs.set(h.name, await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal))));
-        unhealthy = all.filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && !agreementHealthy(a, ruvs));
-        if (unhealthy.length && pokeEveryMs > 0 && Date.now() - lastPoke >= pokeEveryMs) {
-          lastPoke = Date.now();
-          await pokeAgreements(ctx, unhealthy);
-        }
-        return unhealthy.length === 0 ? true : undefined;
-      },
-      Date.now() + (late.length ? 0 : timeoutMs),
-      500,
-      ctx.signal,
-    );
+    // this host's (nothing left to send).
+    const { unhealthy, ruvs } = await awaitHealthy(ctx, suffix, hosts, Date.now() + (late.length ? 0 : timeoutMs));
     if (unhealthy.length) problems.push(`agreements not healthy after the writes: ${unhealthy.map(describe).join('; ')}`);
 
-    const generations: Record<string, string | undefined> = {};
-    await Promise.all(hosts.map(async (h) => (generations[h.name] = (await readRuv(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)).generation)));
+    const generations: Record<string, string | undefined> = Object.fromEntries(hosts.map((h) => [h.name, ruvs.get(h.name)?.generation]));
     if (new Set(Object.values(generations)).size !== 1 || Object.values(generations).includes(undefined)) {
       problems.push(`replica generations differ for ${suffix}: ${Object.entries(generations).sort(([a], [b]) => a.localeCompare(b)).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
     }
 
-    // Statuses say nothing about a host that came back with old data: compare the entries themselves.
-    let diverged: string[] = [];
-    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + (problems.length ? 0 : Math.min(timeoutMs, 15_000)), 1000, ctx.signal);
+    // Every write arrived everywhere: this host deletes them all (one supplier, so the deletes
+    // do not collide), and they replicate while the comparison may still run.
+    removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts);
+    const diverged = await differences;
+    await removal;
     if (diverged.length) problems.unshift(`entries differ: ${diverged.join('; ')}`);
     if (problems.length) {
       throw new ActionError(problems.join('\n'), diverged.length ? { hint: 're-initialize the diverged host from a good one (rejoin playbook) before trusting it' } : undefined);
     }
     return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
   } finally {
-    await removeWrites(ctx, writes.map((w) => ({ writer: w.writer, dn: w.dn })), hosts);
+    // Nothing of the proof keeps running after the step.
+    await differences.catch(() => undefined);
+    if (removal) await removal;
+    else await removeWrites(ctx, suffix, writes, hosts);
   }
 }
 
@@ -197,19 +264,33 @@ async function removeLeftovers(ctx: ActionContext, suffix: string): Promise<void
   await ldapModify(remote, inst, joinRecords(left.map((e) => deleteRecord(e.dn))), { signal: ctx.signal, continueOnError: true });
 }
 
-/** Deletes every proof entry (each on its writer) and waits until no host serves any, so the run ends with the data as it found it. */
-async function removeWrites(ctx: ActionContext, writes: { writer: InventoryHost; dn: string }[], hosts: InventoryHost[]): Promise<void> {
+/** Waits until no host serves any proof entry, so the run ends with the data as it found it (a warning after 30 s). */
+async function awaitRemoved(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const pollMs = Number(ctx.args.poll_ms ?? 50);
+  const dns = writes.map((w) => w.dn);
+  const still = (
+    await Promise.all(hosts.map(async (h) => ((await awaitEntries(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, dns, 'absent', deadline, { pollMs, signal: ctx.signal })).size ? h.name : undefined)))
+  ).filter(Boolean);
+  if (still.length) ctx.emit({ kind: 'warning', message: `proof entries still on ${still.join(', ')} after 30 s` });
+}
+
+/** Every proof entry deleted on this host, which served them all. */
+async function removeFromHere(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
+  try {
+    const ldif = joinRecords([...(await pokeFirst(ctx, suffix, ctx.host)), ...writes.map((w) => deleteRecord(w.dn))]);
+    await ldapModify(await ctx.connect(), instanceName(ctx.inventory, ctx.host), ldif, { signal: ctx.signal, continueOnError: true });
+    await awaitRemoved(ctx, suffix, writes, hosts);
+  } catch (e) {
+    ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+
+/** After a failure: each proof entry deleted on its writer (a write that never left it is only there). */
+async function removeWrites(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
   try {
     await Promise.all(writes.map(async (w) => ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), deleteRecord(w.dn), { signal: ctx.signal, continueOnError: true }).catch(() => undefined)));
-    const deadline = Date.now() + 30_000;
-    const left = await Promise.all(
-      hosts.map(async (h) => {
-        const gone = await waitUntil(async () => ((await Promise.all(writes.map((w) => serves(ctx, h, w.dn)))).some(Boolean) ? undefined : true), deadline, 200, ctx.signal);
-        return gone ? undefined : h.name;
-      }),
-    );
-    const still = left.filter(Boolean);
-    if (still.length) ctx.emit({ kind: 'warning', message: `proof entries still on ${still.join(', ')} after 30 s` });
+    await awaitRemoved(ctx, suffix, writes, hosts);
   } catch (e) {
     ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
   }
@@ -222,7 +303,7 @@ export const verifyConverged: Action = {
     suffixes: SUFFIXES_ARG,
     hosts: { type: 'any', default: 'all', description: 'Hosts that must converge (`all` or a list); narrowed to those holding each suffix' },
     timeout_s: { type: 'number', default: 60, description: 'Per check: canary arrival, agreement health' },
-    poll_ms: { type: 'number', default: 200, description: 'How often each host is asked for the canary' },
+    poll_ms: { type: 'number', default: 50, description: 'How often each host looks for the proof entries (a loop on the host: the controller hears only the answer)' },
     poke_after_s: { type: 'number', default: 10, description: 'Poke agreements still unhealthy this often (skips their back-off); 0: never' },
   },
   plan(ctx): PlannedCommand[] {
@@ -232,15 +313,25 @@ export const verifyConverged: Action = {
       const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars);
       const dn = canaryDn('<run>', suffix);
       const each = (f: (h: InventoryHost, inst: string) => PlannedCommand) => hosts.map((h) => f(h, instanceName(ctx.inventory, h)));
+      const pollMs = Number(ctx.args.poll_ms ?? 50);
+      const writers = [{ h: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ h, dn: probeDn('<run>', h.name, suffix) }))];
       return [
         { host: ctx.host.name, command: searchCommand(inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1']), note: 'proof entries an interrupted earlier proof left are deleted (one ldapmodify)' },
-        ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: then its enabled agreements poked (off/on) out of any back-off` })),
-        { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add ${dn}` },
-        ...each((h, i) => ({ host: h.name, command: modifyCommand(i), stdin: `LDIF: add ${probeDn('<run>', h.name, suffix)}`, note: `on ${h.name}: a write its outgoing agreements must carry` })),
-        ...each((h, i) => ({ host: h.name, command: searchCommand(i, '<each write>', 'base', '(objectClass=*)', ['1.1']), note: `on ${h.name}: polled until every other host's write arrived` })),
+        ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: then its agreements whose last session failed are poked (off/on) out of their back-off` })),
+        ...each((h, i) => ({ host: h.name, command: hostDigestCommand(i, suffix), note: `on ${h.name}, beside the writes: one hash of every entry, compared with ${ctx.host.name}'s (if one differs: every entry fetched and compared; again every second, up to 15 s)` })),
+        // One writer at a time, each write awaited on every other host.
+        ...writers.flatMap((w) => [
+          { host: w.h.name, command: listAgreementsCommand(instanceName(ctx.inventory, w.h)), note: `on ${w.h.name}: its agreements in a back-off now` },
+          { host: w.h.name, command: modifyCommand(instanceName(ctx.inventory, w.h)), stdin: `LDIF: those agreements off/on, then add ${w.dn}`, note: `on ${w.h.name}: a write its outgoing agreements must carry` },
+          ...hosts
+            .filter((h) => h.name !== w.h.name)
+            .map((h) => ({ host: h.name, command: awaitEntriesCommand(instanceName(ctx.inventory, h), suffix, [w.dn], 'present', pollMs, 5), note: `on ${h.name}: repeated until ${w.h.name}'s write arrived` })),
+        ]),
+        ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: every enabled agreement healthy (re-read every 500 ms until it is)` })),
         ...each((h, i) => ({ host: h.name, command: ruvCommand(i, suffix), note: `on ${h.name}: RUV (generation, what it has seen)` })),
-        ...each((h, i) => ({ host: h.name, command: searchCommand(i, suffix, 'sub', '(objectClass=*)', ['*']), note: `on ${h.name}: every entry, digested and compared with ${ctx.host.name}'s` })),
-        ...each((h, i) => ({ host: h.name, command: modifyCommand(i, { continueOnError: true }), stdin: `LDIF: delete its write` })),
+        { host: ctx.host.name, command: listAgreementsCommand(inst), note: 'its agreements in a back-off now' },
+        { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: those agreements off/on, then delete every proof entry (after a failure: each on its writer)' },
+        ...each((h, i) => ({ host: h.name, command: awaitEntriesCommand(i, suffix, writers.map((w) => w.dn), 'absent', pollMs, 5), note: `on ${h.name}: repeated until no proof entry is left` })),
       ];
     });
   },

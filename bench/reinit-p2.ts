@@ -1,0 +1,63 @@
+/**
+ * P2 for bench/restore.ts --p2: the domain suffix re-initialized from the master into ONE host,
+ * then into every other host at once (the `concurrency` of the main runs: 1 makes them serial),
+ * each a one-step playbook of replication.reinit with the same flow-control settings as the
+ * data-loss runs. Prints the servers' own time (union of nsds5replicaLastInitStart/End), the step's
+ * wall time, the flow-control pauses the supplier logged, and the ratio of three to one.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startRun } from '../src/engine/index.ts';
+import { runTimings } from '../src/rehearse/run-timings.ts';
+import type { RemoteHost } from '../src/transport/types.ts';
+
+const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Flow-control pauses per agreement the supplier logged from now until `read()`. */
+export async function flowPauses(master: RemoteHost, instance: string): Promise<{ read: () => Promise<string[]> }> {
+  const errorsLog = `/var/log/dirsrv/slapd-${instance}/errors`;
+  const before = Number((await master.exec(`wc -l < ${errorsLog}`)).stdout.trim());
+  return {
+    async read() {
+      const log = await master.exec(`tail -n +${before + 1} ${errorsLog} | sed -n 's/.*agmt="cn=\\([^"]*\\)".*flow control triggered \\([0-9]*\\) times.*/\\1 \\2/p'`);
+      return log.stdout.trim().split('\n').filter(Boolean);
+    },
+  };
+}
+
+interface P2Options {
+  inventoryFile: string;
+  stateDir: string;
+  master: string;
+  others: string[];
+  suffix: string;
+  instance: string;
+  connect: (host: string) => Promise<RemoteHost>;
+  concurrency: number;
+  /** flow_window / flow_pause_ms for replication.reinit (the data-loss playbook's, unless the bench's switches say otherwise). */
+  flow: Record<string, string>;
+}
+
+async function reinitOnce(o: P2Options, on: string, label: string): Promise<{ servers: number; wall: number; pauses: string[] }> {
+  const file = join(o.stateDir, `p2-${label}.yaml`);
+  const flow = Object.entries(o.flow).map(([k, v]) => `\n      ${k.replace(/^reinit_/, '')}: '${v}'`).join('');
+  writeFileSync(
+    file,
+    `name: p2-${label}\ndescription: P2 bench, ${label}\nsteps:\n  - name: re-init ${label}\n    on: "${on}"\n    do: replication.reinit\n    with:\n      from: ${o.master}\n      suffixes: ['${o.suffix}']${flow}\n`,
+  );
+  const pauses = await flowPauses(await o.connect(o.master), o.instance);
+  const t0 = Date.now();
+  const out = await startRun({ playbookFile: file, inventoryFile: o.inventoryFile, params: {}, yes: true, concurrency: o.concurrency, stateDir: o.stateDir, onEvent: () => undefined });
+  const wall = Date.now() - t0;
+  if (out.status !== 'done') throw new Error(`P2 ${label}: run ${out.runId} ${out.status}: ${out.failed?.error}`);
+  return { servers: (await runTimings(out.runDir)).reinitServerMs, wall, pauses: await pauses.read() };
+}
+
+export async function measureP2(o: P2Options): Promise<void> {
+  const one = await reinitOnce(o, o.others[0]!, 'one');
+  const all = await reinitOnce(o, o.others.join(','), `${o.others.length}`);
+  console.log(`\nP2 (${o.suffix} from ${o.master}, concurrency ${o.concurrency}, flow window/pause ${o.flow.flow_window || 'as is'}/${o.flow.flow_pause_ms || 'as is'}):`);
+  console.log(`  one host:  servers ${s1(one.servers)}, step ${s1(one.wall)}, flow-control pauses: ${one.pauses.join(', ') || 'none'}`);
+  console.log(`  ${o.others.length} hosts:   servers ${s1(all.servers)}, step ${s1(all.wall)}, flow-control pauses: ${all.pauses.join(', ') || 'none'}`);
+  console.log(`  ratio ${o.others.length}/1: servers ${(all.servers / Math.max(1, one.servers)).toFixed(2)}, wall ${(all.wall / Math.max(1, one.wall)).toFixed(2)} (P2 asks <= 1.5, no pause)`);
+}
