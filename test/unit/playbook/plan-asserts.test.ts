@@ -8,7 +8,7 @@ import { planRun } from '../../../src/engine/index.ts';
 import { writeLabInventory } from '../../../src/lab/inventory-file.ts';
 import type { LabState } from '../../../src/lab/state.ts';
 
-const playbook = (name: string) => fileURLToPath(new URL(`../../../playbooks/${name}.yaml`, import.meta.url));
+const playbook = (name: string) => fileURLToPath(new URL(`../../../playbooks/389ds/${name}.yaml`, import.meta.url));
 // Roles as the lab gives them: ds1, ds2 and the last host carry the CA; ds3 does not.
 const state: LabState = {
   name: 'unit',
