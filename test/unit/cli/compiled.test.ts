@@ -72,7 +72,7 @@ describe('the compiled CLI (dist/)', () => {
     expect(files.filter((f) => /node_modules\/(tsx|ink|react|ssh2|openpgp|@dagrejs)\//.test(f))).toEqual([]);
   });
 
-  it('decrypts with the compiled OpenPGP worker (dist/crypto/pgp-worker.js), and refuses a tampered payload', async () => {
+  it('decrypts from dist/ (on the main thread: openpgp from node_modules, no worker), and refuses a tampered payload', async () => {
     const dir = join(pkg, 'crypt');
     const key = await generateKeyPair({ name: 'Compiled', passphrase: 'pw-compiled', outDir: dir });
     writeRandomFile(join(dir, 'payload.tar'), 3 * 1024 * 1024 + 7);
@@ -81,7 +81,8 @@ describe('the compiled CLI (dist/)', () => {
     const ok = cli(['backup', 'decrypt', join(dir, 'payload.gpg'), '--key', key.privateKeyFile, '--out', join(dir, 'out.tar'), '--passphrase-env', 'LIFEBOAT_BACKUP_PASSPHRASE'], env);
     expect(ok.status, ok.stderr).toBe(0);
     expect(readFileSync(join(dir, 'out.tar')).equals(readFileSync(join(dir, 'payload.tar')))).toBe(true);
-    expect(loaded(ok.stderr).some((f) => f.endsWith('/dist/crypto/pgp-worker.js'))).toBe(true);
+    expect(loaded(ok.stderr).some((f) => f.endsWith('/dist/crypto/pgp-streams.js'))).toBe(true);
+    expect(loaded(ok.stderr).some((f) => f.endsWith('/dist/crypto/pgp-worker.js'))).toBe(false);
 
     const bad = readFileSync(join(dir, 'payload.gpg'));
     bad[bad.length >> 1]! ^= 0x55;
@@ -90,5 +91,26 @@ describe('the compiled CLI (dist/)', () => {
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/bad\.gpg is truncated or corrupt/);
     expect(existsSync(join(dir, 'bad.tar')) || existsSync(join(dir, 'bad.tar.part'))).toBe(false);
+  }, 60_000);
+
+  it('encrypts from dist/ on the compiled OpenPGP worker (dist/crypto/pgp-worker.js), and the CLI decrypts it back', async () => {
+    const dir = join(pkg, 'crypt-w');
+    const key = await generateKeyPair({ name: 'Compiled W', passphrase: 'pw-w', outDir: dir });
+    writeRandomFile(join(dir, 'plain.tar'), 2 * 1024 * 1024 + 3);
+    // A script file, not `node -e`: a worker inherits the parent's flags, and -e's flags stop it starting.
+    writeFileSync(
+      join(dir, 'enc.mjs'),
+      `import { encryptFile } from ${JSON.stringify(join(pkg, 'dist/crypto/index.js'))};\n` +
+        `await encryptFile(${JSON.stringify(join(dir, 'plain.tar'))}, ${JSON.stringify(join(dir, 'plain.gpg'))}, { recipientKeyFile: ${JSON.stringify(key.publicKeyFile)} });\n`,
+    );
+    const env = { ...process.env };
+    delete env.LIFEBOAT_FROM_SOURCE;
+    const enc = spawnSync(process.execPath, ['--import', TRACE_LOADS, join(dir, 'enc.mjs')], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(enc.status, enc.stderr).toBe(0);
+    expect(loaded(enc.stderr).some((f) => f.endsWith('/dist/crypto/pgp-worker.js'))).toBe(true);
+    expect(loaded(enc.stderr).filter((f) => /\/src\/|\.ts$|node_modules\/tsx\//.test(f))).toEqual([]);
+    const dec = cli(['backup', 'decrypt', join(dir, 'plain.gpg'), '--key', key.privateKeyFile, '--out', join(dir, 'back.tar'), '--passphrase-env', 'LIFEBOAT_BACKUP_PASSPHRASE'], { LIFEBOAT_BACKUP_PASSPHRASE: 'pw-w' });
+    expect(dec.status, dec.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'back.tar')).equals(readFileSync(join(dir, 'plain.tar')))).toBe(true);
   }, 60_000);
 });

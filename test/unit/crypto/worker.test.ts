@@ -40,15 +40,15 @@ describe('the OpenPGP worker', () => {
     await expect(drained).rejects.toThrow(/the download broke/);
   });
 
-  it('holds decryption back while nobody reads, and stops when the reader gives up', async () => {
+  it('holds decryption back while nobody reads, and stops when the reader gives up (decryption runs on the main thread)', async () => {
     const out = await openDecryptStream(encrypted, { keyFile: key.privateKeyFile, passphrase: PASS });
     await new Promise((r) => setTimeout(r, 500));
-    // Credit: a few MiB cross before the worker waits, never the whole 24 MiB payload.
+    // Backpressure: a few MiB are decrypted before it waits, never the whole 24 MiB payload.
     expect(out.readableLength).toBeLessThan(8 * 1024 * 1024);
     let got = 0;
     for await (const chunk of out) {
       got += (chunk as Buffer).length;
-      if (got > 2 * 1024 * 1024) break; // destroys the stream: the worker is terminated
+      if (got > 2 * 1024 * 1024) break; // destroys the stream
     }
     expect(out.destroyed).toBe(true);
   });
@@ -58,5 +58,26 @@ describe('the OpenPGP worker', () => {
     let got = 0;
     for await (const chunk of out) got += (chunk as Buffer).length;
     expect(got).toBe(SIZE);
+  });
+
+  it('holds encryption back while nobody reads the ciphertext (bounded credit across the thread)', async () => {
+    const LIMIT = 256 * 1024 * 1024;
+    let produced = 0;
+    const source = new Readable({
+      read() {
+        produced += 1024 * 1024;
+        this.push(produced > LIMIT ? null : Buffer.alloc(1024 * 1024, 7));
+      },
+    });
+    const out = await encryptStream(source, await readPublicKeyFile(key.publicKeyFile));
+    await new Promise((r) => setTimeout(r, 1000));
+    // Measured: ~22 MiB are taken (stream buffers on both threads), then the source waits: never the 256 MiB.
+    expect(produced).toBeLessThan(64 * 1024 * 1024);
+    let got = 0;
+    for await (const chunk of out) {
+      got += (chunk as Buffer).length;
+      if (got > 8 * 1024 * 1024) break;
+    }
+    expect(out.destroyed).toBe(true);
   });
 });
