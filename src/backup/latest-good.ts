@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { sha256File } from './checksum.ts';
 import { readRestoreTests } from './restore-tests.ts';
-import { listBackups } from './store.ts';
+import { listBackups, type BackupListing } from './store.ts';
 
 /**
  * `backup=latest-good`: the newest backup a run has restored and verified (restore-tested) whose
  * payload still matches its header. Only candidates are re-hashed, newest first, until one holds.
  */
-export async function latestGoodBackup(root: string, cluster: string): Promise<{ dir?: string; why: string }> {
-  const all = (await listBackups(root, cluster)).filter((b) => b.envelope).reverse();
+export async function latestGoodBackup(root: string, cluster: string, accept: (b: BackupListing) => boolean = () => true): Promise<{ dir?: string; why: string }> {
+  const all = (await listBackups(root, cluster)).filter((b) => b.envelope && accept(b)).reverse();
   const skipped: string[] = [];
   for (const b of all) {
     const tests = await readRestoreTests(b.dir);

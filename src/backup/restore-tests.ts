@@ -45,7 +45,8 @@ export function restoreTestsOf(runId: string, status: string, finished: string, 
     if (l.type !== 'host.done') continue;
     const action = actionOf.get(Number(l.step)) ?? '';
     const out = l.output as Record<string, unknown> | null | undefined;
-    if (action === 'backup.restore' && l.status !== 'failed' && l.status !== 'skipped' && typeof out?.backup === 'string') restored.push({ backup: out.backup, host: String(l.host) });
+    // backup.restore (389ds, keytrustee) or a profile's own, e.g. ipa.backup.restore.
+    if ((action === 'backup.restore' || action.endsWith('.backup.restore')) && l.status !== 'failed' && l.status !== 'skipped' && typeof out?.backup === 'string') restored.push({ backup: out.backup, host: String(l.host) });
     if (action.startsWith('verify.')) {
       if (l.status === 'failed') return [];
       if (l.status !== 'skipped' && !verified.includes(action)) verified.push(action);

@@ -53,6 +53,17 @@ describe('the backup catalog', () => {
     expect(restoreTestsOf('r1', 'done', 'x', unverified)).toEqual([]);
   });
 
+  it("a profile's own restore (ipa.backup.restore) is marked like backup.restore; another action's output is not", () => {
+    const journal = (restoreAction: string) => [
+      { type: 'step.start', step: 1, action: restoreAction },
+      { type: 'host.done', step: 1, host: 'ipa1', status: 'changed', output: { backup: '/b/ipa', host: 'ipa1' } },
+      { type: 'step.start', step: 2, action: 'verify.converged' },
+      { type: 'host.done', step: 2, host: 'ipa1', status: 'ok', output: {} },
+    ];
+    expect(restoreTestsOf('r2', 'done', 't', journal('ipa.backup.restore'))).toEqual([{ backup: '/b/ipa', test: { runId: 'r2', time: 't', host: 'ipa1', verifiedBy: ['verify.converged'] } }]);
+    expect(restoreTestsOf('r2', 'done', 't', journal('ipa.backup.check'))).toEqual([]);
+  });
+
   it('backup list shows restore-tested with the run id; backup verify re-hashes and names a corrupt one', async () => {
     const inv = path.join(dir, 'inv.yaml');
     writeFileSync(inv, 'cluster: lab\nprofile: 389ds\nvars: { backup_dir: ./bk }\nhosts:\n  ds1: { address: 10.0.0.1, roles: [ca] }\n');
@@ -95,6 +106,8 @@ describe('the backup catalog', () => {
 
     // backup=latest-good: the newer backup was never restore-tested, so the older one is chosen...
     expect(await latestGoodBackup(root, 'lab')).toEqual({ dir: good.dir, why: 'lifeboat-data-2026-11-22-04-00-00, restore-tested by run 20261130-204533-6962' });
+    // A profile's filter (ipa: only ipa-backup bodies) passes over what it cannot restore.
+    expect((await latestGoodBackup(root, 'lab', () => false)).dir).toBeUndefined();
     // ...until its payload stops matching its header.
     writeFileSync(path.join(good.dir, 'payload.tar'), 'bit rot');
     const gone = await latestGoodBackup(root, 'lab');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,6 +159,14 @@ describe('ipa.backup.create', () => {
     const r = recordingHost('ipa1', answers(facts()));
     await ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest', dest }, remote: r.remote, secrets: { dm_password: SECRET } }));
     expect(r.uploads[0]!.sha256).toBe(listed!.envelope!.archive.sha256);
+    // latest-good: refused until a run restored and verified it, then it is the one chosen.
+    const g = recordingHost('ipa1', answers(facts()));
+    await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest-good', dest }, remote: g.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(/backup=latest-good: no restore-tested backup of cluster idm-prod/);
+    expect(g.execs).toEqual([]);
+    writeFileSync(path.join(listed!.dir, 'restore-tests.jsonl'), `${JSON.stringify({ runId: 'r9', time: 't', host: 'ipa1', verifiedBy: ['verify.converged'] })}\n`);
+    const g2 = recordingHost('ipa1', answers(facts()));
+    await ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest-good', dest }, remote: g2.remote, secrets: { dm_password: SECRET } }));
+    expect(g2.uploads[0]!.sha256).toBe(listed!.envelope!.archive.sha256);
   });
 
   it('a header naming another host than the one backed up is refused and nothing is kept', async () => {

@@ -10,7 +10,7 @@ import { DISK_CHECK_DIR, DISK_FACTOR, ipaBackupOnController, ipaRestorePreflight
 import type { IpaBackupBody } from '../backup-body.ts';
 
 export const RESTORE_ARGS = {
-  backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, or "latest" (made by ipa.backup.create)' },
+  backup: { type: 'string', required: true, description: 'backup directory, a backup name in the cluster store, "latest" (newest that verifies) or "latest-good" (newest restore-tested), made by ipa.backup.create' },
   data: { type: 'boolean', default: false, description: 'ipa-restore --data: restore only the LDAP data (also from a full backup)' },
   online: { type: 'boolean', default: false, description: 'ipa-restore --online: data only, Directory Server stays up' },
   instance: { type: 'string', description: 'ipa-restore --instance: the 389-ds instance to restore (data only)' },

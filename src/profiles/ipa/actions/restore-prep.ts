@@ -2,6 +2,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { readEnvelope, resolveBackupRoot, sha256File, type BackupEnvelope } from '../../../backup/index.ts';
 import { latestVerifiedBackup, skippedText } from '../../../backup/latest.ts';
+import { latestGoodBackup } from '../../../backup/latest-good.ts';
 import { archiveLayoutIpa, checkIpaBackupBody, isIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
 import { clusterServiceRoles } from '../../389ds/actions/backup/role-check.ts';
 import { ActionError, type ActionContext } from '../../../actions/types.ts';
@@ -43,10 +44,13 @@ export function readRestoreArgs(ctx: ActionContext): RestoreArgs {
 export const DISK_CHECK_DIR = '/var/lib/ipa';
 export const DISK_FACTOR = 2;
 
-/** `backup`: a directory, a backup name in the cluster's store, or `latest` (the newest ipa-backup one). */
+/**
+ * `backup`: a directory, a backup name in the cluster's store, `latest` (the newest ipa-backup one
+ * that verifies) or `latest-good` (the newest ipa-backup one a run restored and verified).
+ */
 async function resolveIpaBackupDir(ctx: ActionContext): Promise<string> {
   const ref = ctx.args.backup;
-  if (typeof ref !== 'string' || !ref) throw new ActionError('ipa.backup.restore: the backup argument (a backup directory, a backup name or "latest") is required');
+  if (typeof ref !== 'string' || !ref) throw new ActionError('ipa.backup.restore: the backup argument (a backup directory, a backup name, "latest" or "latest-good") is required');
   const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' && ctx.args.dest ? ctx.args.dest : undefined);
   if (ref === 'latest') {
     // The newest ipa-backup backup whose payload verifies and reads as the directory ipa-backup wrote.
@@ -54,6 +58,11 @@ async function resolveIpaBackupDir(ctx: ActionContext): Promise<string> {
     if (!c.dir) throw new ActionError(`ipa.backup.restore: backup=latest: ${c.why}${skippedText(c)}`);
     if (c.skipped.length) ctx.emit({ kind: 'warning', message: `backup=latest: ${c.why}${skippedText(c)}` });
     return c.dir;
+  }
+  if (ref === 'latest-good') {
+    const good = await latestGoodBackup(root, ctx.inventory.cluster, (b) => isIpaBackupBody(b.envelope?.body));
+    if (!good.dir) throw new ActionError(`ipa.backup.restore: backup=latest-good: ${good.why}`);
+    return good.dir;
   }
   if (existsSync(ref)) return path.resolve(ref);
   const inStore = path.join(root, ctx.inventory.cluster, ref);
