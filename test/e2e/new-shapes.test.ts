@@ -20,7 +20,7 @@ import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixtu
  */
 
 const skip = labSkipReason();
-const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
 const INSTANCE = 'corp';
 const SUFFIX = 'dc=corp,dc=internal';
 const MASTER = 'ds2';
