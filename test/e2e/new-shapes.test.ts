@@ -35,6 +35,13 @@ function run(playbook: string, params: Record<string, string>, inventoryFile = s
   return startRun({ playbookFile: join(PLAYBOOKS, `${playbook}.yaml`), inventoryFile, params, yes: true, concurrency: 10, stateDir, onEvent: () => undefined });
 }
 
+async function waitUntil(ok: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  for (const end = Date.now() + ms; !(await ok()); ) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function has(host: string, dn: string): Promise<boolean> {
   return (await ldapSearch(await s.connect(host), INSTANCE, dn, 'base', '(objectClass=*)', ['1.1']).catch(() => [])).length > 0;
 }
@@ -82,6 +89,8 @@ describe.skipIf(!!skip)('new shapes: slapd-corp, dc=corp,dc=internal, a ring, a 
 
   it('a stale inventory (wrong suffix, instance or LDAP port) is refused before any change, naming host and fix', async () => {
     await ldapModify(await s.connect('ds3'), INSTANCE, `dn: ${LATE}\nchangetype: add\nobjectClass: account\nuid: late\n`);
+    // Replicated everywhere first (two hops round the ring), so "still everywhere" below proves nothing was undone.
+    for (const h of s.hosts) await waitUntil(() => has(h, LATE), `${LATE} replicated to ${h}`);
     const wrongPort = await run('data-loss', { master: MASTER, backup }, staleInventory('port', (i) => (i.vars.ldap_port = 1389)));
     expect(wrongPort.status).toBe('failed');
     expect(wrongPort.failed?.error).toMatch(/ds1: the inventory says ldap_port 1389, but agreement ds\d-to-ds1 on ds\d \(dc=corp,dc=internal\) sends to port 389: set ldap_port: 389/);
