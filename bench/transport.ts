@@ -193,7 +193,7 @@ async function pipelines(host: RemoteHost, dir: string, remoteDir: string, src: 
   // Where the time goes: CPU seconds of the whole process and the main thread's busy share.
   const where = (name: string, r: { cpuS: number; mainBusy: number }) => `${name} ${r.cpuS.toFixed(1)} s CPU, main thread ${(r.mainBusy * 100).toFixed(0)}% busy`;
   return [
-    `fetch+encrypt  ${mb(fetchEnc.ms)} (${(fetchEnc.ms / 1000).toFixed(1)} s, peak RSS ${fetchEnc.peakMiB.toFixed(0)} MiB); alone: download ${mb(download.ms)}, encrypt ${mb(encrypt.ms)} (peak ${encrypt.peakMiB.toFixed(0)} MiB) -> ${ratio(download.ms, encrypt.ms, fetchEnc.ms)}x the slower stage`,
+    `fetch+encrypt  ${mb(fetchEnc.ms)} (${(fetchEnc.ms / 1000).toFixed(1)} s, peak RSS ${fetchEnc.peakMiB.toFixed(0)} MiB); alone: download ${mb(download.ms)} (peak ${download.peakMiB.toFixed(0)} MiB), encrypt ${mb(encrypt.ms)} (peak ${encrypt.peakMiB.toFixed(0)} MiB) -> ${ratio(download.ms, encrypt.ms, fetchEnc.ms)}x the slower stage`,
     `decrypt+upload ${mb(decUp.ms)} (${(decUp.ms / 1000).toFixed(1)} s, peak RSS ${decUp.peakMiB.toFixed(0)} MiB); alone: decrypt ${mb(decrypt.ms)}, upload ${mb(upload.ms)} -> ${ratio(decrypt.ms, upload.ms, decUp.ms)}x the slower stage`,
     `  where: ${[where('download', download), where('encrypt', encrypt), where('fetch+encrypt', fetchEnc), where('upload', upload), where('decrypt', decrypt), where('decrypt+upload', decUp)].join('; ')}`,
   ];
