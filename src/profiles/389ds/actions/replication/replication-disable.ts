@@ -62,7 +62,7 @@ export const replicationDisable: Action = {
     if (!ctx.check && on.length > 0) {
       // Recorded before the change: if the modify half-works, the record still covers it.
       await addToDisabledRecord(ctx.runDir, ctx.host.name, on);
-      await modifyEach(remote, inst, on.map((dn) => enabledLdif([dn], false)), ctx.signal);
+      await modifyEach(remote, inst, on.map((dn) => enabledLdif([dn], false)), { signal: ctx.signal });
     }
     return {
       changed: on.length > 0,

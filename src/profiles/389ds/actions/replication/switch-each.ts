@@ -8,8 +8,8 @@ import { ldapModify } from '../ldap.ts';
  * ldapmodify and 0.15–0.37 s as five at once. Every modify is let finish before the first error
  * is thrown, so the state after a failure is what the server holds, not a half-sent batch.
  */
-export async function modifyEach(remote: RemoteHost, instance: string, ldifs: string[], signal?: AbortSignal): Promise<void> {
-  const results = await Promise.allSettled(ldifs.map((ldif) => ldapModify(remote, instance, ldif, { signal })));
+export async function modifyEach(remote: RemoteHost, instance: string, ldifs: string[], opts: Parameters<typeof ldapModify>[3] = {}): Promise<void> {
+  const results = await Promise.allSettled(ldifs.map((ldif) => ldapModify(remote, instance, ldif, opts)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }
