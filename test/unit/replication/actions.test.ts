@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLdif } from '../../../src/profiles/389ds/actions/ldap.ts';
 import { replicationDisable } from '../../../src/profiles/389ds/actions/replication/replication-disable.ts';
 import { replicationEnable } from '../../../src/profiles/389ds/actions/replication/replication-enable.ts';
+import { replicationPoke } from '../../../src/profiles/389ds/actions/replication/replication-poke.ts';
 import { replicationFence } from '../../../src/profiles/389ds/actions/replication/replication-fence.ts';
 import { topologyDiscover } from '../../../src/profiles/389ds/actions/replication/topology-discover.ts';
 import { agreementLdif, context, labInventory, topologyResponder, type Call } from './fakes.ts';
@@ -54,6 +55,17 @@ describe('replication.disable / enable', () => {
       ['ds2', true],
       ['ds3', false],
       ['ds4', true],
+    ]);
+  });
+
+  it('poke restarts each enabled agreement (off then on) with an ldapmodify of its own', async () => {
+    const inv = labInventory(4);
+    const p = context(inv, 'ds1', { suffixes: 'all' }, statefulHost([{ to: 2 }, { to: 3, enabled: false }, { to: 4 }]));
+    await replicationPoke.run(p.ctx);
+    const modifies = p.calls.filter((c) => c.command.startsWith('ldapmodify'));
+    expect(modifies.map((m) => [/dn: cn=(to-ds\d)/.exec(m.stdin!)?.[1], m.stdin!.match(/^nsds5ReplicaEnabled: (on|off)$/gm)])).toEqual([
+      ['to-ds2', ['nsds5ReplicaEnabled: off', 'nsds5ReplicaEnabled: on']],
+      ['to-ds4', ['nsds5ReplicaEnabled: off', 'nsds5ReplicaEnabled: on']],
     ]);
   });
 
