@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLdif } from '../../../src/profiles/389ds/actions/ldap.ts';
 import { replicationDisable } from '../../../src/profiles/389ds/actions/replication/replication-disable.ts';
 import { replicationEnable } from '../../../src/profiles/389ds/actions/replication/replication-enable.ts';
+import { replicationPoke } from '../../../src/profiles/389ds/actions/replication/replication-poke.ts';
 import { replicationFence } from '../../../src/profiles/389ds/actions/replication/replication-fence.ts';
 import { topologyDiscover } from '../../../src/profiles/389ds/actions/replication/topology-discover.ts';
 import { agreementLdif, context, labInventory, topologyResponder, type Call } from './fakes.ts';
@@ -26,15 +27,15 @@ function statefulHost(initial: { to: number; enabled?: boolean }[]) {
 }
 
 describe('replication.disable / enable', () => {
-  it('disables every enabled agreement in one ldapmodify and enables back exactly those', async () => {
+  it('disables every enabled agreement, one ldapmodify each, and enables back exactly those', async () => {
     const inv = labInventory(4);
     const host = statefulHost([{ to: 2 }, { to: 3, enabled: false }, { to: 4, enabled: true }]);
     const d = context(inv, 'ds1', { suffixes: 'all' }, host);
     const result = await replicationDisable.run(d.ctx);
     const modifies = d.calls.filter((c) => c.command.startsWith('ldapmodify'));
-    expect(modifies).toHaveLength(1);
-    expect(parseLdif(modifies[0]!.stdin!).map((e) => e.dn)).toEqual([expect.stringContaining('to-ds2'), expect.stringContaining('to-ds4')]);
-    expect(modifies[0]!.command).not.toContain('nsds5');
+    // One per agreement: the server stops their sessions side by side, not one after another.
+    expect(modifies.map((m) => parseLdif(m.stdin!).map((e) => e.dn))).toEqual([[expect.stringContaining('to-ds2')], [expect.stringContaining('to-ds4')]]);
+    expect(modifies.every((m) => !m.command.includes('nsds5'))).toBe(true);
     expect(result.changed).toBe(true);
     expect((result.undo?.with.agreements as string[]).length).toBe(2);
 
@@ -54,6 +55,17 @@ describe('replication.disable / enable', () => {
       ['ds2', true],
       ['ds3', false],
       ['ds4', true],
+    ]);
+  });
+
+  it('poke restarts each enabled agreement (off then on) with an ldapmodify of its own', async () => {
+    const inv = labInventory(4);
+    const p = context(inv, 'ds1', { suffixes: 'all' }, statefulHost([{ to: 2 }, { to: 3, enabled: false }, { to: 4 }]));
+    await replicationPoke.run(p.ctx);
+    const modifies = p.calls.filter((c) => c.command.startsWith('ldapmodify'));
+    expect(modifies.map((m) => [/dn: cn=(to-ds\d)/.exec(m.stdin!)?.[1], m.stdin!.match(/^nsds5ReplicaEnabled: (on|off)$/gm)])).toEqual([
+      ['to-ds2', ['nsds5ReplicaEnabled: off', 'nsds5ReplicaEnabled: on']],
+      ['to-ds4', ['nsds5ReplicaEnabled: off', 'nsds5ReplicaEnabled: on']],
     ]);
   });
 

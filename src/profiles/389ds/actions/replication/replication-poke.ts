@@ -1,11 +1,12 @@
 import type { Action } from '../../../../actions/types.ts';
-import { ldapModify, modifyCommand } from '../ldap.ts';
+import { modifyCommand } from '../ldap.ts';
 import { instanceName } from '../host-vars.ts';
 import { listAgreements, listAgreementsCommand } from './agreements.ts';
 import { FENCED_RESULT, isFenced } from './fenced.ts';
 import { joinRecords, replaceRecord } from './ldif-build.ts';
 import { peerFilter, TO_ARG } from './peer-filter.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
+import { modifyEach } from './switch-each.ts';
 
 /** Off-then-on: restarts each enabled agreement's session now instead of after the back-off (up to 300 s). */
 export function pokeLdif(dns: string[]): string {
@@ -20,7 +21,7 @@ export const replicationPoke: Action = {
     const inst = instanceName(ctx.inventory, ctx.host);
     return [
       { host: ctx.host.name, command: listAgreementsCommand(inst), note: 'read-only' },
-      { host: ctx.host.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled off then on, per enabled agreement' },
+      { host: ctx.host.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled off then on', note: 'one per enabled agreement, all at once' },
     ];
   },
   async run(ctx) {
@@ -29,7 +30,8 @@ export const replicationPoke: Action = {
     const remote = await ctx.connect();
     const suffixes = resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars);
     const on = (await listAgreements(remote, ctx.inventory, ctx.host.name, inst, suffixes, { signal: ctx.signal })).filter((a) => a.enabled && peerFilter(ctx)(a));
-    if (on.length && !ctx.check) await ldapModify(remote, inst, pokeLdif(on.map((a) => a.dn)), { signal: ctx.signal });
+    // One ldapmodify per agreement: the server stops their sessions side by side, not in turn.
+    if (on.length && !ctx.check) await modifyEach(remote, inst, on.map((a) => pokeLdif([a.dn])), { signal: ctx.signal });
     return { changed: false, summary: `${on.length} agreement(s) poked` };
   },
 };

@@ -8,6 +8,7 @@ import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts
 import { isHealthyUpdateStatus, listAgreements, listAgreementsCommand, statusCode, type Agreement } from '../replication/agreements.ts';
 import { addRecord, deleteRecord, joinRecords } from '../replication/ldif-build.ts';
 import { pokeLdif } from '../replication/replication-poke.ts';
+import { modifyEach } from '../replication/switch-each.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { readRuv, ruvCommand, ruvCovers, type Ruv } from './ruv.ts';
 import { hostsHolding } from './suffix-hosts.ts';
@@ -54,7 +55,8 @@ async function pokeAgreements(ctx: ActionContext, agreements: Agreement[], why =
       const h = ctx.inventory.hosts.find((x) => x.name === host)!;
       // The live view puts the step's host in front: name a host only when it is another one.
       ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s)${host === ctx.host.name ? '' : ` on ${host}`}: ${why}` });
-      await ldapModify(await ctx.connect(host), instanceName(ctx.inventory, h), pokeLdif(dns), { signal: ctx.signal });
+      // One ldapmodify per agreement: the server stops their sessions side by side.
+      await modifyEach(await ctx.connect(host), instanceName(ctx.inventory, h), dns.map((dn) => pokeLdif([dn])), { signal: ctx.signal });
     }),
   );
 }
@@ -125,8 +127,8 @@ function writeRecord(w: Write): string {
 }
 
 /**
- * The writer's agreements that are in a back-off now, restarted (off/on) in the same ldapmodify as
- * its write. In a mesh, every change a host receives wakes all its agreements too; those sessions
+ * The writer's agreements that are in a back-off now, restarted (off/on) beside its write, one
+ * ldapmodify each (in one, the server stops their sessions one after another). In a mesh, every change a host receives wakes all its agreements too; those sessions
  * meet on the consumers ("replica busy") and back off for up to 3 s, so a write that follows would
  * wait for the back-off to end. Only those are restarted: turning an agreement off waits for its
  * session to end, which costs more than the write.
@@ -136,7 +138,7 @@ async function pokeFirst(ctx: ActionContext, suffix: string, host: InventoryHost
   const stuck = (await listAgreements(await ctx.connect(host.name), ctx.inventory, host.name, instanceName(ctx.inventory, host), [suffix], { signal: ctx.signal })).filter(
     (a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a),
   );
-  return stuck.length ? [pokeLdif(stuck.map((a) => a.dn))] : [];
+  return stuck.map((a) => pokeLdif([a.dn]));
 }
 
 /**
@@ -150,7 +152,7 @@ async function writeEverywhere(ctx: ActionContext, suffix: string, hosts: Invent
   const late: string[] = [];
   for (const w of writes) {
     const written = Date.now();
-    await ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), joinRecords([...(await pokeFirst(ctx, suffix, w.writer)), writeRecord(w)]), { signal: ctx.signal });
+    await modifyEach(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), [...(await pokeFirst(ctx, suffix, w.writer)), writeRecord(w)], { signal: ctx.signal });
     await Promise.all(
       hosts
         .filter((h) => h.name !== w.writer.name)
@@ -278,8 +280,8 @@ async function awaitRemoved(ctx: ActionContext, suffix: string, writes: Write[],
 /** Every proof entry deleted on this host, which served them all. */
 async function removeFromHere(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
   try {
-    const ldif = joinRecords([...(await pokeFirst(ctx, suffix, ctx.host)), ...writes.map((w) => deleteRecord(w.dn))]);
-    await ldapModify(await ctx.connect(), instanceName(ctx.inventory, ctx.host), ldif, { signal: ctx.signal, continueOnError: true });
+    const ldifs = [...(await pokeFirst(ctx, suffix, ctx.host)), joinRecords(writes.map((w) => deleteRecord(w.dn)))];
+    await modifyEach(await ctx.connect(), instanceName(ctx.inventory, ctx.host), ldifs, { signal: ctx.signal, continueOnError: true });
     await awaitRemoved(ctx, suffix, writes, hosts);
   } catch (e) {
     ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
@@ -322,7 +324,7 @@ export const verifyConverged: Action = {
         // One writer at a time, each write awaited on every other host.
         ...writers.flatMap((w) => [
           { host: w.h.name, command: listAgreementsCommand(instanceName(ctx.inventory, w.h)), note: `on ${w.h.name}: its agreements in a back-off now` },
-          { host: w.h.name, command: modifyCommand(instanceName(ctx.inventory, w.h)), stdin: `LDIF: those agreements off/on, then add ${w.dn}`, note: `on ${w.h.name}: a write its outgoing agreements must carry` },
+          { host: w.h.name, command: modifyCommand(instanceName(ctx.inventory, w.h)), stdin: `LDIF: add ${w.dn}`, note: `on ${w.h.name}: a write its outgoing agreements must carry; beside it, each of those agreements off/on (one ldapmodify each, at once)` },
           ...hosts
             .filter((h) => h.name !== w.h.name)
             .map((h) => ({ host: h.name, command: awaitEntriesCommand(instanceName(ctx.inventory, h), suffix, [w.dn], 'present', pollMs, 5), note: `on ${h.name}: repeated until ${w.h.name}'s write arrived` })),
@@ -330,7 +332,7 @@ export const verifyConverged: Action = {
         ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: every enabled agreement healthy (re-read every 500 ms until it is)` })),
         ...each((h, i) => ({ host: h.name, command: ruvCommand(i, suffix), note: `on ${h.name}: RUV (generation, what it has seen)` })),
         { host: ctx.host.name, command: listAgreementsCommand(inst), note: 'its agreements in a back-off now' },
-        { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: those agreements off/on, then delete every proof entry (after a failure: each on its writer)' },
+        { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: delete every proof entry (after a failure: each on its writer)', note: 'beside it, each of those agreements off/on (one ldapmodify each, at once)' },
         ...each((h, i) => ({ host: h.name, command: awaitEntriesCommand(i, suffix, writers.map((w) => w.dn), 'absent', pollMs, 5), note: `on ${h.name}: repeated until no proof entry is left` })),
       ];
     });
