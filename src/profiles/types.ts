@@ -3,6 +3,7 @@ import type { ArchiveLayout } from '../backup/verify.ts';
 import type { DrItem } from '../dr/items.ts';
 import type { Inventory } from '../inventory/types.ts';
 import type { RemoteHost } from '../transport/types.ts';
+import type { RunEvent } from '../engine/index.ts';
 
 /** What `lifeboat lab up --profile X` is given; each profile's lab reads the options it knows. */
 export interface ProfileLabOptions {
@@ -37,6 +38,11 @@ export interface ProfileRehearsalOptions {
   stateDir: string;
   keep: boolean;
   deposits: number;
+  /** 389ds: lab hosts and test entries. */
+  hosts: number;
+  entries: number;
+  /** Every engine event of the recovery run (--verbose). */
+  onEvent?: (e: RunEvent) => void;
   log(line: string): void;
 }
 
