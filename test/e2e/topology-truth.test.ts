@@ -8,7 +8,8 @@ import { ldapModify, ldapSearch } from '../../src/profiles/389ds/actions/ldap.ts
 import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
 import { pokeLdif } from '../../src/profiles/389ds/actions/replication/replication-poke.ts';
 import { planRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
-import { labKill, labPowerOff, labPowerOn, labRevive } from '../../src/lab/index.ts';
+import { labKill, labPowerOff, labRevive } from '../../src/lab/index.ts';
+import { labPowerOn } from '../../src/profiles/389ds/lab/power.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
 import { sameEntriesEverywhere } from '../../src/profiles/389ds/rehearse/same-entries.ts';
 import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywhere } from '../../src/profiles/389ds/rehearse/data-loss-damage.ts';

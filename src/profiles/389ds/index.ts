@@ -16,6 +16,14 @@ export const profile389ds: ProfileCode = {
       // No per-host progress lines: the phase lines are what a 389-ds lab prints.
       return labUp({ name: o.name, hosts: o.hosts, entries: o.entries, topology: o.topology as never, out: o.out, recreate: o.recreate, ca: o.ca as never, instance: o.instance, suffix: o.suffix, onPhase: o.onPhase });
     },
+    async status(lab) {
+      const { labStatus } = await import('./lab/status.ts');
+      return labStatus(lab);
+    },
+    async powerOn(lab, host) {
+      const { labPowerOn } = await import('./lab/power.ts');
+      return labPowerOn(lab, host);
+    },
     banner: (o) => `lab ${o.name}: ${o.hosts} hosts, ${o.topology}, ${o.instance ? `slapd-${o.instance}, ` : ''}${o.suffix ? `${o.suffix}, ` : ''}${o.entries} entries`,
   },
   rehearsals: {
