@@ -15,7 +15,7 @@ import { generateKeyPair } from '../src/crypto/index.ts';
 import { startRun, type RunEvent } from '../src/engine/index.ts';
 import { labDown, labExec } from '../src/lab/index.ts';
 import { loadProfile } from '../src/profiles/registry.ts';
-import { uniqueLabName } from '../src/rehearse/lab-session.ts';
+import { uniqueLabName } from '../src/rehearse/lab-name.ts';
 import { arg } from './args.ts';
 
 const deposits = Number(arg('deposits', '100000'));

@@ -13,6 +13,8 @@ const labApi = () => import('../lab/index.ts');
 const loadProfile = async (name: string) => (await import('../profiles/registry.ts')).loadProfile(name);
 
 const DEFAULT_LAB = process.env.LIFEBOAT_LAB ?? 'lab';
+/** The first profile; a lab whose state names no profile predates profiles and is one of its labs. */
+const DEFAULT_PROFILE = PROFILE_INFOS[0]!.name;
 
 function intIn(min: number, max: number) {
   return (v: string): number => {
@@ -54,7 +56,7 @@ export function registerLabCommands(program: Command): void {
     .addOption(new Option('--topology <kind>', 'replication topology').choices(TOPOLOGIES).default('mesh'))
     .option('-o, --out <file>', 'inventory to write (default inventories/<name>.yaml)')
     .option('--recreate', 'tear down an existing lab of that name first', false)
-    .addOption(new Option('--profile <profile>', 'the profile whose servers the lab runs (see the README section of each profile)').choices(PROFILE_INFOS.map((p) => p.name)).default('389ds'))
+    .addOption(new Option('--profile <profile>', 'the profile whose servers the lab runs (see the README section of each profile)').choices(PROFILE_INFOS.map((p) => p.name)).default(DEFAULT_PROFILE))
     .option('--deposits <n>', 'records seeded by a profile\'s lab (keytrustee: deposits on the active)', intIn(0, 10_000_000), 1000)
     .addOption(new Option('--ca-topology <kind>', 'topology of the CA suffix (o=ipaca) among the CA hosts; default: mesh').choices(TOPOLOGIES))
     .option('--ca-own-ids', 'number the CA suffix\'s replica ids independently of the domain suffix\'s (as IdM does)', false)
@@ -99,12 +101,11 @@ export function registerLabCommands(program: Command): void {
     .option('--json', 'machine-readable output', false)
     .action(async (o: { name: string; json: boolean }) => {
       const lab = await labApi();
-      const s0 = await lab.labStatus(o.name);
-      // A profile's lab says what it stands in for (the keytrustee lab has no Cloudera daemon).
       const profile = (await lab.readState(o.name))?.profile;
-      const notes = profile ? ((await (await loadProfile(profile)).lab?.statusNotes?.(o.name)) ?? []) : [];
-      // 389-ds agreements mean nothing on another profile's hosts.
-      const s = profile && profile !== '389ds' ? { ...s0, hosts: s0.hosts.map((h) => ({ ...h, agreements: [], error: undefined })) } : s0;
+      const profileLab = (await loadProfile(profile ?? DEFAULT_PROFILE)).lab;
+      // A profile's lab reads what its servers add (389ds: agreements) and says what it stands in for (keytrustee: no Cloudera daemon).
+      const s = (await profileLab?.status?.(o.name)) ?? (await lab.labHostsStatus(o.name));
+      const notes = profile ? ((await profileLab?.statusNotes?.(o.name)) ?? []) : [];
       process.stdout.write(o.json ? JSON.stringify({ ...s, ...(profile ? { profile, notes } : {}) }, null, 2) + '\n' : [formatStatus(s), ...notes.map((n) => `  note: ${n}`)].join('\n') + '\n');
     });
 
@@ -141,7 +142,9 @@ export function registerLabCommands(program: Command): void {
     .description('Start a powered-off host again on its old disk (same host key, same data and changelog)')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
-      await (await labApi()).labPowerOn(o.name, host);
+      const lab = await labApi();
+      const powerOn = (await loadProfile((await lab.readState(o.name))?.profile ?? DEFAULT_PROFILE)).lab?.powerOn;
+      await (powerOn ? powerOn(o.name, host) : lab.labPowerOnHost(o.name, host));
       process.stdout.write(`${host}: running again on its old disk\n`);
     });
 

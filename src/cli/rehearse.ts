@@ -1,10 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createPlainReporter } from '../report/plain.ts';
-import { scenarioNames } from '../rehearse/scenarios.ts';
 import { PROFILE_INFOS } from '../profiles/info.ts';
 import { DEFAULT_STATE_DIR } from './common.ts';
 
-/** A scenario a profile declares (kts-data-loss, ...): that profile's rehearsals, its code loaded. */
+/** The rehearsals of the profile that declares the scenario (data-loss, kts-data-loss, ...), its code loaded. */
 async function profileScenario(name: string) {
   const owner = PROFILE_INFOS.find((p) => p.rehearsalNames?.includes(name));
   if (!owner) return undefined;
@@ -12,7 +11,7 @@ async function profileScenario(name: string) {
   return (await loadProfile(owner.name)).rehearsals;
 }
 
-const allScenarioNames = () => [...scenarioNames(), ...PROFILE_INFOS.flatMap((p) => p.rehearsalNames ?? [])];
+const allScenarioNames = () => PROFILE_INFOS.flatMap((p) => p.rehearsalNames ?? []);
 
 /** `lifeboat rehearse SCENARIO`: build a lab, break it, recover it with the playbook, report, tear down. */
 
@@ -37,26 +36,10 @@ export function registerRehearseCommand(program: Command): void {
     .option('--verbose', 'print every engine event, not only the phases')
     .action(async (scenario: string, o: { hosts: number; entries: number; deposits: number; keep?: boolean; stateDir: string; verbose?: boolean }) => {
       // The lab, the profiles and the engine are loaded when a rehearsal runs, so `lifeboat --help` does not wait for them.
-      const other = await profileScenario(scenario);
-      if (!other && !scenarioNames().includes(scenario)) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${allScenarioNames().join(', ')})`);
+      const rehearsals = await profileScenario(scenario);
+      if (!rehearsals) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${allScenarioNames().join(', ')})`);
       const { labDown } = await import('../lab/index.ts');
-      const { uniqueLabName } = await import('../rehearse/lab-session.ts');
-      if (other) {
-        const started = Date.now();
-        const lab = uniqueLabName();
-        const onInterrupt = () => {
-          process.stderr.write(`\nInterrupted: removing lab ${lab}\n`);
-          void labDown(lab).finally(() => process.exit(3));
-        };
-        process.once('SIGINT', onInterrupt);
-        const r = await other.run({ lab, scenario, stateDir: o.stateDir, keep: !!o.keep, deposits: o.deposits, log: (line) => process.stdout.write(`${line}\n`) });
-        process.off('SIGINT', onInterrupt);
-        for (const c of r.checks) process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
-        process.stdout.write(`rehearsal ${scenario} ${r.ok ? 'PASSED' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n  report: ${r.files.markdown}\n  json:   ${r.files.json}\n`);
-        process.exitCode = r.ok ? 0 : 1;
-        return;
-      }
-      const { rehearse } = await import('../rehearse/rehearse.ts');
+      const { uniqueLabName } = await import('../rehearse/lab-name.ts');
       const reporter = o.verbose ? createPlainReporter(process.stdout) : undefined;
       const started = Date.now();
       const lab = uniqueLabName();
@@ -66,11 +49,12 @@ export function registerRehearseCommand(program: Command): void {
         void labDown(lab).finally(() => process.exit(3));
       };
       process.once('SIGINT', onInterrupt);
-      const { report, files } = await rehearse({
+      const r = await rehearsals.run({
         lab,
         scenario,
         hosts: o.hosts,
         entries: o.entries,
+        deposits: o.deposits,
         keep: !!o.keep,
         stateDir: o.stateDir,
         onEvent: reporter ? (e) => reporter.onEvent(e) : undefined,
@@ -78,10 +62,8 @@ export function registerRehearseCommand(program: Command): void {
       });
       process.off('SIGINT', onInterrupt);
       reporter?.close();
-      for (const c of report.checks) process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
-      process.stdout.write(
-        `rehearsal ${scenario} ${report.ok ? 'PASSED' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n  report: ${files.markdown}\n  json:   ${files.json}\n`,
-      );
-      process.exitCode = report.ok ? 0 : 1;
+      for (const c of r.checks) process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+      process.stdout.write(`rehearsal ${scenario} ${r.ok ? 'PASSED' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s\n  report: ${r.files.markdown}\n  json:   ${r.files.json}\n`);
+      process.exitCode = r.ok ? 0 : 1;
     });
 }

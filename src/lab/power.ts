@@ -1,10 +1,7 @@
-import { labExec, findHost, loadLab } from './host-ops.ts';
+import { findHost, loadLab } from './host-ops.ts';
 import { startHost, waitForPort } from './host-process.ts';
 import { stopHost } from './hosts.ts';
 import { writeState } from './state.ts';
-import { LAB_INSTANCE } from './shape.ts';
-import { runDirsCommand } from '../profiles/389ds/actions/provision/instance-create.ts';
-import { shq } from '../profiles/389ds/actions/ldap.ts';
 
 /**
  * A power cut that keeps the disk: every process of the host dies at once (like `lab kill`), but
@@ -16,8 +13,8 @@ export async function labPowerOff(name: string, host: string): Promise<void> {
   await stopHost(state, findHost(state, host));
 }
 
-/** Starts the host again on its old disk (same host key) and its directory server. */
-export async function labPowerOn(name: string, host: string): Promise<void> {
+/** Starts the host again on its old disk (same host key), up to its sshd; its servers are the profile's to start. */
+export async function labPowerOnHost(name: string, host: string): Promise<void> {
   const state = await loadLab(name);
   const h = findHost(state, host);
   const { unsharePid, pid1 } = await startHost(state.name, h.name);
@@ -26,8 +23,4 @@ export async function labPowerOn(name: string, host: string): Promise<void> {
   h.killed = false;
   await writeState(state);
   await waitForPort(h.address, 22, 15_000);
-  // /run is a new tmpfs: ns-slapd refuses to start without its lock directory (no systemd-tmpfiles here).
-  const inst = state.instance ?? LAB_INSTANCE;
-  const r = await labExec(name, host, ['sh', '-c', `${runDirsCommand(inst)} && dsctl ${shq(inst)} start`]);
-  if (r.code !== 0) throw new Error(`${host}: dsctl start failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
 }

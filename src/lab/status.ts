@@ -1,12 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { loadInventory } from '../inventory/index.ts';
-import { SshPool } from '../transport/index.ts';
-import { ldapSearch, attr } from '../profiles/389ds/actions/ldap.ts';
-import { instanceName } from '../profiles/389ds/actions/host-vars.ts';
+import { readFileSync } from 'node:fs';
 import { hostPids, isHostProcess } from './host-process.ts';
 import { loadLab } from './host-ops.ts';
 import { linkIsUp } from './network.ts';
 
+/** A replication agreement of a host, as a profile's lab status reads it (389ds). */
 export interface LabAgreementStatus {
   suffix: string;
   peer: string;
@@ -22,6 +19,7 @@ export interface LabHostStatus {
   linkUp: boolean;
   pid1?: number;
   processes: { pid: number; command: string }[];
+  /** Filled by a profile whose servers replicate (389ds); empty otherwise. */
   agreements: LabAgreementStatus[];
   /** Why agreements could not be read (host down, cut, no instance). */
   error?: string;
@@ -43,8 +41,8 @@ function command(pid: number): string {
   }
 }
 
-/** Hosts, their processes, and each host's own agreement statuses (read over SSH, never a peer's view). */
-export async function labStatus(name: string, opts: { agreements?: boolean } = {}): Promise<LabStatus> {
+/** Hosts and their processes and links, whatever runs on them. */
+export async function labHostsStatus(name: string): Promise<LabStatus> {
   const state = await loadLab(name);
   const hosts: LabHostStatus[] = [];
   for (const h of state.hosts) {
@@ -59,44 +57,6 @@ export async function labStatus(name: string, opts: { agreements?: boolean } = {
       processes: running ? hostPids(h.pid1).map((pid) => ({ pid, command: command(pid) })) : [],
       agreements: [],
     });
-  }
-  if (opts.agreements !== false && state.inventoryFile && existsSync(state.inventoryFile)) {
-    const inv = await loadInventory(state.inventoryFile);
-    const pool = new SshPool(inv, { sshConfigPath: null });
-    try {
-      await Promise.all(
-        hosts.map(async (hs) => {
-          const host = inv.hosts.find((x) => x.name === hs.name);
-          if (!host) return;
-          if (!hs.running || !hs.linkUp) {
-            hs.error = hs.running ? 'network cut' : 'not running';
-            return;
-          }
-          try {
-            const remote = await pool.get(host.name);
-            const inst = instanceName(inv, host);
-            const socket = await remote.exec(`test -S /run/slapd-${inst}.socket`, { timeoutMs: 5000 });
-            if (socket.code === 1) {
-              hs.error = `no running 389-ds instance slapd-${inst}`;
-              return;
-            }
-            const entries = await ldapSearch(remote, inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', [
-              'nsDS5ReplicaRoot', 'nsDS5ReplicaHost', 'nsds5ReplicaEnabled', 'nsds5replicaLastUpdateStatus',
-            ], { timeoutMs: 5000 });
-            hs.agreements = entries.map((e) => ({
-              suffix: attr(e, 'nsDS5ReplicaRoot') ?? '',
-              peer: (attr(e, 'nsDS5ReplicaHost') ?? '').split('.')[0]!,
-              enabled: (attr(e, 'nsds5ReplicaEnabled') ?? 'on').toLowerCase() !== 'off',
-              status: attr(e, 'nsds5replicaLastUpdateStatus') ?? '',
-            }));
-          } catch (err) {
-            hs.error = (err as Error).message.split('\n')[0];
-          }
-        }),
-      );
-    } finally {
-      await pool.closeAll();
-    }
   }
   return { name, created: state.created, topology: state.topology, inventoryFile: state.inventoryFile, hosts };
 }

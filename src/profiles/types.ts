@@ -3,6 +3,8 @@ import type { ArchiveLayout } from '../backup/verify.ts';
 import type { DrItem } from '../dr/items.ts';
 import type { Inventory } from '../inventory/types.ts';
 import type { RemoteHost } from '../transport/types.ts';
+import type { RunEvent } from '../engine/index.ts';
+import type { LabStatus } from '../lab/status.ts';
 
 /** What `lifeboat lab up --profile X` is given; each profile's lab reads the options it knows. */
 export interface ProfileLabOptions {
@@ -29,6 +31,10 @@ export interface ProfileLab {
   banner(opts: ProfileLabOptions): string;
   /** Lines `lab status` adds for this profile (what the lab stands in for, service state). */
   statusNotes?(lab: string): Promise<string[]>;
+  /** `lab status` of this profile's lab when it reads more than hosts and processes (389ds: agreements). */
+  status?(lab: string): Promise<LabStatus>;
+  /** `lab poweron` when the host's servers must be started again too (389ds: the instance). */
+  powerOn?(lab: string, host: string): Promise<void>;
 }
 
 export interface ProfileRehearsalOptions {
@@ -37,6 +43,11 @@ export interface ProfileRehearsalOptions {
   stateDir: string;
   keep: boolean;
   deposits: number;
+  /** 389ds: lab hosts and test entries. */
+  hosts: number;
+  entries: number;
+  /** Every engine event of the recovery run (--verbose). */
+  onEvent?: (e: RunEvent) => void;
   log(line: string): void;
 }
 

@@ -1,5 +1,5 @@
 import { readJournal } from '../engine/journal.ts';
-import { generalizedTimeMs } from '../profiles/389ds/actions/replication/reinit-status.ts';
+import { generalizedTimeMs } from '../util/generalized-time.ts';
 
 /**
  * Timings of a finished run, from its journal: wall time per step, and the servers' own

@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
 import { readJournal } from '../../src/engine/journal.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
-import { labCut, labExec, labPowerOff, labPowerOn, labUncut } from '../../src/lab/index.ts';
+import { labCut, labExec, labPowerOff, labUncut } from '../../src/lab/index.ts';
+import { labPowerOn } from '../../src/profiles/389ds/lab/power.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
-import { sameEntriesEverywhere } from '../../src/rehearse/checks.ts';
-import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywhere } from '../../src/rehearse/data-loss-damage.ts';
-import { openSession, type LabSession } from '../../src/rehearse/lab-session.ts';
-import { probeWrites } from '../../src/rehearse/write-probe.ts';
+import { sameEntriesEverywhere } from '../../src/profiles/389ds/rehearse/same-entries.ts';
+import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywhere } from '../../src/profiles/389ds/rehearse/data-loss-damage.ts';
+import { openSession, type LabSession } from '../../src/profiles/389ds/rehearse/lab-session.ts';
+import { probeWrites } from '../../src/profiles/389ds/rehearse/write-probe.ts';
 import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixture.ts';
 
 /**

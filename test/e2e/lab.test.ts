@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHosts } from '../../src/cli/inventory-check.ts';
-import { labCut, labDown, labKill, labLeftovers, labPaths, labStatus, labUncut, readState } from '../../src/lab/index.ts';
+import { labCut, labDown, labKill, labLeftovers, labPaths, labUncut, readState } from '../../src/lab/index.ts';
+import { labStatus } from '../../src/profiles/389ds/lab/status.ts';
 import { SshPool } from '../../src/transport/index.ts';
 import { e2eLabName, labSkipReason, within, withLab, type LabFixture } from './lab-fixture.ts';
 

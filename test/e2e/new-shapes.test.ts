@@ -9,7 +9,7 @@ import { listAgreements } from '../../src/profiles/389ds/actions/replication/agr
 import { startRun, type RunOutcome } from '../../src/engine/index.ts';
 import { labKill, labRevive } from '../../src/lab/index.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
-import { openSession, type LabSession } from '../../src/rehearse/lab-session.ts';
+import { openSession, type LabSession } from '../../src/profiles/389ds/rehearse/lab-session.ts';
 import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixture.ts';
 
 /**

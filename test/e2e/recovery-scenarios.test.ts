@@ -11,10 +11,11 @@ import { digestEntries } from '../../src/profiles/389ds/actions/verify/entry-dig
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
 import { labCut, labDown, labKill, labRevive, labUncut, labUp } from '../../src/lab/index.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
-import { sameEntriesEverywhere } from '../../src/rehearse/checks.ts';
-import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywhere } from '../../src/rehearse/data-loss-damage.ts';
-import { openSession, uniqueLabName, type LabSession } from '../../src/rehearse/lab-session.ts';
-import { probeWrites } from '../../src/rehearse/write-probe.ts';
+import { sameEntriesEverywhere } from '../../src/profiles/389ds/rehearse/same-entries.ts';
+import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywhere } from '../../src/profiles/389ds/rehearse/data-loss-damage.ts';
+import { openSession, type LabSession } from '../../src/profiles/389ds/rehearse/lab-session.ts';
+import { uniqueLabName } from '../../src/rehearse/lab-name.ts';
+import { probeWrites } from '../../src/profiles/389ds/rehearse/write-probe.ts';
 
 /**
  * The recovery playbooks on ONE real 4-host lab (mesh; ds1 and ds2 hold the CA suffix), one

@@ -12,7 +12,8 @@ import { startRun, type RunOutcome } from '../../src/engine/index.ts';
 import { loadInventory } from '../../src/inventory/index.ts';
 import { labDown, labUp } from '../../src/lab/index.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
-import { openSession, uniqueLabName } from '../../src/rehearse/lab-session.ts';
+import { openSession } from '../../src/profiles/389ds/rehearse/lab-session.ts';
+import { uniqueLabName } from '../../src/rehearse/lab-name.ts';
 import { chromiumDom, chromiumScreenshot } from '../helpers/chromium.ts';
 import { pngColourCount } from '../helpers/png-pixels.ts';
 

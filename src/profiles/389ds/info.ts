@@ -11,5 +11,7 @@ export const info389ds: ProfileInfo = {
     suffixes: { type: 'string[]', description: 'suffixes backed up and restored' },
     backup_dir: { type: 'string', description: 'backup root on the controller, relative to the inventory' },
   },
+  // The keys of ./rehearse/scenarios.ts (a unit test holds them equal), listed here so help loads no code.
+  rehearsalNames: ['data-loss', 'server-loss', 'ca', 'ca-replica-rebuild'],
   load: async () => (await import('./index.ts')).profile389ds,
 };

@@ -9,5 +9,7 @@ export const infoIpa: ProfileInfo = {
   playbooksDir: fileURLToPath(new URL('../../../playbooks/ipa/', import.meta.url)),
   // IdM's directory is 389-ds: lab-provision and rejoin are the 389ds ones.
   reusesPlaybooksOf: '389ds',
+  // The 389-ds rehearsals are the 389ds profile's, not listed twice.
+  rehearsalNames: undefined,
   load: async () => (await import('./index.ts')).profileIpa,
 };

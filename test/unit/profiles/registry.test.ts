@@ -5,6 +5,7 @@ import { BackupFormatError } from '../../../src/backup/header.ts';
 import { resolvePlaybookArg } from '../../../src/cli/common.ts';
 import { checkRole } from '../../../src/inventory/roles.ts';
 import { loadProfiles, getProfile, profileNames } from '../../../src/profiles/registry.ts';
+import { scenarioNames } from '../../../src/profiles/389ds/rehearse/scenarios.ts';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,13 @@ describe('profile registry', () => {
     expect(onDs?.profiles).toEqual(['389ds', 'ipa']);
     expect(getAction('replication.disable', 'keytrustee')).toBeUndefined();
     expect(getAction('shell', 'keytrustee')?.name).toBe('shell');
+  });
+
+  it('each rehearsal scenario belongs to one profile; 389ds lists exactly the scenarios its code runs', () => {
+    expect(getProfile('389ds').rehearsalNames).toEqual(scenarioNames());
+    const all = profileNames().flatMap((n) => getProfile(n).rehearsalNames ?? []);
+    expect(new Set(all).size).toBe(all.length);
+    expect(getProfile('389ds').rehearsals?.names).toEqual(scenarioNames());
   });
 
   it('validation still sees other profiles\' actions, to say where they work', () => {

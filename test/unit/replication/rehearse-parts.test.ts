@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { caSurvivors, NO_CA_SURVIVES } from '../../../src/profiles/389ds/actions/replication/ca-survivors.ts';
-import { isDamaged, isRestored, planDamage } from '../../../src/rehearse/data-loss-damage.ts';
-import { uniqueLabName } from '../../../src/rehearse/lab-session.ts';
-import { rehearse } from '../../../src/rehearse/rehearse.ts';
+import { isDamaged, isRestored, planDamage } from '../../../src/profiles/389ds/rehearse/data-loss-damage.ts';
+import { uniqueLabName } from '../../../src/rehearse/lab-name.ts';
+import { rehearse } from '../../../src/profiles/389ds/rehearse/rehearse.ts';
 import { labRoles } from '../../../src/lab/inventory-file.ts';
 import { reportMarkdown, type RehearsalReport } from '../../../src/rehearse/report-files.ts';
 import { longestInitChainMs, unionMs } from '../../../src/rehearse/run-timings.ts';

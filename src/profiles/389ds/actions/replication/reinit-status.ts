@@ -1,5 +1,8 @@
 import type { Agreement } from './agreements.ts';
 import { statusCode } from './agreements.ts';
+import { generalizedTimeMs } from '../../../../util/generalized-time.ts';
+
+export { generalizedTimeMs };
 
 /**
  * Where a total update (re-initialization) stands, judged from the supplier's agreement entry.
@@ -16,14 +19,6 @@ export type InitState =
 
 /** 389-ds writes 19700101000000Z into LastInitEnd while an init runs. */
 const NEVER = '19700101000000Z';
-
-/** GeneralizedTime `YYYYMMDDHHMMSSZ` (what 389-ds writes) -> epoch ms; undefined if unparsable. */
-export function generalizedTimeMs(value: string | undefined): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(value ?? '');
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  return Date.UTC(y, mo - 1, d, h, mi, s);
-}
 
 export function toGeneralizedTime(ms: number): string {
   return `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;

@@ -1,7 +1,7 @@
 import { checks389 } from './scenario-checks.ts';
 import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywhere, type DamagePlan } from './data-loss-damage.ts';
 import type { LabSession } from './lab-session.ts';
-import { check, type Check } from './checks.ts';
+import { check, type Check } from '../../../rehearse/checks.ts';
 
 /**
  * One rehearsal scenario: which playbook it runs, how it breaks the lab after the backup, the

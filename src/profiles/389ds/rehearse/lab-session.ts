@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { loadInventory } from '../inventory/index.ts';
-import type { Inventory } from '../inventory/types.ts';
-import { SshPool } from '../transport/index.ts';
-import type { RemoteHost } from '../transport/types.ts';
-import { instanceName, mainSuffixes } from '../profiles/389ds/actions/host-vars.ts';
+import { loadInventory } from '../../../inventory/index.ts';
+import type { Inventory } from '../../../inventory/types.ts';
+import { SshPool } from '../../../transport/index.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
+import { instanceName, mainSuffixes } from '../actions/host-vars.ts';
 
 /** A lab a rehearsal (or an e2e test) works on: its inventory and one SSH pool to talk to it directly. */
 export interface LabSession {
@@ -18,11 +17,6 @@ export interface LabSession {
   /** Forgets connections (after a host was killed or rebuilt). */
   reset(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Lab names are 1-9 lower-case letters or digits: `rh` + 7 random characters never collides in practice. */
-export function uniqueLabName(prefix = 'rh'): string {
-  return `${prefix}${randomBytes(8).toString('hex').slice(0, 9 - prefix.length)}`.replace(/^([^a-z])/, 'r$1');
 }
 
 export async function openSession(lab: string, inventoryFile: string): Promise<LabSession> {

@@ -1,15 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { startRun, type RunEvent, type RunOutcome } from '../engine/index.ts';
-import { labDown, labUp } from '../lab/index.ts';
-import { profileInfo } from '../profiles/info.ts';
-import { takeBackup } from './backup-step.ts';
-import type { Check } from './checks.ts';
+import { startRun, type RunEvent, type RunOutcome } from '../../../engine/index.ts';
+import { labDown, labUp } from '../../../lab/index.ts';
+import { info389ds } from '../info.ts';
+import { takeBackup } from '../../../rehearse/backup-step.ts';
+import type { Check } from '../../../rehearse/checks.ts';
 import { labControl } from './lab-control.ts';
-import { openSession, uniqueLabName, type LabSession } from './lab-session.ts';
-import { writeReport, type Phase, type RehearsalReport } from './report-files.ts';
-import { phaseRunner } from './phases.ts';
-import { runTimings } from './run-timings.ts';
+import { openSession, type LabSession } from './lab-session.ts';
+import { uniqueLabName } from '../../../rehearse/lab-name.ts';
+import { writeReport, type Phase, type RehearsalReport } from '../../../rehearse/report-files.ts';
+import { phaseRunner } from '../../../rehearse/phases.ts';
+import { runTimings } from '../../../rehearse/run-timings.ts';
 import { SCENARIOS, scenarioNames } from './scenarios.ts';
 
 export { scenarioNames };
@@ -37,8 +38,8 @@ export interface RehearseResult {
   files: { markdown: string; json: string };
 }
 
-/** The 389ds profile's playbooks (found through the profile list, not by path). */
-const PLAYBOOKS = profileInfo('389ds')!.playbooksDir;
+/** The profile's own playbooks. */
+const PLAYBOOKS = info389ds.playbooksDir;
 
 
 export async function rehearse(opts: RehearseOptions): Promise<RehearseResult> {

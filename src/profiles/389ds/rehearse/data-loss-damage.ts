@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ldapModify, ldapSearch, attr } from '../profiles/389ds/actions/ldap.ts';
-import { addRecord, deleteRecord, replaceRecord } from '../profiles/389ds/actions/replication/ldif-build.ts';
-import type { RemoteHost } from '../transport/types.ts';
+import { ldapModify, ldapSearch, attr } from '../actions/ldap.ts';
+import { addRecord, deleteRecord, replaceRecord } from '../actions/replication/ldif-build.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
 
 /**
  * The data-loss scenario's damage, made after the backup and replicated everywhere: entries added

@@ -1,4 +1,4 @@
-import { labKill, labRevive } from '../lab/index.ts';
+import { labKill, labRevive } from '../../../lab/index.ts';
 import type { LabSession } from './lab-session.ts';
 import type { LabControl } from './scenarios.ts';
 

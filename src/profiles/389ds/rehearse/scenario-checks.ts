@@ -1,5 +1,6 @@
 import type { LabSession } from './lab-session.ts';
-import { check, sameEntriesEverywhere, type Check } from './checks.ts';
+import { check, type Check } from '../../../rehearse/checks.ts';
+import { sameEntriesEverywhere } from './same-entries.ts';
 import { probeWrites } from './write-probe.ts';
 
 /** The checks every scenario ends with: same entries everywhere, and a write on each host reaches the others within 5 s. */

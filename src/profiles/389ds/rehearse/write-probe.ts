@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ldapModify, ldapSearch } from '../profiles/389ds/actions/ldap.ts';
-import { addRecord, deleteRecord } from '../profiles/389ds/actions/replication/ldif-build.ts';
+import { ldapModify, ldapSearch } from '../actions/ldap.ts';
+import { addRecord, deleteRecord } from '../actions/replication/ldif-build.ts';
 import type { Connect } from './data-loss-damage.ts';
 
 /**
