@@ -4,6 +4,7 @@ import { checkLabName } from '../lab/names.ts';
 import { TOPOLOGIES, type LabTopology } from '../lab/topology.ts';
 import { LAB_INSTANCE, LAB_SUFFIX, labShape } from '../lab/shape.ts';
 import { PROFILE_INFOS } from '../profiles/info.ts';
+import { InputError } from '../util/errors.ts';
 
 /** `lifeboat lab ...`: the local rehearsal lab (root; Debian packages 389-ds-base, openssh-server, ldap-utils, iproute2). */
 
@@ -69,7 +70,7 @@ export function registerLabCommands(program: Command): void {
       const t0 = performance.now();
       let header = false;
       const { lab: profileLab } = await loadProfile(o.profile);
-      if (!profileLab) throw new InvalidArgumentError(`profile ${o.profile} has no lab`);
+      if (!profileLab) throw new InputError(`profile ${o.profile} has no lab`);
       const opts = { ...o, ca: { topology: o.caTopology, ownIds: o.caOwnIds }, out };
       const r = await profileLab.up({
         ...opts,

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createPlainReporter } from '../report/plain.ts';
 import { PROFILE_INFOS } from '../profiles/info.ts';
 import { DEFAULT_STATE_DIR } from './common.ts';
+import { InputError } from '../util/errors.ts';
 
 /** The rehearsals of the profile that declares the scenario (data-loss, kts-data-loss, ...), its code loaded. */
 async function profileScenario(name: string) {
@@ -37,7 +38,7 @@ export function registerRehearseCommand(program: Command): void {
     .action(async (scenario: string, o: { hosts: number; entries: number; deposits: number; keep?: boolean; stateDir: string; verbose?: boolean }) => {
       // The lab, the profiles and the engine are loaded when a rehearsal runs, so `lifeboat --help` does not wait for them.
       const rehearsals = await profileScenario(scenario);
-      if (!rehearsals) throw new InvalidArgumentError(`unknown scenario "${scenario}" (known: ${allScenarioNames().join(', ')})`);
+      if (!rehearsals) throw new InputError(`unknown scenario "${scenario}" (known: ${allScenarioNames().join(', ')})`);
       const { labDown } = await import('../lab/index.ts');
       const { uniqueLabName } = await import('../rehearse/lab-name.ts');
       const reporter = o.verbose ? createPlainReporter(process.stdout) : undefined;

@@ -23,6 +23,12 @@ describe('lifeboat CLI parsing', () => {
     expect(io.err()).toBe('');
   });
 
+  it('an unknown rehearsal scenario exits 2 and says which ones exist (an error thrown in an action is printed)', async () => {
+    const io = fakeIO();
+    expect(await runCli(argv('rehearse', 'bogus'), io)).toBe(2);
+    expect(io.err()).toMatch(/unknown scenario "bogus" \(known: data-loss, .*kts-data-loss/);
+  });
+
   it('exits 2 on a missing required option, an unknown option and a malformed -e', async () => {
     let io = fakeIO();
     expect(await runCli(argv('run', 'x.yaml'), io)).toBe(2);
