@@ -12,6 +12,7 @@ import type { Reporter } from '../report/types.ts';
 import { EXIT, InputError, InputErrors, LockHeldError } from '../util/errors.ts';
 import { mask } from '../util/secrets.ts';
 import { BOUNDS } from '../source/bounds.ts';
+import { didYouMean } from '../source/suggest.ts';
 import { DEFAULT_PROFILE, playbookProfiles } from '../profiles/info.ts';
 
 /** Where the CLI reads and writes; tests pass their own streams. */
@@ -75,7 +76,7 @@ export function resolvePlaybookArg(arg: string, cwd = process.cwd(), root = PACK
     }
   }
   const shipped = [...new Set(dirs.flatMap((d) => listShippedPlaybooks(d)))];
-  const hint = shipped.length ? ` (shipped playbooks: ${shipped.join(', ')})` : '';
+  const hint = shipped.length ? `${looksLikeName ? didYouMean(arg, shipped) : ''} (shipped playbooks: ${shipped.join(', ')})` : '';
   throw new InputError(`playbook not found: ${arg}${hint}`);
 }
 

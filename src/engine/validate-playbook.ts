@@ -97,6 +97,8 @@ export function validatePlaybook(
         const setBy = registers.get(name);
         if (setBy !== undefined && setBy < step.index) continue;
         if (runtime.has(name)) continue;
+        // A declared param with no value is reported once, as a missing param, not at every use.
+        if (Object.hasOwn(pb.params, name)) continue;
         if (setBy !== undefined) fail(field, `"${name}" is registered by a later step (${setBy + 1}), not yet set here`);
         else fail(field, `unknown variable "${name}"${didYouMean(name, [...staticNames, ...registers.keys()])}`);
       }

@@ -43,7 +43,8 @@ describe('playbook argument', () => {
     expect(resolvePlaybookArg('data-loss', '/', root)).toBe(join(root, 'playbooks', '389ds', 'data-loss.yaml'));
   });
   it('names the shipped playbooks when nothing matches', () => {
-    expect(() => resolvePlaybookArg('data-los', '/', root)).toThrow(/playbook not found: data-los \(shipped playbooks: data-loss\)/);
+    expect(() => resolvePlaybookArg('data-los', '/', root)).toThrow(/playbook not found: data-los \(did you mean "data-loss"\?\) \(shipped playbooks: data-loss\)/);
+    expect(() => resolvePlaybookArg('zzz', '/', root)).toThrow(/playbook not found: zzz \(shipped playbooks: data-loss\)/);
     expect(() => resolvePlaybookArg('data-los', '/', root)).toThrow(InputError);
   });
 });

@@ -65,6 +65,17 @@ describe('validatePlaybook', () => {
     expect(() => validatePlaybook(pb, inv, { master: 'ds1', fence: 'no' }, actions)).not.toThrow();
   });
 
+  it('a required param left out is reported once, not again at every step that uses it', () => {
+    const pb = parsePlaybook('p.yaml', ['name: p', 'params:', '  master: { required: true }', 'steps:', '  - name: one', '    on: "{{ master }}"', '    do: shell', '    with: { command: "echo {{ master }}" }', ''].join('\n'));
+    let thrown: unknown;
+    try {
+      validatePlaybook(pb, inv, {}, actions);
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as InputErrors).errors.map((e) => e.message)).toEqual(['p.yaml:3:3: missing required param "master" (give it with -e master=…)']);
+  });
+
   it('reports every problem with file:line:col, in file order', () => {
     const pb = parsePlaybook(
       'bad.yaml',
