@@ -3,35 +3,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackupDir, writeHeader } from '../../../src/backup/index.ts';
 import { latestGoodBackup } from '../../../src/backup/latest-good.ts';
 import { markRestoreTestedQuietly, readRestoreTests, restoreTestsOf } from '../../../src/backup/restore-tests.ts';
-import { registerBackupCommands } from '../../../src/cli/backup.ts';
-import type { CliContext } from '../../../src/cli/common.ts';
 import { readJournal } from '../../../src/engine/journal.ts';
+import { backupCli } from './backup-cli.ts';
 import { sampleHeader } from './sample-header.ts';
 
 const FIXTURES = new URL('../report/html/', import.meta.url).pathname;
 const dir = mkdtempSync(path.join(tmpdir(), 'lb-catalog-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  let code = 0;
-  const ctx = { io: { stdout, stderr, stdin: process.stdin }, setExit: (c: number) => (code = c) } as unknown as CliContext;
-  const program = new Command('lifeboat').exitOverride();
-  registerBackupCommands(program, ctx);
-  await program.parseAsync(['node', 'lifeboat', ...argv]);
-  return { code, out, err };
-}
+const cli = (argv: string[]) => backupCli(argv);
 
 /** A run directory replaying the recorded data-loss run, restoring `backup` instead of the recorded path. */
 function runDirRestoring(backup: string, status = 'done'): string {

@@ -1,37 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerBackupCommands } from '../../../src/cli/backup.ts';
-import type { CliContext } from '../../../src/cli/common.ts';
 import { createBackupDir, writeHeader } from '../../../src/backup/index.ts';
+import { backupCli } from './backup-cli.ts';
 import { sampleHeader } from './sample-header.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'lb-cli-backup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  let code = 0;
-  const ctx = { io: { stdout, stderr, stdin: process.stdin }, setExit: (c: number) => (code = c) } as unknown as CliContext;
-  const program = new Command('lifeboat').exitOverride();
-  registerBackupCommands(program, ctx);
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    await program.parseAsync(['node', 'lifeboat', ...argv]);
-  } finally {
-    process.env = saved;
-  }
-  return { code, out, err };
-}
+const cli = (argv: string[], env: Record<string, string> = {}) => backupCli(argv, env);
 
 describe('lifeboat backup / keys', () => {
   it('keys generate takes the passphrase from the environment, never argv', async () => {

@@ -3,19 +3,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackupDir, sha256File, writeHeader } from '../../../src/backup/index.ts';
 import { latestVerifiedBackup } from '../../../src/backup/latest.ts';
 import { listTarEntries } from '../../../src/backup/tar-entries.ts';
 import { readVerifications } from '../../../src/backup/verifications.ts';
-import { registerBackupCommands } from '../../../src/cli/backup.ts';
-import type { CliContext } from '../../../src/cli/common.ts';
 import { encryptFile, generateKeyPair, type GeneratedKeyPair } from '../../../src/crypto/index.ts';
 import { archiveLayout389ds } from '../../../src/profiles/389ds/actions/backup/archive-layout.ts';
 import { verifiedBackups } from '../../../src/dr/gather.ts';
 import { backupRestore } from '../../../src/profiles/389ds/actions/backup/backup-restore.ts';
 import { fakeContext, host, inventory } from './fake-context.ts';
+import { backupCli } from './backup-cli.ts';
 import { sampleHeader } from './sample-header.ts';
 
 /**
@@ -32,26 +30,7 @@ let key: GeneratedKeyPair;
 let other: GeneratedKeyPair;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  let code = 0;
-  const ctx = { io: { stdout, stderr, stdin: new PassThrough() }, setExit: (c: number) => (code = c) } as unknown as CliContext;
-  const program = new Command('lifeboat').exitOverride();
-  registerBackupCommands(program, ctx);
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    await program.parseAsync(['node', 'lifeboat', ...argv]);
-  } finally {
-    process.env = saved;
-  }
-  return { code, out, err };
-}
+const cli = (argv: string[], env: Record<string, string> = {}) => backupCli(argv, env, new PassThrough());
 
 /** A 389-ds-shaped tar (db/ with files of `size` bytes each) made by GNU tar. */
 function makeTar(name: string, opts: { size?: number; longName?: boolean } = {}): string {
