@@ -29,7 +29,7 @@ import {
   unpackCommand,
   waitTaskCommand,
 } from './commands.ts';
-import { hostVersion, serverFacts } from './facts.ts';
+import { hostVersion, serverBackends } from './facts.ts';
 import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
 import { DEFAULT_PASSPHRASE_SECRET, resolvePassphrase } from '../../../../backup/passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
@@ -168,8 +168,12 @@ export async function restorePreflight(ctx: ActionContext) {
   const inst = instanceName(ctx.inventory, ctx.host);
   const force = ctx.args.force === true || ctx.args.force === 'true';
   const remote = await ctx.connect();
-  const { dsVersion } = await hostVersion(remote, ctx.signal);
-  const suffixes = await heldSuffixes(ctx, remote, inst);
+  const bak = bakDir(inst);
+  // Three reads, one round trip: each waited on the one before cost this step and the restore step
+  // ~0.15 s each in a data-loss run. The disk is judged after the header, as before.
+  const disk = sh(remote, ctx, dfCommand(bak), 'checking free disk space', 30_000);
+  disk.catch(() => undefined);
+  const [{ dsVersion }, suffixes] = await Promise.all([hostVersion(remote, ctx.signal), heldSuffixes(ctx, remote, inst)]);
   const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes, dsVersion });
   if (problems.refuse.length || (problems.forceable.length && !force)) {
     const all = [...problems.refuse, ...problems.forceable.map((p) => `${p} (force: true overrides)`)];
@@ -177,8 +181,7 @@ export async function restorePreflight(ctx: ActionContext) {
   }
   for (const p of problems.forceable) ctx.emit({ kind: 'warning', message: `forced: ${p}` });
 
-  const bak = bakDir(inst);
-  const df = await sh(remote, ctx, dfCommand(bak), 'checking free disk space', 30_000);
+  const df = await disk;
   const free = Number(df.stdout.trim());
   const need = DISK_FACTOR * h.archive.size;
   if (!Number.isFinite(free) || free < need) {
@@ -194,7 +197,7 @@ export async function restorePreflight(ctx: ActionContext) {
  */
 async function heldSuffixes(ctx: ActionContext, remote: RemoteHost, inst: string): Promise<string[]> {
   try {
-    const backends = Object.keys((await serverFacts(remote, inst, ctx.signal)).backends);
+    const backends = Object.keys(await serverBackends(remote, inst, ctx.signal));
     if (backends.length) return backends;
   } catch {
     // server down: fall through to what was discovered earlier in the run
