@@ -129,7 +129,9 @@ export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: 
       `${supplier.name} has no agreement to ${ctx.host.name} for ${suffix} (it has: ${agreements.map((a) => a.peer ?? a.peerAddress).join(', ') || 'none'})`,
     );
   }
-  // 389-ds refuses a total update on a disabled agreement.
+  // 389-ds refuses a total update on a disabled agreement. Enable it in its own modify: measured on
+  // the lab, nsds5ReplicaEnabled: on and nsds5BeginReplicaRefresh: start in ONE modify made the
+  // supplier begin the total update 120 s later (twice), against 0.3-0.4 s as two modifies.
   const enabledAgreement = !agmt.enabled;
   if (enabledAgreement) await ldapModify(remote, instance, enabledLdif([agmt.dn], true), { signal: ctx.signal });
   return withReinitFlowControl(ctx, remote, supplier.name, instance, agmt.dn, () => totalUpdate(ctx, remote, supplier, suffix, agmt, enabledAgreement));
