@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkInstanceName, checkSuffix, labShape } from '../../../src/lab/shape.ts';
-import { labInventory } from '../../../src/lab/inventory-file.ts';
+import { checkInstanceName, checkSuffix, labShape } from '../../../src/profiles/389ds/lab/shape.ts';
+import { labInventory } from '../../../src/profiles/389ds/lab/inventory-file.ts';
 import type { LabState } from '../../../src/lab/state.ts';
 import { Command } from 'commander';
 import { registerLabCommands } from '../../../src/cli/lab.ts';
