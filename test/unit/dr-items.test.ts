@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scoreReadiness, type DrAgreement, type DrFacts } from '../../src/dr/items.ts';
 import type { InventoryHost } from '../../src/inventory/types.ts';
-import { topologyGraph } from '../../src/lab/topology.ts';
+import { topologyGraph } from '../../src/profiles/389ds/lab/topology.ts';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const host = (name: string, roles: string[]): InventoryHost => ({ name, address: name, roles, groups: [], vars: {}, ssh: {} as InventoryHost['ssh'] });

@@ -14,7 +14,7 @@ import { encryptFile, generateKeyPair, type GeneratedKeyPair } from '../../../sr
 import { writeRandomFile } from '../crypto/gpg.ts';
 import { fakeContext, host, inventory } from './fake-context.ts';
 import { sampleHeader } from './sample-header.ts';
-import { scriptedHost } from './scripted-host.ts';
+import { scriptedHost } from '../../helpers/scripted-host.ts';
 
 const PASS = 'restore-test-passphrase';
 const inv = inventory([host('ds1', ['ca', 'dns']), host('ds2', ['ca']), host('ds4', ['ca', 'dns', 'hidden'])]);

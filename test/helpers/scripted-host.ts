@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { ExecResult, RemoteHost } from '../../../src/transport/types.ts';
+import type { ExecResult, RemoteHost } from '../../src/transport/types.ts';
 
 /**
- * A RemoteHost that answers from a script and records every command WITH its stdin, every upload
- * and download: for asserting exactly what an ipa action ran and what it sent where.
+ * A RemoteHost that answers from a script and records every command (with its stdin), upload and
+ * download: for asserting exactly what an action ran, and sent where, without a server.
+ * `files` maps the remote paths a download may fetch to local files; any other download fails.
  */
-export function recordingHost(name: string, answer: (command: string) => Partial<ExecResult> | undefined, files: Record<string, string> = {}) {
+export function scriptedHost(name: string, answer: (command: string) => Partial<ExecResult> | undefined, files: Record<string, string> = {}) {
   const execs: { command: string; stdin?: string }[] = [];
   const uploads: { path: string; bytes: number; sha256: string }[] = [];
   const downloads: { remote: string; local: string }[] = [];
@@ -20,6 +21,7 @@ export function recordingHost(name: string, answer: (command: string) => Partial
     async put(local, path) {
       const hash = createHash('sha256');
       let bytes = 0;
+      // Like an SFTP upload: reads the stream to its end and fails when the stream fails.
       for await (const chunk of typeof local === 'string' ? Readable.from([]) : local) {
         hash.update(chunk as Buffer);
         bytes += (chunk as Buffer).length;
@@ -30,13 +32,22 @@ export function recordingHost(name: string, answer: (command: string) => Partial
     },
     async get(remotePath, localPath) {
       const src = files[remotePath];
-      if (!src) throw new Error(`no such remote file ${remotePath}`);
+      if (!src) throw new Error(`not scripted: no remote file ${remotePath}`);
       copyFileSync(src, localPath);
       downloads.push({ remote: remotePath, local: localPath });
-      const data = (await import('node:fs')).readFileSync(localPath);
+      const data = readFileSync(localPath);
       return { bytes: data.length, sha256: createHash('sha256').update(data).digest('hex'), durationMs: 1 };
     },
     async close() {},
   };
-  return { remote, execs, uploads, downloads };
+  return {
+    remote,
+    execs,
+    uploads,
+    downloads,
+    /** The commands alone, in order. */
+    get commands(): string[] {
+      return execs.map((e) => e.command);
+    },
+  };
 }
