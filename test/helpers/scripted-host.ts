@@ -9,13 +9,27 @@ import type { ExecResult, RemoteHost } from '../../src/transport/types.ts';
  * `files` maps the remote paths a download may fetch to local files; any other download fails.
  */
 export function scriptedHost(name: string, answer: (command: string) => Partial<ExecResult> | undefined, files: Record<string, string> = {}) {
-  const execs: { command: string; stdin?: string }[] = [];
+  const execs: { command: string; stdin?: string; stdinBytes?: number; stdinSha256?: string }[] = [];
   const uploads: { path: string; bytes: number; sha256: string }[] = [];
   const downloads: { remote: string; local: string }[] = [];
   const remote: RemoteHost = {
     name,
     async exec(command, opts) {
-      execs.push({ command, ...(opts?.stdin !== undefined ? { stdin: String(opts.stdin) } : {}) });
+      const stdin = opts?.stdin;
+      if (stdin instanceof Readable) {
+        // Like a command reading a stream to its end (the archive receiver): fails when the stream
+        // fails, and prints the sha256 of what it read unless the script answers otherwise.
+        const hash = createHash('sha256');
+        let bytes = 0;
+        for await (const chunk of stdin) {
+          hash.update(chunk as Buffer);
+          bytes += (chunk as Buffer).length;
+        }
+        const sha256 = hash.digest('hex');
+        execs.push({ command, stdin: `<stream of ${bytes} bytes>`, stdinBytes: bytes, stdinSha256: sha256 });
+        return { command, code: 0, stdout: `${sha256}\n`, stderr: '', durationMs: 1, timedOut: false, ...(answer(command) ?? {}) };
+      }
+      execs.push({ command, ...(stdin !== undefined ? { stdin: String(stdin) } : {}) });
       return { command, code: 0, stdout: '', stderr: '', durationMs: 1, timedOut: false, ...(answer(command) ?? {}) };
     },
     async put(local, path) {

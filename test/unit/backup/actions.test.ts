@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupCheck } from '../../../src/profiles/389ds/actions/backup/backup-check.ts';
 import { backupCreate } from '../../../src/profiles/389ds/actions/backup/backup-create.ts';
 import { backupRestore } from '../../../src/profiles/389ds/actions/backup/backup-restore.ts';
-import { restoreCommand } from '../../../src/profiles/389ds/actions/backup/commands.ts';
+import { receiveArchiveCommand, restoreCommand } from '../../../src/profiles/389ds/actions/backup/commands.ts';
 import { restoreProblems } from '../../../src/profiles/389ds/actions/backup/restore-checks.ts';
 import { versionProblem } from '../../../src/profiles/389ds/actions/backup/facts.ts';
 import { backupActions } from '../../../src/profiles/389ds/actions/backup/index.ts';
@@ -143,9 +143,36 @@ describe('backup.restore refuses before touching data', () => {
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
     await backupRestore.run(ctx);
-    expect(h.uploads).toHaveLength(1);
-    expect(h.uploads[0]?.bytes).toBe(3 * 1024 * 1024);
-    expect(touchesData(h.commands)).toHaveLength(2); // unpack, then the restore (online task or bak2db)
+    // The decrypted archive streams into tar on the host (nothing stored as a tar there).
+    const received = h.execs.filter((e) => e.stdinBytes !== undefined);
+    expect(received.map((e) => e.command)).toEqual([receiveArchiveCommand('/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore')]);
+    expect(received[0]?.stdinBytes).toBe(3 * 1024 * 1024);
+    expect(touchesData(h.commands)).toHaveLength(2); // unpack as it arrives, then the restore (online task or bak2db)
+  });
+
+  it('a host that hashed other bytes than were sent: refused, the unpacked copy removed, no restore', async () => {
+    const h = scriptedHost('ds2', (c) => {
+      if (c.includes('ns-slapd -v')) return { stdout: 'ds2.lab.test\n2.3.1\n' };
+      if (c.startsWith('df ')) return { stdout: '999999999999\n' };
+      if (c.includes('mkfifo')) return { stdout: `${'0'.repeat(64)}\n` };
+      return undefined;
+    });
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/ds2 received other bytes than were sent: sha256 0{64} there, [0-9a-f]{64} here; nothing was restored/);
+    expect(h.commands.at(-1)).toBe("rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore'");
+    expect(h.commands.filter((c) => /bak2db|cn=restore/.test(c))).toEqual([]);
+  });
+
+  it('tar failing on the host (full disk, bad archive) is reported with its words, and nothing is restored', async () => {
+    const h = scriptedHost('ds2', (c) => {
+      if (c.includes('ns-slapd -v')) return { stdout: 'ds2.lab.test\n2.3.1\n' };
+      if (c.startsWith('df ')) return { stdout: '999999999999\n' };
+      if (c.includes('mkfifo')) return { code: 2, stderr: 'tar: ./db/userroot/id2entry.db: Cannot write: No space left on device\n' };
+      return undefined;
+    });
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/ds2: unpacking the backup failed \(exit 2\): tar: .*No space left on device; nothing was restored/);
+    expect(h.commands.filter((c) => /bak2db|cn=restore/.test(c))).toEqual([]);
   });
 
   it('wrong key: names both fingerprints, connects to nothing', async () => {
@@ -164,7 +191,7 @@ describe('backup.restore refuses before touching data', () => {
     )) as Error;
     expect(err.message).toMatch(/wrong passphrase for the private key .*nothing was restored/);
     expect(err.message).not.toContain('Not-The-One');
-    expect(h.uploads).toEqual([]);
+    expect(h.execs.filter((e) => e.stdinBytes !== undefined)).toEqual([]);
     expect(touchesData(h.commands)).toEqual([]);
   });
 
