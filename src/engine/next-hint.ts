@@ -14,13 +14,15 @@ export function nextHint(
   failed: { step: number; host: string; error: string } | undefined,
   playbook: Playbook,
   interrupt?: InterruptFacts,
+  /** Only read-only actions ran (every session): a failure left every host as it was. */
+  nothingChanged = false,
 ): string | undefined {
   const resume = `lifeboat resume ${runId}${stateDirFlag(stateDir)}`;
   if (status === 'done') return undefined;
   if (status === 'failed') {
     const where = failed ? `step ${failed.step + 1} "${playbook.steps[failed.step]?.name ?? '?'}"${failed.host ? ` on ${failed.host}` : ''}` : 'the failed step';
     // The error itself is printed just above (Failed: …); the hint only says what to do.
-    return `fix what failed in ${where}, then run: ${resume} (completed work is not repeated)`;
+    return `${nothingChanged ? 'nothing was changed on any host; ' : ''}fix what failed in ${where}, then run: ${resume} (completed work is not repeated)`;
   }
   const undone = interrupt?.undone ?? 0;
   const failedUndo = interrupt?.failedUndo ? `; ${interrupt.failedUndo} undo(s) FAILED (see the warnings above): check those hosts` : '';

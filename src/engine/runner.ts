@@ -81,7 +81,14 @@ export class Runner {
   /** The last point of no return (undo_barrier step) this run went past, in any session. */
   private barrier?: number;
 
+  /** A unit of an action that changes hosts started (this session or an earlier one): a failure may have left changes. */
+  private mayHaveChanged = false;
+
   constructor(private readonly r: RunnerInit) {
+    for (const key of r.completed) {
+      const step = r.playbook.steps[Number(key.split(':')[0])];
+      if (step && !getAction(step.do, r.inventory.profile)?.readOnly) this.mayHaveChanged = true;
+    }
     for (const s of r.playbook.steps) if (s.undoBarrier && [...r.completed].some((k) => k.startsWith(`${s.index}:`))) this.barrier = s.index;
     r.opts.signal?.addEventListener('abort', () => {
       if (!this.interrupted) {
@@ -192,7 +199,7 @@ export class Runner {
     else status = 'done';
     const next = this.declined
       ? 'nothing was changed; run it again when the time is right (or with --yes to answer in advance)'
-      : nextHint(status, this.r.runId, this.r.stateDir, this.firstFailure, this.r.playbook, interrupt);
+      : nextHint(status, this.r.runId, this.r.stateDir, this.firstFailure, this.r.playbook, interrupt, !this.mayHaveChanged);
     this.emit({ type: 'run.done', runId: this.r.runId, status, durationMs: Date.now() - this.started, next, time: now() });
     await this.r.journal.append({ type: 'flush', time: now() });
     const exitCode = status === 'done' ? EXIT.ok : status === 'failed' ? EXIT.stepFailed : EXIT.interrupted;
@@ -330,6 +337,7 @@ export class Runner {
         return { status: 'skipped' };
       }
       const args = applyArgSpec(action, renderDeep(step.with, vars) as Record<string, unknown>);
+      if (!action.readOnly && !this.r.opts.check) this.mayHaveChanged = true;
       const result = await this.withRetries(step, action, unit, args, vars, records);
       recordResult(this.r.state, step.register, host, result.output, result.facts);
       const undo = result.undo ?? (result.changed ? step.undo : undefined);
