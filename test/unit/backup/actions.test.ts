@@ -224,6 +224,31 @@ describe('backup.restore refuses before touching data', () => {
     expect(small.uploads).toEqual([]);
   });
 
+  it('refuses a backup of another cluster (its header names it), connecting to nothing', async () => {
+    const foreign = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-03');
+    mkdirSync(foreign);
+    copyFileSync(path.join(good, 'payload.tar.gpg'), path.join(foreign, 'payload.tar.gpg'));
+    const { readFileSync } = await import('node:fs');
+    const hdr = JSON.parse(readFileSync(path.join(good, 'header.json'), 'utf8'));
+    writeFileSync(path.join(foreign, 'header.json'), JSON.stringify({ ...hdr, cluster: 'other' }));
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: foreign, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - the backup is of cluster other, this inventory is cluster lab: .* \(force: true overrides\)/);
+    expect(h.commands).toEqual([]);
+  });
+
+  it('a key file that cannot be read is refused even for a backup that is not encrypted', async () => {
+    const clear = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-04');
+    mkdirSync(clear);
+    writeRandomFile(path.join(clear, 'payload.tar'), 1024);
+    const stored = await sha256File(path.join(clear, 'payload.tar'));
+    await writeHeader(clear, sampleHeader({ host: 'ds4', encrypted: false, payload: { file: 'payload.tar', ...stored }, archive: stored }));
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: clear, key: path.join(dir, 'no-such-key.asc') }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - key .*no-such-key\.asc cannot be read/);
+    expect(h.commands).toEqual([]);
+  });
+
   it('the server decides which suffixes the target holds, not the inventory (absent or stale there)', async () => {
     const noSuffixes = inventory(inv.hosts, { suffixes: undefined });
     const other = scriptedHost('ds2', (c) => {

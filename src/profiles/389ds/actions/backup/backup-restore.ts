@@ -1,3 +1,4 @@
+import { access, constants } from 'node:fs/promises';
 import { byteMeter, progressText, type Progress } from '../../../../actions/progress.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { latestGoodBackup } from '../../../../backup/latest-good.ts';
@@ -194,7 +195,7 @@ export async function restorePreflight(ctx: ActionContext) {
   const disk = sh(remote, ctx, dfCommand(bak), 'checking free disk space', 30_000);
   disk.catch(() => undefined);
   const [{ dsVersion }, suffixes] = await Promise.all([hostVersion(remote, ctx.signal), heldSuffixes(ctx, remote, inst)]);
-  const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes, dsVersion });
+  const problems = restoreProblems(h, { host: ctx.host.name, instance: inst, suffixes, dsVersion, cluster: ctx.inventory.cluster });
   if (problems.refuse.length || (problems.forceable.length && !force)) {
     const all = [...problems.refuse, ...problems.forceable.map((p) => `${p} (force: true overrides)`)];
     throw new ActionError(`backup.restore: will not restore ${path.basename(dir)} on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
@@ -237,7 +238,7 @@ export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; 
   const h = await readHeader(dir);
   const method = chooseMethod(h, ctx.args.method);
   const force = ctx.args.force === true || ctx.args.force === 'true';
-  const problems = restoreProblems(h, { host: ctx.host.name, instance: instanceName(ctx.inventory, ctx.host), suffixes: hostSuffixes(ctx.inventory, ctx.host) });
+  const problems = restoreProblems(h, { host: ctx.host.name, instance: instanceName(ctx.inventory, ctx.host), suffixes: hostSuffixes(ctx.inventory, ctx.host), cluster: ctx.inventory.cluster });
   const all = [...problems.refuse, ...(force ? [] : problems.forceable.map((p) => `${p} (force: true overrides)`))];
   const stored = await storedPayloadSha(path.join(dir, h.payload.file));
   if (stored.sha256 !== h.payload.sha256 || stored.size !== h.payload.size) {
@@ -247,6 +248,9 @@ export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; 
   if (h.encrypted && key) {
     const given = await keyFileFingerprint(key);
     if (given !== h.recipientFingerprint) all.push(`the backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key})`);
+  } else if (key) {
+    // Not needed for a clear backup, but a key that cannot be read is a mistyped argument: say so.
+    await access(key, constants.R_OK).catch((e: NodeJS.ErrnoException) => all.push(`key ${key} cannot be read (${e.code ?? e.message}); the backup is not encrypted and needs no key`));
   }
   if (all.length) throw new ActionError(`backup ${path.basename(dir)} cannot be restored on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
   return { dir, h, method, chosen };
