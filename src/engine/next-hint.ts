@@ -31,7 +31,7 @@ export function nextHint(
     const b = interrupt.barrier;
     return `the run was interrupted past its point of no return (step ${b + 1} "${playbook.steps[b]?.name ?? '?'}"): nothing was undone and the hosts are part-way through the recovery; finish it with: ${resume}`;
   }
-  const what = undone ? `${undone} completed change(s) were put back` : 'nothing needed putting back';
+  const what = undone ? `${undone} completed change(s) were put back` : 'no completed change has an undo, so nothing was put back';
   return `the run was interrupted; ${what}${failedUndo}; to continue from where it stopped run: ${resume}`;
 }
 

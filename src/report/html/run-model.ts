@@ -103,6 +103,8 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
   const warnings: string[] = [];
   const agreements = new Map<string, ReportAgreement>();
   const enabledByDn = new Map<string, boolean>();
+  /** Agreements that were off before the run (the administrator's choice): shown off, nothing to do. */
+  const offBeforeRun = new Set<string>();
   const fenced = new Set<string>();
   const waveFrom = new Map<string, string>();
   const initAgreement = new Map<string, string>();
@@ -171,6 +173,7 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
       }
     }
     for (const dn of strs(out.disabled)) enabledByDn.set(dn, false);
+    for (const dn of strs(out.alreadyDisabled)) offBeforeRun.add(dn);
     for (const dn of strs(out.enabled)) enabledByDn.set(dn, true);
     strs(out.fenced).forEach((h) => fenced.add(h));
     if (action === 'backup.restore') {
@@ -185,7 +188,7 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
         if (!o) continue;
         if (typeof o.agreement === 'string') initAgreement.set(o.agreement, String(out.host ?? host));
         // 389-ds inits only along an enabled agreement: the re-init switched it on, and it stays on.
-        if (typeof o.agreement === 'string' && o.enabledAgreement === true) enabledByDn.set(o.agreement, true);
+        if (typeof o.agreement === 'string' && o.enabledAgreement === true) enabledByDn.set(o.agreement, o.switchedBackOff !== true);
         if (typeof o.serverSeconds === 'number') serverTimings.push({ what: `total update ${o.suffix} from ${out.from}`, host, lifeboatMs: Number(l.durationMs ?? 0), serverMs: o.serverSeconds * 1000 });
       }
     }
@@ -238,8 +241,8 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
   const todo: string[] = [];
   if (status !== 'done') todo.push(next ?? `finish the run: lifeboat resume ${record.runId}`);
   else if (next) todo.push(next);
-  for (const a of agreements.values()) {
-    if (a.state === 'disabled') todo.push(`agreement ${a.name} (${a.supplier} → ${a.consumer}, ${a.suffix}) is still disabled: enable it once the peer is healthy`);
+  for (const [dn, a] of agreements) {
+    if (a.state === 'disabled' && !offBeforeRun.has(dn)) todo.push(`agreement ${a.name} (${a.supplier} → ${a.consumer}, ${a.suffix}) is still disabled: enable it once the peer is healthy`);
     if (a.state === 'failed') todo.push(`agreement ${a.name} (${a.supplier} → ${a.consumer}, ${a.suffix}) failed: re-initialize ${a.consumer}`);
   }
   for (const h of fenced) todo.push(`${h} was fenced: rebuild it or bring it back and re-initialize it before it rejoins`);

@@ -237,7 +237,7 @@ describe('backup.restore refuses before touching data', () => {
     expect(h.commands).toEqual([]);
   });
 
-  it('a key file that cannot be read is refused even for a backup that is not encrypted', async () => {
+  it('a key file that cannot be read is refused before a backup is chosen (also for a clear one)', async () => {
     const clear = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-04');
     mkdirSync(clear);
     writeRandomFile(path.join(clear, 'payload.tar'), 1024);
@@ -245,7 +245,10 @@ describe('backup.restore refuses before touching data', () => {
     await writeHeader(clear, sampleHeader({ host: 'ds4', encrypted: false, payload: { file: 'payload.tar', ...stored }, archive: stored }));
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: clear, key: path.join(dir, 'no-such-key.asc') }, remote: h.remote });
-    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - key .*no-such-key\.asc cannot be read/);
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/^key .*no-such-key\.asc cannot be read \(ENOENT\): give the private key file/);
+    // backup=latest with that key must not fall back to an older clear backup: refused the same way.
+    const latest = fakeContext({ inv, host: 'ds2', args: { backup: 'latest', dest: dir, key: path.join(dir, 'no-such-key.asc') }, remote: h.remote });
+    await expect(backupRestore.run(latest)).rejects.toThrow(/^key .*no-such-key\.asc cannot be read/);
     expect(h.commands).toEqual([]);
   });
 

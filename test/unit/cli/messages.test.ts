@@ -56,6 +56,18 @@ describe('the summary after a failed run', () => {
   });
 });
 
+describe('the summary after an interrupted run', () => {
+  it('never claims changes were put back when none had an undo (server-loss: the instance was created)', () => {
+    const pb = { steps: [{ name: 'Check' }, { name: 'Recreate the instance' }] } as unknown as Playbook;
+    expect(nextHint('interrupted', 'r1', '.lifeboat', undefined, pb, { undone: 0, failedUndo: 0 })).toBe(
+      'the run was interrupted; no completed change has an undo, so nothing was put back; to continue from where it stopped run: lifeboat resume r1',
+    );
+    expect(nextHint('interrupted', 'r1', '.lifeboat', undefined, pb, { undone: 2, failedUndo: 1 })).toBe(
+      'the run was interrupted; 2 completed change(s) were put back; 1 undo(s) FAILED (see the warnings above): check those hosts; to continue from where it stopped run: lifeboat resume r1',
+    );
+  });
+});
+
 describe('secret files others can read', () => {
   it('warn as Lifeboat, not with Node\'s (node:PID) … --trace-warnings text', async () => {
     const file = join(dir, 'token');

@@ -1,3 +1,5 @@
+import { parseLdif } from '../../../src/profiles/389ds/actions/ldap.ts';
+import { addToDisabledRecord } from '../../../src/profiles/389ds/actions/replication/disabled-record.ts';
 import { describe, expect, it } from 'vitest';
 import { assessInit, generalizedTimeMs, toGeneralizedTime } from '../../../src/profiles/389ds/actions/replication/reinit-status.ts';
 import { replicationReinit } from '../../../src/profiles/389ds/actions/replication/replication-reinit.ts';
@@ -100,6 +102,25 @@ describe('replication.reinit', () => {
     const trigger = calls.find((c) => c.command.startsWith('date -u'))!;
     expect(trigger.stdin).toContain('nsds5BeginReplicaRefresh: start');
     expect(trigger.stdin).toContain('to-ds3');
+  });
+
+  it('an agreement that was off before the run (the disable record lacks it) is switched off again after its init', async () => {
+    // Seen on a two-dc lab: ds2-to-ds3, switched off by the administrator, was on after data-loss.
+    const inv = labInventory(4);
+    const dnOf = (to: number) => parseLdif(agreementLdif(SUFFIX, [{ to }]))[0]!.dn;
+    const offBefore = context(inv, 'ds3', { poll_ms: 1 }, supplier({ busyFirst: false }).respond, { vars: { parent: 'ds1' } });
+    await addToDisabledRecord(offBefore.ctx.runDir, 'ds1', [dnOf(2)]);
+    const r = await replicationReinit.run(offBefore.ctx);
+    expect((r.output as { inits: { switchedBackOff?: boolean }[] }).inits[0]).toMatchObject({ enabledAgreement: true, switchedBackOff: true });
+    const last = offBefore.calls.filter((c) => c.command.startsWith('ldapmodify')).at(-1)!;
+    expect(last.stdin).toContain('to-ds3');
+    expect(last.stdin).toContain('nsds5ReplicaEnabled: off');
+    // On before the run (in the record): left on for the re-enable step.
+    const onBefore = context(inv, 'ds3', { poll_ms: 1 }, supplier({ busyFirst: false }).respond, { vars: { parent: 'ds1' } });
+    await addToDisabledRecord(onBefore.ctx.runDir, 'ds1', [dnOf(2), dnOf(3)]);
+    const r2 = await replicationReinit.run(onBefore.ctx);
+    expect((r2.output as { inits: { switchedBackOff?: boolean }[] }).inits[0]!.switchedBackOff).toBeUndefined();
+    expect(onBefore.calls.some((c) => c.stdin?.includes('nsds5ReplicaEnabled: off'))).toBe(false);
   });
 
   it('does nothing on the root of the waves and names a missing agreement', async () => {

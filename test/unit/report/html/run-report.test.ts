@@ -59,7 +59,7 @@ describe('the run model from a recorded data-loss journal', () => {
     const dir = await recordedRun();
     const lines = await readJournal(dir);
     const reinit = lines.find((l) => l.type === 'host.done' && Array.isArray((l.output as { inits?: unknown })?.inits))!;
-    const init = (reinit.output as { inits: { agreement: string; enabledAgreement?: boolean }[] }).inits[0]!;
+    const init = (reinit.output as { inits: { agreement: string; enabledAgreement?: boolean; switchedBackOff?: boolean }[] }).inits[0]!;
     init.enabledAgreement = true;
     for (const l of lines) {
       const out = l.output as { enabled?: string[] } | undefined;
@@ -68,6 +68,16 @@ describe('the run model from a recorded data-loss journal', () => {
     const m = buildRunModel(await readRunRecord(dir), lines);
     expect(m.agreements.filter((a) => a.state === 'disabled')).toEqual([]);
     expect(m.todo).toEqual([]);
+    // Off before the run (the disable step found it off; the re-init switched it back off after):
+    // shown off, and nothing for the administrator to do about it.
+    init.switchedBackOff = true;
+    const disable = lines.find((l) => l.type === 'host.done' && Array.isArray((l.output as { disabled?: unknown })?.disabled))!;
+    const out = disable.output as { disabled: string[]; alreadyDisabled?: string[] };
+    out.disabled = out.disabled.filter((dn) => dn !== init.agreement);
+    out.alreadyDisabled = [init.agreement];
+    const m2 = buildRunModel(await readRunRecord(dir), lines);
+    expect(m2.agreements.filter((a) => a.state === 'disabled').map((a) => a.name)).toHaveLength(1);
+    expect(m2.todo).toEqual([]);
   });
 
   it('says what is left to do when agreements stay disabled and the run failed', async () => {

@@ -234,6 +234,14 @@ async function heldSuffixes(ctx: ActionContext, remote: RemoteHost, inst: string
  * window needs the host's version: checked when the run connects.
  */
 export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; h: BackupHeader; method: RestoreMethod; chosen?: string }> {
+  // First: `latest` with a key it cannot read skips every encrypted backup and picks an older clear
+  // one (seen on a lab: a mistyped key path chose the previous day's backup).
+  const given = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
+  if (given) {
+    await access(given, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+      throw new ActionError(`key ${given} cannot be read (${e.code ?? e.message}): give the private key file the backup was encrypted for, or no key for a clear backup`);
+    });
+  }
   const { dir, chosen } = await resolveBackupDir(ctx);
   const h = await readHeader(dir);
   const method = chooseMethod(h, ctx.args.method);
@@ -248,9 +256,6 @@ export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; 
   if (h.encrypted && key) {
     const given = await keyFileFingerprint(key);
     if (given !== h.recipientFingerprint) all.push(`the backup was encrypted for key ${h.recipientFingerprint}; the given key is ${given} (${key})`);
-  } else if (key) {
-    // Not needed for a clear backup, but a key that cannot be read is a mistyped argument: say so.
-    await access(key, constants.R_OK).catch((e: NodeJS.ErrnoException) => all.push(`key ${key} cannot be read (${e.code ?? e.message}); the backup is not encrypted and needs no key`));
   }
   if (all.length) throw new ActionError(`backup ${path.basename(dir)} cannot be restored on ${ctx.host.name}:\n  - ${all.join('\n  - ')}`);
   return { dir, h, method, chosen };

@@ -8,6 +8,7 @@ import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts
 import { AGREEMENT_ATTRS, listAgreements, sameDn, type Agreement } from './agreements.ts';
 import { fencedHosts, FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
+import { readDisabledRecord } from './disabled-record.ts';
 import { replaceRecord } from './ldif-build.ts';
 import { markReinitDone, parentsFor, reinitPlanOf, waitForParent, type ReinitPlan } from './reinit-per-suffix.ts';
 import { flowControlPlan, reinitFlowControl, withReinitFlowControl } from './reinit-flow-control.ts';
@@ -30,6 +31,8 @@ export interface InitRecord {
   serverSeconds: number;
   attempts: number;
   enabledAgreement: boolean;
+  /** The agreement was off before the run: switched off again after the init. */
+  switchedBackOff?: boolean;
 }
 
 function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
@@ -134,7 +137,18 @@ export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: 
   // supplier begin the total update 120 s later (twice), against 0.3-0.4 s as two modifies.
   const enabledAgreement = !agmt.enabled;
   if (enabledAgreement) await ldapModify(remote, instance, enabledLdif([agmt.dn], true), { signal: ctx.signal });
-  return withReinitFlowControl(ctx, remote, supplier.name, instance, agmt.dn, () => totalUpdate(ctx, remote, supplier, suffix, agmt, enabledAgreement));
+  // Off before this run (the run disabled the supplier's agreements and its record lacks this one):
+  // the administrator's choice, put back once the init is over, so "re-enable exactly what was
+  // enabled before" holds. Without a record (no disable step in this run) it stays on, as before.
+  const record = enabledAgreement ? await readDisabledRecord(ctx.runDir, supplier.name) : undefined;
+  const offBefore = !!record && !record.some((dn) => sameDn(dn, agmt.dn));
+  let done: InitRecord | undefined;
+  try {
+    done = await withReinitFlowControl(ctx, remote, supplier.name, instance, agmt.dn, () => totalUpdate(ctx, remote, supplier, suffix, agmt, enabledAgreement));
+  } finally {
+    if (offBefore) await ldapModify(remote, instance, enabledLdif([agmt.dn], false), { signal: ctx.signal });
+  }
+  return offBefore ? { ...done, switchedBackOff: true } : done;
 }
 
 /** Triggers the total update along `agmt` and waits until the supplier says it really finished. */
@@ -217,6 +231,7 @@ export const replicationReinit: Action = {
         { host: supplier.name, command: triggerCommand(inst), stdin: `LDIF: nsds5BeginReplicaRefresh: start on the agreement to ${ctx.host.name}` },
         { host: supplier.name, command: waitChangeCommand(inst, '<agreement dn>', Number(ctx.args.poll_ms ?? 100), 5), stdin: 'the entry last seen', note: 'repeated until LastInitStart >= trigger, refresh gone, LastInitEnd set' },
       ]),
+      { host: supplier.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled: off (only if the agreement was off before this run: this run disabled the supplier\'s agreements and did not record it)' },
     ]);
   },
   async run(ctx) {
