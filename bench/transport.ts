@@ -187,8 +187,10 @@ async function pipelines(inventory: Inventory, sshdPid: number, dir: string, rem
     decrypt: '',
     'decrypt+upload': join(remoteDir, 'up-pipe.tar'),
   };
-  const figs = {} as Record<PipelineOp, OpFigure>;
-  for (const op of PIPELINE_OPS) {
+  const figs: Partial<Record<PipelineOp, OpFigure>> = {};
+  // --ops a,b: only these (for experiments; the decrypting ones need 'encrypt' first).
+  const ops = PIPELINE_OPS.filter((op) => arg('ops', PIPELINE_OPS.join(',')).split(',').includes(op));
+  for (const op of ops) {
     const job: PipelineJob = {
       op, lib: child.lib, ext: child.ext, inventory, src, remoteSrc, encrypted, out: outs[op],
       publicKeyFile: key.publicKeyFile, privateKeyFile: key.privateKeyFile, passphrase,
@@ -200,27 +202,29 @@ async function pipelines(inventory: Inventory, sshdPid: number, dir: string, rem
     figs[op] = { ...m.inner, rssMiB: m.rssMiB, sshdCpuS: reapedCpuOf(sshdPid) - sshd0 };
     if (op !== 'encrypt' && outs[op]) rmSync(outs[op], { force: true });
   }
-  rmSync(encrypted);
+  rmSync(encrypted, { force: true });
   rmSync(remoteSrc);
   const cores = cpus().length;
   const stage = (f: OpFigure): StageFigure => ({ ms: f.ms, cpuS: f.cpuS + f.sshdCpuS });
   const line = (op: PipelineOp) => {
-    const f = figs[op];
+    const f = figs[op]!;
     return `  ${op.padEnd(15)} ${mbps(size, f.ms).toFixed(0).padStart(4)} MB/s ${(f.ms / 1000).toFixed(1).padStart(6)} s  peak RSS ${f.rssMiB.toFixed(0).padStart(4)} MiB  CPU ${f.cpuS.toFixed(1)} s (main thread ${(f.mainBusy * 100).toFixed(0)}% busy) + sshd ${f.sshdCpuS.toFixed(1)} s`;
   };
   const verdict = (name: string, a: PipelineOp, b: PipelineOp, pipe: PipelineOp) => {
-    const y = yardsticks(size, stage(figs[a]), stage(figs[b]), figs[pipe].ms, cores);
-    return `  ${name}: ${y.vsSlowerStage.toFixed(2)}x the slower stage alone; ${y.vsCpuBound.toFixed(2)}x the CPU bound (${y.boundMBps.toFixed(0)} MB/s, ${y.cpuLimited ? `the stages' CPU / ${cores} cores` : 'the slower stage'} sets it)`;
+    const [fa, fb, fp] = [figs[a], figs[b], figs[pipe]];
+    if (!fa || !fb || !fp) return [];
+    const y = yardsticks(size, stage(fa), stage(fb), fp.ms, cores);
+    return [`  ${name}: ${y.vsSlowerStage.toFixed(2)}x the slower stage alone; ${y.vsCpuBound.toFixed(2)}x the CPU bound (${y.boundMBps.toFixed(0)} MB/s, ${y.cpuLimited ? `the stages' CPU / ${cores} cores` : 'the slower stage'} sets it)`];
   };
   const mib = (size / 2 ** 20).toFixed(0);
   return {
     lines: [
       `P3 ${mib} MiB, each operation in its own process (load ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`,
-      ...PIPELINE_OPS.map(line),
-      verdict('fetch+encrypt ', 'download', 'encrypt', 'fetch+encrypt'),
-      verdict('decrypt+upload', 'decrypt', 'upload', 'decrypt+upload'),
+      ...ops.map(line),
+      ...verdict('fetch+encrypt ', 'download', 'encrypt', 'fetch+encrypt'),
+      ...verdict('decrypt+upload', 'decrypt', 'upload', 'decrypt+upload'),
     ],
-    rss: new Map(PIPELINE_OPS.map((op) => [op, figs[op].rssMiB])),
+    rss: new Map(ops.map((op) => [op, figs[op]!.rssMiB])),
   };
 }
 
@@ -228,8 +232,8 @@ async function pipelines(inventory: Inventory, sshdPid: number, dir: string, rem
 function rssTable(bySize: [string, Map<string, number>][]): string[] {
   if (bySize.length < 2) return [];
   return [
-    `peak RSS (MiB)   ${bySize.map(([s]) => s.padStart(8)).join('')}`,
-    ...PIPELINE_OPS.map((op) => `  ${op.padEnd(15)}${bySize.map(([, m]) => (m.get(op) ?? NaN).toFixed(0).padStart(8)).join('')}`),
+    `peak RSS (MiB)   ${bySize.map(([s]) => s.padStart(10)).join('')}`,
+    ...PIPELINE_OPS.filter((op) => bySize[0]![1].has(op)).map((op) => `  ${op.padEnd(15)}${bySize.map(([, m]) => (m.get(op) ?? NaN).toFixed(0).padStart(10)).join('')}`),
   ];
 }
 
