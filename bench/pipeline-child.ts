@@ -49,7 +49,7 @@ async function run(job: PipelineJob): Promise<PipelineFigure> {
     const host = pool ? await pool.get(job.inventory.hosts[0]!.name) : undefined;
     // Only the operations that encrypt load the key (and openpgp with it) before the clock starts.
     const recipient = job.op === 'fetch+encrypt' ? await crypto.readPublicKeyFile(job.publicKeyFile) : undefined;
-    const decrypting = () => crypto.openDecryptStream(job.encrypted, { keyFile: job.privateKeyFile, passphrase: job.passphrase });
+    const decrypting = (onWorker = false) => crypto.openDecryptStream(job.encrypted, { keyFile: job.privateKeyFile, passphrase: job.passphrase, onWorker });
     const drain = async (r: Readable) => {
       for await (const _ of r) void _;
     };
@@ -58,8 +58,9 @@ async function run(job: PipelineJob): Promise<PipelineFigure> {
       encrypt: () => crypto.encryptFile(job.src, job.out, { recipientKeyFile: job.publicKeyFile }),
       'fetch+encrypt': () => host!.get(job.remoteSrc, job.out, { encode: crypto.encryptingEncoder(recipient!) }),
       upload: () => host!.put(job.src, job.out),
-      decrypt: async () => drain(await decrypting()),
-      'decrypt+upload': async () => host!.put(await decrypting(), job.out),
+      decrypt: async () => drain(await decrypting(false)),
+      // As backup.restore runs it: decryption on the worker, a paced upload.
+      'decrypt+upload': async () => host!.put(await decrypting(true), job.out, { paced: true }),
     };
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();

@@ -17,12 +17,13 @@ import type { BecomeMode } from './remote-command.ts';
 export const CHUNK = 261120;
 export const IN_FLIGHT = 64;
 /**
- * Reads in flight when the download feeds an encoder (fetch+encrypt): encryption, not the network,
- * sets the pace there, and each read in flight costs ~0.7 MiB of peak RSS (1 GiB fetch+encrypt,
- * one process: 254–269 MiB with 64, 230–242 with 32, 222–223 with 16). 16 x 255 KiB still carry
- * ~200 MB/s (the encryption's pace) up to ~20 ms of round trip.
+ * Requests in flight when the other end of the pipeline sets the pace: a download that feeds an
+ * encoder (fetch+encrypt), an upload whose source says it is paced (decrypt+upload). Each request
+ * in flight costs ~0.7 MiB of peak RSS (1 GiB fetch+encrypt in one process: 254–269 MiB with 64,
+ * 230–242 with 32, 222–223 with 16). 16 x 255 KiB still carry ~200 MB/s (OpenPGP's pace here) up
+ * to ~20 ms of round trip.
  */
-export const ENCODED_IN_FLIGHT = 16;
+export const PACED_IN_FLIGHT = 16;
 
 /**
  * Remote sha256 of stdin, first field of the output. openssl uses the CPU's SHA instructions
@@ -59,6 +60,8 @@ async function withSftp<T>(conn: Connection, fn: (sftp: SFTPWrapper) => Promise<
 export interface PutOptions {
   mode?: number;
   signal?: AbortSignal;
+  /** The source is slower than the network (e.g. it decrypts): fewer writes in flight, less memory. */
+  paced?: boolean;
 }
 
 export async function putFile(conn: Connection, local: string | Readable, remotePath: string, opts: PutOptions = {}, become?: BecomeMode): Promise<TransferResult> {
@@ -68,7 +71,7 @@ export async function putFile(conn: Connection, local: string | Readable, remote
   const mode = opts.mode ?? 0o644;
   let sent: { bytes: number; sha256: string };
   try {
-    sent = await withSftp(conn, (sftp) => uploadStream(sftp, local, part, mode, opts.signal));
+    sent = await withSftp(conn, (sftp) => uploadStream(sftp, local, part, mode, opts.signal, opts.paced ? PACED_IN_FLIGHT : IN_FLIGHT));
   } catch (err) {
     await withSftp(conn, (sftp) => sftpCall<void>((cb) => sftp.unlink(part, (e) => cb(e, undefined)))).catch(() => undefined);
     throw err;
@@ -85,7 +88,7 @@ export async function putFile(conn: Connection, local: string | Readable, remote
   return { ...sent, durationMs: performance.now() - started };
 }
 
-async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote: string, mode: number, signal?: AbortSignal) {
+async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote: string, mode: number, signal: AbortSignal | undefined, maxInFlight: number) {
   const source = typeof local === 'string' ? createReadStream(local, { highWaterMark: 4 * CHUNK }) : local;
   const handle = await sftpCall<Buffer>((cb) => sftp.open(remote, 'w', { mode }, cb));
   const hash = createHash('sha256');
@@ -121,11 +124,11 @@ async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote:
           sftp.write(handle, buf, off, len, position, (err) => {
             inFlight--;
             if (err) return fail(err);
-            if (inFlight < IN_FLIGHT && source.isPaused()) source.resume();
+            if (inFlight < maxInFlight && source.isPaused()) source.resume();
             maybeDone();
           });
         }
-        if (inFlight >= IN_FLIGHT) source.pause();
+        if (inFlight >= maxInFlight) source.pause();
       });
       source.on('error', fail);
       source.on('end', () => {
@@ -193,7 +196,7 @@ async function downloadTo(sftp: SFTPWrapper, remote: string, local: string, sign
   // An encoder that fails mid-way must fail the download, not leave it waiting for a drain.
   encoded?.done.catch((e: Error) => out.destroy(e));
   const hash = createHash('sha256');
-  const maxInFlight = encode ? ENCODED_IN_FLIGHT : IN_FLIGHT;
+  const maxInFlight = encode ? PACED_IN_FLIGHT : IN_FLIGHT;
   try {
     const size = (await sftpCall<{ size: number }>((cb) => sftp.fstat(handle, cb))).size;
     const bytes = await new Promise<number>((resolve, reject) => {

@@ -7,8 +7,15 @@ import type { Attributes, SFTPWrapper } from 'ssh2';
 const { utils } = ssh2;
 const STATUS = utils.sftp.STATUS_CODE;
 
-/** `reads` counts READ requests being served right now, and the most there ever were at once. */
-export function serveSftp(sftp: SFTPWrapper, cwd: string, reads?: { inFlight: number; max: number }): void {
+/** `load` counts READ / WRITE requests being served right now, and the most there ever were at once. */
+export interface InFlight {
+  inFlight: number;
+  max: number;
+}
+
+export function serveSftp(sftp: SFTPWrapper, cwd: string, load?: { reads: InFlight; writes: InFlight }): void {
+  const reads = load?.reads;
+  const writes = load?.writes;
   const handles = new Map<number, { fd?: number; dir?: string[]; }>();
   let nextHandle = 1;
   const at = (p: string) => resolvePath(cwd, p);
@@ -48,7 +55,11 @@ export function serveSftp(sftp: SFTPWrapper, cwd: string, reads?: { inFlight: nu
   sftp.on('WRITE', (reqId, handle, offset, data) => {
     const h = lookup(handle);
     if (h?.fd === undefined) return sftp.status(reqId, STATUS.FAILURE, 'bad handle');
-    fs.write(h.fd, data, 0, data.length, offset, (err) => done(reqId)(err));
+    if (writes) writes.max = Math.max(writes.max, ++writes.inFlight);
+    fs.write(h.fd, data, 0, data.length, offset, (err) => {
+      if (writes) writes.inFlight--;
+      done(reqId)(err);
+    });
   });
   sftp.on('FSTAT', (reqId, handle) => {
     const h = lookup(handle);

@@ -116,7 +116,8 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
   if (h.encrypted) {
     if (!key) throw new ActionError(`backup.restore: ${dir} is encrypted for key ${h.recipientFingerprint}; pass key: <private key file>`);
     try {
-      source = await openDecryptStream(payload, { keyFile: key, passphrase: await resolvePassphrase(ctx) });
+      // On the worker: SFTP keeps this thread busy, so decrypting here would take turns with it.
+      source = await openDecryptStream(payload, { keyFile: key, passphrase: await resolvePassphrase(ctx), onWorker: true });
     } catch (e) {
       if (e instanceof CryptoError) throw new ActionError(mask(`backup.restore: ${e.message}; nothing was restored`));
       throw e;
@@ -137,7 +138,8 @@ async function uploadArchive(ctx: ActionContext, remote: RemoteHost, dir: string
   });
   source.pipe(meter);
   try {
-    const put = await remote.put(meter, remoteTar, { mode: 0o600, signal: ctx.signal });
+    // Decryption sets the pace: a paced upload keeps fewer writes (and buffers) in flight.
+    const put = await remote.put(meter, remoteTar, { mode: 0o600, signal: ctx.signal, paced: h.encrypted });
     if (streamError) throw streamError;
     if (put.sha256 !== h.archive.sha256 || put.bytes !== h.archive.size) {
       throw new ActionError(
