@@ -19,11 +19,12 @@ export const IN_FLIGHT = 64;
 /**
  * Requests in flight when the other end of the pipeline sets the pace: a download that feeds an
  * encoder (fetch+encrypt), an upload whose source says it is paced (decrypt+upload). Each request
- * in flight costs ~0.7 MiB of peak RSS (1 GiB fetch+encrypt in one process: 254–269 MiB with 64,
- * 230–242 with 32, 222–223 with 16). 16 x 255 KiB still carry ~200 MB/s (OpenPGP's pace here) up
- * to ~20 ms of round trip.
+ * in flight costs peak RSS (fetch+encrypt, 1 GiB, one process: 254–269 MiB with 64 reads, 230–242
+ * with 32, 222–223 with 16; decrypt+upload, 4 GiB: 233–245 MiB with 16 writes, 219 with 8). 16
+ * reads of 255 KiB still carry OpenPGP's ~200 MB/s up to ~20 ms of round trip, 8 writes ~10 ms.
  */
-export const PACED_IN_FLIGHT = 16;
+export const PACED_READS = 16;
+export const PACED_WRITES = 8;
 
 /**
  * Remote sha256 of stdin, first field of the output. openssl uses the CPU's SHA instructions
@@ -71,7 +72,7 @@ export async function putFile(conn: Connection, local: string | Readable, remote
   const mode = opts.mode ?? 0o644;
   let sent: { bytes: number; sha256: string };
   try {
-    sent = await withSftp(conn, (sftp) => uploadStream(sftp, local, part, mode, opts.signal, opts.paced ? PACED_IN_FLIGHT : IN_FLIGHT));
+    sent = await withSftp(conn, (sftp) => uploadStream(sftp, local, part, mode, opts.signal, opts.paced ? PACED_WRITES : IN_FLIGHT));
   } catch (err) {
     await withSftp(conn, (sftp) => sftpCall<void>((cb) => sftp.unlink(part, (e) => cb(e, undefined)))).catch(() => undefined);
     throw err;
@@ -196,7 +197,7 @@ async function downloadTo(sftp: SFTPWrapper, remote: string, local: string, sign
   // An encoder that fails mid-way must fail the download, not leave it waiting for a drain.
   encoded?.done.catch((e: Error) => out.destroy(e));
   const hash = createHash('sha256');
-  const maxInFlight = encode ? PACED_IN_FLIGHT : IN_FLIGHT;
+  const maxInFlight = encode ? PACED_READS : IN_FLIGHT;
   try {
     const size = (await sftpCall<{ size: number }>((cb) => sftp.fstat(handle, cb))).size;
     const bytes = await new Promise<number>((resolve, reject) => {
