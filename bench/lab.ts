@@ -10,8 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { labDown, labUp, readState, type LabTopology } from '../src/lab/index.ts';
+import { labDown, readState } from '../src/lab/index.ts';
 import { hostPids } from '../src/lab/host-process.ts';
+import { DEFAULT_PROFILE } from '../src/profiles/info.ts';
+import { loadProfile } from '../src/profiles/registry.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,11 +78,13 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let up = false;
   try {
-    await labUp({
+    // Through the profile's lab descriptor, as `lifeboat lab up` does.
+    await (await loadProfile(DEFAULT_PROFILE)).lab!.up({
       name,
       hosts,
       entries,
-      topology: values.topology as LabTopology,
+      topology: values.topology,
+      deposits: 0,
       out: join(dir, 'inventory.yaml'),
       recreate: true,
       onPhase: (p, ms) => phases.push([p, ms]),

@@ -6,6 +6,7 @@
  *
  *   node [--import tsx] bench/pipeline-child.ts --pipeline-job < job.json   (a PipelineJob)
  */
+import { createReadStream } from 'node:fs';
 import { performance as perf } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type * as SourceCrypto from '../src/crypto/index.ts';
@@ -53,14 +54,22 @@ async function run(job: PipelineJob): Promise<PipelineFigure> {
     const drain = async (r: Readable) => {
       for await (const _ of r) void _;
     };
+    // As backup.restore sends an archive: into a remote command's stdin, hashed on both sides (there
+    // `tee` into tar and the hash; here into the file and the hash).
+    const send = async (source: Readable) => {
+      const hasher = crypto.hashingPassThrough();
+      const r = await host!.exec(`tee '${job.out}' | openssl dgst -sha256 -r`, { stdin: source.pipe(hasher), timeoutMs: 3_600_000 });
+      const theirs = r.stdout.trim().split(/\s+/)[0];
+      if (r.code !== 0 || theirs !== hasher.result().sha256) throw new Error(`upload not verified: exit ${r.code}, ${r.stderr.trim()}`);
+    };
     const ops: Record<PipelineOp, () => Promise<unknown>> = {
       download: () => host!.get(job.remoteSrc, job.out),
       encrypt: () => crypto.encryptFile(job.src, job.out, { recipientKeyFile: job.publicKeyFile }),
       'fetch+encrypt': () => host!.get(job.remoteSrc, job.out, { encode: crypto.encryptingEncoder(recipient!) }),
-      upload: () => host!.put(job.src, job.out),
+      upload: () => send(createReadStream(job.src, { highWaterMark: 1 << 20 })),
       decrypt: async () => drain(await decrypting(false)),
-      // As backup.restore runs it: decryption on the worker, a paced upload.
-      'decrypt+upload': async () => host!.put(await decrypting(true), job.out, { paced: true }),
+      // As backup.restore runs it: decryption on the worker.
+      'decrypt+upload': async () => send(await decrypting(true)),
     };
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();

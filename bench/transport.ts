@@ -168,7 +168,7 @@ interface OpFigure extends PipelineFigure {
 /**
  * P3: the backup pipelines against each stage alone, each operation in its own process (its own
  * peak RSS). fetch+encrypt = backup.create's download through the encrypting Encoder;
- * decrypt+upload = backup.restore's put of the decrypting stream. Two yardsticks per pipeline
+ * decrypt+upload = backup.restore's send of the decrypting stream into a remote command's stdin. Two yardsticks per pipeline
  * (bench/pipeline-yardstick.ts): x the slower stage alone, and x the CPU bound of this machine.
  */
 async function pipelines(inventory: Inventory, sshdPid: number, dir: string, remoteDir: string, src: string, size: number): Promise<{ lines: string[]; rss: Map<string, number> }> {

@@ -148,7 +148,7 @@ export function installInterruptHandler(stderr: NodeJS.WritableStream): { signal
   const onSignal = (sig: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
       stderr.write(
-        `\n${sig === 'SIGTERM' ? 'Terminated' : 'Interrupted'}: letting in-flight commands finish, then undoing completed steps. ` +
+        `\n${sig === 'SIGTERM' ? 'Terminated' : 'Interrupted'}: letting in-flight commands finish, then putting back what can be undone (never past a point of no return). ` +
           'Press Ctrl-C again to exit immediately.\n',
       );
       controller.abort(new Error('interrupted by the operator'));

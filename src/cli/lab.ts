@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LabStatus } from '../lab/index.ts';
 import { checkLabName } from '../lab/names.ts';
-import { TOPOLOGIES, type LabTopology } from '../lab/topology.ts';
-import { LAB_INSTANCE, LAB_SUFFIX, labShape } from '../lab/shape.ts';
 import { PROFILE_INFOS } from '../profiles/info.ts';
 import { InputError } from '../util/errors.ts';
 
@@ -16,6 +14,8 @@ const loadProfile = async (name: string) => (await import('../profiles/registry.
 const DEFAULT_LAB = process.env.LIFEBOAT_LAB ?? 'lab';
 /** The first profile; a lab whose state names no profile predates profiles and is one of its labs. */
 const DEFAULT_PROFILE = PROFILE_INFOS[0]!.name;
+/** `lab up`'s --topology, --instance and --suffix are that profile's lab shape (389ds). */
+const SHAPE = PROFILE_INFOS[0]!.labShape!;
 
 function intIn(min: number, max: number) {
   return (v: string): number => {
@@ -54,18 +54,18 @@ export function registerLabCommands(program: Command): void {
     .addOption(nameOption())
     .option('--hosts <n>', 'number of hosts ds1..dsN (2..8)', intIn(2, 8), 4)
     .option('--entries <n>', 'test entries seeded on ds1', intIn(0, 1_000_000), 1000)
-    .addOption(new Option('--topology <kind>', 'replication topology').choices(TOPOLOGIES).default('mesh'))
+    .addOption(new Option('--topology <kind>', 'replication topology').choices(SHAPE.topologies).default('mesh'))
     .option('-o, --out <file>', 'inventory to write (default inventories/<name>.yaml)')
     .option('--recreate', 'tear down an existing lab of that name first', false)
     .addOption(new Option('--profile <profile>', 'the profile whose servers the lab runs (see the README section of each profile)').choices(PROFILE_INFOS.map((p) => p.name)).default(DEFAULT_PROFILE))
     .option('--deposits <n>', 'records seeded by a profile\'s lab (keytrustee: deposits on the active)', intIn(0, 10_000_000), 1000)
-    .addOption(new Option('--ca-topology <kind>', 'topology of the CA suffix (o=ipaca) among the CA hosts; default: mesh').choices(TOPOLOGIES))
+    .addOption(new Option('--ca-topology <kind>', 'topology of the CA suffix (o=ipaca) among the CA hosts; default: mesh').choices(SHAPE.topologies))
     .option('--ca-own-ids', 'number the CA suffix\'s replica ids independently of the domain suffix\'s (as IdM does)', false)
-    .option('--instance <name>', '389-ds instance name on every host (slapd-<name>)', LAB_INSTANCE)
-    .option('--suffix <dn>', 'the main (domain) suffix', LAB_SUFFIX)
-    .action(async (o: { name: string; hosts: number; entries: number; topology: LabTopology; out?: string; recreate: boolean; profile: string; deposits: number; caTopology?: LabTopology; caOwnIds: boolean; instance: string; suffix: string }) => {
+    .option('--instance <name>', '389-ds instance name on every host (slapd-<name>)', SHAPE.instance)
+    .option('--suffix <dn>', 'the main (domain) suffix', SHAPE.suffix)
+    .action(async (o: { name: string; hosts: number; entries: number; topology: string; out?: string; recreate: boolean; profile: string; deposits: number; caTopology?: string; caOwnIds: boolean; instance: string; suffix: string }) => {
       checkLabName(o.name);
-      labShape(o); // a bad --instance/--suffix is refused before anything starts
+      SHAPE.checkShape(o); // a bad --instance/--suffix is refused before anything starts
       const out = o.out ?? `inventories/${o.name}.yaml`;
       const t0 = performance.now();
       let header = false;

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listAgreements } from '../profiles/389ds/actions/replication/agreements.ts';
+import { listAgreements, statusCode } from '../profiles/389ds/actions/replication/agreements.ts';
 import { instanceName } from '../profiles/389ds/actions/host-vars.ts';
 import { listBackups, resolveBackupRoot, sha256File } from '../backup/index.ts';
 import { readVerifications } from '../backup/verifications.ts';
@@ -37,7 +37,7 @@ export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Prom
           connectErrors[h.name] = undefined;
           if (inv.profile === 'keytrustee') return;
           const found = await listAgreements(remote, inv, h.name, instanceName(inv, h), undefined, { timeoutMs: 20_000 });
-          agreements.push(...found.map((a) => ({ host: a.host, peer: a.peer, peerAddress: a.peerAddress, suffix: a.suffix, enabled: a.enabled })));
+          agreements.push(...found.map((a) => ({ host: a.host, peer: a.peer, peerAddress: a.peerAddress, suffix: a.suffix, enabled: a.enabled, lastUpdateStatus: a.lastUpdateStatus, updateCode: statusCode(a.lastUpdateStatus) })));
         } catch (e) {
           connectErrors[h.name] = { message: errText(e), hostKey: (e as Error)?.name === 'HostKeyError' };
         }

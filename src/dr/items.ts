@@ -18,6 +18,9 @@ export interface DrAgreement {
   peerAddress: string;
   suffix: string;
   enabled: boolean;
+  /** The agreement's nsds5replicaLastUpdateStatus and its code (`Error (19) …` = 19), when it has run. */
+  lastUpdateStatus?: string;
+  updateCode?: number;
 }
 
 export interface DrBackup {
@@ -145,6 +148,33 @@ export function rehearsalItem(f: DrFacts): DrItem {
   return { id, title, status: 'pass', why: `${r.scenario} passed, finished ${r.finished}${r.recoveryMs !== undefined ? `; recovery took ${(r.recoveryMs / 1000).toFixed(0)} s` : ''}` };
 }
 
+/**
+ * The graph items say how the agreements are laid out, not whether they work: a host powered back
+ * on with its old disk after a fenced restore has every agreement refused ("different database
+ * generation ID") while the layout is perfect. Code 1 (busy) is a retry, not a failure.
+ */
+export function replicationHealthItem(f: DrFacts): DrItem {
+  const id = 'replication-healthy';
+  const title = 'Replication healthy (no agreement\'s last session failed)';
+  if (f.inventory.profile === 'keytrustee') return { id, title, status: 'skip', why: 'keytrustee has no replication agreements' };
+  if (f.agreements.length === 0) return { id, title, status: 'skip', why: 'no agreement could be read' };
+  const name = (a: DrAgreement) => `${a.host} -> ${a.peer ?? a.peerAddress} (${a.suffix})`;
+  const enabled = f.agreements.filter((a) => a.enabled);
+  const failing = enabled.filter((a) => a.updateCode !== undefined && a.updateCode !== 0 && a.updateCode !== 1);
+  if (failing.length) {
+    const stale = [...new Set(failing.filter((a) => /generation ID/i.test(a.lastUpdateStatus ?? '')).map((a) => a.host))];
+    // One line per distinct status: a refused host repeats the same one on every agreement.
+    const byStatus = new Map<string, string[]>();
+    for (const a of failing) byStatus.set(a.lastUpdateStatus ?? '', [...(byStatus.get(a.lastUpdateStatus ?? '') ?? []), name(a)]);
+    const shown = [...byStatus].map(([status, names]) => `${list(names)}: ${status}`).join('; ');
+    const advice = stale.map((h) => `; ${h} still holds data from before a restore: rejoin it (lifeboat run rejoin -e target=${h}) before it serves`).join('');
+    return { id, title, status: 'fail', why: `${failing.length} agreement(s) failing: ${shown}${advice}` };
+  }
+  const off = f.agreements.filter((a) => !a.enabled);
+  if (off.length) return { id, title, status: 'warn', why: `disabled: ${list(off.map(name))}` };
+  return { id, title, status: 'pass', why: `${enabled.length} agreement(s) enabled, none failing` };
+}
+
 export function scoreReadiness(f: DrFacts): DrItem[] {
-  return [hostKeyItem(f), agreementCountItem(f), caHostsItem(f), ...graphItems(f), hiddenReplicaItem(f), ...(f.profileItems ?? []), backupItem(f), rehearsalItem(f)];
+  return [hostKeyItem(f), agreementCountItem(f), caHostsItem(f), ...graphItems(f), replicationHealthItem(f), hiddenReplicaItem(f), ...(f.profileItems ?? []), backupItem(f), rehearsalItem(f)];
 }

@@ -3,6 +3,7 @@ import type { Inventory, InventoryHost } from '../inventory/types.ts';
 import { mask } from '../util/secrets.ts';
 import { resolveSecret } from './deps.ts';
 import type { RunEvent } from './events.ts';
+import { nameHost, namingHost } from './host-errors.ts';
 import { recordingHost, type CommandRecord } from './recording-host.ts';
 import type { HostConnector } from './types.ts';
 
@@ -75,7 +76,7 @@ export function actionContext(p: ContextParams): ActionContext {
       const name = hostName ?? p.host.name;
       if (!p.connector) throw new Error(`plan mode does not connect (wanted ${name})`);
       if (!p.inventory.hosts.some((h) => h.name === name)) throw new Error(`unknown host "${name}"`);
-      const remote = await p.connector.get(name);
+      const remote = namingHost(await p.connector.get(name).catch((err: unknown) => Promise.reject(nameHost(err, name, p.host.name))), p.host.name);
       // Raw commands are for the journal and --verbose; people see the actions' progress messages.
       return recordingHost(remote, p.records, (r) =>
         p.emit({ type: 'host.command', step: p.step, host: p.host.name, command: r.command, ...(r.host === p.host.name ? {} : { on: r.host }), time: now() }),

@@ -10,10 +10,10 @@ import { applyArgSpec } from './args.ts';
 import { attemptAction } from './attempt.ts';
 import type { SecretCache } from './context.ts';
 import { evalWhen, render, renderDeep } from './deps.ts';
-import { runUndo, type UndoEntry } from './undo.ts';
+import { runUndo, type UndoEntry, type UndoTally } from './undo.ts';
 import type { RunEvent } from './events.ts';
 import type { Journal } from './journal.ts';
-import { nextHint } from './next-hint.ts';
+import { nextHint, type InterruptFacts } from './next-hint.ts';
 import { upFrontSummary } from './up-front.ts';
 import type { CommandRecord } from './recording-host.ts';
 import type { HostConnector, RunOptions, RunOutcome } from './types.ts';
@@ -78,9 +78,23 @@ export class Runner {
   private declined = false;
   private readonly started = Date.now();
 
+  /** The last point of no return (undo_barrier step) this run went past, in any session. */
+  private barrier?: number;
+
+  /** A unit of an action that changes hosts started (this session or an earlier one): a failure may have left changes. */
+  private mayHaveChanged = false;
+
   constructor(private readonly r: RunnerInit) {
+    for (const key of r.completed) {
+      const step = r.playbook.steps[Number(key.split(':')[0])];
+      if (step && !getAction(step.do, r.inventory.profile)?.readOnly) this.mayHaveChanged = true;
+    }
+    for (const s of r.playbook.steps) if (s.undoBarrier && [...r.completed].some((k) => k.startsWith(`${s.index}:`))) this.barrier = s.index;
     r.opts.signal?.addEventListener('abort', () => {
-      if (!this.interrupted) this.warn('interrupted: no new hosts start; waiting for running ones, then undo');
+      if (!this.interrupted) {
+        const after = this.r.undo.length === 0 && this.barrier !== undefined ? ` (nothing is undone past the point of no return, step ${this.barrier + 1})` : ', then undo';
+        this.warn(`interrupted: no new hosts start; waiting for running ones${after}`);
+      }
       this.interrupted = true;
     });
     if (r.opts.signal?.aborted) this.interrupted = true;
@@ -88,6 +102,7 @@ export class Runner {
 
   /** Forgets the undo of every earlier step, in memory and (for resume) in the journal. */
   private passUndoBarrier(step: Step): void {
+    this.barrier = step.index;
     if (this.r.undo.length === 0) return;
     this.r.undo.length = 0;
     void this.r.journal.append({ type: 'undo.barrier', step: step.index, time: now() });
@@ -175,14 +190,16 @@ export class Runner {
       this.interrupted = false;
     }
     let status: RunOutcome['status'];
+    let interrupt: InterruptFacts | undefined;
     if (!finishedAll && this.interrupted) {
-      await this.runUndo();
+      const tally = await this.runUndo();
+      interrupt = { undone: tally.undone, failedUndo: tally.failed, barrier: this.barrier };
       status = 'interrupted';
     } else if (!finishedAll) status = 'failed';
     else status = 'done';
     const next = this.declined
       ? 'nothing was changed; run it again when the time is right (or with --yes to answer in advance)'
-      : nextHint(status, this.r.runId, this.r.stateDir, this.firstFailure, this.r.playbook);
+      : nextHint(status, this.r.runId, this.r.stateDir, this.firstFailure, this.r.playbook, interrupt, !this.mayHaveChanged);
     this.emit({ type: 'run.done', runId: this.r.runId, status, durationMs: Date.now() - this.started, next, time: now() });
     await this.r.journal.append({ type: 'flush', time: now() });
     const exitCode = status === 'done' ? EXIT.ok : status === 'failed' ? EXIT.stepFailed : EXIT.interrupted;
@@ -320,6 +337,7 @@ export class Runner {
         return { status: 'skipped' };
       }
       const args = applyArgSpec(action, renderDeep(step.with, vars) as Record<string, unknown>);
+      if (!action.readOnly && !this.r.opts.check) this.mayHaveChanged = true;
       const result = await this.withRetries(step, action, unit, args, vars, records);
       recordResult(this.r.state, step.register, host, result.output, result.facts);
       const undo = result.undo ?? (result.changed ? step.undo : undefined);
@@ -363,7 +381,7 @@ export class Runner {
     }, step.timeoutMs);
   }
 
-  private runUndo(): Promise<void> {
+  private runUndo(): Promise<UndoTally> {
     return runUndo(this.r.undo, {
       state: this.r.state,
       timeoutOf: (step) => this.r.playbook.steps[step]?.timeoutMs,

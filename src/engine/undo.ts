@@ -28,8 +28,15 @@ export interface UndoDeps {
 
 const now = () => new Date().toISOString();
 
+/** How many undos put their change back, and how many failed. */
+export interface UndoTally {
+  undone: number;
+  failed: number;
+}
+
 /** Puts back what completed units changed, newest first; one failing undo does not stop the rest. */
-export async function runUndo(entries: UndoEntry[], d: UndoDeps): Promise<void> {
+export async function runUndo(entries: UndoEntry[], d: UndoDeps): Promise<UndoTally> {
+  const tally: UndoTally = { undone: 0, failed: 0 };
   for (const u of [...entries].reverse()) {
     d.emit({ type: 'undo.start', step: u.step, host: u.host, action: u.spec.do, time: now() });
     const records: CommandRecord[] = [];
@@ -44,10 +51,13 @@ export async function runUndo(entries: UndoEntry[], d: UndoDeps): Promise<void> 
         ...d.context, step: u.step, host, inventory: d.state.inventory, args, vars, check: false, records, emit: (e) => d.emit(e),
       }, d.timeoutOf(u.step));
       d.undone(u.step, u.host);
+      tally.undone++;
       d.emit({ type: 'undo.done', step: u.step, host: u.host, status: 'ok', time: now() }, { commands: records, spec: u.spec });
     } catch (err) {
       const error = mask(`undo of step ${u.step + 1} on ${u.host} (${u.spec.do}): ${err instanceof Error ? err.message : String(err)}`);
       d.emit({ type: 'undo.done', step: u.step, host: u.host, status: 'failed', error, time: now() }, { commands: records, spec: u.spec });
+      tally.failed++;
     }
   }
+  return tally;
 }

@@ -56,6 +56,16 @@ export interface ProfileRehearsals {
   run(opts: ProfileRehearsalOptions): Promise<{ ok: boolean; checks: { name: string; ok: boolean; detail: string }[]; files: { markdown: string; json: string } }>;
 }
 
+/** The light half of a profile's lab: the shape `lab up` offers in its help and checks before anything starts. */
+export interface ProfileLabShape {
+  topologies: readonly string[];
+  /** Defaults of --instance and --suffix. */
+  instance: string;
+  suffix: string;
+  /** Refuses a bad --instance/--suffix (exit 2). */
+  checkShape(o: { instance?: string; suffix?: string }): unknown;
+}
+
 /**
  * What the inventory loader needs to know about a profile (src/profiles/<name>/info.ts, listed once
  * in src/profiles/info.ts): light, importing no actions, so the loader and the actions can import it.
@@ -78,6 +88,8 @@ export interface ProfileInfo {
   reach?: 'ssh' | 'api';
   /** Its `lifeboat rehearse` scenarios (listed in help without loading the profile's code). */
   rehearsalNames?: readonly string[];
+  /** Its lab's shape options (389ds: topologies, instance, suffix), read by `lab up` without loading the lab. */
+  labShape?: ProfileLabShape;
   /** The heavy half (src/profiles/<name>/index.ts), imported when a command first needs it. */
   load(): Promise<ProfileCode>;
 }

@@ -12,7 +12,7 @@ import { connectWithRetries, tcpSocket, type ConnectTarget } from './connect.ts'
 import { execOn } from './exec.ts';
 import { hostConnectSettings, jumpSpecSettings } from './host-settings.ts';
 import type { BecomeMode } from './remote-command.ts';
-import { getFile, putFile, type PutOptions } from './sftp-transfer.ts';
+import { getFile, putFile } from './sftp-transfer.ts';
 import { readSshConfig, type SshConfig } from './ssh-config.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -162,7 +162,7 @@ class PooledHost implements RemoteHost {
     return execOn(await this.pool.connection(this.name), command, opts, this.becomeMode);
   }
 
-  async put(local: string | Readable, remotePath: string, opts?: PutOptions): Promise<TransferResult> {
+  async put(local: string | Readable, remotePath: string, opts?: { mode?: number; signal?: AbortSignal }): Promise<TransferResult> {
     return putFile(await this.pool.connection(this.name), local, remotePath, opts, this.becomeMode);
   }
 

@@ -17,14 +17,12 @@ import type { BecomeMode } from './remote-command.ts';
 export const CHUNK = 261120;
 export const IN_FLIGHT = 64;
 /**
- * Requests in flight when the other end of the pipeline sets the pace: a download that feeds an
- * encoder (fetch+encrypt), an upload whose source says it is paced (decrypt+upload). Each request
- * in flight costs peak RSS (fetch+encrypt, 1 GiB, one process: 254–269 MiB with 64 reads, 230–242
- * with 32, 222–223 with 16; decrypt+upload, 4 GiB: 233–245 MiB with 16 writes, 219 with 8). 16
- * reads of 255 KiB still carry OpenPGP's ~200 MB/s up to ~20 ms of round trip, 8 writes ~10 ms.
+ * Reads in flight when the download feeds an encoder (fetch+encrypt): encryption, not the network,
+ * sets the pace there, and each read in flight costs peak RSS (1 GiB fetch+encrypt in one process:
+ * 254–269 MiB with 64, 230–242 with 32, 222–223 with 16). 16 x 255 KiB still carry OpenPGP's
+ * ~200 MB/s up to ~20 ms of round trip.
  */
 export const PACED_READS = 16;
-export const PACED_WRITES = 8;
 
 /**
  * Remote sha256 of stdin, first field of the output. openssl uses the CPU's SHA instructions
@@ -61,8 +59,6 @@ async function withSftp<T>(conn: Connection, fn: (sftp: SFTPWrapper) => Promise<
 export interface PutOptions {
   mode?: number;
   signal?: AbortSignal;
-  /** The source is slower than the network (e.g. it decrypts): fewer writes in flight, less memory. */
-  paced?: boolean;
 }
 
 export async function putFile(conn: Connection, local: string | Readable, remotePath: string, opts: PutOptions = {}, become?: BecomeMode): Promise<TransferResult> {
@@ -72,7 +68,7 @@ export async function putFile(conn: Connection, local: string | Readable, remote
   const mode = opts.mode ?? 0o644;
   let sent: { bytes: number; sha256: string };
   try {
-    sent = await withSftp(conn, (sftp) => uploadStream(sftp, local, part, mode, opts.signal, opts.paced ? PACED_WRITES : IN_FLIGHT));
+    sent = await withSftp(conn, (sftp) => uploadStream(sftp, local, part, mode, opts.signal));
   } catch (err) {
     await withSftp(conn, (sftp) => sftpCall<void>((cb) => sftp.unlink(part, (e) => cb(e, undefined)))).catch(() => undefined);
     throw err;
@@ -89,7 +85,7 @@ export async function putFile(conn: Connection, local: string | Readable, remote
   return { ...sent, durationMs: performance.now() - started };
 }
 
-async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote: string, mode: number, signal: AbortSignal | undefined, maxInFlight: number) {
+async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote: string, mode: number, signal?: AbortSignal) {
   const source = typeof local === 'string' ? createReadStream(local, { highWaterMark: 4 * CHUNK }) : local;
   const handle = await sftpCall<Buffer>((cb) => sftp.open(remote, 'w', { mode }, cb));
   const hash = createHash('sha256');
@@ -125,11 +121,11 @@ async function uploadStream(sftp: SFTPWrapper, local: string | Readable, remote:
           sftp.write(handle, buf, off, len, position, (err) => {
             inFlight--;
             if (err) return fail(err);
-            if (inFlight < maxInFlight && source.isPaused()) source.resume();
+            if (inFlight < IN_FLIGHT && source.isPaused()) source.resume();
             maybeDone();
           });
         }
-        if (inFlight >= maxInFlight) source.pause();
+        if (inFlight >= IN_FLIGHT) source.pause();
       });
       source.on('error', fail);
       source.on('end', () => {

@@ -40,11 +40,8 @@ export interface GetOptions {
 export interface RemoteHost {
   readonly name: string;
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
-  /**
-   * Streams a local file (or stream) to a remote path, verifying sha256 on both sides. `paced`: the
-   * stream is slower than the network (e.g. it decrypts), so fewer writes are kept in flight.
-   */
-  put(local: string | Readable, remotePath: string, opts?: { mode?: number; signal?: AbortSignal; paced?: boolean }): Promise<TransferResult>;
+  /** Streams a local file (or stream) to a remote path, verifying sha256 on both sides. */
+  put(local: string | Readable, remotePath: string, opts?: { mode?: number; signal?: AbortSignal }): Promise<TransferResult>;
   /**
    * Streams a remote file to a local path (written to a temp name, renamed when verified). With
    * `encode`, the bytes pass through it on their way to the file (e.g. encryption while

@@ -9,7 +9,8 @@ import { isHealthyUpdateStatus, listAgreements } from '../../src/profiles/389ds/
 import { addRecord } from '../../src/profiles/389ds/actions/replication/ldif-build.ts';
 import { digestEntries } from '../../src/profiles/389ds/actions/verify/entry-digest.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
-import { labCut, labDown, labKill, labRevive, labUncut, labUp } from '../../src/lab/index.ts';
+import { labCut, labDown, labKill, labRevive, labUncut } from '../../src/lab/index.ts';
+import { labUp } from '../../src/profiles/389ds/lab/up.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
 import { sameEntriesEverywhere } from '../../src/profiles/389ds/rehearse/same-entries.ts';
 import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywhere } from '../../src/profiles/389ds/rehearse/data-loss-damage.ts';

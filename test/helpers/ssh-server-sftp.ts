@@ -7,15 +7,14 @@ import type { Attributes, SFTPWrapper } from 'ssh2';
 const { utils } = ssh2;
 const STATUS = utils.sftp.STATUS_CODE;
 
-/** `load` counts READ / WRITE requests being served right now, and the most there ever were at once. */
+/** Requests being served right now, and the most there ever were at once. */
 export interface InFlight {
   inFlight: number;
   max: number;
 }
 
-export function serveSftp(sftp: SFTPWrapper, cwd: string, load?: { reads: InFlight; writes: InFlight }): void {
-  const reads = load?.reads;
-  const writes = load?.writes;
+/** `reads` counts the READ requests in flight. */
+export function serveSftp(sftp: SFTPWrapper, cwd: string, reads?: InFlight): void {
   const handles = new Map<number, { fd?: number; dir?: string[]; }>();
   let nextHandle = 1;
   const at = (p: string) => resolvePath(cwd, p);
@@ -55,11 +54,7 @@ export function serveSftp(sftp: SFTPWrapper, cwd: string, load?: { reads: InFlig
   sftp.on('WRITE', (reqId, handle, offset, data) => {
     const h = lookup(handle);
     if (h?.fd === undefined) return sftp.status(reqId, STATUS.FAILURE, 'bad handle');
-    if (writes) writes.max = Math.max(writes.max, ++writes.inFlight);
-    fs.write(h.fd, data, 0, data.length, offset, (err) => {
-      if (writes) writes.inFlight--;
-      done(reqId)(err);
-    });
+    fs.write(h.fd, data, 0, data.length, offset, (err) => done(reqId)(err));
   });
   sftp.on('FSTAT', (reqId, handle) => {
     const h = lookup(handle);

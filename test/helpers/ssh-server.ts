@@ -42,9 +42,8 @@ export interface TestSshServer {
   commands: { command: string; time: number }[];
   /** Connections not yet authenticated right now, and the most there ever were at once. */
   handshakes: { inFlight: number; max: number };
-  /** SFTP reads / writes being served right now, and the most there ever were at once (reset max to measure again). */
+  /** SFTP reads being served right now, and the most there ever were at once (reset max to measure again). */
   sftpReads: InFlight;
-  sftpWrites: InFlight;
   /** direct-tcpip (forwardOut / ProxyJump) requests this server carried. */
   forwards: { host: string; port: number; time: number }[];
   /** A known_hosts line for this server's key: `[127.0.0.1]:PORT ssh-ed25519 AAAA...` by default. */
@@ -81,7 +80,6 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
   const expectedBlob = clientParsed.getPublicSSH();
   const handshakes = { inFlight: 0, max: 0 };
   const sftpReads = { inFlight: 0, max: 0 };
-  const sftpWrites = { inFlight: 0, max: 0 };
   const server = new Server({ hostKeys: [hostKey], ident: 'OpenSSH_9.2p1' }, (conn) => {
     connections.add(conn);
     handshakes.max = Math.max(handshakes.max, ++handshakes.inFlight);
@@ -105,7 +103,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
       return ctx.reject(['publickey']);
     });
     conn.on('ready', () => {
-      conn.on('session', (accept) => handleSession(accept(), dir, env, commands, children, { reads: sftpReads, writes: sftpWrites }));
+      conn.on('session', (accept) => handleSession(accept(), dir, env, commands, children, sftpReads));
       conn.on('tcpip', (accept, reject, info) => {
         if (opts.noForwarding) return reject();
         forwards.push({ host: info.destIP, port: info.destPort, time: Date.now() });
@@ -141,7 +139,6 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
     forwards,
     handshakes,
     sftpReads,
-    sftpWrites,
     hostPublicKeyLine: (name = '127.0.0.1') => knownHostsLine(name, port, hostPublicKey),
     close: async () => {
       for (const c of children) c.kill('SIGKILL');
@@ -158,7 +155,7 @@ function handleSession(
   env: NodeJS.ProcessEnv,
   commands: { command: string; time: number }[],
   children: Set<ChildProcess>,
-  sftpLoad: { reads: InFlight; writes: InFlight },
+  sftpReads: InFlight,
 ): void {
   let child: ChildProcess | undefined;
   const sessionEnv: Record<string, string> = {};
@@ -178,7 +175,7 @@ function handleSession(
     children.add(child);
     runChild(child, stream, () => children.delete(child!));
   });
-  session.on('sftp', (accept) => serveSftp(accept(), dir, sftpLoad));
+  session.on('sftp', (accept) => serveSftp(accept(), dir, sftpReads));
 }
 
 function runChild(child: ChildProcess, stream: ServerChannel, done: () => void): void {

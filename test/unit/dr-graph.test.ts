@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { articulationPoints, components, undirected } from '../../src/dr/graph.ts';
-import { topologyGraph } from '../../src/lab/topology.ts';
+import { topologyGraph } from '../../src/profiles/389ds/lab/topology.ts';
 
 const fromAdjacency = (adj: Record<string, string[]>) =>
   undirected(Object.keys(adj), Object.entries(adj).flatMap(([from, peers]) => peers.map((to) => ({ from, to }))));

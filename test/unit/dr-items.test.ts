@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scoreReadiness, type DrAgreement, type DrFacts } from '../../src/dr/items.ts';
 import type { InventoryHost } from '../../src/inventory/types.ts';
-import { topologyGraph } from '../../src/lab/topology.ts';
+import { topologyGraph } from '../../src/profiles/389ds/lab/topology.ts';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
 const host = (name: string, roles: string[]): InventoryHost => ({ name, address: name, roles, groups: [], vars: {}, ssh: {} as InventoryHost['ssh'] });
@@ -84,7 +84,25 @@ describe('dr check scoring', () => {
     kts.inventory = { profile: 'keytrustee', hosts: [host('kts1', []), host('kts2', [])], groups: {} };
     kts.connectErrors = { kts1: undefined, kts2: undefined };
     const items = byId(kts);
-    for (const id of ['agreements-per-replica', 'graph-connected', 'no-articulation-point', 'hidden-replica', 'ca-hosts']) expect(items[id]!.status, id).toBe('skip');
+    for (const id of ['agreements-per-replica', 'graph-connected', 'no-articulation-point', 'hidden-replica', 'ca-hosts', 'replication-healthy']) expect(items[id]!.status, id).toBe('skip');
+  });
+
+  it('a host back on its old disk (its sessions refused: different generation) fails replication health, naming its agreements', () => {
+    // Measured on a two-dc lab: ds1 powered off during a fenced data-loss, then powered on, before
+    // its rejoin. Every other item passed and dr check said READY.
+    const f = labFacts();
+    const gen = 'Error (19) Replication error acquiring replica: Replica has different database generation ID, remote replica may need to be initialized (RUV error)';
+    for (const a of f.agreements) Object.assign(a, a.host === 'ds1' ? { lastUpdateStatus: gen, updateCode: 19 } : { lastUpdateStatus: 'Error (0) Replica acquired successfully: Incremental update succeeded', updateCode: 0 });
+    const item = byId(f)['replication-healthy']!;
+    expect(item.status).toBe('fail');
+    expect(item.why).toMatch(/^5 agreement\(s\) failing: ds1 -> ds2 \(dc=lab,dc=test\), ds1 -> ds3 \(dc=lab,dc=test\), ds1 -> ds4 \(dc=lab,dc=test\), ds1 -> ds2 \(o=ipaca\), ds1 -> ds4 \(o=ipaca\): Error \(19\) [^;]*different database generation ID[^;]*; ds1 still/);
+    expect(item.why).toContain('ds1 still holds data from before a restore: rejoin it (lifeboat run rejoin -e target=ds1)');
+    // A busy consumer (code 1) and a session not yet run are not failures; a disabled agreement warns.
+    for (const a of f.agreements) Object.assign(a, a.host === 'ds1' ? { lastUpdateStatus: 'Error (1) Replication error acquiring replica: replica busy', updateCode: 1 } : { lastUpdateStatus: undefined, updateCode: undefined });
+    expect(byId(f)['replication-healthy']).toMatchObject({ status: 'pass' });
+    f.agreements[0]!.enabled = false;
+    expect(byId(f)['replication-healthy']).toMatchObject({ status: 'warn', why: 'disabled: ds1 -> ds2 (dc=lab,dc=test)' });
+    expect(scoreReadiness(labFacts()).find((i) => i.id === 'replication-healthy')).toMatchObject({ status: 'pass', why: '18 agreement(s) enabled, none failing' });
   });
 });
 
@@ -94,7 +112,7 @@ describe('dr check --html', () => {
     const f = labFacts({ backups: [] });
     f.inventory = { ...f.inventory, hosts: [...f.inventory.hosts, host('<b>x', [])] };
     const html = readinessHtml('lab', scoreReadiness(f), NOW);
-    expect(html.match(/<tr data-item=/g)).toHaveLength(8);
+    expect(html.match(/<tr data-item=/g)).toHaveLength(9);
     expect(html).toContain('<tr data-item="backup" data-status="fail">');
     expect(html).toContain('NOT READY');
     expect(html).not.toContain('<b>x');

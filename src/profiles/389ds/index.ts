@@ -12,7 +12,7 @@ export const profile389ds: ProfileCode = {
   backupArchive: archiveLayout389ds,
   lab: {
     async up(o: ProfileLabOptions) {
-      const { labUp } = await import('../../lab/index.ts');
+      const { labUp } = await import('./lab/up.ts');
       // No per-host progress lines: the phase lines are what a 389-ds lab prints.
       return labUp({ name: o.name, hosts: o.hosts, entries: o.entries, topology: o.topology as never, out: o.out, recreate: o.recreate, ca: o.ca as never, instance: o.instance, suffix: o.suffix, onPhase: o.onPhase });
     },

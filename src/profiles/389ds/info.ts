@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ProfileInfo } from '../types.ts';
+import { LAB_INSTANCE, LAB_SUFFIX, labShape } from './lab/shape.ts';
+import { TOPOLOGIES } from './lab/topology.ts';
 
 export const info389ds: ProfileInfo = {
   name: '389ds',
@@ -13,5 +15,6 @@ export const info389ds: ProfileInfo = {
   },
   // The keys of ./rehearse/scenarios.ts (a unit test holds them equal), listed here so help loads no code.
   rehearsalNames: ['data-loss', 'server-loss', 'ca', 'ca-replica-rebuild'],
+  labShape: { topologies: TOPOLOGIES, instance: LAB_INSTANCE, suffix: LAB_SUFFIX, checkShape: labShape },
   load: async () => (await import('./index.ts')).profile389ds,
 };

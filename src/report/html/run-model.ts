@@ -184,6 +184,8 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
         const o = obj(i);
         if (!o) continue;
         if (typeof o.agreement === 'string') initAgreement.set(o.agreement, String(out.host ?? host));
+        // 389-ds inits only along an enabled agreement: the re-init switched it on, and it stays on.
+        if (typeof o.agreement === 'string' && o.enabledAgreement === true) enabledByDn.set(o.agreement, true);
         if (typeof o.serverSeconds === 'number') serverTimings.push({ what: `total update ${o.suffix} from ${out.from}`, host, lifeboatMs: Number(l.durationMs ?? 0), serverMs: o.serverSeconds * 1000 });
       }
     }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupCheck } from '../../../src/profiles/389ds/actions/backup/backup-check.ts';
 import { backupCreate } from '../../../src/profiles/389ds/actions/backup/backup-create.ts';
 import { backupRestore } from '../../../src/profiles/389ds/actions/backup/backup-restore.ts';
-import { restoreCommand } from '../../../src/profiles/389ds/actions/backup/commands.ts';
+import { receiveArchiveCommand, restoreCommand } from '../../../src/profiles/389ds/actions/backup/commands.ts';
 import { restoreProblems } from '../../../src/profiles/389ds/actions/backup/restore-checks.ts';
 import { versionProblem } from '../../../src/profiles/389ds/actions/backup/facts.ts';
 import { backupActions } from '../../../src/profiles/389ds/actions/backup/index.ts';
@@ -14,7 +14,7 @@ import { encryptFile, generateKeyPair, type GeneratedKeyPair } from '../../../sr
 import { writeRandomFile } from '../crypto/gpg.ts';
 import { fakeContext, host, inventory } from './fake-context.ts';
 import { sampleHeader } from './sample-header.ts';
-import { scriptedHost } from './scripted-host.ts';
+import { scriptedHost } from '../../helpers/scripted-host.ts';
 
 const PASS = 'restore-test-passphrase';
 const inv = inventory([host('ds1', ['ca', 'dns']), host('ds2', ['ca']), host('ds4', ['ca', 'dns', 'hidden'])]);
@@ -143,9 +143,36 @@ describe('backup.restore refuses before touching data', () => {
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
     await backupRestore.run(ctx);
-    expect(h.uploads).toHaveLength(1);
-    expect(h.uploads[0]?.bytes).toBe(3 * 1024 * 1024);
-    expect(touchesData(h.commands)).toHaveLength(2); // unpack, then the restore (online task or bak2db)
+    // The decrypted archive streams into tar on the host (nothing stored as a tar there).
+    const received = h.execs.filter((e) => e.stdinBytes !== undefined);
+    expect(received.map((e) => e.command)).toEqual([receiveArchiveCommand('/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore')]);
+    expect(received[0]?.stdinBytes).toBe(3 * 1024 * 1024);
+    expect(touchesData(h.commands)).toHaveLength(2); // unpack as it arrives, then the restore (online task or bak2db)
+  });
+
+  it('a host that hashed other bytes than were sent: refused, the unpacked copy removed, no restore', async () => {
+    const h = scriptedHost('ds2', (c) => {
+      if (c.includes('ns-slapd -v')) return { stdout: 'ds2.lab.test\n2.3.1\n' };
+      if (c.startsWith('df ')) return { stdout: '999999999999\n' };
+      if (c.includes('mkfifo')) return { stdout: `${'0'.repeat(64)}\n` };
+      return undefined;
+    });
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/ds2 received other bytes than were sent: sha256 0{64} there, [0-9a-f]{64} here; nothing was restored/);
+    expect(h.commands.at(-1)).toBe("rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore'");
+    expect(h.commands.filter((c) => /bak2db|cn=restore/.test(c))).toEqual([]);
+  });
+
+  it('tar failing on the host (full disk, bad archive) is reported with its words, and nothing is restored', async () => {
+    const h = scriptedHost('ds2', (c) => {
+      if (c.includes('ns-slapd -v')) return { stdout: 'ds2.lab.test\n2.3.1\n' };
+      if (c.startsWith('df ')) return { stdout: '999999999999\n' };
+      if (c.includes('mkfifo')) return { code: 2, stderr: 'tar: ./db/userroot/id2entry.db: Cannot write: No space left on device\n' };
+      return undefined;
+    });
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/ds2: unpacking the backup failed \(exit 2\): tar: .*No space left on device; nothing was restored/);
+    expect(h.commands.filter((c) => /bak2db|cn=restore/.test(c))).toEqual([]);
   });
 
   it('wrong key: names both fingerprints, connects to nothing', async () => {
@@ -164,7 +191,7 @@ describe('backup.restore refuses before touching data', () => {
     )) as Error;
     expect(err.message).toMatch(/wrong passphrase for the private key .*nothing was restored/);
     expect(err.message).not.toContain('Not-The-One');
-    expect(h.uploads).toEqual([]);
+    expect(h.execs.filter((e) => e.stdinBytes !== undefined)).toEqual([]);
     expect(touchesData(h.commands)).toEqual([]);
   });
 
@@ -195,6 +222,31 @@ describe('backup.restore refuses before touching data', () => {
     const ctx2 = fakeContext({ inv, host: 'ds2', args: { backup: good, key: key.privateKeyFile, passphrase: PASS }, remote: small.remote });
     await expect(backupRestore.run(ctx2)).rejects.toThrow(/not enough disk space .*1000 bytes free, the restore needs 9437184/);
     expect(small.uploads).toEqual([]);
+  });
+
+  it('refuses a backup of another cluster (its header names it), connecting to nothing', async () => {
+    const foreign = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-03');
+    mkdirSync(foreign);
+    copyFileSync(path.join(good, 'payload.tar.gpg'), path.join(foreign, 'payload.tar.gpg'));
+    const { readFileSync } = await import('node:fs');
+    const hdr = JSON.parse(readFileSync(path.join(good, 'header.json'), 'utf8'));
+    writeFileSync(path.join(foreign, 'header.json'), JSON.stringify({ ...hdr, cluster: 'other' }));
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: foreign, key: key.privateKeyFile, passphrase: PASS }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - the backup is of cluster other, this inventory is cluster lab: .* \(force: true overrides\)/);
+    expect(h.commands).toEqual([]);
+  });
+
+  it('a key file that cannot be read is refused even for a backup that is not encrypted', async () => {
+    const clear = path.join(dir, 'lab', 'lifeboat-data-2026-11-22-04-00-04');
+    mkdirSync(clear);
+    writeRandomFile(path.join(clear, 'payload.tar'), 1024);
+    const stored = await sha256File(path.join(clear, 'payload.tar'));
+    await writeHeader(clear, sampleHeader({ host: 'ds4', encrypted: false, payload: { file: 'payload.tar', ...stored }, archive: stored }));
+    const h = host2();
+    const ctx = fakeContext({ inv, host: 'ds2', args: { backup: clear, key: path.join(dir, 'no-such-key.asc') }, remote: h.remote });
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/cannot be restored on ds2:\n  - key .*no-such-key\.asc cannot be read/);
+    expect(h.commands).toEqual([]);
   });
 
   it('the server decides which suffixes the target holds, not the inventory (absent or stale there)', async () => {

@@ -12,6 +12,7 @@ import { encryptFile, generateKeyPair, type GeneratedKeyPair } from '../../../sr
 import { archiveLayout389ds } from '../../../src/profiles/389ds/actions/backup/archive-layout.ts';
 import { verifiedBackups } from '../../../src/dr/gather.ts';
 import { backupRestore } from '../../../src/profiles/389ds/actions/backup/backup-restore.ts';
+import { receiveArchiveCommand } from '../../../src/profiles/389ds/actions/backup/commands.ts';
 import { fakeContext, host, inventory } from './fake-context.ts';
 import { backupCli } from './backup-cli.ts';
 import { sampleHeader } from './sample-header.ts';
@@ -143,15 +144,16 @@ describe('backup=latest', () => {
     process.env.LB_UNIT_PASS = PASS;
     const i = inventory([host('ds1', ['ca'])], { backup_dir: './bk' }, inv);
     const planned = await backupRestore.plan(fakeContext({ inv: i, host: 'ds1', args: { backup: 'latest', key: key.privateKeyFile, passphrase_env: 'LB_UNIT_PASS' } }));
-    const put = planned.find((c) => c.command.startsWith('sftp put'))!;
-    expect(put.command).toBe(`sftp put ${path.join(good, 'payload.tar.gpg')} -> /var/lib/dirsrv/slapd-lab/bak/${path.basename(good)}.restore.tar`);
+    const put = planned.find((c) => c.command.includes('mkfifo'))!;
+    expect(put.command).toBe(receiveArchiveCommand(`/var/lib/dirsrv/slapd-lab/bak/${path.basename(good)}.restore`));
+    expect(put.stdin).toMatch(new RegExp(`^${path.join(good, 'payload.tar.gpg')}, decrypted on the way with `));
     expect(put.note).toMatch(new RegExp(`^backup=latest: ${path.basename(good)}, the newest 389-ds backup that verifies \\(decrypt-verified \\(5 tar entries\\)\\); skipped newer ${path.basename(truncated)}: FAILED`));
     expect(put.note).not.toContain(PASS);
     const none = backupRestore.plan(fakeContext({ inv: i, host: 'ds1', args: { backup: 'latest', key: key.privateKeyFile, passphrase_env: 'LB_UNIT_PASS', dest: path.join(dir, 'nothing') } }));
     await expect(none).rejects.toThrow(`backup.restore: backup=latest: no complete 389-ds backup of cluster lab in ${path.join(dir, 'nothing')}`);
     // With the other key, the newest backup that key opens is chosen.
     const withOther = await backupRestore.plan(fakeContext({ inv: i, host: 'ds1', args: { backup: 'latest', key: other.privateKeyFile, passphrase_env: 'LB_UNIT_PASS' } }));
-    expect(withOther.find((c) => c.command.startsWith('sftp put'))!.command).toContain(path.join(wrongKey, 'payload.tar.gpg'));
+    expect(withOther.find((c) => c.command.includes('mkfifo'))!.stdin).toContain(path.join(wrongKey, 'payload.tar.gpg'));
   });
 
   it('a wrong passphrase is an error about the key, not a reason to skip every backup', async () => {

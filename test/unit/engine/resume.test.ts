@@ -116,6 +116,8 @@ steps:
     const { o, out } = await runInterruptedAt(pb, 1);
     expect(out).toMatchObject({ status: 'interrupted', exitCode: 3 });
     expect(out.next).toContain(`lifeboat resume ${out.runId}`);
+    // The operator is told what was put back, with the count.
+    expect(out.next).toMatch(/^the run was interrupted; 3 completed change\(s\) were put back;/);
     // The host in flight finished; the others of that step never started; step 3 never ran.
     expect(c.names.map((h) => count(c, h, 'echo slow-'))).toEqual([1, 0, 0]);
     expect(c.names.map((h) => count(c, h, 'echo never'))).toEqual([0, 0, 0]);
@@ -169,6 +171,12 @@ steps:
     }
     expect(o.events.some((e) => e.type === 'warning' && /point of no return/.test(e.message))).toBe(true);
     expect(journal(out.runDir).some((l) => l.type === 'undo.barrier' && l.step === 1)).toBe(true);
+    // Nothing was put back: the hint must not say it was, and must say how to finish.
+    expect(out.next).not.toMatch(/put back/);
+    expect(out.next).toBe(
+      `the run was interrupted past its point of no return (step 2 "restore"): nothing was undone and the hosts are part-way through the recovery; finish it with: lifeboat resume ${out.runId} --state-dir ${c.stateDir}`,
+    );
+    expect(o.events.some((e) => e.type === 'warning' && /then undo/.test(e.message))).toBe(false);
 
     // A resume that fails later still leaves the steps before the barrier alone.
     const again = await resumeRun(out.runId, c.opts(pb));

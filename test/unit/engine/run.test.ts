@@ -19,6 +19,48 @@ beforeAll(async () => {
 });
 afterAll(async () => c?.close()); // c is unset when beforeAll failed: report that failure once
 
+describe('the hint after a failed run', () => {
+  it('says nothing was changed when the run failed before any unit changed a host', async () => {
+    const check: Action = {
+      name: 'test.readonly-check',
+      readOnly: true,
+      description: 'a read-only check that fails',
+      args: {},
+      plan: (ctx) => [{ host: ctx.host.name, command: 'check' }],
+      run: async () => {
+        throw new Error('ds6 is unreachable');
+      },
+    };
+    registerActions([check]);
+    const pb = c.playbook('nochange', `name: nochange
+steps:
+  - name: check
+    on: ds1
+    do: test.readonly-check
+  - name: change
+    on: all
+    do: shell
+    with: { command: "echo never-nochange" }
+`);
+    const out = await startRun(c.opts(pb));
+    expect(out).toMatchObject({ status: 'failed', exitCode: 1 });
+    expect(out.next).toMatch(/^nothing was changed on any host; fix what failed in step 1 "check" on ds1, then run: lifeboat resume /);
+    // Once a unit changed something, the hint does not say so.
+    const pb2 = c.playbook('somechange', `name: somechange
+steps:
+  - name: change
+    on: ds1
+    do: shell
+    with: { command: "echo sc-step" }
+  - name: check
+    on: ds1
+    do: test.readonly-check
+`);
+    const out2 = await startRun(c.opts(pb2));
+    expect(out2.next).toMatch(/^fix what failed in step 2 "check" on ds1/);
+  });
+});
+
 describe('order and concurrency', () => {
   it('runs steps in order, one host at a time at concurrency 1 and all at once at 4', async () => {
     const pb = c.playbook('order', `name: order

@@ -14,7 +14,7 @@ import { ipaPreflight } from '../../../src/profiles/ipa/actions/preflight.ts';
 import { ipaReplicaReinit } from '../../../src/profiles/ipa/actions/replica-reinit.ts';
 import { IPA_FACTS_COMMAND } from '../../../src/profiles/ipa/host-facts.ts';
 import { fakeContext } from '../backup/fake-context.ts';
-import { recordingHost } from './recording-host.ts';
+import { scriptedHost } from '../../helpers/scripted-host.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const fixtures = path.join(root, 'test/fixtures/ipa');
@@ -50,7 +50,7 @@ const hostCommands = (planned: PlannedCommand[], host: string) => planned.filter
 
 describe('ipa.backup.restore', () => {
   it('runs exactly what it plans; the DM password goes on stdin with the answers, never in a command line', async () => {
-    const h = recordingHost('ipa1', answers(facts()));
+    const h = scriptedHost('ipa1', answers(facts()));
     const ctx = fakeContext({ inv, host: 'ipa1', args: { backup: DATA(), data: true }, remote: h.remote, secrets: { dm_password: SECRET } });
     const planned = await ipaBackupRestore.plan(ctx);
     const result = await ipaBackupRestore.run(ctx);
@@ -65,7 +65,7 @@ describe('ipa.backup.restore', () => {
   });
 
   it('refuses a backup made on another host before uploading anything (ipa-restore restores only where it was made)', async () => {
-    const h = recordingHost('ipa2', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa2.dc1.example.com' }) } : undefined));
+    const h = scriptedHost('ipa2', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa2.dc1.example.com' }) } : undefined));
     const ctx = fakeContext({ inv, host: 'ipa2', args: { backup: DATA() }, remote: h.remote, secrets: { dm_password: SECRET } });
     await expect(ipaBackupRestore.run(ctx)).rejects.toThrow(/the backup was taken on ipa1\.dc1\.example\.com, this host is ipa2\.dc1\.example\.com/);
     expect(h.execs.map((e) => e.command)).toEqual([IPA_FACTS_COMMAND]);
@@ -74,12 +74,12 @@ describe('ipa.backup.restore', () => {
 
   it('another IPA version: refused, unless force — then ipa-restore gets the extra "yes" it will ask for', async () => {
     const answer = answers(facts({ version: '4.10.1' }));
-    const refused = recordingHost('ipa1', answer);
+    const refused = scriptedHost('ipa1', answer);
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: DATA() }, remote: refused.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
       /the backup is IPA 4\.9\.8, the host runs 4\.10\.1 \(force: true overrides\)/,
     );
     expect(refused.uploads).toEqual([]);
-    const forced = recordingHost('ipa1', answer);
+    const forced = scriptedHost('ipa1', answer);
     const ctx = fakeContext({ inv, host: 'ipa1', args: { backup: DATA(), force: true }, remote: forced.remote, secrets: { dm_password: SECRET } });
     await ipaBackupRestore.run(ctx);
     expect(forced.execs.at(-1)!.stdin).toBe(`${SECRET}\nyes\nyes\n`);
@@ -87,7 +87,7 @@ describe('ipa.backup.restore', () => {
   });
 
   it('a host without the IdM tools: "profile ipa: … not found on ipa1", nothing else run', async () => {
-    const h = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ missing: ['ipa-restore'] }) } : undefined));
+    const h = scriptedHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ missing: ['ipa-restore'] }) } : undefined));
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: DATA() }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
       /^profile ipa: ipa-restore not found on ipa1/,
     );
@@ -96,7 +96,7 @@ describe('ipa.backup.restore', () => {
   });
 
   it('not enough room under /var/lib/ipa for the upload and its unpacked copy: refused before uploading', async () => {
-    const h = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts() } : c === DF ? { stdout: '1000\n' } : undefined));
+    const h = scriptedHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts() } : c === DF ? { stdout: '1000\n' } : undefined));
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: DATA() }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
       /ipa1: not enough disk space in \/var\/lib\/ipa: 1000 bytes free, the restore needs 20480/,
     );
@@ -104,7 +104,7 @@ describe('ipa.backup.restore', () => {
   });
 
   it('an ipa-backup --gpg archive without gpg_home: refused before uploading', async () => {
-    const h = recordingHost('ipa1', answers(facts()));
+    const h = scriptedHost('ipa1', answers(facts()));
     const enc = path.join(work, 'store/idm-prod/lifeboat-data-2026-11-30-12-20-10');
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: enc }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
       /ipa-data\.tar\.gpg is encrypted: give gpg_home/,
@@ -116,7 +116,7 @@ describe('ipa.backup.restore', () => {
     const dir = path.join(work, 'store/idm-prod/lifeboat-data-2026-11-30-12-14-31');
     cpSync(DATA(), dir, { recursive: true });
     execFileSync('truncate', ['-s', '100', path.join(dir, 'payload.tar')]);
-    const h = recordingHost('ipa1', () => undefined);
+    const h = scriptedHost('ipa1', () => undefined);
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: dir }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(/truncated or corrupt/);
     expect(h.execs).toEqual([]);
     rmSync(dir, { recursive: true });
@@ -130,7 +130,7 @@ describe('ipa.backup.create', () => {
     execFileSync('tar', ['-cf', tar, '-C', path.join(fixtures, 'backup'), 'ipa-data-2026-11-30-12-14-23']);
     const dest = path.join(work, 'created');
     let remoteTar = '';
-    const h = recordingHost(
+    const h = scriptedHost(
       'ipa4',
       (c) => {
         if (c === IPA_FACTS_COMMAND) return { stdout: facts({ fqdn: 'ipa1.dc1.example.com' }) };
@@ -156,15 +156,15 @@ describe('ipa.backup.create', () => {
     expect(listed!.envelope).toMatchObject({ formatVersion: 2, profile: 'ipa', host: 'ipa4', hostname: 'ipa1.dc1.example.com', encryption: { kind: 'none' } });
     expect(listed!.envelope!.body).toMatchObject({ method: 'ipa-backup', type: 'data', dir: 'ipa-data-2026-11-30-12-14-23', archive: 'ipa-data.tar', header: { host: 'ipa1.dc1.example.com', type: 'DATA' } });
     // Round trip: the restore finds it as "latest" and uploads exactly the fetched bytes.
-    const r = recordingHost('ipa1', answers(facts()));
+    const r = scriptedHost('ipa1', answers(facts()));
     await ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest', dest }, remote: r.remote, secrets: { dm_password: SECRET } }));
     expect(r.uploads[0]!.sha256).toBe(listed!.envelope!.archive.sha256);
     // latest-good: refused until a run restored and verified it, then it is the one chosen.
-    const g = recordingHost('ipa1', answers(facts()));
+    const g = scriptedHost('ipa1', answers(facts()));
     await expect(ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest-good', dest }, remote: g.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(/backup=latest-good: no restore-tested backup of cluster idm-prod/);
     expect(g.execs).toEqual([]);
     writeFileSync(path.join(listed!.dir, 'restore-tests.jsonl'), `${JSON.stringify({ runId: 'r9', time: 't', host: 'ipa1', verifiedBy: ['verify.converged'] })}\n`);
-    const g2 = recordingHost('ipa1', answers(facts()));
+    const g2 = scriptedHost('ipa1', answers(facts()));
     await ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest-good', dest }, remote: g2.remote, secrets: { dm_password: SECRET } }));
     expect(g2.uploads[0]!.sha256).toBe(listed!.envelope!.archive.sha256);
   });
@@ -172,7 +172,7 @@ describe('ipa.backup.create', () => {
   it('a header naming another host than the one backed up is refused and nothing is kept', async () => {
     const made = '/var/lib/ipa/backup/ipa-data-2026-11-30-12-14-23';
     const dest = path.join(work, 'refused');
-    const h = recordingHost('ipa4', (c) => {
+    const h = scriptedHost('ipa4', (c) => {
       if (c === IPA_FACTS_COMMAND) return { stdout: facts({ fqdn: 'ipa4.dc2.example.com' }) };
       if (c.startsWith('ipa-backup')) return { stderr: `Backed up to ${made}\n` };
       if (c === `cat ${made}/header`) return { stdout: readFileSync(path.join(fixtures, 'backup/ipa-data-2026-11-30-12-14-23/header'), 'utf8') };
@@ -183,7 +183,7 @@ describe('ipa.backup.create', () => {
   });
 
   it('a GnuPG home whose default key is not the recipient: refused before ipa-backup runs', async () => {
-    const h = recordingHost('ipa4', (c) => {
+    const h = scriptedHost('ipa4', (c) => {
       if (c === IPA_FACTS_COMMAND) return { stdout: facts() };
       if (c.startsWith('gpg ')) return { stdout: 'sec:u:2048:1:1111111111111111:1::::::\nfpr:::::::::0000000000000000000000001111111111111111:\n' };
       return undefined;
@@ -205,7 +205,7 @@ describe('fenced servers (replication.fence accepted them as stopped) are left a
 
 describe('ipa.replica.reinit', () => {
   it('both suffixes on a CA server, each tool with the password on stdin', async () => {
-    const h = recordingHost('ipa2', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa2.dc1.example.com' }) } : undefined));
+    const h = scriptedHost('ipa2', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa2.dc1.example.com' }) } : undefined));
     const ctx = fakeContext({ inv, host: 'ipa2', args: { from: 'ipa1', suffix: 'both' }, remote: h.remote, secrets: { dm_password: SECRET } });
     const planned = await ipaReplicaReinit.plan(ctx);
     await ipaReplicaReinit.run(ctx);
@@ -224,12 +224,12 @@ describe('ipa.replica.reinit', () => {
       { host: 'ipa1', peer: 'ipa4', suffix: 'dc=example,dc=com' },
       { host: 'ipa3', peer: 'ipa4', suffix: 'o=ipaca' },
     ];
-    const h = recordingHost('ipa4', () => undefined);
+    const h = scriptedHost('ipa4', () => undefined);
     const ctx = { ...fakeContext({ inv, host: 'ipa4', args: { suffix: 'ca' }, remote: h.remote, secrets: { dm_password: SECRET } }), vars: { parent: 'ipa1', agreements } };
     await expect(ipaReplicaReinit.run(ctx)).rejects.toThrow('ipa1 has no o=ipaca agreement to ipa4, so ipa-csreplica-manage cannot pull from it (the CA topology differs from the domain one); re-initialize it from one that has: ipa3 (from: …)');
     expect(h.execs).toEqual([]);
     // With an agreement, it goes ahead.
-    const ok = recordingHost('ipa2', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa2.dc1.example.com' }) } : undefined));
+    const ok = scriptedHost('ipa2', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa2.dc1.example.com' }) } : undefined));
     await ipaReplicaReinit.run({ ...fakeContext({ inv, host: 'ipa2', args: { suffix: 'ca' }, remote: ok.remote, secrets: { dm_password: SECRET } }), vars: { parent: 'ipa1', agreements } });
     expect(ok.execs.at(-1)!.command).toBe('ipa-csreplica-manage re-initialize --from=ipa1.dc1.example.com');
   });

@@ -11,7 +11,7 @@ import { ipaServersDiscover } from '../../../src/profiles/ipa/actions/servers-di
 import { ipaServiceStatus, ipaServiceStop } from '../../../src/profiles/ipa/actions/service.ts';
 import { IPA_FACTS_COMMAND } from '../../../src/profiles/ipa/host-facts.ts';
 import { fakeContext } from '../backup/fake-context.ts';
-import { recordingHost } from './recording-host.ts';
+import { scriptedHost } from '../../helpers/scripted-host.ts';
 
 // The registry's lookups need the profiles' code loaded (the run loader does this for a run).
 beforeAll(loadProfiles);
@@ -42,7 +42,7 @@ const ldapAnswer = (renewal: string) => (c: string) =>
 
 describe('the CA renewal master', () => {
   it('moves to the surviving CA server when the lost one held it, the password on stdin', async () => {
-    const h = recordingHost('ipa3', ldapAnswer('ipa1.dc1.example.com'));
+    const h = scriptedHost('ipa3', ldapAnswer('ipa1.dc1.example.com'));
     const ctx = fakeContext({ inv, host: 'ipa3', args: { lost: 'ipa1', to: 'ipa3' }, remote: h.remote, secrets: { dm_password: SECRET } });
     const planned = await ipaCaRenewalMaster.plan(ctx);
     const r = await ipaCaRenewalMaster.run(ctx);
@@ -52,7 +52,7 @@ describe('the CA renewal master', () => {
   });
 
   it('stays where it is when the lost server did not hold it', async () => {
-    const h = recordingHost('ipa3', ldapAnswer('ipa1.dc1.example.com'));
+    const h = scriptedHost('ipa3', ldapAnswer('ipa1.dc1.example.com'));
     const ctx = fakeContext({ inv, host: 'ipa3', args: { lost: 'ipa2', to: 'ipa3' }, remote: h.remote, secrets: { dm_password: SECRET } });
     const planned = await ipaCaRenewalMaster.plan(ctx);
     const r = await ipaCaRenewalMaster.run(ctx);
@@ -62,7 +62,7 @@ describe('the CA renewal master', () => {
   });
 
   it('refuses when IdM and the inventory disagree on who holds it (the plan would not be what runs)', async () => {
-    const h = recordingHost('ipa3', ldapAnswer('ipa2.dc1.example.com'));
+    const h = scriptedHost('ipa3', ldapAnswer('ipa2.dc1.example.com'));
     await expect(ipaCaRenewalMaster.run(fakeContext({ inv, host: 'ipa3', args: { lost: 'ipa1', to: 'ipa3' }, remote: h.remote, secrets: { dm_password: SECRET } }))).rejects.toThrow(
       'IdM says the CA renewal master is ipa2, the inventory says ipa1 (role renewal): fix the inventory and plan again',
     );
@@ -89,28 +89,28 @@ describe('ca-replica-rebuild refuses when no CA server survives (the 389ds ca.su
 
 describe('ipa.servers.discover', () => {
   it('facts from IdM itself; the renewal master by its inventory name', async () => {
-    const h = recordingHost('ipa1', ldapAnswer('ipa1.dc1.example.com'));
+    const h = scriptedHost('ipa1', ldapAnswer('ipa1.dc1.example.com'));
     const r = await ipaServersDiscover.run(fakeContext({ inv, host: 'ipa1', args: {}, remote: h.remote }));
     expect(r.facts).toMatchObject({ ca_renewal_master: 'ipa1', ipa_segments: [] });
     expect((r.facts!.ipa_servers as { fqdn: string }[]).map((s) => s.fqdn)).toEqual(['ipa1.dc1.example.com', 'ipa2.dc1.example.com', 'ipa3.dc2.example.com', 'ipa4.dc2.example.com']);
   });
 
   it('a plain 389-ds server (no cn=masters): not an IdM server', async () => {
-    const h = recordingHost('ipa1', (c) => (c.startsWith('ldapsearch') ? { code: 32 } : undefined));
+    const h = scriptedHost('ipa1', (c) => (c.startsWith('ldapsearch') ? { code: 32 } : undefined));
     await expect(ipaServersDiscover.run(fakeContext({ inv, host: 'ipa1', args: {}, remote: h.remote }))).rejects.toThrow(/no cn=masters,cn=ipa,cn=etc,dc=example,dc=com in its directory: not an IdM server/);
   });
 });
 
 describe('ipactl', () => {
   it('stop runs ipactl stop and leaves ipactl start as its undo', async () => {
-    const h = recordingHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: FACTS } : undefined));
+    const h = scriptedHost('ipa1', (c) => (c === IPA_FACTS_COMMAND ? { stdout: FACTS } : undefined));
     const r = await ipaServiceStop.run(fakeContext({ inv, host: 'ipa1', args: {}, remote: h.remote }));
     expect(h.execs.map((e) => e.command)).toEqual([IPA_FACTS_COMMAND, 'ipactl stop']);
     expect(r.undo).toEqual({ do: 'ipa.service.start', with: {} });
   });
 
   it('status fails when a service is down, with ipactl\'s own lines', async () => {
-    const h = recordingHost('ipa1', (c) =>
+    const h = scriptedHost('ipa1', (c) =>
       c === IPA_FACTS_COMMAND ? { stdout: FACTS } : c === 'ipactl status' ? { code: 3, stdout: 'Directory Service: RUNNING\nkrb5kdc Service: STOPPED\nipa: INFO: The ipactl command was successful\n' } : undefined,
     );
     await expect(ipaServiceStatus.run(fakeContext({ inv, host: 'ipa1', args: {}, remote: h.remote }))).rejects.toThrow(/ipa1: ipactl status failed \(exit 3\): .*krb5kdc Service: STOPPED/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory, InventoryHost } from '../../../src/inventory/types.ts';
 import { ktsReadinessItems } from '../../../src/profiles/keytrustee/readiness.ts';
-import { scriptedHost } from '../backup/scripted-host.ts';
+import { scriptedHost } from '../../helpers/scripted-host.ts';
 
 /** dr check's keytrustee item scored from what psql answers on each host (the e2e reads a real pair). */
 

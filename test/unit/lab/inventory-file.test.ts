@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadInventory } from '../../../src/inventory/index.ts';
-import { writeLabInventory } from '../../../src/lab/inventory-file.ts';
+import { writeLabInventory } from '../../../src/profiles/389ds/lab/inventory-file.ts';
 import type { LabState } from '../../../src/lab/state.ts';
 
 const state: LabState = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkInstanceName, checkSuffix, labShape } from '../../../src/lab/shape.ts';
-import { labInventory } from '../../../src/lab/inventory-file.ts';
+import { checkInstanceName, checkSuffix, labShape } from '../../../src/profiles/389ds/lab/shape.ts';
+import { labInventory } from '../../../src/profiles/389ds/lab/inventory-file.ts';
 import type { LabState } from '../../../src/lab/state.ts';
 import { Command } from 'commander';
 import { registerLabCommands } from '../../../src/cli/lab.ts';
@@ -44,5 +44,8 @@ describe('lab shape (--instance, --suffix)', () => {
     expect(up.opts()).toMatchObject({ instance: 'bad name', suffix: 'dc=lab,dc=test' });
     await expect(program.parseAsync(['node', 'lifeboat', 'lab', 'up', '--name', 'zz', '--instance', 'corp', '--suffix', 'corp'])).rejects.toThrow(/suffix "corp" is not a DN/);
     expect(up.opts()).toMatchObject({ instance: 'corp', suffix: 'corp' });
+    // --topology offers the 389ds lab's topologies (declared in its info, so help loads no lab code).
+    up.configureOutput({ writeErr: () => undefined });
+    await expect(program.parseAsync(['node', 'lifeboat', 'lab', 'up', '--name', 'zz', '--topology', 'star'])).rejects.toThrow(/Allowed choices are mesh, ring, two-dc/);
   });
 });

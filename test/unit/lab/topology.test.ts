@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topologyGraph } from '../../../src/lab/topology.ts';
+import { topologyGraph } from '../../../src/profiles/389ds/lab/topology.ts';
 
 const hosts = ['ds1', 'ds2', 'ds3', 'ds4'];
 const edges = (g: Record<string, string[]>) => Object.values(g).reduce((n, p) => n + p.length, 0) / 2;

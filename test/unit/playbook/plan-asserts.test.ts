@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planRun } from '../../../src/engine/index.ts';
-import { writeLabInventory } from '../../../src/lab/inventory-file.ts';
+import { writeLabInventory } from '../../../src/profiles/389ds/lab/inventory-file.ts';
 import type { LabState } from '../../../src/lab/state.ts';
 
 const playbook = (name: string) => fileURLToPath(new URL(`../../../playbooks/389ds/${name}.yaml`, import.meta.url));

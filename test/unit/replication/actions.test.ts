@@ -80,6 +80,17 @@ describe('replication.disable / enable', () => {
     expect((await replicationEnable.run(none.ctx)).changed).toBe(false);
   });
 
+  it('enable names, once per host, each agreement toward a fenced host it leaves off, with its suffix', async () => {
+    const inv = labInventory(4);
+    const both = agreementLdif(SUFFIX, [{ to: 2, enabled: false }, { to: 4, enabled: false }]) + '\n' + agreementLdif('o=ipaca', [{ to: 4, enabled: false }]);
+    const e = context(inv, 'ds1', { suffixes: 'all' }, (c) => (c.command.startsWith('ldapsearch') ? { stdout: both } : {}), { vars: { fenced: ['ds4'], ca_suffix: 'o=ipaca' } });
+    inv.vars.ca_suffix = 'o=ipaca';
+    inv.hosts[0]!.roles = ['ca'];
+    await replicationEnable.run(e.ctx);
+    const warnings = e.events.filter((x) => x.kind === 'warning').map((x) => x.message);
+    expect(warnings).toEqual(['agreements to fenced ds4 left off: to-ds4 (dc=lab,dc=test), to-ds4 (o=ipaca)']);
+  });
+
   it('plans without connecting and keeps LDIF out of argv', async () => {
     const inv = labInventory(2);
     const p = context(inv, 'ds1', {}, () => {
@@ -215,6 +226,8 @@ describe('replication.fence', () => {
     await expect(replicationFence.run(f.ctx)).rejects.toThrow(
       'ds4 is unreachable and not fenced: a supplier that could replay its changelog must be stopped or cut off before a restore',
     );
+    // ... and says how to go on, in the words the CLI takes (a resume accepts them too).
+    await expect(replicationFence.run(f.ctx)).rejects.toThrow(/bring it back and resume, or, once it is stopped or cut off for good, give -e fence=true -e stopped=ds4 \(to a new run or to lifeboat resume\)/);
     const fenced = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true, stopped: ['ds4'] }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
     const r = await replicationFence.run(fenced.ctx);
     expect(r.output).toEqual({ reachable: ['ds1', 'ds2', 'ds3'], fenced: ['ds4'] });
@@ -226,7 +239,7 @@ describe('replication.fence', () => {
     expect(await replicationDisable.run(later.ctx)).toMatchObject({ changed: false, summary: expect.stringContaining('fenced') });
     expect(await replicationEnable.run(later.ctx)).toMatchObject({ changed: false });
     const refused = context(inv, 'ds2', { connect_timeout_s: 0.2, fence: true }, (c) => (c.host === 'ds4' ? { code: 255 } : { stdout: 'lifeboat-reachable\n' }));
-    await expect(replicationFence.run(refused.ctx)).rejects.toThrow(/ds4 is unreachable and could not be fenced/);
+    await expect(replicationFence.run(refused.ctx)).rejects.toThrow(/ds4 is unreachable and could not be fenced: .* list it in "stopped" \(-e stopped=ds4\)/);
     // Every host down at once: the inventory's SSH settings are suspected first, not a disaster.
     const allDown = context(inv, 'ds2', { connect_timeout_s: 0.2 }, () => ({ code: 255 }));
     await expect(replicationFence.run(allDown.ctx)).rejects.toThrow(/^no host answered over SSH \(port 22 from .*\): check the inventory's ssh port, addresses and identity_file first/);

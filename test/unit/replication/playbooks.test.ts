@@ -47,6 +47,12 @@ describe('recovery playbooks', () => {
     expect(() => validatePlaybook(pb, inv, params, allActions())).not.toThrow();
   });
 
+  it('data-loss takes the force its restore refusals name ("force: true overrides"), for the check and the restore alike', async () => {
+    const pb = await loadPlaybook(join(PLAYBOOKS, 'data-loss.yaml'));
+    expect(pb.params.force).toMatchObject({ default: false });
+    for (const s of pb.steps.filter((x) => x.do === 'backup.check' || x.do === 'backup.restore')) expect(s.with?.force, s.name).toBe('{{ force }}');
+  });
+
   it('data-loss disables before it restores, restores before it re-initializes, and re-enables last', async () => {
     const pb = await loadPlaybook(join(PLAYBOOKS, 'data-loss.yaml'));
     const order = pb.steps.map((s) => s.do);

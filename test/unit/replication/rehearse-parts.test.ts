@@ -3,7 +3,7 @@ import { caSurvivors, NO_CA_SURVIVES } from '../../../src/profiles/389ds/actions
 import { isDamaged, isRestored, planDamage } from '../../../src/profiles/389ds/rehearse/data-loss-damage.ts';
 import { uniqueLabName } from '../../../src/rehearse/lab-name.ts';
 import { rehearse } from '../../../src/profiles/389ds/rehearse/rehearse.ts';
-import { labRoles } from '../../../src/lab/inventory-file.ts';
+import { labRoles } from '../../../src/profiles/389ds/lab/inventory-file.ts';
 import { reportMarkdown, type RehearsalReport } from '../../../src/rehearse/report-files.ts';
 import { longestInitChainMs, unionMs } from '../../../src/rehearse/run-timings.ts';
 import { context, labInventory } from './fakes.ts';

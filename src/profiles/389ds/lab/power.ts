@@ -1,6 +1,6 @@
 import { labExec, loadLab } from '../../../lab/host-ops.ts';
 import { labPowerOnHost } from '../../../lab/power.ts';
-import { LAB_INSTANCE } from '../../../lab/shape.ts';
+import { LAB_INSTANCE } from './shape.ts';
 import { runDirsCommand } from '../actions/provision/instance-create.ts';
 import { shq } from '../actions/ldap.ts';
 

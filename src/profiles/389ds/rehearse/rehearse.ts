@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { startRun, type RunEvent, type RunOutcome } from '../../../engine/index.ts';
-import { labDown, labUp } from '../../../lab/index.ts';
+import { labDown } from '../../../lab/index.ts';
+import { labUp } from '../lab/up.ts';
 import { info389ds } from '../info.ts';
 import { takeBackup } from '../../../rehearse/backup-step.ts';
 import type { Check } from '../../../rehearse/checks.ts';

@@ -2,15 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { labDown, labExec, labPaths, readState, checkLabName, LabExistsError, LabPhaseError, LabPrerequisiteError } from '../../../lab/index.ts';
-import { addHostsBlock } from '../../../lab/etc-hosts.ts';
-import { hostsLines, writeLabFiles } from '../../../lab/host-files.ts';
-import { createHost, setKnownHost } from '../../../lab/hosts.ts';
-import { bridgeName, controllerAddress, fqdn, hostAddress, netnsName, vethName } from '../../../lab/names.ts';
-import { allowBridgeForwarding, chooseSubnetOctet, createBridge } from '../../../lab/network.ts';
+import { buildLab, createLabHosts, createLabNetwork, labHostState } from '../../../lab/build.ts';
+import { labExec, labPaths, checkLabName, LabPrerequisiteError } from '../../../lab/index.ts';
+import { fqdn } from '../../../lab/names.ts';
 import { ensurePackages, requireRoot } from '../../../lab/prerequisites.ts';
 import { runLocal } from '../../../lab/run-local.ts';
-import { writeState, type LabState } from '../../../lab/state.ts';
+import type { LabState } from '../../../lab/state.ts';
 import type { ProfileLabOptions } from '../../types.ts';
 import { KTS_DEFAULTS } from '../info.ts';
 import { ktsVars, type KtsVars } from '../kts-vars.ts';
@@ -63,76 +60,37 @@ export async function ktsLabUp(o: ProfileLabOptions): Promise<{ inventoryFile: s
   const name = checkLabName(o.name);
   await requireRoot();
   if (!existsSync(`${vars.pgBindir}/initdb`)) throw new LabPrerequisiteError(`PostgreSQL 15 is not installed (${vars.pgBindir}/initdb); run: apt-get install -y postgresql`);
-  if (await readState(name)) {
-    if (!o.recreate) throw new LabExistsError(name);
-    await labDown(name);
-  }
-  const p = labPaths(name);
-  const inventoryFile = resolve(o.out);
-  await mkdir(p.logDir, { recursive: true });
-  const log = join(p.logDir, 'up.log');
-  await writeFile(log, `lab up ${name} (keytrustee): ${new Date().toISOString()}\n`);
-  let phase = 'prerequisites';
-  const timed = async <T>(ph: string, fn: () => Promise<T>): Promise<T> => {
-    phase = ph;
-    const t0 = performance.now();
-    const r = await fn();
-    o.onPhase?.(ph, Math.round(performance.now() - t0));
-    return r;
-  };
-  try {
-    await timed('prerequisites', async () => {
+  return buildLab({ name, out: o.out, recreate: o.recreate, logTitle: `lab up ${name} (keytrustee)`, onPhase: o.onPhase }, async (b) => {
+    const { inventoryFile, log } = b;
+    await b.timed('prerequisites', async () => {
       await ensurePackages(log);
       await ensureServiceUser(log);
     });
-    const st = await timed('network', async () => {
-      const octet = await chooseSubnetOctet(name);
-      const s: LabState = {
-        name,
-        created: new Date().toISOString(),
-        subnetOctet: octet,
-        controllerAddress: controllerAddress(octet),
-        inventoryFile,
+    const st = await b.timed('network', () =>
+      createLabNetwork(b, (base) => ({
+        ...base,
         topology: 'active-passive',
         profile: 'keytrustee',
         privateDirs: [{ path: '/var/lib/keytrustee', dir: 'var-lib-keytrustee', mode: 0o755, owner: vars.serviceUser }],
-        hosts: KTS_LAB_HOSTS.map((h, i) => ({ name: h.name, index: i + 1, address: hostAddress(octet, i + 1), netns: netnsName(name, h.name), veth: vethName(name, h.name) })),
-      };
-      s.bridge = bridgeName(name);
-      await writeState(s);
-      await createBridge(name, octet, log);
-      s.forwardRule = await allowBridgeForwarding(name, log);
-      await writeState(s);
-      return s;
-    });
-    await timed('hosts', async () => {
-      await runLocal(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `lifeboat-lab-${name}`, '-f', p.privateKey], { log });
-      await writeLabFiles(name, st.hosts);
-      st.hostsBlock = true;
-      await writeState(st);
-      await addHostsBlock(name, hostsLines(st.hosts, name));
-      const lines = await Promise.all(st.hosts.map((h) => createHost(st, h, log)));
-      for (const [i, h] of st.hosts.entries()) await setKnownHost(name, h.name, lines[i]!);
-    });
+        hosts: KTS_LAB_HOSTS.map((h, i) => labHostState(name, base.subnetOctet, h.name, i + 1)),
+      })),
+    );
+    await b.timed('hosts', () => createLabHosts(b, st));
     const [active, passive] = st.hosts as [LabState['hosts'][number], LabState['hosts'][number]];
-    const digest = await timed(`active ${active.name}: PostgreSQL, ${o.deposits} deposits`, async () => {
+    const digest = await b.timed(`active ${active.name}: PostgreSQL, ${o.deposits} deposits`, async () => {
       await hostScript(name, active.name, confdirScript(vars, active.name, fqdn(active.name), 'active'));
       return parseDigest((await hostScript(name, active.name, activeScript(vars, o.deposits))).trim().split('\n').pop() ?? '');
     });
-    await timed(`passive ${passive.name}: streaming standby`, async () => {
+    await b.timed(`passive ${passive.name}: streaming standby`, async () => {
       await hostScript(name, passive.name, confdirScript(vars, passive.name, fqdn(passive.name), 'passive'));
       await hostScript(name, passive.name, passiveScript(vars, active.address));
     });
     o.onProgress?.(`deposits: ${digest.count} (digest ${digest.digest})`);
-    await timed('inventory', async () => {
+    await b.timed('inventory', async () => {
       await mkdir(resolve(inventoryFile, '..'), { recursive: true });
       const header = `# Written by \`lifeboat lab up --profile keytrustee\` for lab "${name}"; removed by \`lifeboat lab down\`.\n# ${KTS_LAB_NOTE}\n`;
       await writeFile(inventoryFile, header + stringify(ktsLabInventory(st)), { mode: 0o644 });
     });
     return { inventoryFile };
-  } catch (err) {
-    await writeFile(join(p.logDir, 'error.txt'), String((err as Error)?.stack ?? err)).catch(() => undefined);
-    await labDown(name, { keepLogs: true, inventoryFile }).catch(() => undefined);
-    throw new LabPhaseError(phase, log, err);
-  }
+  });
 }

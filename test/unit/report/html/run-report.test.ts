@@ -53,6 +53,23 @@ describe('the run model from a recorded data-loss journal', () => {
     expect(critical.find((u) => u.step === 6)?.host).toBe('ds2');
   });
 
+  it('an agreement a re-init switched on (389-ds inits only along an enabled one) is not reported still disabled', async () => {
+    // Seen on a two-dc lab with a fenced host: ds2-to-ds3, disabled in step 4, was switched on by
+    // ds3's re-init from ds2, so step 9 found it "already on" and did not list it as enabled.
+    const dir = await recordedRun();
+    const lines = await readJournal(dir);
+    const reinit = lines.find((l) => l.type === 'host.done' && Array.isArray((l.output as { inits?: unknown })?.inits))!;
+    const init = (reinit.output as { inits: { agreement: string; enabledAgreement?: boolean }[] }).inits[0]!;
+    init.enabledAgreement = true;
+    for (const l of lines) {
+      const out = l.output as { enabled?: string[] } | undefined;
+      if (l.type === 'host.done' && Array.isArray(out?.enabled)) out.enabled = out.enabled.filter((dn) => dn !== init.agreement);
+    }
+    const m = buildRunModel(await readRunRecord(dir), lines);
+    expect(m.agreements.filter((a) => a.state === 'disabled')).toEqual([]);
+    expect(m.todo).toEqual([]);
+  });
+
   it('says what is left to do when agreements stay disabled and the run failed', async () => {
     const dir = await recordedRun();
     const lines = (await readJournal(dir)).filter((l) => Number(l.step ?? 0) < 7 && l.type !== 'run.done');

@@ -181,9 +181,20 @@ export function dfCommand(dir: string): string {
 }
 
 /**
- * Unpacks an uploaded archive where the offline tools (running as dirsrv) can read it: a fresh
- * directory under the instance's bak dir, owned by dirsrv, every parent traversable.
+ * Receives the archive on stdin and unpacks it as it arrives, where the offline tools (running as
+ * dirsrv) can read it: a fresh directory under the instance's bak dir, owned by dirsrv. The bytes
+ * are hashed on the way (tee into a FIFO read by openssl, sha256sum without it) and the hash is
+ * the command's output, so the controller knows the host received exactly what it sent. Upload,
+ * unpack and hash overlap: a restore waits for the slowest, not for the three in turn, and the
+ * host never stores the tar itself.
  */
-export function unpackCommand(tar: string, stage: string): string {
-  return `rm -rf ${shq(stage)} && mkdir -p ${shq(stage)} && tar -xf ${shq(tar)} -C ${shq(stage)} && chown -R dirsrv:dirsrv ${shq(stage)} && rm -f ${shq(tar)}`;
+export function receiveArchiveCommand(stage: string): string {
+  const d = shq(stage);
+  const fifo = shq(`${stage}.sha256-fifo`);
+  const hash = `{ if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi; } < ${fifo} | cut -d" " -f1`;
+  return [
+    `rm -rf ${d} ${fifo} && mkdir -p ${d} && mkfifo -m 600 ${fifo} || exit $?;`,
+    `${hash} & tee ${fifo} | tar -xf - -C ${d}; r=$?; wait; rm -f ${fifo};`,
+    `if [ $r -eq 0 ]; then chown -R dirsrv:dirsrv ${d} || r=$?; fi; exit $r`,
+  ].join(' ');
 }

@@ -30,21 +30,30 @@ export async function hostVersion(remote: RemoteHost, signal?: AbortSignal): Pro
   return { hostname, dsVersion };
 }
 
-/** Backends and replica ids, over LDAPI (the server must be running). */
-export async function serverFacts(remote: RemoteHost, instance: string, signal?: AbortSignal): Promise<ServerFacts> {
-  const base = await hostVersion(remote, signal);
+/** Backend name per suffix (normalized DN), over LDAPI (the server must be running). */
+export async function serverBackends(remote: RemoteHost, instance: string, signal?: AbortSignal): Promise<Record<string, string>> {
   const backends: Record<string, string> = {};
   for (const e of await ldapSearch(remote, instance, 'cn=ldbm database,cn=plugins,cn=config', 'one', '(objectClass=nsBackendInstance)', ['cn', 'nsslapd-suffix'], { signal })) {
     const suffix = attr(e, 'nsslapd-suffix');
     const cn = attr(e, 'cn');
     if (suffix && cn) backends[normDn(suffix)] = cn;
   }
+  return backends;
+}
+
+async function replicaIdsOf(remote: RemoteHost, instance: string, signal?: AbortSignal): Promise<Record<string, number>> {
   const replicaIds: Record<string, number> = {};
   for (const e of await ldapSearch(remote, instance, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replica)', ['nsDS5ReplicaRoot', 'nsDS5ReplicaId'], { signal })) {
     const root = attr(e, 'nsds5replicaroot');
     const id = attr(e, 'nsds5replicaid');
     if (root && id !== undefined) replicaIds[normDn(root)] = Number(id);
   }
+  return replicaIds;
+}
+
+/** Version, backends and replica ids, over LDAPI (the server must be running); the three reads side by side. */
+export async function serverFacts(remote: RemoteHost, instance: string, signal?: AbortSignal): Promise<ServerFacts> {
+  const [base, backends, replicaIds] = await Promise.all([hostVersion(remote, signal), serverBackends(remote, instance, signal), replicaIdsOf(remote, instance, signal)]);
   return { ...base, backends, replicaIds };
 }
 

@@ -10,6 +10,8 @@ export interface RestoreTarget {
   suffixes: string[];
   /** Undefined when only planning (the host is not asked). */
   dsVersion?: string;
+  /** The inventory's cluster name. */
+  cluster?: string;
 }
 
 /**
@@ -25,6 +27,8 @@ export function restoreProblems(h: BackupHeader, t: RestoreTarget): { refuse: st
   const missing = h.suffixes.filter((s) => !have.has(normDn(s)));
   if (t.suffixes.length && missing.length) refuse.push(`${t.host} does not hold suffix(es) ${missing.join(', ')} from the backup (it holds ${t.suffixes.join(', ')})`);
   if (h.type === 'full' && h.host !== t.host) forceable.push(`a full backup is restored on the host it came from (${h.host}), not on ${t.host}`);
+  // A path given by hand can point into another cluster's store (same instance and suffix names are common).
+  if (t.cluster && h.cluster !== t.cluster) forceable.push(`the backup is of cluster ${h.cluster}, this inventory is cluster ${t.cluster}: restoring it would replace this cluster's data with another's`);
   if (h.instance !== t.instance) forceable.push(`the backup is of instance ${h.instance}, ${t.host} runs ${t.instance}`);
   if (t.dsVersion) {
     const v = versionProblem(h.dsVersion, t.dsVersion);

@@ -61,7 +61,11 @@ export const replicationEnable: Action = {
     const chosen = wanted === 'all' ? agreements : agreements.filter((a) => wanted.some((w) => sameDn(w, a.dn)));
     // Never toward a fenced host: it must be rebuilt before anything replicates to it again.
     const fenced = fencedHosts(ctx);
-    for (const a of chosen.filter((x) => !x.enabled && x.peer && fenced.includes(x.peer))) ctx.emit({ kind: 'warning', message: `${a.name} to fenced ${a.peer} left off` });
+    // One warning per fenced peer, each agreement with its suffix (two suffixes often share a name).
+    for (const peer of fenced) {
+      const left = chosen.filter((x) => !x.enabled && x.peer === peer);
+      if (left.length) ctx.emit({ kind: 'warning', message: `agreements to fenced ${peer} left off: ${left.map((a) => `${a.name} (${a.suffix})`).join(', ')}` });
+    }
     const toEnable = chosen.filter((a) => !a.enabled && !(a.peer && fenced.includes(a.peer))).map((a) => a.dn);
     if (wanted !== 'all') {
       const gone = wanted.filter((w) => !agreements.some((a) => sameDn(w, a.dn)));

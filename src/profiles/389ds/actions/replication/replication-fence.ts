@@ -13,8 +13,8 @@ const REACH_COMMAND = `echo ${REACH_MARK}`;
 
 export function unreachableMessage(host: string, fence: boolean): string {
   return fence
-    ? `${host} is unreachable and could not be fenced: Lifeboat cannot stop it over SSH. Stop it or cut it off out of band and list it in "stopped", or bring it back and resume`
-    : `${host} is unreachable and not fenced: a supplier that could replay its changelog must be stopped or cut off before a restore (if ${host} was decommissioned, remove it from the inventory)`;
+    ? `${host} is unreachable and could not be fenced: Lifeboat cannot stop it over SSH. Stop it or cut it off out of band and list it in "stopped" (-e stopped=${host}), or bring it back and resume`
+    : `${host} is unreachable and not fenced: a supplier that could replay its changelog must be stopped or cut off before a restore: bring it back and resume, or, once it is stopped or cut off for good, give -e fence=true -e stopped=${host} (to a new run or to lifeboat resume); if ${host} was decommissioned, remove it from the inventory`;
 }
 
 export function allDownMessage(ctx: ActionContext, hosts: string[]): string {

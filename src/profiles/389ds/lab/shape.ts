@@ -1,4 +1,4 @@
-import { InputError } from '../util/errors.ts';
+import { InputError } from '../../../util/errors.ts';
 
 /**
  * What the lab's directory servers are called and what they hold: `lab up --instance/--suffix`.

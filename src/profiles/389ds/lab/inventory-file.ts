@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
-import { fqdn, labPaths } from './names.ts';
-import type { LabState } from './state.ts';
+import { fqdn, labPaths } from '../../../lab/names.ts';
+import type { LabState } from '../../../lab/state.ts';
 import { topologyGraph, type LabTopology } from './topology.ts';
 import { LAB_CA_SUFFIX, labShape, type LabShape } from './shape.ts';
 

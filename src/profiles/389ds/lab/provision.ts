@@ -1,13 +1,13 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRun, type RunEvent } from '../engine/index.ts';
-import { profileInfo } from '../profiles/info.ts';
-import { mask } from '../util/secrets.ts';
-import { labPaths } from './names.ts';
-import type { LabState } from './state.ts';
+import { startRun, type RunEvent } from '../../../engine/index.ts';
+import { info389ds } from '../info.ts';
+import { mask } from '../../../util/secrets.ts';
+import { labPaths } from '../../../lab/names.ts';
+import type { LabState } from '../../../lab/state.ts';
 
-/** The 389ds profile's lab-provision playbook (found through the profile list, not by path). */
-export const PROVISION_PLAYBOOK = join(profileInfo('389ds')!.playbooksDir, 'lab-provision.yaml');
+/** The profile's lab-provision playbook. */
+export const PROVISION_PLAYBOOK = join(info389ds.playbooksDir, 'lab-provision.yaml');
 
 export interface ProvisionOptions {
   state: LabState;
