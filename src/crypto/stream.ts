@@ -93,8 +93,9 @@ export async function encryptFile(
  *
  * Decryption runs on this thread by default: alone it has the thread to itself, and a worker costs
  * a second heap. `onWorker` is for a pipeline whose consumer also works on this thread (restore's
- * decrypt+upload: SFTP and its hashing), so the two overlap instead of taking turns: 1 GiB in one
- * process, 135 vs 115–122 MB/s at load 6–8; with a paced upload peak RSS stays ≤ 245 MiB at 4 GiB. Same errors.
+ * decrypt+upload: the SSH channel and the hash of what is sent), so the two overlap instead of
+ * taking turns: 1 GiB in one process at load 4–6, 171–174 vs 140–150 MB/s, peak RSS 200–213 vs
+ * 144–149 MiB (221 MiB at 4 GiB). Same errors.
  */
 export async function openDecryptStream(input: string, opts: { keyFile: string; passphrase?: string; onWorker?: boolean }): Promise<Readable> {
   if (opts.onWorker) {
