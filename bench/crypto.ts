@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
 import { decryptFile, encryptFile, generateKeyPair, readPrivateKeyFile, unlockPrivateKey } from '../src/crypto/index.ts';
 import { arg, parseSize } from './args.ts';
+import { measured } from './measured.ts';
 
 const PASS = 'bench-passphrase';
 const SELF = fileURLToPath(import.meta.url);
@@ -56,15 +57,10 @@ interface Figure {
   rssMiB: number;
 }
 
-/** Runs argv under /usr/bin/time; `inner` reads the child's own timing when it prints one. */
-function measured(argv: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; inner?: boolean } = {}): Figure {
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', ...argv], { env: opts.env ?? process.env, input: opts.input ?? '', maxBuffer: 1 << 20 });
-  const wall = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr.toString().slice(-500)}`);
-  const rss = Number(/RSS_KB=(\d+)/.exec(r.stderr.toString())?.[1] ?? NaN);
-  const ms = opts.inner ? (JSON.parse(r.stdout.toString()) as { ms: number }).ms : wall;
-  return { ms, rssMiB: rss / 1024 };
+/** One operation in its own process; `inner` takes the child's own timing (start-up excluded). */
+function measuredFigure(argv: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; inner?: boolean } = {}): Figure {
+  const m = measured<{ ms: number }>(argv, opts);
+  return { ms: opts.inner && m.inner ? m.inner.ms : m.wallMs, rssMiB: m.rssMiB };
 }
 
 async function main(): Promise<void> {
@@ -98,20 +94,20 @@ async function main(): Promise<void> {
     const gpgEnc = path.join(dir, 'gpg.gpg');
     const out = (n: string) => path.join(dir, n);
     process.stdout.write(`crypto bench: ${(size / 2 ** 20).toFixed(0)} MiB of random data, ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}, node ${process.version}, Lifeboat from ${process.argv.includes('--dist') ? 'dist/' : 'src/ (tsx)'}, openpgp ${openpgp.config.versionString}\n`);
-    run('lifeboat encryptFile (openpgp, SEIPDv1)', () => measured([...node, 'encrypt', plain, enc, key.publicKeyFile], { inner: true }));
+    run('lifeboat encryptFile (openpgp, SEIPDv1)', () => measuredFigure([...node, 'encrypt', plain, enc, key.publicKeyFile], { inner: true }));
     run('gpg --encrypt (no compression)', () =>
-      measured(['gpg', '--batch', '--trust-model', 'always', '--compress-algo', 'none', '-r', key.fingerprint, '-o', gpgEnc, '--encrypt', plain], { env: gpgEnv }),
+      measuredFigure(['gpg', '--batch', '--trust-model', 'always', '--compress-algo', 'none', '-r', key.fingerprint, '-o', gpgEnc, '--encrypt', plain], { env: gpgEnv }),
     );
-    run('lifeboat decryptFile (stream to .part)', () => measured([...node, 'decrypt', enc, out('lb.out'), key.privateKeyFile], { inner: true }));
+    run('lifeboat decryptFile (stream to .part)', () => measuredFigure([...node, 'decrypt', enc, out('lb.out'), key.privateKeyFile], { inner: true }));
     rmSync(out('lb.out'));
     run('gpg --decrypt (Lifeboat file)', () =>
-      measured(['gpg', '--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '-o', out('gpg.out'), '--decrypt', enc], { env: gpgEnv, input: PASS }),
+      measuredFigure(['gpg', '--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '-o', out('gpg.out'), '--decrypt', enc], { env: gpgEnv, input: PASS }),
     );
     rmSync(out('gpg.out'));
-    run('lifeboat decryptFile (gpg file)', () => measured([...node, 'decrypt', gpgEnc, out('lb2.out'), key.privateKeyFile], { inner: true }));
+    run('lifeboat decryptFile (gpg file)', () => measuredFigure([...node, 'decrypt', gpgEnc, out('lb2.out'), key.privateKeyFile], { inner: true }));
     rmSync(out('lb2.out'));
     if (process.argv.includes('--buffered')) {
-      run('openpgp default decrypt (buffers all)', () => measured([process.execPath, '--import', 'tsx', SELF, '--child', 'decrypt-buffered', enc, out('buf.out'), key.privateKeyFile], { inner: true }));
+      run('openpgp default decrypt (buffers all)', () => measuredFigure([process.execPath, '--import', 'tsx', SELF, '--child', 'decrypt-buffered', enc, out('buf.out'), key.privateKeyFile], { inner: true }));
     }
     writeFileSync(path.join(dir, 'done'), '');
   } finally {

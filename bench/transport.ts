@@ -3,34 +3,38 @@
  * authorized key; the system sshd is not touched): SFTP put/get MB/s next to scp of the same file,
  * and exec round-trip latency next to `ssh` with ControlMaster. Prints figures, never pass/fail.
  *
- * P3: fetch+encrypt and decrypt+upload as streams, next to each stage alone, with peak RSS.
+ * P3: fetch+encrypt and decrypt+upload as streams, next to each stage alone; each operation runs in
+ * its own process (bench/pipeline-child.ts) and prints its own peak RSS, its CPU and the sshd's.
  * P4: `inventory check` of --hosts N inventory hosts (default 60, IdM's largest topology), all
  * served by this one sshd with OpenSSH's default MaxStartups 10:30:100 — harsher than 60 servers,
  * each with its own limit — timed, with the hosts lost and the refused handshakes retried.
  *
  *   npx tsx bench/transport.ts [--size 1G|300M|...] [--rounds 200] [--hosts 60] [--keep-shell-rc]
  *   npx tsx bench/transport.ts --only check [--hosts 60]      (P4 only: no file transfers)
- *   npx tsx bench/transport.ts --only pipeline [--size 1G] [--dist]   (P3 only: the backup pipelines)
+ *   npx tsx bench/transport.ts --only pipeline [--size 1G[,4G]] [--dist]   (P3 only: the backup pipelines)
  *
- * --dist: the pipelines use the compiled dist/crypto (`npm run build` first), so the OpenPGP worker
- * thread runs without tsx, as `lifeboat` runs it; the peak RSS is then the shipped one.
+ * --dist: the pipeline children run the compiled dist/ (`npm run build` first) with no tsx loaded,
+ * as `lifeboat` runs; the peak RSS is then the shipped one.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance as perf } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
 import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import type { Inventory } from '../src/inventory/types.ts';
 import { SshPool, cryptoBindingAvailable } from '../src/transport/index.ts';
 import { checkHosts } from '../src/cli/inventory-check.ts';
-import type * as SourceCrypto from '../src/crypto/index.ts';
-import type { RemoteHost } from '../src/transport/types.ts';
 import { arg, parseSize } from './args.ts';
+import { measured } from './measured.ts';
+import { PIPELINE_OPS, type PipelineFigure, type PipelineJob, type PipelineOp } from './pipeline-child.ts';
+import { yardsticks, type StageFigure } from './pipeline-yardstick.ts';
+import { childrenReaped, reapedCpuOf } from './reaped-cpu.ts';
 
 
 
@@ -140,67 +144,103 @@ async function checkMany(base: Inventory['hosts'][number], n: number): Promise<s
   return out;
 }
 
+const PIPELINE_CHILD = fileURLToPath(new URL('./pipeline-child.ts', import.meta.url));
+
 /**
- * Runs fn while sampling this process's RSS every 50 ms; returns its duration, the peak, the CPU
- * time of the whole process (all threads) and how busy the main thread's event loop was.
+ * How to start a pipeline child: from src/ under tsx, or with --dist from dist/ with no tsx at all
+ * (pipeline-child.ts transpiled into `dir`, so neither thread loads tsx: the shipped RSS).
  */
-async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ ms: number; peakMiB: number; cpuS: number; mainBusy: number; value: T }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const elu0 = perf.eventLoopUtilization();
-  try {
-    const value = await fn();
-    const cpu = process.cpuUsage(cpu0);
-    const mainBusy = perf.eventLoopUtilization(elu0).utilization;
-    return { ms: performance.now() - t0, peakMiB: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, cpuS: (cpu.user + cpu.system) / 1e6, mainBusy, value };
-  } finally {
-    clearInterval(timer);
+function pipelineChild(dir: string): { argv: string[]; lib: string; ext: string } {
+  if (!process.argv.includes('--dist')) {
+    return { argv: [process.execPath, '--import', 'tsx', PIPELINE_CHILD, '--pipeline-job'], lib: new URL('../src/', import.meta.url).href, ext: '.ts' };
   }
+  const js = join(dir, 'pipeline-child.mjs');
+  writeFileSync(js, transformSync(readFileSync(PIPELINE_CHILD, 'utf8'), { loader: 'ts', format: 'esm', target: 'node20' }).code);
+  return { argv: [process.execPath, js, '--pipeline-job'], lib: new URL('../dist/', import.meta.url).href, ext: '.js' };
+}
+
+interface OpFigure extends PipelineFigure {
+  rssMiB: number;
+  /** CPU seconds of the sshd session that served it (0 when it used no connection). */
+  sshdCpuS: number;
 }
 
 /**
- * P3: the backup pipelines against each stage alone. fetch+encrypt = backup.create's download with
- * the encrypting Encoder; decrypt+upload = backup.restore's put of the decrypting stream. Ratio =
- * the slower stage alone / the pipeline (1.0 = the pipeline costs no more than its slower stage).
+ * P3: the backup pipelines against each stage alone, each operation in its own process (its own
+ * peak RSS). fetch+encrypt = backup.create's download through the encrypting Encoder;
+ * decrypt+upload = backup.restore's send of the decrypting stream into a remote command's stdin. Two yardsticks per pipeline
+ * (bench/pipeline-yardstick.ts): x the slower stage alone, and x the CPU bound of this machine.
  */
-async function pipelines(host: RemoteHost, dir: string, remoteDir: string, src: string, size: number): Promise<string[]> {
-  const PASS = 'bench-pass';
-  const { encryptFile, encryptingEncoder, generateKeyPair, openDecryptStream, readPublicKeyFile } = (await import(
-    process.argv.includes('--dist') ? new URL('../dist/crypto/index.js', import.meta.url).href : '../src/crypto/index.ts'
-  )) as typeof SourceCrypto;
-  const key = await generateKeyPair({ name: 'Bench', passphrase: PASS, outDir: join(dir, 'keys') });
-  const recipient = await readPublicKeyFile(key.publicKeyFile);
+async function pipelines(inventory: Inventory, sshdPid: number, dir: string, remoteDir: string, src: string, size: number): Promise<{ lines: string[]; rss: Map<string, number> }> {
+  const { generateKeyPair } = await import('../src/crypto/index.ts');
+  const passphrase = 'bench-pass';
+  const key = await generateKeyPair({ name: 'Bench', passphrase, outDir: join(dir, `keys-${size}`) });
   const remoteSrc = join(remoteDir, 'archive.tar');
-  await host.put(src, remoteSrc);
-  const enc = join(dir, 'alone.gpg');
-  const mb = (ms: number) => `${mbps(size, ms).toFixed(0)} MB/s`;
-  const drain = async (r: NodeJS.ReadableStream) => {
-    for await (const _ of r) void _;
+  copyFileSync(src, remoteSrc);
+  const child = pipelineChild(dir);
+  const encrypted = join(dir, 'alone.gpg');
+  const outs: Record<PipelineOp, string> = {
+    download: join(dir, 'alone.tar'),
+    encrypt: encrypted,
+    'fetch+encrypt': join(dir, 'pipe.gpg'),
+    upload: join(remoteDir, 'up-alone.tar'),
+    decrypt: '',
+    'decrypt+upload': join(remoteDir, 'up-pipe.tar'),
   };
-  const download = await withPeakRss(() => host.get(remoteSrc, join(dir, 'alone.tar')));
-  rmSync(join(dir, 'alone.tar'));
-  const encrypt = await withPeakRss(() => encryptFile(src, enc, { recipientKeyFile: key.publicKeyFile }));
-  const fetchEnc = await withPeakRss(() => host.get(remoteSrc, join(dir, 'pipe.gpg'), { encode: encryptingEncoder(recipient) }));
-  rmSync(join(dir, 'pipe.gpg'));
-  const upload = await withPeakRss(() => host.put(src, join(remoteDir, 'up-alone.tar')));
-  const decrypt = await withPeakRss(async () => drain(await openDecryptStream(enc, { keyFile: key.privateKeyFile, passphrase: PASS })));
-  const decUp = await withPeakRss(async () => host.put(await openDecryptStream(enc, { keyFile: key.privateKeyFile, passphrase: PASS }), join(remoteDir, 'up-pipe.tar')));
-  for (const f of ['up-alone.tar', 'up-pipe.tar', 'archive.tar']) rmSync(join(remoteDir, f), { force: true });
-  rmSync(enc);
-  const ratio = (a: number, b: number, pipe: number) => (Math.max(a, b) / pipe).toFixed(2);
-  // Where the time goes: CPU seconds of the whole process and the main thread's busy share.
-  const where = (name: string, r: { cpuS: number; mainBusy: number }) => `${name} ${r.cpuS.toFixed(1)} s CPU, main thread ${(r.mainBusy * 100).toFixed(0)}% busy`;
+  const figs: Partial<Record<PipelineOp, OpFigure>> = {};
+  // --ops a,b: only these (for experiments; the decrypting ones need 'encrypt' first).
+  const ops = PIPELINE_OPS.filter((op) => arg('ops', PIPELINE_OPS.join(',')).split(',').includes(op));
+  for (const op of ops) {
+    const job: PipelineJob = {
+      op, lib: child.lib, ext: child.ext, inventory, src, remoteSrc, encrypted, out: outs[op],
+      publicKeyFile: key.publicKeyFile, privateKeyFile: key.privateKeyFile, passphrase,
+    };
+    const sshd0 = reapedCpuOf(sshdPid);
+    const m = measured<PipelineFigure>(child.argv, { input: JSON.stringify(job) });
+    await childrenReaped(sshdPid);
+    if (!m.inner) throw new Error(`${op}: the child printed no figures`);
+    figs[op] = { ...m.inner, rssMiB: m.rssMiB, sshdCpuS: reapedCpuOf(sshdPid) - sshd0 };
+    if (op !== 'encrypt' && outs[op]) rmSync(outs[op], { force: true });
+  }
+  rmSync(encrypted, { force: true });
+  rmSync(remoteSrc);
+  const cores = cpus().length;
+  const stage = (f: OpFigure): StageFigure => ({ ms: f.ms, cpuS: f.cpuS + f.sshdCpuS });
+  const line = (op: PipelineOp) => {
+    const f = figs[op]!;
+    return `  ${op.padEnd(15)} ${mbps(size, f.ms).toFixed(0).padStart(4)} MB/s ${(f.ms / 1000).toFixed(1).padStart(6)} s  peak RSS ${f.rssMiB.toFixed(0).padStart(4)} MiB  CPU ${f.cpuS.toFixed(1)} s (main thread ${(f.mainBusy * 100).toFixed(0)}% busy) + sshd ${f.sshdCpuS.toFixed(1)} s`;
+  };
+  const verdict = (name: string, a: PipelineOp, b: PipelineOp, pipe: PipelineOp) => {
+    const [fa, fb, fp] = [figs[a], figs[b], figs[pipe]];
+    if (!fa || !fb || !fp) return [];
+    const y = yardsticks(size, stage(fa), stage(fb), fp.ms, cores);
+    return [`  ${name}: ${y.vsSlowerStage.toFixed(2)}x the slower stage alone; ${y.vsCpuBound.toFixed(2)}x the CPU bound (${y.boundMBps.toFixed(0)} MB/s, ${y.cpuLimited ? `the stages' CPU / ${cores} cores` : 'the slower stage'} sets it)`];
+  };
+  const mib = (size / 2 ** 20).toFixed(0);
+  return {
+    lines: [
+      `P3 ${mib} MiB, each operation in its own process (load ${loadavg().map((l) => l.toFixed(1)).join(' ')}):`,
+      ...ops.map(line),
+      ...verdict('fetch+encrypt ', 'download', 'encrypt', 'fetch+encrypt'),
+      ...verdict('decrypt+upload', 'decrypt', 'upload', 'decrypt+upload'),
+    ],
+    rss: new Map(ops.map((op) => [op, figs[op]!.rssMiB])),
+  };
+}
+
+/** Peak RSS per operation and size side by side, so whether it stays flat is visible. */
+function rssTable(bySize: [string, Map<string, number>][]): string[] {
+  if (bySize.length < 2) return [];
   return [
-    `fetch+encrypt  ${mb(fetchEnc.ms)} (${(fetchEnc.ms / 1000).toFixed(1)} s, peak RSS ${fetchEnc.peakMiB.toFixed(0)} MiB); alone: download ${mb(download.ms)} (peak ${download.peakMiB.toFixed(0)} MiB), encrypt ${mb(encrypt.ms)} (peak ${encrypt.peakMiB.toFixed(0)} MiB) -> ${ratio(download.ms, encrypt.ms, fetchEnc.ms)}x the slower stage`,
-    `decrypt+upload ${mb(decUp.ms)} (${(decUp.ms / 1000).toFixed(1)} s, peak RSS ${decUp.peakMiB.toFixed(0)} MiB); alone: decrypt ${mb(decrypt.ms)}, upload ${mb(upload.ms)} -> ${ratio(decrypt.ms, upload.ms, decUp.ms)}x the slower stage`,
-    `  where: ${[where('download', download), where('encrypt', encrypt), where('fetch+encrypt', fetchEnc), where('upload', upload), where('decrypt', decrypt), where('decrypt+upload', decUp)].join('; ')}`,
+    `peak RSS (MiB)   ${bySize.map(([s]) => s.padStart(10)).join('')}`,
+    ...PIPELINE_OPS.filter((op) => bySize[0]![1].has(op)).map((op) => `  ${op.padEnd(15)}${bySize.map(([, m]) => (m.get(op) ?? NaN).toFixed(0).padStart(10)).join('')}`),
   ];
 }
 
 async function main(): Promise<void> {
-  const size = parseSize(arg('size', '1G'));
+  // --size 1G,4G (pipeline only): every size in turn, then their peak RSS side by side.
+  const sizes = arg('size', '1G').split(',').map(parseSize);
+  const size = sizes[0]!;
   const rounds = Number(arg('rounds', '200'));
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-'));
   const port = await freePort();
@@ -279,23 +319,31 @@ async function main(): Promise<void> {
       for (const l of checkLines) console.log(l);
       return;
     }
+    const src = join(dir, 'src.bin');
+    const remoteDir = join(dir, 'remote');
+    mkdirSync(remoteDir);
+    const sshdPid = sshd.pid!;
+    if (only === 'pipeline') {
+      console.log(`P3 pipelines (Lifeboat from ${process.argv.includes('--dist') ? 'dist/' : 'src/ (tsx)'}) over loopback to one sshd on ${cpus().length} cores`);
+      const bySize: [string, Map<string, number>][] = [];
+      for (const s of sizes) {
+        process.stderr.write(`generating ${s} bytes...\n`);
+        await writeSeeded(src, s);
+        const p = await pipelines(inv, sshdPid, dir, remoteDir, src, s);
+        for (const l of p.lines) console.log(l);
+        bySize.push([`${(s / 2 ** 20).toFixed(0)} MiB`, p.rss]);
+        rmSync(src);
+      }
+      for (const l of rssTable(bySize)) console.log(l);
+      return;
+    }
+    process.stderr.write(`generating ${size} bytes...\n`);
+    await writeSeeded(src, size);
+    const pipelineLines = (await pipelines(inv, sshdPid, dir, remoteDir, src, size)).lines;
     pool = new SshPool(inv, { sshConfigPath: null });
     const connectStart = performance.now();
     const host = await pool.get('local');
     const connectMs = performance.now() - connectStart;
-
-    const src = join(dir, 'src.bin');
-    process.stderr.write(`generating ${size} bytes...\n`);
-    await writeSeeded(src, size);
-    const remoteDir = join(dir, 'remote');
-    mkdirSync(remoteDir);
-
-    if (only === 'pipeline') {
-      console.log(`P3 pipelines (crypto from ${process.argv.includes('--dist') ? 'dist/' : 'src/'}), ${(size / 2 ** 20).toFixed(0)} MiB over loopback to one sshd; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
-      for (const l of await pipelines(host, dir, remoteDir, src, size)) console.log(l);
-      return;
-    }
-    const pipelineLines = await pipelines(host, dir, remoteDir, src, size);
     const rows: [string, string, string][] = [];
     const put = await host.put(src, join(remoteDir, 'put.bin'));
     const get = await host.get(join(remoteDir, 'put.bin'), join(dir, 'get.bin'));
@@ -362,7 +410,7 @@ async function main(): Promise<void> {
     console.log(`${'measure'.padEnd(w0)}  ${'lifeboat'.padEnd(w1)}  openssh`);
     for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
     for (const l of checkLines) console.log(`P4 ${l}`);
-    for (const l of pipelineLines) console.log(`P3 ${l}`);
+    for (const l of pipelineLines) console.log(l);
   } finally {
     await pool?.closeAll();
     if (sshd && sshd.exitCode === null) {

@@ -16,6 +16,13 @@ import type { BecomeMode } from './remote-command.ts';
 
 export const CHUNK = 261120;
 export const IN_FLIGHT = 64;
+/**
+ * Reads in flight when the download feeds an encoder (fetch+encrypt): encryption, not the network,
+ * sets the pace there, and each read in flight costs peak RSS (1 GiB fetch+encrypt in one process:
+ * 254–269 MiB with 64, 230–242 with 32, 222–223 with 16). 16 x 255 KiB still carry OpenPGP's
+ * ~200 MB/s up to ~20 ms of round trip.
+ */
+export const PACED_READS = 16;
 
 /**
  * Remote sha256 of stdin, first field of the output. openssl uses the CPU's SHA instructions
@@ -186,6 +193,7 @@ async function downloadTo(sftp: SFTPWrapper, remote: string, local: string, sign
   // An encoder that fails mid-way must fail the download, not leave it waiting for a drain.
   encoded?.done.catch((e: Error) => out.destroy(e));
   const hash = createHash('sha256');
+  const maxInFlight = encode ? PACED_READS : IN_FLIGHT;
   try {
     const size = (await sftpCall<{ size: number }>((cb) => sftp.fstat(handle, cb))).size;
     const bytes = await new Promise<number>((resolve, reject) => {
@@ -242,7 +250,7 @@ async function downloadTo(sftp: SFTPWrapper, remote: string, local: string, sign
         });
       };
       const pump = () => {
-        while (!failed && !eof && inFlight < IN_FLIGHT && nextRead < size && done.size < IN_FLIGHT * 2 && out.writableLength < 16 * CHUNK) {
+        while (!failed && !eof && inFlight < maxInFlight && nextRead < size && done.size < maxInFlight * 2 && out.writableLength < 16 * CHUNK) {
           const len = Math.min(CHUNK, size - nextRead);
           issue(nextRead, len);
           nextRead += len;

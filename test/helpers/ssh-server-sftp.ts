@@ -7,7 +7,14 @@ import type { Attributes, SFTPWrapper } from 'ssh2';
 const { utils } = ssh2;
 const STATUS = utils.sftp.STATUS_CODE;
 
-export function serveSftp(sftp: SFTPWrapper, cwd: string): void {
+/** Requests being served right now, and the most there ever were at once. */
+export interface InFlight {
+  inFlight: number;
+  max: number;
+}
+
+/** `reads` counts the READ requests in flight. */
+export function serveSftp(sftp: SFTPWrapper, cwd: string, reads?: InFlight): void {
   const handles = new Map<number, { fd?: number; dir?: string[]; }>();
   let nextHandle = 1;
   const at = (p: string) => resolvePath(cwd, p);
@@ -36,7 +43,9 @@ export function serveSftp(sftp: SFTPWrapper, cwd: string): void {
     const h = lookup(handle);
     if (h?.fd === undefined) return sftp.status(reqId, STATUS.FAILURE, 'bad handle');
     const buf = Buffer.allocUnsafe(len);
+    if (reads) reads.max = Math.max(reads.max, ++reads.inFlight);
     fs.read(h.fd, buf, 0, len, offset, (err, n) => {
+      if (reads) reads.inFlight--;
       if (err) return fail(reqId, err);
       if (n === 0) return sftp.status(reqId, STATUS.EOF);
       sftp.data(reqId, buf.subarray(0, n));

@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, Session } from 'ssh2';
 import { knownHostsLine } from '../../src/transport/known-hosts-format.ts';
-import { serveSftp } from './ssh-server-sftp.ts';
+import { serveSftp, type InFlight } from './ssh-server-sftp.ts';
 import { generateOpenSshEd25519 } from './openssh-key.ts';
 
 const { Server, utils } = ssh2;
@@ -42,6 +42,8 @@ export interface TestSshServer {
   commands: { command: string; time: number }[];
   /** Connections not yet authenticated right now, and the most there ever were at once. */
   handshakes: { inFlight: number; max: number };
+  /** SFTP reads being served right now, and the most there ever were at once (reset max to measure again). */
+  sftpReads: InFlight;
   /** direct-tcpip (forwardOut / ProxyJump) requests this server carried. */
   forwards: { host: string; port: number; time: number }[];
   /** A known_hosts line for this server's key: `[127.0.0.1]:PORT ssh-ed25519 AAAA...` by default. */
@@ -77,6 +79,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
 
   const expectedBlob = clientParsed.getPublicSSH();
   const handshakes = { inFlight: 0, max: 0 };
+  const sftpReads = { inFlight: 0, max: 0 };
   const server = new Server({ hostKeys: [hostKey], ident: 'OpenSSH_9.2p1' }, (conn) => {
     connections.add(conn);
     handshakes.max = Math.max(handshakes.max, ++handshakes.inFlight);
@@ -100,7 +103,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
       return ctx.reject(['publickey']);
     });
     conn.on('ready', () => {
-      conn.on('session', (accept) => handleSession(accept(), dir, env, commands, children));
+      conn.on('session', (accept) => handleSession(accept(), dir, env, commands, children, sftpReads));
       conn.on('tcpip', (accept, reject, info) => {
         if (opts.noForwarding) return reject();
         forwards.push({ host: info.destIP, port: info.destPort, time: Date.now() });
@@ -135,6 +138,7 @@ export async function startTestSshServer(opts: TestSshServerOptions = {}): Promi
     commands,
     forwards,
     handshakes,
+    sftpReads,
     hostPublicKeyLine: (name = '127.0.0.1') => knownHostsLine(name, port, hostPublicKey),
     close: async () => {
       for (const c of children) c.kill('SIGKILL');
@@ -151,6 +155,7 @@ function handleSession(
   env: NodeJS.ProcessEnv,
   commands: { command: string; time: number }[],
   children: Set<ChildProcess>,
+  sftpReads: InFlight,
 ): void {
   let child: ChildProcess | undefined;
   const sessionEnv: Record<string, string> = {};
@@ -170,7 +175,7 @@ function handleSession(
     children.add(child);
     runChild(child, stream, () => children.delete(child!));
   });
-  session.on('sftp', (accept) => serveSftp(accept(), dir));
+  session.on('sftp', (accept) => serveSftp(accept(), dir, sftpReads));
 }
 
 function runChild(child: ChildProcess, stream: ServerChannel, done: () => void): void {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, t
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CryptoError, decryptFile, encryptFile, generateKeyPair, keyFileFingerprint, type GeneratedKeyPair } from '../../../src/crypto/index.ts';
+import { CryptoError, decryptFile, encryptFile, generateKeyPair, keyFileFingerprint, openDecryptStream, type GeneratedKeyPair } from '../../../src/crypto/index.ts';
 import { tempGpg, writeRandomFile } from './gpg.ts';
 
 const PASS = 'correct horse battery';
@@ -96,6 +96,43 @@ describe('encryptFile / decryptFile', () => {
     const out = path.join(dir, 'flipped.tar');
     await expect(decryptFile(bad, out, { keyFile: key.privateKeyFile, passphrase: PASS })).rejects.toThrow(/truncated or corrupt/);
     expect(existsSync(out) || existsSync(`${out}.part`)).toBe(false);
+  });
+});
+
+describe('decryption on the worker thread (onWorker, for restore\'s decrypt+upload)', () => {
+  /** Reads the whole stream; returns its sha256, or the error it failed with. */
+  const drain = async (input: string, keyFile: string, passphrase: string): Promise<string | CryptoError> => {
+    try {
+      const out = await openDecryptStream(input, { keyFile, passphrase, onWorker: true });
+      const h = createHash('sha256');
+      for await (const c of out) h.update(c as Buffer);
+      return h.digest('hex');
+    } catch (e) {
+      return e as CryptoError;
+    }
+  };
+
+  it('yields the same plaintext and the same errors as on the main thread', async () => {
+    expect(await drain(encrypted, key.privateKeyFile, PASS)).toBe(sha(plain));
+    const wrongKey = (await drain(encrypted, other.privateKeyFile, PASS)) as CryptoError;
+    expect(wrongKey).toBeInstanceOf(CryptoError);
+    expect(wrongKey.reason).toBe('wrong-key');
+    expect(wrongKey.message).toContain(other.fingerprint);
+    const wrongPass = (await drain(encrypted, key.privateKeyFile, 'not-the-passphrase')) as CryptoError;
+    expect(wrongPass.reason).toBe('wrong-passphrase');
+    expect(wrongPass.message).not.toContain('not-the-passphrase');
+    const cut = path.join(dir, 'worker-cut.gpg');
+    writeFileSync(cut, readFileSync(encrypted));
+    truncateSync(cut, statSync(cut).size - 4096);
+    const truncated = (await drain(cut, key.privateKeyFile, PASS)) as CryptoError;
+    expect(truncated.reason).toBe('corrupt');
+    expect(truncated.message).toMatch(/worker-cut\.gpg is truncated or corrupt/);
+    const bad = path.join(dir, 'worker-flipped.gpg');
+    const buf = readFileSync(encrypted);
+    buf.writeUInt8(buf.readUInt8(buf.length >> 1) ^ 0x55, buf.length >> 1);
+    writeFileSync(bad, buf);
+    const tampered = (await drain(bad, key.privateKeyFile, PASS)) as CryptoError;
+    expect(tampered.reason).toBe('corrupt');
   });
 });
 

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { decryptFile, encryptingEncoder, generateKeyPair, readPublicKeyFile } from '../../../src/crypto/index.ts';
 import { SshPool, TransferError } from '../../../src/transport/index.ts';
+import { PACED_READS, IN_FLIGHT } from '../../../src/transport/sftp-transfer.ts';
+import { pipeline } from 'node:stream/promises';
 import { startTestSshServer, type TestSshServer } from '../../helpers/ssh-server.ts';
 import { inventoryFor } from './inventory-for.ts';
 
@@ -105,6 +107,27 @@ describe('verified SFTP transfers', () => {
     await expect(h.get(remote, broken, { encode: failing })).rejects.toThrow('encoder broke');
     expect(existsSync(broken)).toBe(false);
     expect(existsSync(broken + '.part')).toBe(false);
+  }, 60_000);
+
+  it('keeps fewer reads in flight when the download feeds an encoder (encryption sets the pace, each read costs memory)', async () => {
+    const remote = join(server.dir, 'in-flight.bin');
+    const expected = await writeSeeded(remote, 24 * 1024 * 1024);
+    const h = await pool.get('h0');
+    server.sftpReads.max = 0;
+    await h.get(remote, join(dir, 'plain-in-flight.bin'));
+    const plainMax = server.sftpReads.max;
+    server.sftpReads.max = 0;
+    // A pass-through encoder: what reaches the file is the remote bytes, so the sha256 still checks.
+    const passThrough = async (file: Writable) => {
+      const input = new PassThrough();
+      return { input, done: pipeline(input, file) };
+    };
+    const got = await h.get(remote, join(dir, 'encoded-in-flight.bin'), { encode: passThrough });
+    expect(got.sha256).toBe(expected);
+    expect(server.sftpReads.max).toBeGreaterThan(1);
+    expect(server.sftpReads.max).toBeLessThanOrEqual(PACED_READS);
+    expect(plainMax).toBeGreaterThan(PACED_READS);
+    expect(plainMax).toBeLessThanOrEqual(IN_FLIGHT);
   }, 60_000);
 
   it('fails a download of a missing file and leaves no partial file', async () => {

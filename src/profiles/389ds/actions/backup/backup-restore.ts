@@ -119,7 +119,9 @@ async function sendArchive(ctx: ActionContext, remote: RemoteHost, dir: string, 
   if (h.encrypted) {
     if (!key) throw new ActionError(`backup.restore: ${dir} is encrypted for key ${h.recipientFingerprint}; pass key: <private key file>`);
     try {
-      source = await openDecryptStream(payload, { keyFile: key, passphrase: await resolvePassphrase(ctx) });
+      // On the worker: the SSH channel and the hash of what is sent keep this thread busy, so
+      // decrypting here would take turns with them.
+      source = await openDecryptStream(payload, { keyFile: key, passphrase: await resolvePassphrase(ctx), onWorker: true });
     } catch (e) {
       if (e instanceof CryptoError) throw new ActionError(mask(`backup.restore: ${e.message}; nothing was restored`));
       throw e;
