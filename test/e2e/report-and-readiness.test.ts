@@ -124,7 +124,8 @@ describe.skipIf(!runnable)('the HTML report of a real data-loss run in headless 
     // The plan resolves the store like a run does: ./backups from where it runs (no backup_dir in the lab inventory).
     for (const ref of ['latest-good', 'latest']) {
       const { stdout } = await exec(process.execPath, [BIN, 'plan', 'data-loss', '-i', inventoryFile, '-e', 'master=ds1', '-e', `backup=${ref}`], { cwd: stateDir, timeout: 120_000 });
-      expect(stdout).toContain(`$ sftp put ${join(backup, 'payload.tar')} -> `);
+      // The archive streams into tar on the master: the plan shows which file goes on its stdin.
+      expect(stdout).toContain(`stdin: ${join(backup, 'payload.tar')}\n`);
       expect(stdout).toContain(`# backup=${ref}: ${basename(backup)}, ${ref === 'latest' ? 'the newest 389-ds backup that verifies (archive verified' : `restore-tested by run ${outcome.runId}`}`);
     }
     const verify = await exec(process.execPath, [BIN, 'backup', 'verify', basename(backup), '-i', inventoryFile, '--dir', join(stateDir, 'backups')], { timeout: 60_000 });
