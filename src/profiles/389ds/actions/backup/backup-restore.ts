@@ -6,11 +6,10 @@ import { latestVerifiedBackup, skippedText, type LatestChoice } from '../../../.
 import { archiveLayout389ds } from './archive-layout.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import { listBackups, readHeader, resolveBackupRoot, sha256File, type BackupHeader } from '../../../../backup/index.ts';
-import { CHUNK, CryptoError, keyFileFingerprint, openDecryptStream } from '../../../../crypto/index.ts';
+import { CHUNK, CryptoError, hashingPassThrough, keyFileFingerprint, openDecryptStream } from '../../../../crypto/index.ts';
 import type { RemoteHost } from '../../../../transport/types.ts';
 import { mask } from '../../../../util/secrets.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../../actions/types.ts';
@@ -136,15 +135,7 @@ async function sendArchive(ctx: ActionContext, remote: RemoteHost, dir: string, 
     const progress: Progress = { phase, bytes, totalBytes: h.archive.size, bytesPerSecond, elapsedMs };
     ctx.emit({ kind: 'progress', message: progressText(ctx.host.name, progress), progress });
   });
-  const sent = createHash('sha256');
-  let sentBytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      sent.update(chunk);
-      sentBytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const tap = hashingPassThrough();
   source.on('error', (e) => {
     streamError ??= e;
     meter.destroy(e);
@@ -155,7 +146,7 @@ async function sendArchive(ctx: ActionContext, remote: RemoteHost, dir: string, 
   try {
     const r = await remote.exec(command, { stdin: tap, signal: ctx.signal, timeoutMs: ctx.timeoutMs ?? 6 * 3_600_000 });
     if (streamError) throw streamError;
-    const sha256 = sent.digest('hex');
+    const { sha256, bytes: sentBytes } = tap.result();
     if (sha256 !== h.archive.sha256 || sentBytes !== h.archive.size) {
       throw new ActionError(
         `${payload} does not match its header: got ${sentBytes} bytes sha256 ${sha256}, the header says ${h.archive.size} bytes sha256 ${h.archive.sha256} (truncated or corrupt)`,
