@@ -55,11 +55,24 @@ export interface OpenSshKeyPair {
   public: string;
 }
 
+/** DER prefixes of an Ed25519 key (RFC 8410): PKCS#8 before the 32-byte seed, SPKI before the public key. */
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+function after(prefix: Buffer, der: Buffer, what: string): Buffer {
+  if (der.length !== prefix.length + 32 || !der.subarray(0, prefix.length).equals(prefix)) throw new Error(`unexpected ed25519 ${what} encoding`);
+  return der.subarray(prefix.length);
+}
+
 export function generateOpenSshEd25519(comment = 'lifeboat-test'): OpenSshKeyPair {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  const seed = Buffer.from(jwk.d!, 'base64url');
-  const pub = Buffer.from(jwk.x!, 'base64url');
-  if (seed.length !== 32 || pub.length !== 32) throw new Error(`unexpected ed25519 key sizes ${seed.length}/${pub.length}`);
+  // Encoded by the key generation itself, not exported from the KeyObject afterwards: on Node 20,
+  // KeyObject.export({ format: 'jwk' }) holds the key's mutex while it allocates, and a garbage
+  // collection there that finalizes this very key pair's generation job locks the same mutex:
+  // the process blocks for good (seen as a CI hang: main thread in futex, in ~KeyGenJob under
+  // ExportJWKEdKey; 1 run in 7 of this file's tests).
+  const der = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'der' }, publicKeyEncoding: { type: 'spki', format: 'der' } });
+  const seed = after(PKCS8_PREFIX, der.privateKey, 'private key');
+  const pub = after(SPKI_PREFIX, der.publicKey, 'public key');
   return {
     private: privateKeyPem(pub, seed, comment),
     public: `${KEY_TYPE} ${publicBlob(pub).toString('base64')} ${comment}`,
