@@ -144,13 +144,20 @@ describe.skipIf(!runnable)('recovery scenarios on a real 4-host lab', () => {
     expect(await sameEntriesEverywhere(s.connect, s.instance, s.suffix, s.hosts)).toMatchObject({ ok: true });
   });
 
-  it('server-loss after lab kill ds3: the rebuilt host holds every entry and replicates both ways', async () => {
+  it('server-loss after lab kill ds3: the rebuilt host holds every entry, replicates both ways, and has its peers\' cache sizes', async () => {
+    // Sizes no lab default has, on every survivor: the rebuilt ds3 must copy them (dse.ldif, before its first start).
+    const caches = 'cn=ldbm database,cn=plugins,cn=config';
+    const sized = `dn: cn=bdb,cn=config,${caches}\nchangetype: modify\nreplace: nsslapd-dbcachesize\nnsslapd-dbcachesize: 37748736\n\ndn: cn=userroot,${caches}\nchangetype: modify\nreplace: nsslapd-cachememsize\nnsslapd-cachememsize: 41943040\n`;
+    for (const h of s.hosts.filter((x) => x !== 'ds3')) await ldapModify(await s.connect(h), s.instance, sized);
     await labKill(s.lab, 'ds3');
     await labRevive(s.lab, 'ds3');
     await s.reset();
     const out = await run('server-loss', { lost: 'ds3' });
     expect(out.failed?.error).toBeUndefined();
     expect(out.status).toBe('done');
+    const read = await ldapSearch(await s.connect('ds3'), s.instance, caches, 'sub', '(|(cn=bdb)(cn=userroot))', ['nsslapd-dbcachesize', 'nsslapd-cachememsize', 'nsslapd-cache-autosize']);
+    const attr = (cn: string, a: string) => read.find((e) => e.dn.toLowerCase().startsWith(`cn=${cn},`))?.attrs[a]?.[0];
+    expect([attr('bdb', 'nsslapd-cache-autosize'), attr('bdb', 'nsslapd-dbcachesize'), attr('userroot', 'nsslapd-cachememsize')]).toEqual(['0', '37748736', '41943040']);
     expect(await sameEntriesEverywhere(s.connect, s.instance, s.suffix, s.hosts)).toMatchObject({ ok: true });
     await probeWrites(s.connect, { instance: s.instance, suffix: s.suffix, hosts: s.hosts, tag: 'sl', timeoutMs: 5000 });
   });

@@ -3,7 +3,7 @@ import type { ActionContext } from '../../../src/actions/types.ts';
 import type { Inventory, InventoryHost } from '../../../src/inventory/types.ts';
 import { provisionActions } from '../../../src/profiles/389ds/actions/provision/index.ts';
 import { agreementCreate, agreementRecord } from '../../../src/profiles/389ds/actions/provision/agreement-create.ts';
-import { cacheLdif, infText, instanceCreate } from '../../../src/profiles/389ds/actions/provision/instance-create.ts';
+import { infText, instanceCreate } from '../../../src/profiles/389ds/actions/provision/instance-create.ts';
 import { peersFor } from '../../../src/profiles/389ds/actions/provision/peers.ts';
 import { replicaRecord } from '../../../src/profiles/389ds/actions/provision/replication-setup.ts';
 import { suffixLdif } from '../../../src/profiles/389ds/actions/provision/suffix-create.ts';
@@ -30,14 +30,26 @@ describe('389ds provisioning actions', () => {
     );
   });
 
-  it('instance.create keeps the password out of argv and the plan; caches: autosize off first', async () => {
-    const plan = await instanceCreate.plan(ctx(inv.hosts[0]!));
+  it('instance.create keeps the password out of argv and the plan; creates stopped, sets the given caches, then starts', async () => {
+    const plan = await instanceCreate.plan(ctx(inv.hosts[0]!, { db_cache_mb: 32, entry_cache_mb: 16 }));
     expect(JSON.stringify(plan)).not.toContain('pw-secret-123');
     expect(plan.some((p) => p.command.includes('dscreate from-file "$f"') && p.stdin?.includes('***'))).toBe(true);
-    expect(infText(inv, inv.hosts[0]!, 'pw')).toMatch(/full_machine_name = ds1\.lab\.test[\s\S]*instance_name = lab[\s\S]*suffix = dc=lab,dc=test/);
-    const ldif = cacheLdif(32, 16);
-    expect(ldif.indexOf('nsslapd-cache-autosize: 0')).toBeLessThan(ldif.indexOf('nsslapd-dbcachesize: 33554432'));
-    expect(ldif).toContain('nsslapd-cachememsize: 16777216');
+    expect(infText(inv, inv.hosts[0]!, 'pw')).toMatch(/full_machine_name = ds1\.lab\.test[\s\S]*start = False[\s\S]*instance_name = lab[\s\S]*suffix = dc=lab,dc=test/);
+    const commands = plan.map((p) => p.command);
+    const edit = commands.findIndex((c) => c.startsWith('sed -i'));
+    expect(edit).toBeGreaterThan(commands.findIndex((c) => c.includes('dscreate')));
+    expect(edit).toBeLessThan(commands.indexOf("dsctl 'lab' start"));
+    expect(commands[edit]).toContain('s/^nsslapd-cache-autosize: .*/nsslapd-cache-autosize: 0/I;s/^nsslapd-dbcachesize: .*/nsslapd-dbcachesize: 33554432/I');
+    expect(commands[edit]).toContain('nsslapd-cachememsize: 16777216');
+    expect(commands).not.toContain("dsctl 'lab' restart");
+  });
+
+  it('instance.create without sizes plans to copy them from a topology peer, named', async () => {
+    const plan = await instanceCreate.plan(ctx(inv.hosts[2]!));
+    const read = plan.find((p) => p.command.startsWith('ldapsearch'));
+    expect(read?.host).toBe('ds1');
+    expect(read?.note).toBe('on ds1: its cache settings, which ds3 copies (else from the next that answers: ds2)');
+    expect(plan.find((p) => p.command.startsWith('sed -i'))?.command).toContain('<peer>');
   });
 
   it('o=ipaca is replicated only between CA hosts; the main suffix follows the topology', () => {
