@@ -3,8 +3,9 @@
  * rehearsals, so any profile's; 389ds by default): a fresh lab, the cluster
  * backup (the backup playbook), the scenario's damage, its playbook, and the independent checks.
  * Prints, per scenario and run, each phase's time, the playbook's steps, and the servers' own
- * share of the playbook (the union of the total updates by the agreements' 1 s stamps, and the
- * restore timed on the host): the rest is Lifeboat's. Then the medians. bench/restore.ts measures
+ * share of the playbook (the union of the total updates by the agreements' 1 s stamps, the
+ * restore timed on the host, and a new instance's creation: dscreate and its first start): the
+ * rest is Lifeboat's. Then the medians. bench/restore.ts measures
  * data-loss more finely (ns log stamps, P2); this one covers the scenarios side by side.
  * Prints figures; never passes or fails on time.
  *
@@ -62,10 +63,12 @@ for (const scenario of scenarios) {
     const restore = t?.steps.some((x) => x.action === 'backup.restore') ? (t.restoreServerMs ?? t.restoreMs) : 0;
     // The servers' share is known where the profile's timings carry it (389ds: re-inits, restore).
     const measured = t !== undefined && (t.inits.length > 0 || restore > 0);
+    // Creating an instance is dscreate and the server's first start: the host's own time too.
+    const created = (t?.steps ?? []).filter((x) => x.action === 'instance.create').reduce((sum, x) => sum + x.durationMs, 0);
     const row: Row = {
       phases: new Map(report.phases.map((p) => [phaseKey(p.name), p.ms])),
       steps: new Map((t?.steps ?? []).map((x) => [`${x.index + 1} ${x.action}`, x.durationMs])),
-      servers: measured ? t.reinitServerMs + restore : undefined,
+      servers: measured ? t.reinitServerMs + restore + created : undefined,
       ok: report.ok,
     };
     rows.push(row);
