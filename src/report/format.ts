@@ -43,3 +43,10 @@ export function hostMessage(host: string | undefined, message: string): string {
   if (!host) return text;
   return new RegExp(`^${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text) ? text : `${host}: ${text}`;
 }
+
+/** `ds1 ← ds4 …` or `ds1: uploading …` shown on ds1's own line: the name is already at its start. */
+export function withoutHostName(host: string, message: string | undefined): string {
+  const text = oneLine(message ?? '');
+  if (text.startsWith(`${host}: `)) return text.slice(host.length + 2);
+  return text.startsWith(`${host} `) ? text.slice(host.length + 1) : text;
+}

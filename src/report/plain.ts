@@ -1,6 +1,6 @@
 import type { RunEvent } from '../engine/events.ts';
 import { mask } from '../util/secrets.ts';
-import { formatClock, formatDuration, oneLine, stepLabel } from './format.ts';
+import { formatClock, formatDuration, oneLine, stepLabel, withoutHostName } from './format.ts';
 import { summaryLines } from './summary.ts';
 import type { ReportOutcome, Reporter, ReporterOptions } from './types.ts';
 
@@ -36,7 +36,8 @@ export function createPlainReporter(out: NodeJS.WritableStream, opts: ReporterOp
       case 'host.command':
         return opts.verbose ? `${stepPrefix(e)}  ${e.host}  $ ${e.on ? `[${e.on}] ` : ''}${oneLine(e.command)}` : undefined;
       case 'host.progress':
-        return `${stepPrefix(e)}  ${e.host}  ${oneLine(e.message)}`;
+        // The host is the line's own column: `ds2  decrypting …`, not `ds2  ds2: decrypting …`.
+        return `${stepPrefix(e)}  ${e.host}  ${withoutHostName(e.host, e.message)}`;
       case 'host.done': {
         let text = `${stepPrefix(e)}  ${e.host}  ${e.status}  (${formatDuration(e.durationMs)})`;
         if (e.summary) text += `  ${oneLine(e.summary)}`;

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import React, { useEffect, useState } from 'react';
 import { Box, Static, Text, useInput } from 'ink';
 import Spinner from 'ink-spinner';
-import { formatDuration, hostMessage, oneLine, stepLabel } from '../format.ts';
+import { formatDuration, hostMessage, oneLine, stepLabel, withoutHostName } from '../format.ts';
 import { summaryLines } from '../summary.ts';
 import type { HostView, LogItem, StepView, ViewState } from '../view-state.ts';
 
@@ -74,13 +74,6 @@ function LogLine({ item }: { item: LogItem }) {
         </Text>
       );
   }
-}
-
-/** `ds1 ← ds4 …` or `ds1: uploading …` shown on ds1's own line: the name is already at its start. */
-function withoutHostName(host: string, message: string | undefined): string {
-  const text = oneLine(message ?? '');
-  if (text.startsWith(`${host}: `)) return text.slice(host.length + 2);
-  return text.startsWith(`${host} `) ? text.slice(host.length + 1) : text;
 }
 
 /** One line per host, never wrapped: a long message is cut at the terminal's edge. */

@@ -37,6 +37,19 @@ describe('plain reporter', () => {
     expect(tail[3]).toBe('Next: lifeboat resume r1');
   });
 
+  it('does not name the host twice when a progress message starts with it', () => {
+    const out = sink();
+    const r = createPlainReporter(out.stream);
+    const time = '2026-11-22T12:00:00Z';
+    r.onEvent({ type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds1', 'ds4'], steps: 2, time });
+    r.onEvent({ type: 'step.start', step: 1, name: 'Restore', action: 'backup.restore', hosts: ['ds4'], time });
+    r.onEvent({ type: 'host.progress', step: 1, host: 'ds4', message: 'ds4: uploading, 1 MiB of 20 MiB', time });
+    r.onEvent({ type: 'host.progress', step: 1, host: 'ds4', message: 'ds4 ← ds2 o=ipaca: total update running, 2 s', time });
+    r.onEvent({ type: 'host.progress', step: 1, host: 'ds4', message: 'ds41 is another host', time });
+    const lines = out.lines().slice(-3).map((l) => l.replace(/^\S+ \[2\/2\] Restore  /, ''));
+    expect(lines).toEqual(['ds4  uploading, 1 MiB of 20 MiB', 'ds4  ← ds2 o=ipaca: total update running, 2 s', 'ds4  ds41 is another host']);
+  });
+
   it('writes exactly one line per event before the summary', () => {
     const out = sink();
     const r = createPlainReporter(out.stream);
