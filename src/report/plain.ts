@@ -26,6 +26,8 @@ export function createPlainReporter(out: NodeJS.WritableStream, opts: ReporterOp
         totalSteps = e.steps;
         runStarted = Date.parse(e.time);
         return `${formatClock(e.time)} run ${e.runId}  ${e.playbook}  on ${e.hosts.length} host(s): ${e.hosts.join(',')}  ${e.steps} step(s)  inventory ${e.inventory}`;
+      case 'run.connect':
+        return `${formatClock(e.time)} connecting to ${e.hosts.length} host(s), checking their host keys before any command`;
       case 'run.summary':
         return e.lines.map((l) => `${formatClock(e.time)} ${l}`).join('\n');
       case 'step.start':

@@ -116,6 +116,18 @@ function CurrentStep({ step, total, now }: { step: StepView; total: number; now:
   );
 }
 
+/** Before step 1: a host that does not answer can hold this for a while; the seconds show it is alive. */
+function Connecting({ hosts, since, now }: { hosts: number; since: number; now: number }) {
+  return (
+    <Text wrap="truncate-end">
+      <Text color="cyan">
+        <Spinner type="dots" />
+      </Text>{' '}
+      connecting to {hosts} host(s), checking their host keys <Text dimColor>{Math.max(0, Math.floor((now - since) / 1000))}s</Text>
+    </Text>
+  );
+}
+
 function Question({ text, onAnswer }: { text: string; onAnswer: (yes: boolean, interrupted?: boolean) => void }) {
   useInput((input, key) => {
     if (key.ctrl && input === 'c') onAnswer(false, true);
@@ -140,7 +152,7 @@ export interface LiveViewProps {
 /** The live view: finished steps above (static), the current step with one spinner per host. */
 export function LiveView({ state, onAnswer, now = Date.now }: LiveViewProps) {
   const [, setTick] = useState(0);
-  const running = state.current !== undefined && !state.outcome;
+  const running = (state.current !== undefined || state.connecting !== undefined) && !state.outcome;
   useEffect(() => {
     if (!running) return;
     // Re-render once a second so elapsed times move even when no event arrives.
@@ -152,6 +164,7 @@ export function LiveView({ state, onAnswer, now = Date.now }: LiveViewProps) {
   return (
     <Box flexDirection="column">
       <Static items={state.log}>{(item) => <LogLine key={item.key} item={item} />}</Static>
+      {state.connecting && !state.outcome ? <Connecting hosts={state.connecting.hosts} since={state.connecting.since} now={now()} /> : null}
       {state.current && !state.outcome ? <CurrentStep step={state.current} total={state.totalSteps} now={now()} /> : null}
       {state.question && onAnswer ? <Question text={state.question} onAnswer={onAnswer} /> : null}
       {state.outcome ? (

@@ -37,6 +37,22 @@ describe('live view', () => {
     unmount();
   });
 
+  it('while connecting before step 1, shows a spinner line with the seconds waited, gone once the summary arrives', async () => {
+    const t = (ms: number) => new Date(START + ms).toISOString();
+    const connecting = fold([
+      { type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds1', 'ds2', 'ds3'], steps: 7, time: t(0) },
+      { type: 'run.connect', hosts: ['ds1', 'ds2', 'ds3'], time: t(0) },
+    ]);
+    const { lastFrame, rerender, unmount } = render(<LiveView state={connecting} now={() => START + 12_400} />);
+    await eventually(() => expect(lastFrame()).toMatch(/connecting to 3 host\(s\), checking their host keys 12s/));
+    const after = reduceView(connecting, { type: 'run.summary', lines: ['About to run data-loss'], time: t(12_500) });
+    expect(after.connecting).toBeUndefined();
+    rerender(<LiveView state={after} now={() => START + 12_600} />);
+    await eventually(() => expect(lastFrame()).toContain('About to run data-loss'));
+    expect(lastFrame()).not.toContain('connecting to');
+    unmount();
+  });
+
   it('asks a confirmation question and answers on y', async () => {
     const answers: boolean[] = [];
     const state: ViewState = { ...initialViewState, question: 'Restore ds1 from backup?' };

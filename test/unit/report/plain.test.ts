@@ -50,6 +50,13 @@ describe('plain reporter', () => {
     expect(lines).toEqual(['ds4  uploading, 1 MiB of 20 MiB', 'ds4  ← ds2 o=ipaca: total update running, 2 s', 'ds4  ds41 is another host']);
   });
 
+  it('says it is connecting before step 1 (a host that does not answer can take a while)', () => {
+    const out = sink();
+    const r = createPlainReporter(out.stream);
+    r.onEvent({ type: 'run.connect', hosts: ['ds1', 'ds2', 'ds3'], time: '2026-11-22T12:00:00Z' });
+    expect(out.lines()[0]).toMatch(/^\d\d:\d\d:\d\d connecting to 3 host\(s\), checking their host keys before any command$/);
+  });
+
   it('writes exactly one line per event before the summary', () => {
     const out = sink();
     const r = createPlainReporter(out.stream);
