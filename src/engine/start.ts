@@ -156,7 +156,9 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     x.record.finished = now();
     await writeRunRecord(x.runDir, x.record);
     await journal.close();
-    await (await import('../report/after-run.ts')).afterRun(x.runDir);
+    const report = await (await import('../report/after-run.ts')).afterRun(x.runDir);
+    // `outcome` is the object the try block returns: the caller sees the report's path on it.
+    if (outcome && report) outcome.report = report;
   }
 }
 
