@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Playbook } from '../playbook/types.ts';
 
 /** The `--state-dir` flag a resume command needs, or nothing when the default is in use. */
-function stateDirFlag(stateDir: string): string {
+export function stateDirFlag(stateDir: string): string {
   return resolve(stateDir) === resolve('.lifeboat') ? '' : ` --state-dir ${stateDir}`;
 }
 

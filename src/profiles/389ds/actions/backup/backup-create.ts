@@ -106,9 +106,11 @@ export const backupCreate: Action = {
     disable_role_check: { type: 'boolean', default: false, description: 'allow a host that lacks a role used in the cluster (the backup will miss that data)' },
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
-  plan(ctx) {
+  async plan(ctx) {
     const args = readArgs(ctx);
     roleCheck(ctx, args);
+    // A key file that is missing or not a key refuses the plan (exit 2), not the run after the backup task.
+    const recipient = args.recipientKey ? await keyFileFingerprint(args.recipientKey) : undefined;
     const inst = instanceName(ctx.inventory, ctx.host);
     const name = `lifeboat-${args.type}-<UTC time>`;
     const placeholders = hostSuffixes(ctx.inventory, ctx.host).map((s) => `<backend of ${s}>`);
@@ -119,7 +121,7 @@ export const backupCreate: Action = {
     const local = path.join(root, ctx.inventory.cluster, name);
     out.push(
       args.recipientKey
-        ? { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar.gpg`, note: `encrypted on the way for ${args.recipientKey}; sha256 of the archive verified` }
+        ? { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar.gpg`, note: `encrypted on the way for key ${recipient} (${args.recipientKey}); sha256 of the archive verified` }
         : { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar`, note: 'sha256 verified' },
     );
     out.push({ host, command: removeCommand(hostTarPath(name)) });
