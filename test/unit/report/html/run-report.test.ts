@@ -110,6 +110,16 @@ describe('the HTML report', () => {
     expect(html).toContain('@media print');
   });
 
+  it('reads as words: times in UTC, what changed on which host, step names cut with an ellipsis', async () => {
+    const html = await readFile(await writeRunReport(await recordedRun()), 'utf8');
+    expect(html).toMatch(/Started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC;/);
+    const changed = html.slice(html.indexOf('<h2>What changed</h2>'), html.indexOf('<h2>Topology</h2>'));
+    expect(changed).toContain('<li data-step="3">Step 4 ');
+    expect(changed).toContain('<b>ds3</b>: 3 agreement(s) disabled');
+    expect(changed).toMatch(/<li data-step="4">Step 5 [^<]*<ul><li><b>ds1<\/b>: restored lifeboat-data-/);
+    expect(html).toMatch(/<text class="step-name"[^>]*>[^<]{45}…<title>/);
+  });
+
   it('never shows a secret, even one that slipped into a journal line', async () => {
     const secret = 'S3cret-Directory-Manager-pw';
     registerSecret(secret);
