@@ -91,6 +91,16 @@ describe('the run model from a recorded data-loss journal', () => {
     expect(m.agreements.filter((a) => a.state === 'disabled').length).toBeGreaterThan(0);
     expect(m.todo.some((t) => t.includes('still disabled'))).toBe(true);
   });
+
+  it('a run interrupted, then resumed to the end, no longer says to resume it', async () => {
+    const dir = await recordedRun();
+    const lines = await readJournal(dir);
+    const end = lines.findIndex((l) => l.type === 'run.done');
+    const interrupted = { type: 'run.done', runId: 'x', status: 'interrupted', durationMs: 1, next: 'finish it with: lifeboat resume x', time: '2026-11-30T20:45:40.000Z' };
+    const m = buildRunModel(await readRunRecord(dir), [...lines.slice(0, 20), interrupted, ...lines.slice(20, end), { ...lines[end]!, next: undefined }]);
+    expect(m.status).toBe('done');
+    expect(m.todo).toEqual([]);
+  });
 });
 
 describe('the HTML report', () => {
