@@ -6,6 +6,11 @@ export function stateDirFlag(stateDir: string): string {
   return resolve(stateDir) === resolve('.lifeboat') ? '' : ` --state-dir ${stateDir}`;
 }
 
+/** `lifeboat resume` and `lifeboat report` given a run id that is not there: where they looked, and how to list what is. */
+export function noSuchRun(runId: string, runsDir: string, stateDir: string): string {
+  return `no run ${runId} in ${runsDir}: \`lifeboat runs${stateDirFlag(stateDir)}\` lists the runs there`;
+}
+
 /** What the operator should do after a run, in one sentence with the command to type. */
 export function nextHint(
   status: 'done' | 'failed' | 'interrupted',

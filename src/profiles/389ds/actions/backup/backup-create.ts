@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../../backup/index.ts';
 import { encryptingEncoder, keyFileFingerprint, readPublicKeyFile } from '../../../../crypto/index.ts';
+import { formatBytes } from '../../../../actions/progress.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../../actions/types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
 import { shq } from '../ldap.ts';
@@ -197,7 +198,8 @@ export const backupCreate: Action = {
       const rolled = args.roll ? await rollBackups(root, ctx.inventory.cluster, args.type, args.roll) : [];
       return {
         changed: true,
-        summary: `${name}: ${args.method} backup of ${suffixes.join(', ')}, ${fetched.bytes} bytes${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
+        // Where it is comes first: it is what the next restore's `-e backup=` takes.
+        summary: `${dir}: ${args.method} backup of ${suffixes.join(', ')}, ${formatBytes(fetched.bytes)}${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
         output: dir,
         facts: { last_backup: dir },
       };

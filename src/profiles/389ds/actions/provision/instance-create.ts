@@ -107,9 +107,12 @@ export const instanceCreate: Action = {
     const remote = await ctx.connect();
     if (await instanceExists(remote, inst, ctx.signal)) return { changed: false, summary: `instance slapd-${inst} exists` };
     const password = await ctx.secret(String(ctx.args.dm_password_secret));
+    // dscreate takes 10-30 s: the live view says which part is running, not only a spinner.
+    ctx.emit({ kind: 'progress', message: `creating slapd-${inst} with dscreate` });
     await mustExec(remote, 'preparing /run/dirsrv', runDirsCommand(inst), { signal: ctx.signal });
     await mustExec(remote, 'dscreate', dscreateCommand(), { stdin: infText(ctx.inventory, ctx.host, password), signal: ctx.signal, timeoutMs: 300_000 });
     const { db, entry } = sizes(ctx);
+    ctx.emit({ kind: 'progress', message: `setting fixed caches (db ${db} MiB, entry ${entry} MiB) and restarting slapd-${inst}` });
     await ldapModify(remote, inst, cacheLdif(db, entry), { signal: ctx.signal });
     await mustExec(remote, 'restart after cache settings', restartCommand(inst), { signal: ctx.signal, timeoutMs: 120_000 });
     return { changed: true, summary: `created slapd-${inst} (db cache ${db} MiB, entry cache ${entry} MiB)` };
