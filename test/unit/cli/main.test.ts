@@ -47,7 +47,7 @@ describe('lifeboat CLI parsing', () => {
   it('exits 2 on a missing required option, an unknown option and a malformed -e', async () => {
     let io = fakeIO();
     expect(await runCli(argv('run', 'x.yaml'), io)).toBe(2);
-    expect(io.err()).toContain("required option '-i, --inventory <file>'");
+    expect(io.err()).toBe("error: required option '-i, --inventory <file>' not specified\n(add --help for the options and examples)\n");
     io = fakeIO();
     expect(await runCli(argv('runs', '--bogus'), io)).toBe(2);
     io = fakeIO();
