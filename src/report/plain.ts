@@ -1,6 +1,6 @@
 import type { RunEvent } from '../engine/events.ts';
 import { mask } from '../util/secrets.ts';
-import { formatClock, formatDuration, oneLine, stepLabel, withoutHostName } from './format.ts';
+import { formatClock, formatDuration, hostError, oneLine, stepLabel, withoutHostName } from './format.ts';
 import { summaryLines } from './summary.ts';
 import type { ReportOutcome, Reporter, ReporterOptions } from './types.ts';
 
@@ -43,7 +43,7 @@ export function createPlainReporter(out: NodeJS.WritableStream, opts: ReporterOp
       case 'host.done': {
         let text = `${stepPrefix(e)}  ${e.host}  ${e.status}  (${formatDuration(e.durationMs)})`;
         if (e.summary) text += `  ${oneLine(e.summary)}`;
-        if (e.error) text += `  error: ${oneLine(e.error)}`;
+        if (e.error) text += `  error: ${hostError(e.step, e.host, e.error)}`;
         return text;
       }
       case 'step.done':

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import React, { useEffect, useState } from 'react';
 import { Box, Static, Text, useInput } from 'ink';
 import Spinner from 'ink-spinner';
-import { formatDuration, hostMessage, oneLine, stepLabel, withoutHostName } from '../format.ts';
+import { formatDuration, hostError, hostMessage, oneLine, stepLabel, withoutHostName } from '../format.ts';
 import { summaryLines } from '../summary.ts';
 import type { HostView, LogItem, StepView, ViewState } from '../view-state.ts';
 
@@ -32,7 +32,7 @@ function FinishedStep({ step, total }: { step: StepView; total: number }) {
       {failures.map((h) => (
         <Text key={h.host} color="red" wrap="truncate-end">
           {'    '}
-          {h.host}: {oneLine(h.error ?? 'failed')}
+          {h.host}: {hostError(step.index, h.host, h.error) || 'failed'}
         </Text>
       ))}
     </Box>

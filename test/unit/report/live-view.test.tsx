@@ -37,6 +37,21 @@ describe('live view', () => {
     unmount();
   });
 
+  it('a failed host under its finished step shows the error without the step and host said again', async () => {
+    const t = (ms: number) => new Date(START + ms).toISOString();
+    const state = fold([
+      { type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds2'], steps: 10, time: t(0) },
+      { type: 'step.start', step: 0, name: 'Every supplier reachable or fenced', action: 'replication.fence', hosts: ['ds2'], time: t(0) },
+      { type: 'host.start', step: 0, host: 'ds2', time: t(0) },
+      { type: 'host.done', step: 0, host: 'ds2', status: 'failed', error: 'step 1 "Every supplier reachable or fenced" on ds2: ds3 is unreachable and not fenced', durationMs: 100, time: t(100) },
+      { type: 'step.done', step: 0, name: 'Every supplier reachable or fenced', status: 'failed', durationMs: 100, time: t(100) },
+    ]);
+    const { lastFrame, unmount } = render(<LiveView state={state} now={() => START + 200} />);
+    await eventually(() => expect(lastFrame()).toContain('ds2: ds3 is unreachable and not fenced'));
+    expect(lastFrame()).not.toContain('ds2: step 1');
+    unmount();
+  });
+
   it('while connecting before step 1, shows a spinner line with the seconds waited, gone once the summary arrives', async () => {
     const t = (ms: number) => new Date(START + ms).toISOString();
     const connecting = fold([

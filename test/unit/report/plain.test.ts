@@ -50,6 +50,16 @@ describe('plain reporter', () => {
     expect(lines).toEqual(['ds4  uploading, 1 MiB of 20 MiB', 'ds4  ← ds2 o=ipaca: total update running, 2 s', 'ds4  ds41 is another host']);
   });
 
+  it('a host\'s error does not repeat the step and host its line already names', () => {
+    const out = sink();
+    const r = createPlainReporter(out.stream);
+    const time = '2026-11-22T12:00:00Z';
+    r.onEvent({ type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds2'], steps: 10, time });
+    r.onEvent({ type: 'step.start', step: 0, name: 'Every supplier reachable or fenced', action: 'replication.fence', hosts: ['ds2'], time });
+    r.onEvent({ type: 'host.done', step: 0, host: 'ds2', status: 'failed', error: 'step 1 "Every supplier reachable or fenced" on ds2: ds3 is unreachable and not fenced', durationMs: 100, time });
+    expect(out.lines().at(-1)).toMatch(/ \[1\/10\] Every supplier reachable or fenced  ds2  failed  \(0\.1s\)  error: ds3 is unreachable and not fenced$/);
+  });
+
   it('says it is connecting before step 1 (a host that does not answer can take a while)', () => {
     const out = sink();
     const r = createPlainReporter(out.stream);
