@@ -18,7 +18,9 @@ function FinishedStep({ step, total }: { step: StepView; total: number }) {
   const mark = MARK[step.status] ?? MARK.ok!;
   const counts = new Map<string, number>();
   for (const h of step.hosts) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
-  const tally = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+  // One host: what it did says more than "1 ok" (`4/4 suppliers reachable`, `converged: …`).
+  const only = step.hosts.length === 1 && step.hosts[0]!.status !== 'failed' ? withoutHostName(step.hosts[0]!.host, step.hosts[0]!.message) : '';
+  const tally = only || [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
   const failures = step.hosts.filter((h) => h.status === 'failed');
   return (
     <Box flexDirection="column">

@@ -37,6 +37,24 @@ describe('live view', () => {
     unmount();
   });
 
+  it('a finished one-host step says what the host did, not "1 ok"; a step on several hosts keeps the tally', async () => {
+    const t = (ms: number) => new Date(START + ms).toISOString();
+    const state = fold([
+      { type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds1', 'ds2'], steps: 10, time: t(0) },
+      { type: 'step.start', step: 9, name: 'Prove convergence', action: 'verify.converged', hosts: ['ds2'], time: t(0) },
+      { type: 'host.start', step: 9, host: 'ds2', time: t(0) },
+      { type: 'host.done', step: 9, host: 'ds2', status: 'ok', summary: 'converged: dc=lab,dc=test on 4 hosts', durationMs: 2600, time: t(2600) },
+      { type: 'step.done', step: 9, name: 'Prove convergence', status: 'ok', durationMs: 2600, time: t(2600) },
+    ]);
+    const { lastFrame, unmount } = render(<LiveView state={state} now={() => START + 3000} />);
+    await eventually(() => expect(lastFrame()).toMatch(/✔ \[10\/10\] Prove convergence 2\.6s\s+converged: dc=lab,dc=test on 4 hosts/));
+    expect(lastFrame()).not.toContain('1 ok');
+    unmount();
+    const many = render(<LiveView state={fold(syntheticRun(START))} now={() => START} />);
+    await eventually(() => expect(many.lastFrame()).toMatch(/\[2\/7\] Disable every agreement 1\.2s\s+1 changed, 1 failed/));
+    many.unmount();
+  });
+
   it('a failed host under its finished step shows the error without the step and host said again', async () => {
     const t = (ms: number) => new Date(START + ms).toISOString();
     const state = fold([
