@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BACKUP_TYPES, type BackupType } from './naming.ts';
+import { fileReason } from '../util/file-reason.ts';
 
 /**
  * `header.json` sits in clear beside the payload (seed 001: "We will only encrypt the payload. The
@@ -106,7 +107,7 @@ export async function readHeaderJson(backupDir: string): Promise<{ file: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new BackupFormatError(`${file}: cannot read the backup header (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is ${backupDir} a Lifeboat backup?`);
+    throw new BackupFormatError(`${file}: cannot read the backup header (${fileReason(e)}); is ${backupDir} a Lifeboat backup?`);
   }
   try {
     return { file, json: JSON.parse(text) };

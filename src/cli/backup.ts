@@ -20,7 +20,7 @@ function size(bytes: number): string {
 
 /** `ctx` is for tests; the CLI passes only the program, and output goes to the process streams. */
 export function registerBackupCommands(program: Command, ctx: CliContext = processContext()): void {
-  const backup = program.command('backup').description('Backups on the controller (taken by the backup playbook / backup.create)');
+  const backup = program.command('backup').description('backups on the controller (taken by the backup playbook / backup.create)');
 
   backup
     .command('list')
@@ -88,7 +88,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
 
   program
     .command('keys')
-    .description('Backup encryption keys')
+    .description('backup encryption keys')
     .command('generate')
     .description('generate an OpenPGP key pair for backups (v4, readable by gpg 2.2); the private key is passphrase-protected')
     .requiredOption('--out <dir>', 'directory for <name>.pub.asc, <name>.sec.asc, <name>.rev.asc (mode 0600)')
@@ -100,7 +100,7 @@ export function registerBackupCommands(program: Command, ctx: CliContext = proce
       runAction(ctx, async () => {
         const { generateKeyPair } = await import('../crypto/index.ts');
         const k = await generateKeyPair({ name: flags.name, email: flags.email, passphrase: await passphrase(flags), outDir: flags.out });
-        ctx.io.stdout.write(`fingerprint ${k.fingerprint}\npublic key  ${k.publicKeyFile}  (give this to backup.create as recipient_key)\nprivate key ${k.privateKeyFile}  (keep offline; restores need it)\nrevocation  ${k.revocationFile}\n`);
+        ctx.io.stdout.write(`fingerprint ${k.fingerprint}\npublic key  ${k.publicKeyFile}  (encrypt backups for it: lifeboat run backup -i INV -e recipient_key=FILE)\nprivate key ${k.privateKeyFile}  (keep offline; restores need it)\nrevocation  ${k.revocationFile}\n`);
         return 0;
       }),
     );

@@ -18,7 +18,7 @@ const MARK = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'skip' } as const
 
 /** `lifeboat dr check -i INV`: read-only readiness score; exit 1 when any item fails. */
 export function registerDrCommands(program: Command, ctx: CliContext = processContext()): void {
-  const dr = program.command('dr').description('Disaster-recovery readiness');
+  const dr = program.command('dr').description('disaster-recovery readiness');
   dr.command('check')
     .description('score the cluster\'s readiness (read-only): agreements, CA hosts, graph cut points, hidden replica, backups, rehearsals, host keys')
     .requiredOption('-i, --inventory <file>', 'inventory of the cluster')

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { parse } from 'yaml';
+import { fileReason } from '../util/file-reason.ts';
 
 /**
  * `-e @vars.yaml` (Ansible's form): a YAML or JSON map of params, read as if each were given as
@@ -11,7 +12,7 @@ export function readExtraVarsFile(file: string): Record<string, string> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InvalidArgumentError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new InvalidArgumentError(`cannot read ${file}: ${fileReason(e)}`);
   }
   let data: unknown;
   try {

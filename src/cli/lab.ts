@@ -46,11 +46,11 @@ export function formatStatus(s: LabStatus): string {
 }
 
 export function registerLabCommands(program: Command): void {
-  const lab = program.command('lab').description('A local lab of real 389-ds servers, one network/mount/PID namespace each');
+  const lab = program.command('lab').description('a local lab of real 389-ds servers, one network/mount/PID namespace each');
 
   lab
     .command('up')
-    .description('Create the lab hosts and provision them through the engine over SSH')
+    .description('create the lab hosts and provision them through the engine over SSH')
     .addOption(nameOption())
     .option('--hosts <n>', 'number of hosts ds1..dsN (2..8)', intIn(2, 8), 4)
     .option('--entries <n>', 'test entries seeded on ds1', intIn(0, 1_000_000), 1000)
@@ -88,7 +88,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('down')
-    .description('Stop the lab processes and remove its namespaces, bridge, files and /etc/hosts lines (safe to repeat)')
+    .description('stop the lab processes and remove its namespaces, bridge, files and /etc/hosts lines (safe to repeat)')
     .addOption(nameOption())
     .action(async (o: { name: string }) => {
       const existed = await (await labApi()).labDown(o.name);
@@ -97,7 +97,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('status')
-    .description('Hosts, their processes and each host\'s agreement statuses')
+    .description('hosts, their processes and each host\'s agreement statuses')
     .addOption(nameOption())
     .option('--json', 'machine-readable output', false)
     .action(async (o: { name: string; json: boolean }) => {
@@ -112,7 +112,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('kill <host>')
-    .description('Server loss: kill every process of the host and delete its data')
+    .description('server loss: kill every process of the host and delete its data')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
       await (await labApi()).labKill(o.name, host);
@@ -121,7 +121,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('revive <host>')
-    .description('Bring a killed host back empty (new SSH host key), like a reinstalled server')
+    .description('bring a killed host back empty (new SSH host key), like a reinstalled server')
     .addOption(nameOption())
     .option('--keep-known-hosts', "leave the old host key in the lab's known_hosts", false)
     .action(async (host: string, o: { name: string; keepKnownHosts: boolean }) => {
@@ -131,7 +131,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('poweroff <host>')
-    .description('Power cut that keeps the disk: every process of the host dies, its data stays (lab poweron brings the same server back)')
+    .description('power cut that keeps the disk: every process of the host dies, its data stays (lab poweron brings the same server back)')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
       await (await labApi()).labPowerOff(o.name, host);
@@ -140,7 +140,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('poweron <host>')
-    .description('Start a powered-off host again on its old disk (same host key, same data and changelog)')
+    .description('start a powered-off host again on its old disk (same host key, same data and changelog)')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
       const lab = await labApi();
@@ -151,7 +151,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('cut <host>')
-    .description('Network partition: take the host\'s link down (its processes keep running)')
+    .description('network partition: take the host\'s link down (its processes keep running)')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
       await (await labApi()).labCut(o.name, host);
@@ -160,7 +160,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('uncut <host>')
-    .description('Bring the host\'s link back up')
+    .description('bring the host\'s link back up')
     .addOption(nameOption())
     .action(async (host: string, o: { name: string }) => {
       await (await labApi()).labUncut(o.name, host);
@@ -169,7 +169,7 @@ export function registerLabCommands(program: Command): void {
 
   lab
     .command('exec <host> <command...>')
-    .description('Run a command inside the host\'s namespaces: lifeboat lab exec ds1 -- dsctl lab status')
+    .description('run a command inside the host\'s namespaces: lifeboat lab exec ds1 -- dsctl lab status')
     .addOption(nameOption())
     .action(async (host: string, command: string[], o: { name: string }) => {
       const r = await (await labApi()).labExec(o.name, host, command, { inherit: true });

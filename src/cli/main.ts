@@ -61,6 +61,8 @@ export async function buildProgram(ctx: CliContext, argv: string[] = []): Promis
       writeErr: (s) => ctx.io.stderr.write(s),
     })
     .showSuggestionAfterError()
+    // A wrong command line says where the options and the examples are (not the whole help).
+    .showHelpAfterError('(add --help for the options and examples)')
     // Lets subcommands such as `lab exec HOST -- argv...` pass options through untouched.
     .enablePositionalOptions()
     .addHelpText(

@@ -27,7 +27,7 @@ function intIn(min: number, max: number) {
 export function registerRehearseCommand(program: Command): void {
   program
     .command('rehearse')
-    .description('Rehearse a recovery on a throw-away lab of real servers: backup, break, run the playbook, verify, report')
+    .description('rehearse a recovery on a throw-away lab of real servers: backup, break, run the playbook, verify, report')
     .argument('<scenario>', `one of: ${allScenarioNames().join(', ')}`)
     .option('--hosts <n>', 'lab hosts (2..8)', intIn(2, 8), 4)
     .option('--entries <n>', 'test entries in the lab', intIn(10, 1_000_000), 1000)

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../util/errors.ts';
 import { DEFAULT_STATE_DIR, runAction, type CliContext } from './common.ts';
@@ -32,12 +32,13 @@ Examples:
     )
     .action((runId: string, flags: ReportFlags) =>
       runAction(ctx, async () => {
-        const { runDirOf } = await import('../engine/journal.ts');
+        const { runDirOf, runsDir } = await import('../engine/journal.ts');
         const runDir = runDirOf(flags.stateDir, runId);
         try {
           await access(join(runDir, 'run.json'));
         } catch {
-          throw new InputError(`no run ${runId} in ${flags.stateDir} (see \`lifeboat runs --state-dir ${flags.stateDir}\`)`);
+          const { noSuchRun } = await import('../engine/next-hint.ts');
+          throw new InputError(noSuchRun(runId, resolve(runsDir(flags.stateDir)), flags.stateDir));
         }
         const { writeRunReport } = await import('../report/html/write-report.ts');
         ctx.io.stdout.write(`${await writeRunReport(runDir)}\n`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { RunListEntry } from '../engine/types.ts';
 import { formatTable } from '../report/table.ts';
 import { maskDeep } from '../util/secrets.ts';
 import { DEFAULT_STATE_DIR, runAction, type CliContext } from './common.ts';
@@ -34,8 +33,9 @@ Examples:
           ctx.io.stdout.write(`No runs in ${flags.stateDir}.\n`);
           return 0;
         }
-        const rows = runs.map((r: RunListEntry) => [r.runId, r.status, r.started, r.finished ?? '', r.playbook, r.inventory]);
-        for (const line of formatTable(['RUN', 'STATUS', 'STARTED', 'FINISHED', 'PLAYBOOK', 'INVENTORY'], rows)) {
+        const { runsTable } = await import('./runs-table.ts');
+        const { header, rows } = runsTable(runs, { cwd: process.cwd(), stateDir: flags.stateDir });
+        for (const line of formatTable(header, rows)) {
           ctx.io.stdout.write(maskDeep(line) + '\n');
         }
         return 0;

@@ -1,12 +1,13 @@
 import { access, constants } from 'node:fs/promises';
 import { CryptoError } from './errors.ts';
+import { fileReason } from '../util/file-reason.ts';
 
 /** A missing or unreadable file is an I/O problem, not a damaged backup: say which. */
 export async function readable(file: string): Promise<void> {
   try {
     await access(file, constants.R_OK);
   } catch (e) {
-    throw new CryptoError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'io');
+    throw new CryptoError(`cannot read ${file}: ${fileReason(e)}`, 'io');
   }
 }
 

@@ -4,6 +4,7 @@ import { InputError } from '../util/errors.ts';
 import path from 'node:path';
 import type * as openpgp from 'openpgp';
 import { CryptoError } from './errors.ts';
+import { fileReason } from '../util/file-reason.ts';
 
 /** openpgp takes ~0.3-0.6 s to load: only commands that touch keys or backups pay for it. */
 const pgp = () => import('openpgp');
@@ -80,7 +81,7 @@ async function readKeyText(file: string): Promise<string | Uint8Array> {
     const buf = await readFile(file);
     return buf.subarray(0, 40).toString('latin1').includes('-----BEGIN PGP') ? buf.toString('utf8') : new Uint8Array(buf);
   } catch (e) {
-    throw new CryptoError(`cannot read key file ${file}: ${(e as Error).message}`, 'io');
+    throw new CryptoError(`cannot read key file ${file}: ${fileReason(e)}`, 'io');
   }
 }
 

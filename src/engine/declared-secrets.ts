@@ -74,7 +74,11 @@ export async function resolveDeclaredSecrets(
       }
       seen.add(key);
     } catch (e) {
-      errors.push(e instanceof InputError ? new InputError(`${where}: ${e.message}`, loc) : new InputError(`${where}: ${(e as Error).message}`, loc));
+      // One error per secret: a second step needing the same unset variable adds nothing to fix.
+      seen.add(key);
+      const why = (e as Error).message;
+      // resolveSecret already starts its message with `where`: say it once.
+      errors.push(new InputError(why.startsWith(where) ? why : `${where}: ${why}`, loc));
     }
   }
   if (o.resolve) cache.seal();

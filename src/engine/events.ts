@@ -4,6 +4,8 @@ import type { Progress } from '../actions/progress.ts';
 export type RunEvent =
   | { type: 'run.start'; runId: string; playbook: string; inventory: string; hosts: string[]; steps: number; time: string }
   /** Before anything changes: what the run will do; `question` when it waits for an answer. */
+  /** Before step 1: connecting to every host (and checking its key); can take a while when one does not answer. */
+  | { type: 'run.connect'; hosts: string[]; time: string }
   | { type: 'run.summary'; lines: string[]; question?: string; time: string }
   | { type: 'step.start'; step: number; name: string; action: string; hosts: string[]; time: string }
   | { type: 'host.start'; step: number; host: string; time: string }

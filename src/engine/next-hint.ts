@@ -2,8 +2,13 @@ import { resolve } from 'node:path';
 import type { Playbook } from '../playbook/types.ts';
 
 /** The `--state-dir` flag a resume command needs, or nothing when the default is in use. */
-function stateDirFlag(stateDir: string): string {
+export function stateDirFlag(stateDir: string): string {
   return resolve(stateDir) === resolve('.lifeboat') ? '' : ` --state-dir ${stateDir}`;
+}
+
+/** `lifeboat resume` and `lifeboat report` given a run id that is not there: where they looked, and how to list what is. */
+export function noSuchRun(runId: string, runsDir: string, stateDir: string): string {
+  return `no run ${runId} in ${runsDir}: \`lifeboat runs${stateDirFlag(stateDir)}\` lists the runs there`;
 }
 
 /** What the operator should do after a run, in one sentence with the command to type. */

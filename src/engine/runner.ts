@@ -135,6 +135,7 @@ export class Runner {
    */
   private async preflight(hosts: string[]): Promise<{ host: string; error: string } | undefined> {
     const settled = new Map<string, unknown>();
+    this.emit({ type: 'run.connect', hosts, time: now() });
     const tries = hosts.map((h) =>
       this.r.connector.get(h).then(() => settled.set(h, null), (err: unknown) => settled.set(h, err ?? new Error('connect failed'))),
     );

@@ -12,6 +12,7 @@ import { planLoaded } from './plan.ts';
 import { acquireLock, defaultLockDir, isAlive } from './lock.ts';
 import { rebuildFromJournal } from './rebuild.ts';
 import { newRunId } from './run-id.ts';
+import { noSuchRun } from './next-hint.ts';
 import { Runner } from './runner.ts';
 import type { UndoEntry } from './undo.ts';
 import type { HostConnector, ResumeOptions, RunListEntry, RunOptions, RunOutcome, RunRecord } from './types.ts';
@@ -73,7 +74,7 @@ export async function resumeRun(runId: string, opts: ResumeOptions): Promise<Run
   try {
     record = await readRunRecord(runDir);
   } catch {
-    throw new InputError(`no run ${runId} in ${resolve(runsDir(opts.stateDir))} (see: lifeboat runs)`);
+    throw new InputError(noSuchRun(runId, resolve(runsDir(opts.stateDir)), opts.stateDir));
   }
   if (record.status === 'done') throw new InputError(`run ${runId} already finished; nothing to resume`);
   if (record.status === 'invalid') throw new InputError(`run ${runId} never started (its input was invalid); start a new run`);
@@ -156,7 +157,9 @@ async function execute(x: ExecuteInit): Promise<RunOutcome> {
     x.record.finished = now();
     await writeRunRecord(x.runDir, x.record);
     await journal.close();
-    await (await import('../report/after-run.ts')).afterRun(x.runDir);
+    const report = await (await import('../report/after-run.ts')).afterRun(x.runDir);
+    // `outcome` is the object the try block returns: the caller sees the report's path on it.
+    if (outcome && report) outcome.report = report;
   }
 }
 

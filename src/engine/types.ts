@@ -47,6 +47,8 @@ export interface RunOutcome {
   exitCode: number;
   failed?: { step: number; host: string; error: string };
   next?: string;
+  /** The run's HTML report, once written (it is written after the journal closes). */
+  report?: string;
 }
 
 export type PlanOptions = Pick<RunOptions, 'playbookFile' | 'inventoryFile' | 'params' | 'limit' | 'concurrency'> & {

@@ -23,12 +23,17 @@ const destructiveIn = (profile: string) => (s: Step) => Boolean(getAction(s.do, 
 /** A step's own `confirm:` that is folded into the up-front question (it comes before any change). */
 const foldedConfirm = (s: Step) => Boolean(s.confirm) && !s.confirmAfterChangeReason;
 
-/** Does the part of the playbook still to run need an answer before it starts? */
+/**
+ * Does the part of the playbook still to run need an answer before it starts? On a resume, the
+ * playbook's own question (about the whole run: "Restore ds1 from …?") is asked only while a
+ * destructive or confirmed step is still ahead: past the restore it would ask about done work.
+ */
 export function needsUpFrontAnswer(pb: Playbook, profile: string, done?: Set<number>): boolean {
   const rest = remainingSteps(pb, done);
   const destructive = destructiveIn(profile);
-  const changing = rest.some((s) => changesHosts(s, allActions(profile)));
-  return rest.some((s) => destructive(s) || foldedConfirm(s)) || (Boolean(pb.confirm) && changing);
+  if (rest.some((s) => destructive(s) || foldedConfirm(s))) return true;
+  const resumed = rest.length < pb.steps.length;
+  return !resumed && Boolean(pb.confirm) && rest.some((s) => changesHosts(s, allActions(profile)));
 }
 
 /** Steps asking again later, after hosts changed: each says why. */
@@ -113,7 +118,9 @@ export async function upFrontSummary(
   const rest = remainingSteps(pb, o.done);
   const lines: string[] = [];
   const name = pb.name || pb.file;
-  lines.push(`${o.check ? 'Check run of' : 'About to run'} ${name}: ${rest.length} step(s) on ${o.hosts.length} host(s) (${o.hosts.join(', ')})`);
+  const left = rest.length < pb.steps.length ? `${rest.length} of ${pb.steps.length} step(s) left (the others are done)` : `${rest.length} step(s)`;
+  const verb = o.check ? 'Check run of' : rest.length < pb.steps.length ? 'About to finish' : 'About to run';
+  lines.push(`${verb} ${name}: ${left} on ${o.hosts.length} host(s) (${o.hosts.join(', ')})`);
   const profile = state.inventory.profile;
   const destructive = destructiveIn(profile);
   const changing = rest.filter((s) => changesHosts(s, allActions(profile)));

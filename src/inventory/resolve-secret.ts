@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { SecretRef } from './types.ts';
 import { InputError } from '../util/errors.ts';
 import { registerSecret } from '../util/secrets.ts';
+import { fileReason } from '../util/file-reason.ts';
 
 export interface ResolveSecretOptions {
   /** Where warnings go (a secret file others can read); default: one `warning:` line on stderr. */
@@ -35,8 +36,7 @@ export async function resolveSecret(ref: SecretRef, what: string, opts: ResolveS
       }
       value = await readFile(ref.file, 'utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new InputError(`${what}: cannot read secret file ${ref.file} (${code})`);
+      throw new InputError(`${what}: cannot read secret file ${ref.file} (${fileReason(err)})`);
     }
     // Editors and `echo` add one newline; anything else is part of the secret.
     if (value.endsWith('\r\n')) value = value.slice(0, -2);

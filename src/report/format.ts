@@ -43,3 +43,20 @@ export function hostMessage(host: string | undefined, message: string): string {
   if (!host) return text;
   return new RegExp(`^${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text) ? text : `${host}: ${text}`;
 }
+
+/**
+ * A host's error on a line that already names its step and host: the engine's `step 1 "Fence" on
+ * ds2: ` prefix (kept for the journal and the final summary) is left out there.
+ */
+export function hostError(step: number, host: string, error: string | undefined): string {
+  const text = oneLine(error ?? '');
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`^step ${step + 1} "[^"]*" on ${esc(host)}: `), '');
+}
+
+/** `ds1 ← ds4 …` or `ds1: uploading …` shown on ds1's own line: the name is already at its start. */
+export function withoutHostName(host: string, message: string | undefined): string {
+  const text = oneLine(message ?? '');
+  if (text.startsWith(`${host}: `)) return text.slice(host.length + 2);
+  return text.startsWith(`${host} `) ? text.slice(host.length + 1) : text;
+}

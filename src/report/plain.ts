@@ -1,6 +1,6 @@
 import type { RunEvent } from '../engine/events.ts';
 import { mask } from '../util/secrets.ts';
-import { formatClock, formatDuration, oneLine, stepLabel } from './format.ts';
+import { formatClock, formatDuration, hostError, oneLine, stepLabel, withoutHostName } from './format.ts';
 import { summaryLines } from './summary.ts';
 import type { ReportOutcome, Reporter, ReporterOptions } from './types.ts';
 
@@ -26,6 +26,8 @@ export function createPlainReporter(out: NodeJS.WritableStream, opts: ReporterOp
         totalSteps = e.steps;
         runStarted = Date.parse(e.time);
         return `${formatClock(e.time)} run ${e.runId}  ${e.playbook}  on ${e.hosts.length} host(s): ${e.hosts.join(',')}  ${e.steps} step(s)  inventory ${e.inventory}`;
+      case 'run.connect':
+        return `${formatClock(e.time)} connecting to ${e.hosts.length} host(s), checking their host keys before any command`;
       case 'run.summary':
         return e.lines.map((l) => `${formatClock(e.time)} ${l}`).join('\n');
       case 'step.start':
@@ -36,11 +38,12 @@ export function createPlainReporter(out: NodeJS.WritableStream, opts: ReporterOp
       case 'host.command':
         return opts.verbose ? `${stepPrefix(e)}  ${e.host}  $ ${e.on ? `[${e.on}] ` : ''}${oneLine(e.command)}` : undefined;
       case 'host.progress':
-        return `${stepPrefix(e)}  ${e.host}  ${oneLine(e.message)}`;
+        // The host is the line's own column: `ds2  decrypting …`, not `ds2  ds2: decrypting …`.
+        return `${stepPrefix(e)}  ${e.host}  ${withoutHostName(e.host, e.message)}`;
       case 'host.done': {
         let text = `${stepPrefix(e)}  ${e.host}  ${e.status}  (${formatDuration(e.durationMs)})`;
         if (e.summary) text += `  ${oneLine(e.summary)}`;
-        if (e.error) text += `  error: ${oneLine(e.error)}`;
+        if (e.error) text += `  error: ${hostError(e.step, e.host, e.error)}`;
         return text;
       }
       case 'step.done':

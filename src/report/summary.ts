@@ -22,6 +22,7 @@ export function summaryLines(outcome: ReportOutcome, durationMs?: number, stepNa
     }
   }
   if (outcome.runDir) lines.push(`Journal: ${outcome.runDir}`);
+  if (outcome.report) lines.push(`Report: ${outcome.report}`);
   if (outcome.next) lines.push(`Next: ${outcome.next}`);
   else if (outcome.status !== 'done') lines.push(`Next: lifeboat resume ${outcome.runId}`);
   return lines.map(mask);

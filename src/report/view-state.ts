@@ -41,6 +41,8 @@ export interface ViewState {
   question?: string;
   /** --verbose: the raw commands are shown as each host's message. */
   verbose?: boolean;
+  /** Connecting before step 1: since when, and to how many hosts (a spinner until the next event). */
+  connecting?: { since: number; hosts: number };
 }
 
 export const initialViewState: ViewState = { totalSteps: 0, log: [] };
@@ -55,9 +57,17 @@ function updateHost(step: StepView, host: string, patch: Partial<HostView>): Ste
 
 export function reduceView(state: ViewState, raw: RunEvent): ViewState {
   const e = maskDeep(raw);
+  // Whatever the engine says after `run.connect` (a warning, the summary, a step) means connecting is over.
+  if (state.connecting && e.type !== 'run.connect') state = { ...state, connecting: undefined };
+  return reduceEvent(state, e);
+}
+
+function reduceEvent(state: ViewState, e: RunEvent): ViewState {
   const at = Date.parse(e.time);
   const n = state.log.length;
   switch (e.type) {
+    case 'run.connect':
+      return { ...state, connecting: { since: at, hosts: e.hosts.length } };
     case 'run.start':
       return {
         ...state,

@@ -4,6 +4,7 @@ import { InputError, InputErrors } from '../util/errors.ts';
 import type { SourceLocation } from './location.ts';
 import { didYouMean } from './suggest.ts';
 import { formatMs, parseDuration } from './duration.ts';
+import { fileReason } from '../util/file-reason.ts';
 
 /** A YAML node as found in a document; null where a key has no value at all. */
 export type YNode = Node | null | undefined;
@@ -35,8 +36,7 @@ export class YamlSource {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(`${file}: cannot read ${what} file (${code ?? (err as Error).message})`);
+      throw new InputError(`${file}: cannot read ${what} file (${fileReason(err)})`);
     }
     return YamlSource.parse(file, text);
   }

@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { InputError } from './errors.ts';
+import { fileReason } from './file-reason.ts';
 
 /**
  * `mkdir -p` that fails fast: Node's recursive mkdir loops forever on some paths it cannot create
@@ -17,7 +18,7 @@ export async function makeDirs(dir: string, what: string, mode = 0o700): Promise
     } catch (e) {
       if (e instanceof InputError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new InputError(`${what}: cannot use ${cur} (${code ?? (e as Error).message})`);
+      if (code !== 'ENOENT') throw new InputError(`${what}: cannot use ${cur} (${fileReason(e)})`);
       missing.unshift(cur);
       const up = dirname(cur);
       if (up === cur) break;
@@ -29,7 +30,7 @@ export async function makeDirs(dir: string, what: string, mode = 0o700): Promise
       await mkdir(d, { mode });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new InputError(`${what}: cannot create ${d} (${code ?? (e as Error).message})`);
+      if (code !== 'EEXIST') throw new InputError(`${what}: cannot create ${d} (${fileReason(e)})`);
     }
   }
 }

@@ -27,17 +27,38 @@ details{margin:2px 0}summary{cursor:pointer}
 @media print{body{margin:0;max-width:none;font-size:11px}details{display:block}details>*{display:block}summary{list-style:none}h2{break-after:avoid}svg,table,tr{break-inside:avoid}}
 `;
 
+/** `2026-12-01 05:27:45 UTC`: an ISO time as a person reads it. */
+function when(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Every host a step changed, with what the action said it did, in step order. */
+function whatChanged(m: RunReportModel, stepName: Map<number, string>): string {
+  const changed = m.units.filter((u) => u.status === 'changed').sort((a, b) => a.step - b.step || a.host.localeCompare(b.host));
+  if (!changed.length) return '<p>Nothing: no step changed a host.</p>';
+  const steps = [...new Set(changed.map((u) => u.step))];
+  const items = steps.map((step) => {
+    const hosts = changed.filter((u) => u.step === step).map((u) => `<li><b>${esc(u.host)}</b>${u.summary ? `: ${esc(u.summary)}` : ''}</li>`);
+    return `<li data-step="${step}">Step ${step + 1} ${esc(stepName.get(step) ?? '')}<ul>${hosts.join('')}</ul></li>`;
+  });
+  return `<ul class="changed">${items.join('')}</ul>`;
+}
+
 export function renderRunReport(m: RunReportModel): string {
   const topo = layoutTopology(m.hosts, m.agreements);
   const stepName = new Map(m.steps.map((s) => [s.index, s.name]));
   const parts: string[] = [];
   parts.push(`<h1>Lifeboat run ${esc(m.runId)} <span class="status status-${esc(m.status)}">${esc(m.status)}</span></h1>`);
-  parts.push(`<p>Playbook <code>${esc(m.playbook)}</code> on inventory <code>${esc(m.inventory)}</code>. Started ${esc(m.started)}${m.finished ? `, finished ${esc(m.finished)}` : ''}; ${secs(m.durationMs)} in all, ${m.hosts.length} hosts, ${m.steps.length} steps.</p>`);
+  parts.push(`<p>Playbook <code>${esc(m.playbook)}</code> on inventory <code>${esc(m.inventory)}</code>. Started ${esc(when(m.started))}${m.finished ? `, finished ${esc(when(m.finished))}` : ''}; ${secs(m.durationMs)} in all, ${m.hosts.length} hosts, ${m.steps.length} steps.</p>`);
   const params = Object.entries(m.params).filter(([, v]) => v !== '');
   if (params.length) parts.push(`<p>Parameters: ${params.map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`).join(' ')}</p>`);
 
   parts.push('<h2>What the administrator must still do</h2>');
   parts.push(m.todo.length ? `<ol class="todo">${m.todo.map((t) => `<li>${esc(t)}</li>`).join('')}</ol>` : '<p class="ok">Nothing: the run finished and every check passed.</p>');
+
+  parts.push('<h2>What changed</h2>');
+  parts.push(whatChanged(m, stepName));
 
   parts.push('<h2>Topology</h2>');
   if (m.agreements.length === 0) parts.push('<p>This run did not discover replication agreements; hosts only.</p>');

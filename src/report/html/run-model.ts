@@ -141,7 +141,8 @@ export function buildRunModel(record: RunRecord, lines: JournalLine[], roles: Re
     else if (l.type === 'warning') warnings.push(String(l.message));
     else if (l.type === 'run.done') {
       status = String(l.status);
-      if (typeof l.next === 'string') next = l.next;
+      // Each session's end replaces the one before: a resume that finished leaves no stale advice.
+      next = typeof l.next === 'string' ? l.next : undefined;
     }
   }
 

@@ -5,6 +5,9 @@ const ROW_H = 20;
 const LABEL_W = 300;
 const PLOT_W = 620;
 
+/** A label cut to fit the label column, with `…` so a cut name does not read as the whole one. */
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /**
  * A Gantt chart of step × host: one row per unit (a step on a host), bars on a shared time axis.
  * The unit each step waited for last is the critical path and is drawn in a stronger colour.
@@ -17,7 +20,7 @@ export function timelineSvg(m: RunReportModel): string {
   let y = 24;
   for (const s of m.steps) {
     const units = m.units.filter((u) => u.step === s.index).sort((a, b) => a.host.localeCompare(b.host));
-    rows.push(`<g class="step" data-step="${s.index}"><text class="step-name" x="4" y="${y + 14}">${esc(`${s.index + 1}. ${s.name}`.slice(0, 46))}<title>${esc(`${s.name} (${s.action}) ${s.status} ${secs(s.durationMs)}`)}</title></text>` +
+    rows.push(`<g class="step" data-step="${s.index}"><text class="step-name" x="4" y="${y + 14}">${esc(clip(`${s.index + 1}. ${s.name}`, 46))}<title>${esc(`${s.name} (${s.action}) ${s.status} ${secs(s.durationMs)}`)}</title></text>` +
       `<rect class="step-bar" x="${x(s.startMs).toFixed(1)}" y="${y + 3}" width="${Math.max(2, (s.durationMs / span) * PLOT_W).toFixed(1)}" height="${ROW_H - 6}"/>` +
       `<text class="dur" x="${(x(s.startMs + s.durationMs) + 4).toFixed(1)}" y="${y + 14}">${secs(s.durationMs)}</text></g>`);
     y += ROW_H;

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import React, { useEffect, useState } from 'react';
 import { Box, Static, Text, useInput } from 'ink';
 import Spinner from 'ink-spinner';
-import { formatDuration, hostMessage, oneLine, stepLabel } from '../format.ts';
+import { formatDuration, hostError, hostMessage, oneLine, stepLabel, withoutHostName } from '../format.ts';
 import { summaryLines } from '../summary.ts';
 import type { HostView, LogItem, StepView, ViewState } from '../view-state.ts';
 
@@ -18,7 +18,9 @@ function FinishedStep({ step, total }: { step: StepView; total: number }) {
   const mark = MARK[step.status] ?? MARK.ok!;
   const counts = new Map<string, number>();
   for (const h of step.hosts) counts.set(h.status, (counts.get(h.status) ?? 0) + 1);
-  const tally = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+  // One host: what it did says more than "1 ok" (`4/4 suppliers reachable`, `converged: …`).
+  const only = step.hosts.length === 1 && step.hosts[0]!.status !== 'failed' ? withoutHostName(step.hosts[0]!.host, step.hosts[0]!.message) : '';
+  const tally = only || [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
   const failures = step.hosts.filter((h) => h.status === 'failed');
   return (
     <Box flexDirection="column">
@@ -32,7 +34,7 @@ function FinishedStep({ step, total }: { step: StepView; total: number }) {
       {failures.map((h) => (
         <Text key={h.host} color="red" wrap="truncate-end">
           {'    '}
-          {h.host}: {oneLine(h.error ?? 'failed')}
+          {h.host}: {hostError(step.index, h.host, h.error) || 'failed'}
         </Text>
       ))}
     </Box>
@@ -76,13 +78,6 @@ function LogLine({ item }: { item: LogItem }) {
   }
 }
 
-/** `ds1 ← ds4 …` or `ds1: uploading …` shown on ds1's own line: the name is already at its start. */
-function withoutHostName(host: string, message: string | undefined): string {
-  const text = oneLine(message ?? '');
-  if (text.startsWith(`${host}: `)) return text.slice(host.length + 2);
-  return text.startsWith(`${host} `) ? text.slice(host.length + 1) : text;
-}
-
 /** One line per host, never wrapped: a long message is cut at the terminal's edge. */
 function HostLine({ host, now }: { host: HostView; now: number }) {
   const name = host.host.padEnd(12);
@@ -123,6 +118,18 @@ function CurrentStep({ step, total, now }: { step: StepView; total: number; now:
   );
 }
 
+/** Before step 1: a host that does not answer can hold this for a while; the seconds show it is alive. */
+function Connecting({ hosts, since, now }: { hosts: number; since: number; now: number }) {
+  return (
+    <Text wrap="truncate-end">
+      <Text color="cyan">
+        <Spinner type="dots" />
+      </Text>{' '}
+      connecting to {hosts} host(s), checking their host keys <Text dimColor>{Math.max(0, Math.floor((now - since) / 1000))}s</Text>
+    </Text>
+  );
+}
+
 function Question({ text, onAnswer }: { text: string; onAnswer: (yes: boolean, interrupted?: boolean) => void }) {
   useInput((input, key) => {
     if (key.ctrl && input === 'c') onAnswer(false, true);
@@ -147,7 +154,7 @@ export interface LiveViewProps {
 /** The live view: finished steps above (static), the current step with one spinner per host. */
 export function LiveView({ state, onAnswer, now = Date.now }: LiveViewProps) {
   const [, setTick] = useState(0);
-  const running = state.current !== undefined && !state.outcome;
+  const running = (state.current !== undefined || state.connecting !== undefined) && !state.outcome;
   useEffect(() => {
     if (!running) return;
     // Re-render once a second so elapsed times move even when no event arrives.
@@ -159,6 +166,7 @@ export function LiveView({ state, onAnswer, now = Date.now }: LiveViewProps) {
   return (
     <Box flexDirection="column">
       <Static items={state.log}>{(item) => <LogLine key={item.key} item={item} />}</Static>
+      {state.connecting && !state.outcome ? <Connecting hosts={state.connecting.hosts} since={state.connecting.since} now={now()} /> : null}
       {state.current && !state.outcome ? <CurrentStep step={state.current} total={state.totalSteps} now={now()} /> : null}
       {state.question && onAnswer ? <Question text={state.question} onAnswer={onAnswer} /> : null}
       {state.outcome ? (

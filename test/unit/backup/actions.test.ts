@@ -27,9 +27,15 @@ describe('registration', () => {
 });
 
 describe('backup.create plan', () => {
+  let pub: GeneratedKeyPair;
+  beforeAll(async () => {
+    pub = await generateKeyPair({ name: 'Plan Test', passphrase: 'plan-test-pass', outDir: mkdtempSync(path.join(tmpdir(), 'lifeboat-plan-key-')) });
+  });
+
   it('online: one task entry over LDAPI, a host-side wait loop, pack, fetch encrypting on the way, header, roll', async () => {
-    const ctx = fakeContext({ inv, host: 'ds4', args: { recipient_key: '/k/backup.pub.asc', roll: 3, dest: '/srv/bk' } });
+    const ctx = fakeContext({ inv, host: 'ds4', args: { recipient_key: pub.publicKeyFile, roll: 3, dest: '/srv/bk' } });
     const plan = await backupCreate.plan(ctx);
+    expect(plan[5]?.note).toBe(`encrypted on the way for key ${pub.fingerprint} (${pub.publicKeyFile}); sha256 of the archive verified`);
     const cmds = plan.map((c) => c.command);
     expect(cmds[2]).toBe("ldapmodify -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-lab.socket");
     expect(plan[2]?.stdin).toBe('LDIF: add cn=lifeboat-data-<UTC time>,cn=backup,cn=tasks,cn=config');
@@ -57,14 +63,23 @@ describe('backup.create plan', () => {
 
   it('refuses a host that lacks a role used in the cluster, like ipa-backup, unless disabled', async () => {
     const ctx = fakeContext({ inv, host: 'ds2', args: {} });
-    expect(() => backupCreate.plan(ctx)).toThrow(/ds2 lacks role\(s\) dns used in cluster lab.*disable_role_check: true/);
+    await expect(async () => backupCreate.plan(ctx)).rejects.toThrow(/ds2 lacks role\(s\) dns used in cluster lab.*disable_role_check: true/);
     const ok = fakeContext({ inv, host: 'ds2', args: { disable_role_check: true } });
     expect(await backupCreate.plan(ok)).not.toHaveLength(0);
   });
 
-  it('rejects bad arguments with the allowed values', () => {
-    expect(() => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { method: 'snapshot' } }))).toThrow(/method must be online, db2bak, db2ldif-replication/);
-    expect(() => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { roll: -1 } }))).toThrow(/roll must be a whole number >= 0/);
+  it('refuses a recipient key file that is missing or holds no key, before anything runs', async () => {
+    await expect(async () => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { recipient_key: '/nonexistent/k.asc' } }))).rejects.toThrow(
+      /^cannot read key file \/nonexistent\/k\.asc: no such file$/,
+    );
+    const notKey = path.join(mkdtempSync(path.join(tmpdir(), 'lifeboat-plan-key-')), 'notes.txt');
+    writeFileSync(notKey, 'not a key\n');
+    await expect(async () => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { recipient_key: notKey } }))).rejects.toThrow(/notes\.txt is not an OpenPGP key/);
+  });
+
+  it('rejects bad arguments with the allowed values', async () => {
+    await expect(async () => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { method: 'snapshot' } }))).rejects.toThrow(/method must be online, db2bak, db2ldif-replication/);
+    await expect(async () => backupCreate.plan(fakeContext({ inv, host: 'ds4', args: { roll: -1 } }))).rejects.toThrow(/roll must be a whole number >= 0/);
   });
 });
 
@@ -245,7 +260,7 @@ describe('backup.restore refuses before touching data', () => {
     await writeHeader(clear, sampleHeader({ host: 'ds4', encrypted: false, payload: { file: 'payload.tar', ...stored }, archive: stored }));
     const h = host2();
     const ctx = fakeContext({ inv, host: 'ds2', args: { backup: clear, key: path.join(dir, 'no-such-key.asc') }, remote: h.remote });
-    await expect(backupRestore.run(ctx)).rejects.toThrow(/^key .*no-such-key\.asc cannot be read \(ENOENT\): give the private key file/);
+    await expect(backupRestore.run(ctx)).rejects.toThrow(/^key .*no-such-key\.asc cannot be read \(no such file\): give the private key file/);
     // backup=latest with that key must not fall back to an older clear backup: refused the same way.
     const latest = fakeContext({ inv, host: 'ds2', args: { backup: 'latest', dest: dir, key: path.join(dir, 'no-such-key.asc') }, remote: h.remote });
     await expect(backupRestore.run(latest)).rejects.toThrow(/^key .*no-such-key\.asc cannot be read/);

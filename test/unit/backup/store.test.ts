@@ -59,7 +59,7 @@ describe('header', () => {
     expect(msg).toContain('payload.file must be payload.tar.gpg for an encrypted backup');
   });
   it('says when a directory has no header', async () => {
-    await expect(readHeader(root)).rejects.toThrow(/cannot read the backup header \(ENOENT\)/);
+    await expect(readHeader(root)).rejects.toThrow(/cannot read the backup header \(no such file\)/);
   });
 });
 

@@ -138,7 +138,7 @@ describe('REST plans (the primary path)', () => {
 
   it('a plan that cannot be made fails naming the host and the step', async () => {
     await expect(lines('data-loss', 'api', { node: 'cm2', backup: join(dir, 'nope') })).resolves.toContain(
-      `cm2: cannot plan: cm2: backup.restore: ${join(dir, 'nope')}/header.json: cannot read the backup header (ENOENT); is ${join(dir, 'nope')} a Lifeboat backup?`,
+      `cm2: cannot plan: cm2: backup.restore: ${join(dir, 'nope')}/header.json: cannot read the backup header (no such file); is ${join(dir, 'nope')} a Lifeboat backup?`,
     );
   });
 });

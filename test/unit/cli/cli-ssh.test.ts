@@ -159,7 +159,7 @@ describe('lifeboat CLI against three ssh hosts', { timeout: 180_000 }, () => {
     expect(readFileSync(join(servers[1]!.dir, 'marker.txt'), 'utf8')).toBe('from-json\nsecond\n');
     const bad = await cli(['plan', join(work, 'ok.yaml'), '-i', inventory, '-e', '@' + join(work, 'missing.yaml')]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`option '-e, --extra <key=value>' argument '@${join(work, 'missing.yaml')}' is invalid. cannot read ${join(work, 'missing.yaml')}: ENOENT`);
+    expect(bad.stderr).toContain(`option '-e, --extra <key=value>' argument '@${join(work, 'missing.yaml')}' is invalid. cannot read ${join(work, 'missing.yaml')}: no such file`);
   });
 
   it('--json writes only JSON lines on stdout, ending with the outcome', async () => {

@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/cli/main.ts';
+import type { Command } from 'commander';
+import { buildProgram, runCli } from '../../../src/cli/main.ts';
 import { fakeIO } from './fake-io.ts';
 
 const argv = (...args: string[]) => ['node', 'lifeboat', ...args];
 
 describe('lifeboat CLI parsing', () => {
+  it('every command and subcommand describes itself the same way: a lower-case phrase, as commander\'s own "display help for command"', async () => {
+    const program = await buildProgram({ io: fakeIO(), setExit: () => undefined });
+    const odd: string[] = [];
+    const walk = (cmd: Command, path: string) => {
+      for (const sub of cmd.commands) {
+        const name = `${path} ${sub.name()}`.trim();
+        if (!/^[a-z]/.test(sub.description())) odd.push(`${name}: ${sub.description()}`);
+        walk(sub, name);
+      }
+    };
+    walk(program, '');
+    expect(odd).toEqual([]);
+  });
+
   it('shows examples in the help of every command', async () => {
     for (const cmd of [['run'], ['plan'], ['resume'], ['runs'], ['inventory', 'check']]) {
       const io = fakeIO();
@@ -32,7 +47,7 @@ describe('lifeboat CLI parsing', () => {
   it('exits 2 on a missing required option, an unknown option and a malformed -e', async () => {
     let io = fakeIO();
     expect(await runCli(argv('run', 'x.yaml'), io)).toBe(2);
-    expect(io.err()).toContain("required option '-i, --inventory <file>'");
+    expect(io.err()).toBe("error: required option '-i, --inventory <file>' not specified\n(add --help for the options and examples)\n");
     io = fakeIO();
     expect(await runCli(argv('runs', '--bogus'), io)).toBe(2);
     io = fakeIO();

@@ -87,6 +87,22 @@ describe('backup keys', () => {
     return f;
   };
 
+  it('resume and report of a run that is not there say the same thing: where they looked, and the command that lists the runs', async () => {
+    const state = join(dir, 'no-runs-state');
+    const resume = await node([BIN, 'resume', '20261122-120001-zzzz', '--state-dir', state]);
+    const report = await node([BIN, 'report', '20261122-120001-zzzz', '--state-dir', state]);
+    const want = `no run 20261122-120001-zzzz in ${join(state, 'runs')}: \`lifeboat runs --state-dir ${state}\` lists the runs there\n`;
+    expect([resume.code, resume.stderr]).toEqual([2, want]);
+    expect([report.code, report.stderr]).toEqual([2, want]);
+  }, 60_000);
+
+  it('keys generate prints the command that uses the public key', async () => {
+    const out = join(dir, 'keys-hint');
+    const r = await node([BIN, 'keys', 'generate', '--out', out, '--passphrase-file', passFile()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`public key  ${join(out, 'lifeboat-backup.pub.asc')}  (encrypt backups for it: lifeboat run backup -i INV -e recipient_key=FILE)`);
+  }, 60_000);
+
   it('keys generate a second time says the key exists (exit 2), not a raw EEXIST', async () => {
     const out = join(dir, 'keys');
     const first = await node([BIN, 'keys', 'generate', '--out', out, '--name', 'backup', '--passphrase-file', passFile()]);

@@ -92,6 +92,32 @@ steps:
     expect(again.status).toBe('done');
     expect(count(c, 'ds1', 'confirmed-step')).toBe(1);
   });
+
+  it('a resume past every destructive step does not ask the playbook\'s question again, and says how much is left', async () => {
+    const pb = c.playbook('confirm-resume-past', `name: past
+confirm: "Restore ds1 from the backup? Every later change is lost."
+steps:
+  - name: restore
+    on: ds1
+    do: shell
+    with: { command: "echo restored-step" }
+  - name: gate
+    on: ds1
+    do: shell
+    with: { command: "test -f past-gate" }
+`);
+    const out = await startRun(c.opts(pb, { yes: true }));
+    expect(out.status).toBe('failed');
+    writeFileSync(join(c.server('ds1').dir, 'past-gate'), '');
+    const asked: string[] = [];
+    const o = c.opts(pb, { yes: false, confirm: async (q) => (asked.push(q), true) });
+    const again = await resumeRun(out.runId, o);
+    expect(again.status).toBe('done');
+    expect(asked).toEqual([]);
+    const summary = o.events.find((e) => e.type === 'run.summary') as { lines: string[]; question?: string };
+    expect(summary.question).toBeUndefined();
+    expect(summary.lines[0]).toBe('About to finish past: 1 of 2 step(s) left (the others are done) on 3 host(s) (ds1, ds2, ds3)');
+  });
 });
 
 describe('interrupt', () => {

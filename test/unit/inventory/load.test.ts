@@ -158,7 +158,7 @@ describe('loadInventory: errors name file:line:col', () => {
     const file = tmp.write('nohosts.yaml', 'cluster: x\n');
     expect(await errorLines(() => loadInventory(file))).toEqual([`${file}:1:1: the inventory has no "hosts" map`]);
     const missing = join(tmp.dir, 'nope.yaml');
-    expect(await errorLines(() => loadInventory(missing))).toEqual([`${missing}: cannot read inventory file (ENOENT)`]);
+    expect(await errorLines(() => loadInventory(missing))).toEqual([`${missing}: cannot read inventory file (no such file)`]);
   });
 
   it('reaches the inventory-wide jump host directly, and rejects jump loops', async () => {

@@ -38,7 +38,7 @@ describe('resolveSecret', () => {
   it('reports a missing or empty file and a value too short to mask', async () => {
     const missing = `${tmp.dir}/none.pw`;
     expect(await errorLines(() => resolveSecret({ file: missing }, 'secret k', { onWarning: () => {} }))).toEqual([
-      `secret k: cannot read secret file ${missing} (ENOENT)`,
+      `secret k: cannot read secret file ${missing} (no such file)`,
     ]);
     const empty = tmp.write('empty.pw', '\n', 0o600);
     expect(await errorLines(() => resolveSecret({ file: empty }, 'secret k'))).toEqual([`secret k: secret file ${empty} is empty`]);

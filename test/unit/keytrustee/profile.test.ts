@@ -60,9 +60,12 @@ describe('keytrustee profile', () => {
     await expect(async () => ktsStandbyRebuild.plan(ctx(i, a))).rejects.toThrow(/kts1 is not the passive server/);
   });
 
-  it('refuses a backup with neither a recipient nor cleartext: true', () => {
+  it('refuses a backup with neither a recipient nor cleartext: true, and a recipient key file that is not there', async () => {
     const a = host('kts1', ['active']);
-    expect(() => ktsBackupCreate.plan(ctx(inv([a, host('kts2', ['passive'])]), a))).toThrow(/give recipient_key/);
+    await expect(async () => ktsBackupCreate.plan(ctx(inv([a, host('kts2', ['passive'])]), a))).rejects.toThrow(/give recipient_key/);
+    await expect(async () => ktsBackupCreate.plan(ctx(inv([a, host('kts2', ['passive'])]), a, { recipient_key: '/nonexistent/k.asc' }))).rejects.toThrow(
+      /^cannot read key file \/nonexistent\/k\.asc: no such file$/,
+    );
   });
 
   it('strips every standby setting from a copy of the passive (seed 004, PostgreSQL >= 12 too)', () => {

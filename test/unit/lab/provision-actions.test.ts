@@ -90,3 +90,18 @@ describe('389ds provisioning actions', () => {
     expect(seed).toContain('dn: uid=user00003,ou=people,dc=lab,dc=test');
   });
 });
+
+describe('instance.create, as a person watches it', () => {
+  it('says in words which part of the 10-30 s is running (dscreate, then caches and restart), never the password', async () => {
+    const { scriptedHost } = await import('../../helpers/scripted-host.ts');
+    const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
+    // test -d /etc/dirsrv/slapd-lab: exit 1, the instance does not exist yet.
+    const h = scriptedHost('ds3', (c) => (c.startsWith('test -d') ? { code: 1 } : undefined));
+    const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password' }, remote: h.remote, secrets: { dm_password: 'dm-secret-pw' } });
+    const out = await instanceCreate.run(ctx);
+    expect(out.changed).toBe(true);
+    const said = ctx.events.filter((e) => e.kind === 'progress').map((e) => e.message);
+    expect(said).toEqual(['creating slapd-lab with dscreate', 'setting fixed caches (db 32 MiB, entry 32 MiB) and restarting slapd-lab']);
+    expect(JSON.stringify(ctx.events)).not.toContain('dm-secret-pw');
+  });
+});

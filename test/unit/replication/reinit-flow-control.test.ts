@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flowControlLdif, savedLine, withReinitFlowControl } from '../../../src/profiles/389ds/actions/replication/reinit-flow-control.ts';
+import { agreementLabel, flowControlLdif, parseSavedLine, savedLine, withReinitFlowControl } from '../../../src/profiles/389ds/actions/replication/reinit-flow-control.ts';
 import { waitChangeCommand } from '../../../src/profiles/389ds/actions/replication/reinit-wait.ts';
 import { context, labInventory, type Call } from './fakes.ts';
 
@@ -57,6 +57,15 @@ describe('flow control around a re-init', () => {
     });
     await expect(failing).rejects.toThrow('consumer unreachable');
     expect(s.attrs).toEqual({ nsds5ReplicaFlowControlWindow: '500', nsds5ReplicaFlowControlPause: '2000' });
+  });
+
+  it('says which agreement in words (its name and suffix, not its DN), and reads back what it wrote and what earlier versions wrote', () => {
+    const line = savedLine('ds1', DN, { window: '500' });
+    expect(line).toBe('to-ds3 (dc=lab,dc=test): flow control saved on ds1: window=500 pause=default; put back after the total update');
+    expect(parseSavedLine(line, 'ds1', DN)).toEqual({ window: '500', pause: undefined });
+    expect(parseSavedLine(`flow control saved on ds1 for ${DN}: window=default pause=3000`, 'ds1', DN)).toEqual({ window: undefined, pause: '3000' });
+    expect(parseSavedLine(line, 'ds2', DN)).toBeUndefined();
+    expect(agreementLabel('cn=ds2-to-ds1,cn=replica,cn=o\\3Dipaca,cn=mapping tree,cn=config')).toBe('ds2-to-ds1 (o=ipaca)');
   });
 
   it('a resumed run that finds its own values takes the originals from the journal', async () => {

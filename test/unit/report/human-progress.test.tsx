@@ -100,7 +100,7 @@ describe('live view lines', () => {
       v.onEvent(e);
     }
     expect(quiet.text()).not.toContain('ldapsearch');
-    expect(quiet.text()).toContain('ds2  ds2 ← ds1 dc=lab,dc=test: total update running, 2 s');
+    expect(quiet.text()).toContain('ds2  ← ds1 dc=lab,dc=test: total update running, 2 s');
     expect(loud.text()).toContain('ds2  $ [ds1] ldapsearch -LLL');
   });
 });

@@ -37,6 +37,55 @@ describe('live view', () => {
     unmount();
   });
 
+  it('a finished one-host step says what the host did, not "1 ok"; a step on several hosts keeps the tally', async () => {
+    const t = (ms: number) => new Date(START + ms).toISOString();
+    const state = fold([
+      { type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds1', 'ds2'], steps: 10, time: t(0) },
+      { type: 'step.start', step: 9, name: 'Prove convergence', action: 'verify.converged', hosts: ['ds2'], time: t(0) },
+      { type: 'host.start', step: 9, host: 'ds2', time: t(0) },
+      { type: 'host.done', step: 9, host: 'ds2', status: 'ok', summary: 'converged: dc=lab,dc=test on 4 hosts', durationMs: 2600, time: t(2600) },
+      { type: 'step.done', step: 9, name: 'Prove convergence', status: 'ok', durationMs: 2600, time: t(2600) },
+    ]);
+    const { lastFrame, unmount } = render(<LiveView state={state} now={() => START + 3000} />);
+    await eventually(() => expect(lastFrame()).toMatch(/✔ \[10\/10\] Prove convergence 2\.6s\s+converged: dc=lab,dc=test on 4 hosts/));
+    expect(lastFrame()).not.toContain('1 ok');
+    unmount();
+    const many = render(<LiveView state={fold(syntheticRun(START))} now={() => START} />);
+    await eventually(() => expect(many.lastFrame()).toMatch(/\[2\/7\] Disable every agreement 1\.2s\s+1 changed, 1 failed/));
+    many.unmount();
+  });
+
+  it('a failed host under its finished step shows the error without the step and host said again', async () => {
+    const t = (ms: number) => new Date(START + ms).toISOString();
+    const state = fold([
+      { type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds2'], steps: 10, time: t(0) },
+      { type: 'step.start', step: 0, name: 'Every supplier reachable or fenced', action: 'replication.fence', hosts: ['ds2'], time: t(0) },
+      { type: 'host.start', step: 0, host: 'ds2', time: t(0) },
+      { type: 'host.done', step: 0, host: 'ds2', status: 'failed', error: 'step 1 "Every supplier reachable or fenced" on ds2: ds3 is unreachable and not fenced', durationMs: 100, time: t(100) },
+      { type: 'step.done', step: 0, name: 'Every supplier reachable or fenced', status: 'failed', durationMs: 100, time: t(100) },
+    ]);
+    const { lastFrame, unmount } = render(<LiveView state={state} now={() => START + 200} />);
+    await eventually(() => expect(lastFrame()).toContain('ds2: ds3 is unreachable and not fenced'));
+    expect(lastFrame()).not.toContain('ds2: step 1');
+    unmount();
+  });
+
+  it('while connecting before step 1, shows a spinner line with the seconds waited, gone once the summary arrives', async () => {
+    const t = (ms: number) => new Date(START + ms).toISOString();
+    const connecting = fold([
+      { type: 'run.start', runId: 'r1', playbook: 'data-loss', inventory: 'lab.yaml', hosts: ['ds1', 'ds2', 'ds3'], steps: 7, time: t(0) },
+      { type: 'run.connect', hosts: ['ds1', 'ds2', 'ds3'], time: t(0) },
+    ]);
+    const { lastFrame, rerender, unmount } = render(<LiveView state={connecting} now={() => START + 12_400} />);
+    await eventually(() => expect(lastFrame()).toMatch(/connecting to 3 host\(s\), checking their host keys 12s/));
+    const after = reduceView(connecting, { type: 'run.summary', lines: ['About to run data-loss'], time: t(12_500) });
+    expect(after.connecting).toBeUndefined();
+    rerender(<LiveView state={after} now={() => START + 12_600} />);
+    await eventually(() => expect(lastFrame()).toContain('About to run data-loss'));
+    expect(lastFrame()).not.toContain('connecting to');
+    unmount();
+  });
+
   it('asks a confirmation question and answers on y', async () => {
     const answers: boolean[] = [];
     const state: ViewState = { ...initialViewState, question: 'Restore ds1 from backup?' };

@@ -9,4 +9,8 @@ describe('summary', () => {
   it('suggests resume when a run did not finish and the engine gave no hint', () => {
     expect(summaryLines({ runId: 'r9', runDir: '', status: 'interrupted', exitCode: 3 })).toEqual(['Run r9 interrupted.', 'Next: lifeboat resume r9']);
   });
+  it('names the HTML report after the journal when the run wrote one', () => {
+    const lines = summaryLines({ runId: 'r', runDir: '/s/runs/r', status: 'done', exitCode: 0, report: '/s/runs/r/report.html' }, 1500);
+    expect(lines).toEqual(['Run r done in 1.5s.', 'Journal: /s/runs/r', 'Report: /s/runs/r/report.html']);
+  });
 });

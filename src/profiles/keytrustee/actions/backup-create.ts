@@ -55,8 +55,10 @@ export const ktsBackupCreate: Action = {
     roll: { type: 'number', default: 0, description: 'keep only the newest N backups of the cluster (ktbackup --roll=n); 0 keeps all' },
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
-  plan(ctx) {
+  async plan(ctx) {
     const args = readArgs(ctx);
+    // A key file that is missing or not a key refuses the plan (exit 2), before any dump is taken.
+    const recipient = args.recipientKey ? await keyFileFingerprint(args.recipientKey) : undefined;
     const v = ktsVars(ctx.inventory, ctx.host);
     const host = ctx.host.name;
     const name = 'kts_bak_<fqdn>_<UTC time>';
@@ -64,7 +66,7 @@ export const ktsBackupCreate: Action = {
     const out: PlannedCommand[] = [{ host, command: 'hostname -f', note: 'names the archive' }, ...plannedSteps(host, backupHostSteps(v, name, isKms(ctx)))];
     out.push({ host, command: `sftp get /var/tmp/${name}.tar -> ${local}/${name}.tar`, note: 'sha256 verified' });
     out.push({ host, command: `rm -f /var/tmp/${name}.tar` });
-    if (args.recipientKey) out.push({ host: 'controller', command: `encrypt ${name}.tar -> ${name}.tar.gpg for ${args.recipientKey}; remove the clear tar` });
+    if (args.recipientKey) out.push({ host: 'controller', command: `encrypt ${name}.tar -> ${name}.tar.gpg for key ${recipient} (${args.recipientKey}); remove the clear tar` });
     out.push({ host: 'controller', command: `write ${local}/header.json` });
     if (args.roll) out.push({ host: 'controller', command: `keep the newest ${args.roll} backups in ${path.dirname(local)}` });
     return out;

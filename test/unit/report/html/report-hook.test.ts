@@ -24,7 +24,8 @@ steps:
 `);
     const out = await startRun(c.opts(pb));
     expect(out.status).toBe('failed');
-    const failed = readFileSync(join(out.runDir, 'report.html'), 'utf8');
+    expect(out.report).toBe(join(out.runDir, 'report.html'));
+    const failed = readFileSync(out.report!, 'utf8');
     expect(failed).toContain('<span class="status status-failed">failed</span>');
     expect(failed).toContain(`lifeboat resume ${out.runId}`);
     expect(failed.match(/<g class="host[^"]*" data-host=/g)).toHaveLength(2);

@@ -91,6 +91,16 @@ describe('the run model from a recorded data-loss journal', () => {
     expect(m.agreements.filter((a) => a.state === 'disabled').length).toBeGreaterThan(0);
     expect(m.todo.some((t) => t.includes('still disabled'))).toBe(true);
   });
+
+  it('a run interrupted, then resumed to the end, no longer says to resume it', async () => {
+    const dir = await recordedRun();
+    const lines = await readJournal(dir);
+    const end = lines.findIndex((l) => l.type === 'run.done');
+    const interrupted = { type: 'run.done', runId: 'x', status: 'interrupted', durationMs: 1, next: 'finish it with: lifeboat resume x', time: '2026-11-30T20:45:40.000Z' };
+    const m = buildRunModel(await readRunRecord(dir), [...lines.slice(0, 20), interrupted, ...lines.slice(20, end), { ...lines[end]!, next: undefined }]);
+    expect(m.status).toBe('done');
+    expect(m.todo).toEqual([]);
+  });
 });
 
 describe('the HTML report', () => {
@@ -108,6 +118,16 @@ describe('the HTML report', () => {
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(\s*["']?http/i);
     expect(html).toContain('@media print');
+  });
+
+  it('reads as words: times in UTC, what changed on which host, step names cut with an ellipsis', async () => {
+    const html = await readFile(await writeRunReport(await recordedRun()), 'utf8');
+    expect(html).toMatch(/Started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC;/);
+    const changed = html.slice(html.indexOf('<h2>What changed</h2>'), html.indexOf('<h2>Topology</h2>'));
+    expect(changed).toContain('<li data-step="3">Step 4 ');
+    expect(changed).toContain('<b>ds3</b>: 3 agreement(s) disabled');
+    expect(changed).toMatch(/<li data-step="4">Step 5 [^<]*<ul><li><b>ds1<\/b>: restored lifeboat-data-/);
+    expect(html).toMatch(/<text class="step-name"[^>]*>[^<]{45}…<title>/);
   });
 
   it('never shows a secret, even one that slipped into a journal line', async () => {

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../../backup/index.ts';
 import { encryptingEncoder, keyFileFingerprint, readPublicKeyFile } from '../../../../crypto/index.ts';
+import { formatBytes } from '../../../../actions/progress.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../../actions/types.ts';
 import { hostSuffixes, instanceName } from '../host-vars.ts';
 import { shq } from '../ldap.ts';
@@ -106,9 +107,11 @@ export const backupCreate: Action = {
     disable_role_check: { type: 'boolean', default: false, description: 'allow a host that lacks a role used in the cluster (the backup will miss that data)' },
     dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
   },
-  plan(ctx) {
+  async plan(ctx) {
     const args = readArgs(ctx);
     roleCheck(ctx, args);
+    // A key file that is missing or not a key refuses the plan (exit 2), not the run after the backup task.
+    const recipient = args.recipientKey ? await keyFileFingerprint(args.recipientKey) : undefined;
     const inst = instanceName(ctx.inventory, ctx.host);
     const name = `lifeboat-${args.type}-<UTC time>`;
     const placeholders = hostSuffixes(ctx.inventory, ctx.host).map((s) => `<backend of ${s}>`);
@@ -119,7 +122,7 @@ export const backupCreate: Action = {
     const local = path.join(root, ctx.inventory.cluster, name);
     out.push(
       args.recipientKey
-        ? { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar.gpg`, note: `encrypted on the way for ${args.recipientKey}; sha256 of the archive verified` }
+        ? { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar.gpg`, note: `encrypted on the way for key ${recipient} (${args.recipientKey}); sha256 of the archive verified` }
         : { host, command: `sftp get ${hostTarPath(name)} -> ${local}/payload.tar`, note: 'sha256 verified' },
     );
     out.push({ host, command: removeCommand(hostTarPath(name)) });
@@ -195,7 +198,8 @@ export const backupCreate: Action = {
       const rolled = args.roll ? await rollBackups(root, ctx.inventory.cluster, args.type, args.roll) : [];
       return {
         changed: true,
-        summary: `${name}: ${args.method} backup of ${suffixes.join(', ')}, ${fetched.bytes} bytes${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
+        // Where it is comes first: it is what the next restore's `-e backup=` takes.
+        summary: `${dir}: ${args.method} backup of ${suffixes.join(', ')}, ${formatBytes(fetched.bytes)}${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
         output: dir,
         facts: { last_backup: dir },
       };

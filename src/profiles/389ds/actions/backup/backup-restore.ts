@@ -34,6 +34,7 @@ import { hostVersion, serverBackends } from './facts.ts';
 import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
 import { DEFAULT_PASSPHRASE_SECRET, resolvePassphrase } from '../../../../backup/passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
+import { fileReason } from '../../../../util/file-reason.ts';
 
 /** online-or-bak2db: decided on the host at run time (restoreCommand), so the plan stays exact. */
 type RestoreMethod = 'bak2db' | 'ldif2db' | 'online' | 'online-or-bak2db';
@@ -232,7 +233,7 @@ export async function planPreflight(ctx: ActionContext): Promise<{ dir: string; 
   const given = typeof ctx.args.key === 'string' && ctx.args.key ? ctx.args.key : undefined;
   if (given) {
     await access(given, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
-      throw new ActionError(`key ${given} cannot be read (${e.code ?? e.message}): give the private key file the backup was encrypted for, or no key for a clear backup`);
+      throw new ActionError(`key ${given} cannot be read (${fileReason(e)}): give the private key file the backup was encrypted for, or no key for a clear backup`);
     });
   }
   const { dir, chosen } = await resolveBackupDir(ctx);

@@ -164,10 +164,13 @@ export const instanceCreate: Action = {
     // Read before anything is created: a peer that cannot be read changes nothing here.
     const caches = givenSizes(ctx) ?? (await settingsFromPeers(ctx, suffix));
     const password = await ctx.secret(String(ctx.args.dm_password_secret));
+    // dscreate takes 10-30 s: the live view says which part is running, not only a spinner.
+    ctx.emit({ kind: 'progress', message: `creating slapd-${inst} with dscreate` });
     await mustExec(remote, 'preparing /run/dirsrv', runDirsCommand(inst), { signal: ctx.signal });
     await mustExec(remote, 'dscreate', dscreateCommand(), { stdin: infText(ctx.inventory, ctx.host, password), signal: ctx.signal, timeoutMs: 300_000 });
     const backend = `cn=${backendName(suffix ?? '', 0)},cn=ldbm database,cn=plugins,cn=config`;
     const changes = typeof caches === 'string' ? {} : cacheChanges(caches, backend);
+    ctx.emit({ kind: 'progress', message: `${typeof caches === 'string' ? 'starting' : `setting its caches (${describeCaches(caches)}) and starting`} slapd-${inst}` });
     if (Object.keys(changes).length) await mustExec(remote, 'setting the caches in dse.ldif', cacheEditCommand(inst, changes), { signal: ctx.signal });
     await mustExec(remote, 'starting the new instance', startCommand(inst), { signal: ctx.signal, timeoutMs: 180_000 });
     const waitS = Number(ctx.args.wait_s ?? 120);

@@ -27,14 +27,28 @@ export interface FlowControl {
 
 const SAVED = 'flow control saved';
 
+/** `ds1-to-ds3 (o=ipaca)` from the agreement's DN: its cn, and the suffix of the replica it sits under. */
+export function agreementLabel(dn: string): string {
+  const rdns = dn.split(/(?<!\\),/).map((r) => r.trim());
+  const value = (rdn: string | undefined) => (rdn ?? '').replace(/^[^=]*=/, '').replace(/\\([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))).replace(/\\(.)/g, '$1');
+  const replica = rdns.findIndex((r) => /^cn=replica$/i.test(r));
+  return replica > 0 && rdns[replica + 1] ? `${value(rdns[0])} (${value(rdns[replica + 1])})` : dn;
+}
+
+/**
+ * A line for a person (`ds1-to-ds3 (o=ipaca): flow control saved on ds1: window=1000 pause=2000;
+ * put back after the total update`) that is also the journal's record of the originals.
+ */
 export function savedLine(supplier: string, dn: string, fc: FlowControl): string {
-  return `${SAVED} on ${supplier} for ${dn}: window=${fc.window ?? 'default'} pause=${fc.pause ?? 'default'}`;
+  return `${agreementLabel(dn)}: ${SAVED} on ${supplier}: window=${fc.window ?? 'default'} pause=${fc.pause ?? 'default'}; put back after the total update`;
 }
 
 export function parseSavedLine(message: string, supplier: string, dn: string): FlowControl | undefined {
-  const head = `${SAVED} on ${supplier} for ${dn}: `;
-  if (!message.startsWith(head)) return undefined;
-  const m = /^window=(\S+) pause=(\S+)$/.exec(message.slice(head.length));
+  // This version's line, then the one earlier versions wrote (a resumed run may read either).
+  const heads = [`${agreementLabel(dn)}: ${SAVED} on ${supplier}: `, `${SAVED} on ${supplier} for ${dn}: `];
+  const head = heads.find((h) => message.startsWith(h));
+  if (!head) return undefined;
+  const m = /^window=(\S+) pause=(\S+?)(?:; put back after the total update)?$/.exec(message.slice(head.length));
   if (!m) return undefined;
   const v = (s: string) => (s === 'default' ? undefined : s);
   return { window: v(m[1]!), pause: v(m[2]!) };

@@ -46,7 +46,7 @@ async function waitUntil<T>(what: () => Promise<T | undefined>, deadline: number
   }
 }
 
-async function pokeAgreements(ctx: ActionContext, agreements: Agreement[], why = 'still not healthy'): Promise<void> {
+async function pokeAgreements(ctx: ActionContext, suffix: string, agreements: Agreement[], why = 'still not healthy'): Promise<void> {
   const byHost = new Map<string, string[]>();
   for (const a of agreements) byHost.set(a.host, [...(byHost.get(a.host) ?? []), a.dn]);
   // One ldapmodify per host, all hosts at once.
@@ -54,7 +54,7 @@ async function pokeAgreements(ctx: ActionContext, agreements: Agreement[], why =
     [...byHost].map(async ([host, dns]) => {
       const h = ctx.inventory.hosts.find((x) => x.name === host)!;
       // The live view puts the step's host in front: name a host only when it is another one.
-      ctx.emit({ kind: 'progress', message: `poking ${dns.length} agreement(s)${host === ctx.host.name ? '' : ` on ${host}`}: ${why}` });
+      ctx.emit({ kind: 'progress', message: `${suffix}: poking ${dns.length} agreement(s)${host === ctx.host.name ? '' : ` on ${host}`} (${why})` });
       // One ldapmodify per agreement: the server stops their sessions side by side.
       await modifyEach(await ctx.connect(host), instanceName(ctx.inventory, h), dns.map((dn) => pokeLdif([dn])), { signal: ctx.signal });
     }),
@@ -183,7 +183,7 @@ async function awaitHealthy(ctx: ActionContext, suffix: string, hosts: Inventory
       // One that met "busy replica" during the re-inits sits in its back-off (up to 300 s).
       if (unhealthy.length && pokeEveryMs > 0 && Date.now() - lastPoke >= pokeEveryMs) {
         lastPoke = Date.now();
-        await pokeAgreements(ctx, unhealthy);
+        await pokeAgreements(ctx, suffix, unhealthy);
       }
       return unhealthy.length === 0 ? true : undefined;
     },
@@ -203,7 +203,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal }))),
   ]);
   const stuck = agreements.flat().filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a));
-  if (stuck.length) await pokeAgreements(ctx, stuck, 'poking agreements whose last session failed out of their back-off');
+  if (stuck.length) await pokeAgreements(ctx, suffix, stuck, 'their last session failed: out of their back-off');
   const dn = canaryDn(token, suffix);
   const writes: Write[] = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
   let removal: Promise<void> | undefined;
