@@ -1,6 +1,7 @@
 import type { Action, ActionContext } from '../../../actions/types.ts';
 import { shellQuote as q } from '../../../transport/shell-quote.ts';
 import { baseBackupCommand, logsDir, pgCtl, psqlCommand } from '../pg.ts';
+import { ktsVars } from '../kts-vars.ts';
 import { requireRole } from './role-guard.ts';
 import { plannedSteps, runSteps, type KtsStep } from './steps.ts';
 
@@ -12,7 +13,7 @@ function steps(ctx: ActionContext): KtsStep[] {
   const wait = `for i in $(seq 1 120); do s=$(${psqlCommand(v, STREAMING_SQL, 'postgres')} 2>/dev/null); [ "$s" = streaming ] && exit 0; sleep 0.5; done; echo "standby not streaming after 60 s (status: $s)" >&2; exit 1`;
   return [
     { what: 'pg_ctl stop', command: pgCtl(v, 'stop') },
-    { what: `pg_basebackup from ${active.name} with standby configuration (-R)`, command: baseBackupCommand(v, active.address, true), note: 'replaces the data directory' },
+    { what: `pg_basebackup from ${active.name} with standby configuration (-R)`, command: baseBackupCommand(v, { address: active.address, vars: ktsVars(ctx.inventory, active) }, true), note: 'replaces the data directory' },
     { what: 'logs directory', command: `install -d -m 755 -o ${q(v.serviceUser)} -g ${q(v.serviceUser)} ${q(logsDir(v))}` },
     { what: 'pg_ctl start', command: pgCtl(v, 'start') },
     { what: 'streaming from the active', command: `(${wait})` },
