@@ -64,15 +64,15 @@ export function seedSql(n: number, owner = 'client'): string {
 
 /**
  * Base backup of the other server of the pair into this host's empty data directory; `standby`
- * writes standby.signal + primary_conninfo. The source is reached on ITS port as ITS role (host
+ * writes standby.signal + primary_conninfo (+ primary_slot_name with `slot`). The source is reached on ITS port as ITS role (host
  * vars may give the two servers different ports).
  */
-export function baseBackupCommand(v: KtsVars, from: { address: string; vars: KtsVars }, standby: boolean): string {
+export function baseBackupCommand(v: KtsVars, from: { address: string; vars: KtsVars }, standby: boolean, slot = ''): string {
   const root = q(v.pgRootdir);
   return [
     `rm -rf ${root}`,
     `install -d -m 700 -o ${q(v.serviceUser)} -g ${q(v.serviceUser)} ${root}`,
-    asService(v, [bin(v, 'pg_basebackup'), '-h', from.address, '-p', String(from.vars.dbPort), '-U', from.vars.serviceUser, '-D', v.pgRootdir, '-X', 'stream', '-c', 'fast', ...(standby ? ['-R'] : [])]),
+    asService(v, [bin(v, 'pg_basebackup'), '-h', from.address, '-p', String(from.vars.dbPort), '-U', from.vars.serviceUser, '-D', v.pgRootdir, '-X', 'stream', '-c', 'fast', ...(standby ? ['-R'] : []), ...(slot ? ['-S', slot] : [])]),
   ].join(' && ');
 }
 

@@ -56,4 +56,16 @@ describe('keytrustee: the servers decide, a lost host that answers as a primary 
     const fromPassive = ktsActiveFromPassive.plan(fakeContext({ inv, host: 'kts1', args: {} })) as { command: string }[];
     expect(fromPassive.find((c) => c.command.includes('pg_basebackup'))!.command).toMatch(/pg_basebackup -h kts2\.lab\.test -p 5434 /);
   });
+
+  it('replication_slot: the slot is made on the active when missing and the rebuilt passive streams through it; a bad name is refused', () => {
+    const inv = { ...kts(), vars: { replication_slot: 'kts_passive' } };
+    const plan = ktsStandbyRebuild.plan(fakeContext({ inv, host: 'kts2', args: {} })) as { host: string; command: string }[];
+    const slot = plan.findIndex((c) => c.command.includes('pg_create_physical_replication_slot'));
+    expect(plan[slot]!.host).toBe('kts1');
+    expect(plan[slot]!.command).toMatch(/WHERE NOT EXISTS \(SELECT 1 FROM pg_replication_slots WHERE slot_name = '\\''kts_passive'\\''\)/);
+    const base = plan.findIndex((c) => c.command.includes('pg_basebackup'));
+    expect(base).toBeGreaterThan(slot);
+    expect(plan[base]!.command).toMatch(/ -R -S kts_passive$/);
+    expect(() => ktsStandbyRebuild.plan(fakeContext({ inv: { ...kts(), vars: { replication_slot: "x'; DROP" } }, host: 'kts2', args: {} }))).toThrow(/replication_slot "x'; DROP" is not a slot name/);
+  });
 });
