@@ -66,6 +66,9 @@ describe('ksctl plans (admin host, password on stdin)', () => {
 
   it('data-loss: leave, upload key and backup, restore, new cluster, others leave and fulljoin', async () => {
     expect(await lines('data-loss', 'ksctl', { node: 'cm2', backup: backupDir })).toEqual([
+      // backup.check, before cm2 leaves: the file, then the node's state (window, idle, key)
+      `controller: sha256 ${backupDir}/backup.bin`,
+      `${K('https://cm2.example.test')} backup status  <<< password ***`,
       `${K('https://cm2.example.test')} cluster delete -y  <<< password ***`,
       `${K('https://cm2.example.test')} backup status  <<< password ***`,
       `${K('https://cm2.example.test')} backupkeys upload --file ${backupDir}/backupkey.bin  <<< password ***`,
@@ -83,6 +86,7 @@ describe('ksctl plans (admin host, password on stdin)', () => {
 
   it('node-loss', async () => {
     expect(await lines('node-loss', 'ksctl', { lost: 'cm3', survivor: 'cm1' })).toEqual([
+      'cm1: (controller) assert lost != survivor',
       `${K('https://cm1.example.test')} cluster nodes delete --id <node_id> -y  <<< password ***`,
       `${K('https://10.0.0.3:8443')} cluster fulljoin --member cm1.example.test --newnodehost 10.0.0.3 -y  <<< password ***`,
       `${K('https://cm1.example.test')} cluster nodes list  <<< password ***`,
