@@ -25,8 +25,11 @@ export const API = {
   clusterNew: '/api/v1/cluster/new',
   clusterCsr: '/api/v1/cluster/csr',
   clusterJoin: '/api/v1/cluster/join',
-  clusterNodes: '/api/v1/cluster/nodes',
-  clusterNode: (id: string) => `/api/v1/cluster/nodes/${enc(id)}`,
+  // Node list, CSR signing (POST) and removal: /api/v1/nodes, as the vendor's own Terraform
+  // provider calls them (ThalesGroup/terraform-provider-ciphertrust, internal/provider/common/urls.go:
+  // URL_SIGN_CERT = "api/v1/nodes"; resource_cm_cluster_node.go: DELETE URL_NODES/{id}).
+  clusterNodes: '/api/v1/nodes',
+  clusterNode: (id: string) => `/api/v1/nodes/${enc(id)}`,
 } as const;
 
 function enc(id: string): string {
@@ -74,6 +77,7 @@ export interface ClusterNode {
   id: string;
   host: string;
   public_address?: string;
+  publicAddress?: string;
   /** e.g. `ready`, `connecting`, `down`. */
   status: string;
 }

@@ -127,12 +127,14 @@ export class CtmNode {
     return this.client.json('POST', API.clusterCsr, { localNodeHost: host });
   }
 
+  /** Field names as the vendor's Terraform provider sends them (SignRequestJSON, JoinClusterJSON). */
   sign(csr: string, newNodeHost: string): Promise<{ cert: string; cachain: string; mkek_blob: string }> {
-    return this.client.json('POST', API.clusterNodes, { csr, newNodeHost });
+    return this.client.json('POST', API.clusterNodes, signBody(csr, newNodeHost));
   }
 
-  join(member: string, host: string, signed: { cert: string; cachain: string; mkek_blob: string }): Promise<ClusterInfo> {
-    return this.client.json('POST', API.clusterJoin, { memberHost: member, localNodeHost: host, ...signed });
+  /** `memberHost`: the member's host name (the cluster port is separate, memberNodePort). */
+  join(memberHost: string, host: string, signed: { cert: string; cachain: string; mkek_blob: string }): Promise<ClusterInfo> {
+    return this.client.json('POST', API.clusterJoin, joinBody(memberHost, host, signed));
   }
 
   /** Polls the node list until `expect` nodes are listed and every one is `ready`. */
@@ -164,4 +166,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await writeFile(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
+}
+
+export function signBody(csr: string, newNodeHost: string) {
+  return { csr, newNodeHost, publicAddress: newNodeHost, shared_hsm_partition: false };
+}
+
+export function joinBody(memberNodeHost: string, localNodeHost: string, signed: { cert: string; cachain: string; mkek_blob: string }) {
+  return { memberNodeHost, localNodeHost, ...signed };
 }

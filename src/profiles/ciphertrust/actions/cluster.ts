@@ -1,5 +1,5 @@
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
-import type { ClusterNode } from '../api-paths.ts';
+import { API, type ClusterNode } from '../api-paths.ts';
 import { apiUrl, nodeFor, planSteps, stepOptions, CTM_SECRET_ARGS } from '../context.ts';
 import { runCtmSteps } from '../run-steps.ts';
 import type { CtmStep } from '../steps.ts';
@@ -20,7 +20,7 @@ function listedAs(ctx: ActionContext, name: string): string[] {
 
 function find(ctx: ActionContext, list: ClusterNode[], name: string): ClusterNode | undefined {
   const as = listedAs(ctx, name);
-  return list.find((n) => as.includes(n.host) || (n.public_address !== undefined && as.includes(n.public_address)));
+  return list.find((n) => as.includes(n.host) || [n.public_address, n.publicAddress].some((a) => a !== undefined && as.includes(a)));
 }
 
 async function member(ctx: ActionContext, name = ctx.host.name): Promise<boolean> {
@@ -49,7 +49,7 @@ export const clusterNodesAction: Action = {
   readOnly: true,
   description: 'List the cluster nodes as this node sees them (ksctl cluster nodes list).',
   args: { ...CTM_SECRET_ARGS },
-  plan: (ctx) => [{ host: ctx.host.name, command: `GET ${apiUrl(ctx.host)}/api/v1/cluster/nodes` }],
+  plan: (ctx) => [{ host: ctx.host.name, command: `GET ${apiUrl(ctx.host)}${API.clusterNodes}` }],
   async run(ctx) {
     const list = (await member(ctx)) ? await (await nodeFor(ctx)).nodes() : [];
     return { changed: false, output: list, summary: list.length ? list.map((n) => `${n.host} ${n.status}`).join(', ') : 'not in a cluster' };
