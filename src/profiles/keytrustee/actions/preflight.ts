@@ -39,11 +39,11 @@ function refuseLivePrimary(ctx: ActionContext, v: KtsVars): void {
   const h = ctx.host.name;
   if (ctx.host.roles.includes('passive')) {
     throw new ActionError(
-      `${h}: has role passive but its database answers on port ${v.dbPort} as a primary (not in recovery): it was promoted, and with ${active.name} a primary too this is a split brain. Rebuilding ${h} would discard every deposit written on it since; compare the deposits on both servers, make the inventory's active the one that holds the truth, then run again (force=true discards ${h}'s database)`,
+      `${h}: has role passive but its database answers on port ${v.dbPort} as a primary (not in recovery): it was promoted, and with ${active.name} a primary too this is a split brain. Rebuilding ${h} would discard every deposit written on it since; compare the deposits on both servers, make the inventory's active the one that holds the truth, then run again (a new run with -e force=true discards ${h}'s database)`,
     );
   }
   throw new ActionError(
-    `${h}: its database answers on port ${v.dbPort} as a primary: the active is not lost. Rebuilding it from ${passive.name} would lose what ${passive.name} has not replayed; for a lost passive run passive-loss, to go back to a backup run data-loss (force=true rebuilds ${h} anyway)`,
+    `${h}: its database answers on port ${v.dbPort} as a primary: the active is not lost. Rebuilding it from ${passive.name} would lose what ${passive.name} has not replayed; for a lost passive run passive-loss, to go back to a backup run data-loss (a new run with -e force=true rebuilds ${h} anyway)`,
   );
 }
 
