@@ -78,8 +78,21 @@ export interface ClusterNode {
   host: string;
   public_address?: string;
   publicAddress?: string;
-  /** e.g. `ready`, `connecting`, `down`. */
-  status: string;
+  /**
+   * e.g. `ready`, `connecting`, `down`; the vendor's client reads a node's own state as
+   * `status: { code, description }` with code `r` = ready (GET /cluster), so both forms are read.
+   */
+  status: string | { code?: string; description?: string };
+}
+
+/** A listed node is ready: `ready`, or code `r` (either form of `status`). */
+export function nodeReady(n: Pick<ClusterNode, 'status'>): boolean {
+  const code = typeof n.status === 'string' ? n.status : n.status?.code;
+  return code === 'ready' || code === 'r';
+}
+
+export function nodeStatusText(n: Pick<ClusterNode, 'status'>): string {
+  return typeof n.status === 'string' ? n.status : (n.status?.description ?? n.status?.code ?? '?');
 }
 
 export interface ClusterInfo {

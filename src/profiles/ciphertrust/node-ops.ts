@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { API, COMPLETED, FAILED, IN_PROGRESS, type BackupInfo, type BackupKeyInfo, type BackupStatus, type ClusterInfo, type ClusterNode, type Scope } from './api-paths.ts';
+import { API, COMPLETED, FAILED, IN_PROGRESS, nodeReady, nodeStatusText, type BackupInfo, type BackupKeyInfo, type BackupStatus, type ClusterInfo, type ClusterNode, type Scope } from './api-paths.ts';
 import { CtmApiError, type CtmClient } from './client.ts';
 
 /** Typed calls on one node, and the waits the product needs (status polling, cluster health). */
@@ -142,9 +142,9 @@ export class CtmNode {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const list = await this.nodes();
-      const ready = list.filter((n) => n.status === 'ready');
+      const ready = list.filter(nodeReady);
       if (list.length === expect && ready.length === expect) return list;
-      const summary = `${ready.length}/${expect} ready (${list.map((n) => `${n.host} ${n.status}`).join(', ')})`;
+      const summary = `${ready.length}/${expect} ready (${list.map((n) => `${n.host} ${nodeStatusText(n)}`).join(', ')})`;
       if (Date.now() > until) throw new Error(`${this.name}: the cluster is not healthy after ${Math.round(timeoutMs / 1000)} s: ${summary}`);
       onPoll?.(summary);
       await sleep(this.opts.pollMs ?? 2000, this.opts.signal);

@@ -1,5 +1,5 @@
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
-import { API, type ClusterNode } from '../api-paths.ts';
+import { API, nodeStatusText, type ClusterNode } from '../api-paths.ts';
 import { apiUrl, nodeFor, planSteps, stepOptions, CTM_SECRET_ARGS } from '../context.ts';
 import { runCtmSteps } from '../run-steps.ts';
 import type { CtmStep } from '../steps.ts';
@@ -52,7 +52,7 @@ export const clusterNodesAction: Action = {
   plan: (ctx) => [{ host: ctx.host.name, command: `GET ${apiUrl(ctx.host)}${API.clusterNodes}` }],
   async run(ctx) {
     const list = (await member(ctx)) ? await (await nodeFor(ctx)).nodes() : [];
-    return { changed: false, output: list, summary: list.length ? list.map((n) => `${n.host} ${n.status}`).join(', ') : 'not in a cluster' };
+    return { changed: false, output: list, summary: list.length ? list.map((n) => `${n.host} ${nodeStatusText(n)}`).join(', ') : 'not in a cluster' };
   },
 };
 
