@@ -248,6 +248,26 @@ describe('ipa.replica.reinit', () => {
     expect(h.execs.map((e) => e.command)).toEqual(planned.map((c) => c.command));
   });
 
+  it('pulls each suffix from its own parent in topology.discover\'s per-suffix plan (CA on a subset: the engine\'s merged-graph parent may have no o=ipaca agreement)', async () => {
+    const agreements = [
+      { host: 'ipa1', peer: 'ipa4', suffix: 'dc=example,dc=com' },
+      { host: 'ipa3', peer: 'ipa4', suffix: 'o=ipaca' },
+    ];
+    const reinit_plan = { 'dc=example,dc=com': { ipa4: 'ipa1' }, 'o=ipaca': { ipa4: 'ipa3' } };
+    const runDir = mkdtempSync(path.join(tmpdir(), 'lb-ipa-reinit-'));
+    const h = scriptedHost('ipa4', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa4.dc2.example.com' }) } : undefined));
+    const ctx = { ...fakeContext({ inv, host: 'ipa4', args: { suffix: 'both' }, remote: h.remote, secrets: { dm_password: SECRET } }), vars: { parent: 'ipa1', agreements, reinit_plan }, runDir };
+    const planned = await ipaReplicaReinit.plan(ctx);
+    await ipaReplicaReinit.run(ctx);
+    expect(h.execs.map((e) => e.command)).toEqual([
+      IPA_FACTS_COMMAND,
+      'ipa-replica-manage re-initialize --from=ipa1.dc1.example.com',
+      'ipa-csreplica-manage re-initialize --from=ipa3.dc2.example.com',
+    ]);
+    expect(h.execs.map((e) => e.command)).toEqual(planned.map((c) => c.command));
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
   it('refuses a source without an o=ipaca agreement to this server (discovered topology), naming those that have one', async () => {
     const agreements = [
       { host: 'ipa1', peer: 'ipa2', suffix: 'dc=example,dc=com' },
