@@ -68,4 +68,10 @@ describe('keytrustee: the servers decide, a lost host that answers as a primary 
     expect(plan[base]!.command).toMatch(/ -R -S kts_passive$/);
     expect(() => ktsStandbyRebuild.plan(fakeContext({ inv: { ...kts(), vars: { replication_slot: "x'; DROP" } }, host: 'kts2', args: {} }))).toThrow(/replication_slot "x'; DROP" is not a slot name/);
   });
+
+  it('a running passive says how old its copy is (last replayed transaction, WAL receiver): active-loss copies exactly that', async () => {
+    const h = scriptedHost('kts2', (c) => (c.includes('pg_is_in_recovery') ? { stdout: 't|2026-12-01 05:27:50|none\n' } : undefined));
+    const r = await ktsPreflight.run(fakeContext({ inv: kts(), host: 'kts2', args: {}, remote: h.remote }));
+    expect(r.summary).toBe('kts2: ready (standby, NOT streaming (WAL receiver: none); last replayed a transaction at 2026-12-01 05:27:50 UTC)');
+  });
 });

@@ -19,12 +19,25 @@ function command(ctx: ActionContext, state: string): string {
   const probe = psqlCommand(v, 'SELECT pg_is_in_recovery()', 'postgres');
   if (state === 'running') {
     lines.push(`[ -d ${q(v.confdir)} ] || { echo "no configuration directory ${v.confdir}" >&2; exit 1; }`);
-    lines.push(`r=$(${probe}) || { echo "the database does not answer on port ${v.dbPort}" >&2; exit 1; }; echo "$r"`);
+    lines.push(`r=$(${psqlCommand(v, STATE_SQL, 'postgres')}) || { echo "the database does not answer on port ${v.dbPort}" >&2; exit 1; }; echo "$r"`);
   } else {
     // A host called lost may still run a database: what it answers decides (see run).
     lines.push(`r=$(${probe} 2>/dev/null) && echo "$r" || echo down`);
   }
   return lines.join('\n');
+}
+
+/**
+ * `t|f` for pg_is_in_recovery(), then (a standby's) last replayed transaction in UTC and its WAL
+ * receiver status: how old a copy of the passive would be, said before active-loss takes it.
+ */
+const STATE_SQL =
+  "SELECT CASE WHEN pg_is_in_recovery() THEN 't' ELSE 'f' END || '|' || coalesce(to_char(pg_last_xact_replay_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '-') || '|' || coalesce((SELECT status FROM pg_stat_wal_receiver LIMIT 1), 'none')";
+
+function standbyState(line: string): string {
+  const [, replayed, receiver] = line.split('|');
+  if (!receiver) return 'standby';
+  return `standby, ${receiver === 'streaming' ? 'streaming' : `NOT streaming (WAL receiver: ${receiver})`}; ${replayed && replayed !== '-' ? `last replayed a transaction at ${replayed} UTC` : 'no transaction replayed since it started'}`;
 }
 
 const isForced = (ctx: ActionContext) => ctx.args.force === true || ctx.args.force === 'true';
@@ -71,7 +84,8 @@ export const ktsPreflight: Action = {
       throw new ActionError((e as Error).message);
     }
     const out = (await sh(await ctx.connect(), ctx, command(ctx, state), 'preflight')).stdout.trim();
-    const answer = out.split('\n').pop();
+    const last = out.split('\n').pop() ?? '';
+    const answer = last.split('|')[0];
     if (state === 'running' && !isClient(ctx)) {
       const inRecovery = answer === 't';
       if (ctx.host.roles.includes('active') && inRecovery) throw new ActionError(`${ctx.host.name}: has role active but its database is a standby (in recovery): the roles changed since the inventory was written; make the inventory say which server is the primary`);
@@ -79,6 +93,6 @@ export const ktsPreflight: Action = {
     }
     if (state === 'empty' && !isClient(ctx) && answer === 'f' && !isForced(ctx)) refuseLivePrimary(ctx, ktsVars(ctx.inventory, ctx.host));
     const found = answer === 'f' ? 'a primary' : answer === 't' ? 'a standby' : 'its database is down';
-    return { changed: false, summary: `${ctx.host.name}: ready${state === 'running' ? ` (${ctx.host.roles.includes('passive') ? 'standby' : 'primary'})` : isClient(ctx) ? '' : ` (${found}${answer === 'f' ? ', rebuilt anyway: force' : ''})`}` };
+    return { changed: false, summary: `${ctx.host.name}: ready${state === 'running' ? ` (${ctx.host.roles.includes('passive') ? standbyState(last) : 'primary'})` : isClient(ctx) ? '' : ` (${found}${answer === 'f' ? ', rebuilt anyway: force' : ''})`}` };
   },
 };
