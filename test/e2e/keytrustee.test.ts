@@ -253,6 +253,24 @@ describe.skipIf(!runnable)('keytrustee profile on a real PostgreSQL active/passi
     expect(out.failed?.error).toContain('has role active but its database is a standby');
     expect(await digest('kts2')).toBe(before);
   });
+  it('split brain: a promoted passive is refused by passive-loss (its deposits kept) and a live active by active-loss; force=true rebuilds', async () => {
+    const pgctl = (verb: string) => labExec(LAB, 'kts2', ['runuser', '-u', 'keytrustee', '--', '/usr/lib/postgresql/15/bin/pg_ctl', '-D', '/var/lib/keytrustee/db', '-w', verb]);
+    // The active is up and a primary: active-loss must not replace it with the passive's copy.
+    const live = await refusal('active-loss', {});
+    expect(live).toContain('kts1: its database answers on port 11381 as a primary: the active is not lost');
+    expect((await pgctl('promote')).code).toBe(0);
+    await psql('kts2', "INSERT INTO deposits (owner, payload) VALUES ('e2e-split-brain', 'x')");
+    const why = await refusal('passive-loss', {});
+    expect(why).toMatch(/kts2: has role passive but its database answers on port 11381 as a primary .*split brain/);
+    expect(await psql('kts2', "SELECT count(*) FROM deposits WHERE owner = 'e2e-split-brain'")).toBe('1');
+    expect(await refusal('data-loss', { backup: 'latest', dest: join(dir, 'backups'), key: keys.sec, passphrase_env: 'KTS_E2E_PASS' })).toMatch(/kts2: has role passive but its database is not in recovery.*split brain/);
+    // The administrator decides kts1 holds the truth: force=true rebuilds kts2 from it.
+    const out = await run('passive-loss', { force: 'true' });
+    expect(out.failed?.error).toBeUndefined();
+    expect(await psql('kts2', "SELECT count(*) FROM deposits WHERE owner = 'e2e-split-brain'")).toBe('0');
+    await pairWhole();
+  });
+
   it('dr check: the pair in sync passes; with the passive\'s replay stopped it fails naming the item', async () => {
     const drArgs = ['dr', 'check', '-i', inventoryFile, '--backup-dir', join(dir, 'backups'), '--state-dir', join(dir, 'state'), '--json'];
     const item = (out: string) => (JSON.parse(out) as { items: { id: string; status: string; why: string }[] }).items;

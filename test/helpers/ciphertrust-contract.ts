@@ -227,6 +227,9 @@ export class ContractNode {
     }
 
     if (a === 'cluster') return this.clusterCall(method, b, c, json, res);
+    // Node list, CSR signing and node removal live under /api/v1/nodes (the vendor's own client,
+    // ThalesGroup/terraform-provider-ciphertrust: URL_SIGN_CERT / URL_NODES = "api/v1/nodes").
+    if (a === 'nodes') return this.clusterCall(method, 'nodes', b, json, res, true);
     return send(res, 404, { code: 404, message: `no route ${method} ${path}` });
   }
 
@@ -278,7 +281,7 @@ export class ContractNode {
     send(res, 202, { operation: 'restore', id: bk.id, status: 'In Progress' });
   }
 
-  private clusterCall(method: string, b: string | undefined, c: string | undefined, json: () => Record<string, unknown>, res: ServerResponse): void {
+  private clusterCall(method: string, b: string | undefined, c: string | undefined, json: () => Record<string, unknown>, res: ServerResponse, fromNodes = false): void {
     if (method === 'GET' && !b) return send(res, 200, this.cluster ? { nodeID: this.nodeId, status: this.joiningUntil > Date.now() ? 'connecting' : 'ready' } : { status: 'none' });
     if (method === 'DELETE' && !b) {
       if (!this.cluster) return send(res, 409, { code: 409, message: 'this node is not in a cluster' });
@@ -301,12 +304,15 @@ export class ContractNode {
       const m = /^CERT (\S+) (\S+)$/.exec(String(p.cert ?? ''));
       const cluster = m && m[2] === this.nodeId ? CLUSTERS.get(m[1]!) : undefined;
       if (!cluster) return send(res, 400, { code: 400, message: 'the certificate was not signed for this node by a cluster member' });
+      // memberNodeHost: the host name of the member it joins through (no port: the cluster port is memberNodePort).
+      const memberHost = String(p.memberNodeHost ?? '');
+      if (![...cluster.members].some((n) => new URL(n.url).hostname === memberHost)) return send(res, 400, { code: 400, message: `memberNodeHost ${JSON.stringify(memberHost)} is not a member of the cluster` });
       cluster.members.add(this);
       this.cluster = cluster;
       this.joiningUntil = Date.now() + (this.o.joinMs ?? 150);
       return send(res, 202, { nodeID: this.nodeId, status: 'connecting' });
     }
-    if (b === 'nodes') {
+    if (b === 'nodes' && fromNodes) {
       if (!this.cluster) return send(res, 409, { code: 409, message: 'this node is not in a cluster' });
       if (method === 'GET' && !c) {
         const list = [...this.cluster.members].map((n) => ({ id: n.nodeId, host: n.host, status: !n.up ? 'down' : n.joiningUntil > Date.now() ? 'connecting' : 'ready' }));
@@ -315,6 +321,7 @@ export class ContractNode {
       if (method === 'POST' && !c) {
         const m = /^CSR (\S+) (\S+)$/.exec(String(json().csr ?? ''));
         if (!m) return send(res, 400, { code: 400, message: 'csr is not a certificate signing request' });
+        if (!json().newNodeHost) return send(res, 400, { code: 400, message: 'newNodeHost is required' });
         if (m[2] !== this.version) return send(res, 422, { code: 422, message: `the new node runs ${m[2]}, the cluster ${this.version}: all nodes must run the same version to join` });
         return send(res, 201, { cert: `CERT ${this.cluster.id} ${m[1]}`, cachain: 'CA', mkek_blob: 'MKEK' });
       }

@@ -25,8 +25,11 @@ export const API = {
   clusterNew: '/api/v1/cluster/new',
   clusterCsr: '/api/v1/cluster/csr',
   clusterJoin: '/api/v1/cluster/join',
-  clusterNodes: '/api/v1/cluster/nodes',
-  clusterNode: (id: string) => `/api/v1/cluster/nodes/${enc(id)}`,
+  // Node list, CSR signing (POST) and removal: /api/v1/nodes, as the vendor's own Terraform
+  // provider calls them (ThalesGroup/terraform-provider-ciphertrust, internal/provider/common/urls.go:
+  // URL_SIGN_CERT = "api/v1/nodes"; resource_cm_cluster_node.go: DELETE URL_NODES/{id}).
+  clusterNodes: '/api/v1/nodes',
+  clusterNode: (id: string) => `/api/v1/nodes/${enc(id)}`,
 } as const;
 
 function enc(id: string): string {
@@ -74,8 +77,22 @@ export interface ClusterNode {
   id: string;
   host: string;
   public_address?: string;
-  /** e.g. `ready`, `connecting`, `down`. */
-  status: string;
+  publicAddress?: string;
+  /**
+   * e.g. `ready`, `connecting`, `down`; the vendor's client reads a node's own state as
+   * `status: { code, description }` with code `r` = ready (GET /cluster), so both forms are read.
+   */
+  status: string | { code?: string; description?: string };
+}
+
+/** A listed node is ready: `ready`, or code `r` (either form of `status`). */
+export function nodeReady(n: Pick<ClusterNode, 'status'>): boolean {
+  const code = typeof n.status === 'string' ? n.status : n.status?.code;
+  return code === 'ready' || code === 'r';
+}
+
+export function nodeStatusText(n: Pick<ClusterNode, 'status'>): string {
+  return typeof n.status === 'string' ? n.status : (n.status?.description ?? n.status?.code ?? '?');
 }
 
 export interface ClusterInfo {

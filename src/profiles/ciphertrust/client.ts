@@ -117,7 +117,7 @@ export class CtmClient {
     const res = await this.send('POST', API.token, { json: creds });
     const text = await readText(res);
     if (res.statusCode !== 200 && res.statusCode !== 201) {
-      throw new CtmApiError(this.node, 'POST', API.token, res.statusCode ?? 0, `log-in as ${this.o.user} refused${text ? `: ${errorDetail(text)}` : ''}`);
+      throw new CtmApiError(this.node, 'POST', API.token, res.statusCode ?? 0, `log-in as ${this.o.user} refused${res.statusCode === 401 || res.statusCode === 403 ? ' (check api_user, api_domain and the inventory secret api_password)' : ''}${text ? `: ${errorDetail(text)}` : ''}`);
     }
     const t = JSON.parse(text) as { jwt?: string; duration?: number };
     if (!t.jwt) throw new CtmApiError(this.node, 'POST', API.token, res.statusCode, 'no jwt in the answer');

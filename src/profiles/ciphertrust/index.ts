@@ -1,7 +1,7 @@
 import type { Action } from '../../actions/types.ts';
 import type { ProfileCode } from '../types.ts';
 import { backupCreateAction } from './actions/backup-create.ts';
-import { backupRestoreAction } from './actions/backup-restore.ts';
+import { backupCheckAction, backupRestoreAction } from './actions/backup-restore.ts';
 import { backupKeysAction } from './actions/backupkeys.ts';
 import { clusterJoinAction, clusterNewAction, clusterNodesAction, clusterRemoveAction, clusterWaitHealthyAction } from './actions/cluster.ts';
 import { checkCtmBody, CTM_ARCHIVE_LAYOUT } from './catalog.ts';
@@ -10,6 +10,7 @@ import { checkCtmBody, CTM_ARCHIVE_LAYOUT } from './catalog.ts';
 export const ciphertrustActions: Action[] = [
   backupKeysAction,
   backupCreateAction,
+  backupCheckAction,
   backupRestoreAction,
   clusterNodesAction,
   clusterRemoveAction,

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { API, COMPLETED, FAILED, IN_PROGRESS, type BackupInfo, type BackupKeyInfo, type BackupStatus, type ClusterInfo, type ClusterNode, type Scope } from './api-paths.ts';
+import { API, COMPLETED, FAILED, IN_PROGRESS, nodeReady, nodeStatusText, type BackupInfo, type BackupKeyInfo, type BackupStatus, type ClusterInfo, type ClusterNode, type Scope } from './api-paths.ts';
 import { CtmApiError, type CtmClient } from './client.ts';
 
 /** Typed calls on one node, and the waits the product needs (status polling, cluster health). */
@@ -127,12 +127,14 @@ export class CtmNode {
     return this.client.json('POST', API.clusterCsr, { localNodeHost: host });
   }
 
+  /** Field names as the vendor's Terraform provider sends them (SignRequestJSON, JoinClusterJSON). */
   sign(csr: string, newNodeHost: string): Promise<{ cert: string; cachain: string; mkek_blob: string }> {
-    return this.client.json('POST', API.clusterNodes, { csr, newNodeHost });
+    return this.client.json('POST', API.clusterNodes, signBody(csr, newNodeHost));
   }
 
-  join(member: string, host: string, signed: { cert: string; cachain: string; mkek_blob: string }): Promise<ClusterInfo> {
-    return this.client.json('POST', API.clusterJoin, { memberHost: member, localNodeHost: host, ...signed });
+  /** `memberHost`: the member's host name (the cluster port is separate, memberNodePort). */
+  join(memberHost: string, host: string, signed: { cert: string; cachain: string; mkek_blob: string }): Promise<ClusterInfo> {
+    return this.client.json('POST', API.clusterJoin, joinBody(memberHost, host, signed));
   }
 
   /** Polls the node list until `expect` nodes are listed and every one is `ready`. */
@@ -140,9 +142,9 @@ export class CtmNode {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const list = await this.nodes();
-      const ready = list.filter((n) => n.status === 'ready');
+      const ready = list.filter(nodeReady);
       if (list.length === expect && ready.length === expect) return list;
-      const summary = `${ready.length}/${expect} ready (${list.map((n) => `${n.host} ${n.status}`).join(', ')})`;
+      const summary = `${ready.length}/${expect} ready (${list.map((n) => `${n.host} ${nodeStatusText(n)}`).join(', ')})`;
       if (Date.now() > until) throw new Error(`${this.name}: the cluster is not healthy after ${Math.round(timeoutMs / 1000)} s: ${summary}`);
       onPoll?.(summary);
       await sleep(this.opts.pollMs ?? 2000, this.opts.signal);
@@ -164,4 +166,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await writeFile(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
+}
+
+export function signBody(csr: string, newNodeHost: string) {
+  return { csr, newNodeHost, publicAddress: newNodeHost, shared_hsm_partition: false };
+}
+
+export function joinBody(memberNodeHost: string, localNodeHost: string, signed: { cert: string; cachain: string; mkek_blob: string }) {
+  return { memberNodeHost, localNodeHost, ...signed };
 }

@@ -74,7 +74,7 @@ async function runOne(s: CtmStep, n: CtmNode, o: StepRunOptions): Promise<unknow
       const member = await o.node(c.member);
       const { csr } = await n.csr(f(c.host));
       const signed = await member.sign(csr, f(c.host));
-      return n.join(member.client.node, f(c.host), signed);
+      return n.join(new URL(c.memberUrl).hostname, f(c.host), signed);
     }
     case 'wait-healthy':
       return n.waitHealthy(c.expect, o.timeoutMs, (st) => o.progress(`cluster: ${st}`));

@@ -1,3 +1,4 @@
+import { joinBody, signBody } from './node-ops.ts';
 import { shellQuote } from '../../transport/shell-quote.ts';
 import { API, type Scope } from './api-paths.ts';
 
@@ -70,8 +71,8 @@ function apiCalls(s: CtmStep, url: string): string[] {
     case 'cluster-join':
       return [
         `POST ${u(API.clusterCsr)} ${json({ localNodeHost: c.host })}`,
-        `POST ${c.memberUrl}${API.clusterNodes} {"csr":"<from the csr call>","newNodeHost":"${c.host}"}`,
-        `POST ${u(API.clusterJoin)} {"memberHost":"${c.member}","localNodeHost":"${c.host}","cert":"<signed>","cachain":"<signed>","mkek_blob":"<signed>"}`,
+        `POST ${c.memberUrl}${API.clusterNodes} ${json(signBody('<from the csr call>', c.host))}`,
+        `POST ${u(API.clusterJoin)} ${json(joinBody(new URL(c.memberUrl).hostname, c.host, { cert: '<signed>', cachain: '<signed>', mkek_blob: '<signed>' }))}`,
       ];
     case 'wait-healthy':
       return [`GET ${u(API.clusterNodes)}  # every poll interval until ${c.expect} nodes are ready`];

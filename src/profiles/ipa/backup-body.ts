@@ -17,6 +17,12 @@ export interface IpaBackupBody {
   /** Inventory roles of the backed-up host and of the whole cluster at backup time. */
   roles: string[];
   clusterRoles: string[];
+  /**
+   * FQDNs of IdM's servers (cn=masters) when the backup was made. A server that joined later is
+   * unknown to the restored data: it cannot be re-initialized, only reinstalled (ipa-restore(1)).
+   * Absent in backups made before Lifeboat recorded it.
+   */
+  servers?: string[];
 }
 
 export function isIpaBackupBody(body: unknown): body is IpaBackupBody {
@@ -39,6 +45,7 @@ export function checkIpaBackupBody(body: unknown): string[] {
     out.push('header must be { type, time, host, ipaVersion, formatVersion, services } as ipa-backup wrote them');
   } else if (String(h.type).toLowerCase() !== b.type) out.push(`header type ${String(h.type)} does not match type ${String(b.type)}`);
   if (!strs(b.roles) || !strs(b.clusterRoles)) out.push('roles and clusterRoles must be lists of roles');
+  if (b.servers !== undefined && !strs(b.servers)) out.push('servers must be a list of FQDNs');
   return out;
 }
 

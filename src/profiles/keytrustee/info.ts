@@ -26,5 +26,6 @@ export const infoKeytrustee: ProfileInfo = {
     service_user: { type: 'string', default: KTS_DEFAULTS.service_user, description: 'service account owning confdir and the database' },
     database: { type: 'string', default: KTS_DEFAULTS.database, description: 'database name' },
     pg_bindir: { type: 'string', default: KTS_DEFAULTS.pg_bindir, description: 'PostgreSQL binaries (pg_ctl, pg_basebackup)' },
+    replication_slot: { type: 'string', default: '', description: 'physical replication slot the passive streams through (created on the active when a rebuild needs it); none by default' },
   },
 };

@@ -9,6 +9,8 @@ export interface KtsVars {
   serviceUser: string;
   database: string;
   pgBindir: string;
+  /** Physical replication slot the passive streams through; '' for none. */
+  replicationSlot: string;
 }
 
 function pick(inv: Inventory, host: InventoryHost | undefined, name: string): unknown {
@@ -28,6 +30,7 @@ export function ktsVars(inv: Inventory, host?: InventoryHost): KtsVars {
     serviceUser: str('service_user', KTS_DEFAULTS.service_user),
     database: str('database', KTS_DEFAULTS.database),
     pgBindir: str('pg_bindir', KTS_DEFAULTS.pg_bindir),
+    replicationSlot: str('replication_slot', ''),
   };
 }
 

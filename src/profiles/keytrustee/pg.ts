@@ -62,13 +62,17 @@ export function seedSql(n: number, owner = 'client'): string {
   return `INSERT INTO deposits (owner, payload) SELECT '${owner}' || (g % 7), sha512(g::text::bytea) || sha512((g + 1)::text::bytea) FROM generate_series(1, ${Math.trunc(n)}) g`;
 }
 
-/** Base backup of `fromAddress` into an empty data directory; `standby` writes standby.signal + primary_conninfo. */
-export function baseBackupCommand(v: KtsVars, fromAddress: string, standby: boolean): string {
+/**
+ * Base backup of the other server of the pair into this host's empty data directory; `standby`
+ * writes standby.signal + primary_conninfo (+ primary_slot_name with `slot`). The source is reached on ITS port as ITS role (host
+ * vars may give the two servers different ports).
+ */
+export function baseBackupCommand(v: KtsVars, from: { address: string; vars: KtsVars }, standby: boolean, slot = ''): string {
   const root = q(v.pgRootdir);
   return [
     `rm -rf ${root}`,
     `install -d -m 700 -o ${q(v.serviceUser)} -g ${q(v.serviceUser)} ${root}`,
-    asService(v, [bin(v, 'pg_basebackup'), '-h', fromAddress, '-p', String(v.dbPort), '-U', v.serviceUser, '-D', v.pgRootdir, '-X', 'stream', '-c', 'fast', ...(standby ? ['-R'] : [])]),
+    asService(v, [bin(v, 'pg_basebackup'), '-h', from.address, '-p', String(from.vars.dbPort), '-U', from.vars.serviceUser, '-D', v.pgRootdir, '-X', 'stream', '-c', 'fast', ...(standby ? ['-R'] : []), ...(slot ? ['-S', slot] : [])]),
   ].join(' && ');
 }
 

@@ -3,6 +3,7 @@ import type { Inventory } from '../../inventory/types.ts';
 import type { RemoteHost } from '../../transport/types.ts';
 import { mask } from '../../util/secrets.ts';
 import { ktsVars, pairOf } from './kts-vars.ts';
+import { missingSlot } from './slot.ts';
 import { DIGEST_SQL, IN_RECOVERY_SQL, parseDigest, psqlCommand, REPLICATION_SQL } from './pg.ts';
 
 /**
@@ -39,7 +40,11 @@ export async function ktsReadinessItems(inv: Inventory, connect: (host: string) 
       const rec = await sql(p, passive.name, psqlCommand(pv, IN_RECOVERY_SQL, 'postgres'), 'pg_is_in_recovery()');
       if (rec !== 't') problems.push(`${passive.name} is not in recovery (not a standby of ${active.name})`);
       const repl = await sql(a, active.name, psqlCommand(av, REPLICATION_SQL, 'postgres'), 'reading pg_stat_replication');
-      if (repl === 'none') problems.push(`${active.name} has no standby connected (pg_stat_replication is empty)`);
+      if (repl === 'none') {
+        const ask = (side: 'active' | 'passive', q: string) => (side === 'active' ? sql(a, active.name, psqlCommand(av, q, 'postgres'), 'slot') : sql(p, passive.name, psqlCommand(pv, q, 'postgres'), 'slot'));
+        const slot = await missingSlot(ask, active.name, passive.name);
+        problems.push(`${active.name} has no standby connected (pg_stat_replication is empty)${slot ? `: ${slot}` : ''}`);
+      }
       else if (repl !== 'streaming 0') problems.push(`${active.name}'s standby: ${repl.split(',').map((s) => { const [state, lag] = s.split(' '); return `${state}, ${lag} bytes not replayed`; }).join('; ')}`);
       const da = parseDigest(await sql(a, active.name, psqlCommand(av, DIGEST_SQL), 'deposit digest'));
       const dp = parseDigest(await sql(p, passive.name, psqlCommand(pv, DIGEST_SQL), 'deposit digest'));

@@ -33,7 +33,7 @@ describe('TLS and log-in', () => {
   it('a wrong password is a clear refusal that never shows the password', async () => {
     const err = await client({ password: 'not-the-password-123' }).json('GET', '/api/v1/system/info').catch((e: Error) => e);
     expect(err).toBeInstanceOf(CtmApiError);
-    expect((err as Error).message).toMatch(/log-in as admin refused: Invalid user credentials/);
+    expect((err as Error).message).toMatch(/log-in as admin refused \(check api_user, api_domain and the inventory secret api_password\): Invalid user credentials/);
     expect((err as Error).message).not.toContain('not-the-password-123');
   });
 

@@ -66,6 +66,9 @@ describe('ksctl plans (admin host, password on stdin)', () => {
 
   it('data-loss: leave, upload key and backup, restore, new cluster, others leave and fulljoin', async () => {
     expect(await lines('data-loss', 'ksctl', { node: 'cm2', backup: backupDir })).toEqual([
+      // backup.check, before cm2 leaves: the file, then the node's state (window, idle, key)
+      `controller: sha256 ${backupDir}/backup.bin`,
+      `${K('https://cm2.example.test')} backup status  <<< password ***`,
       `${K('https://cm2.example.test')} cluster delete -y  <<< password ***`,
       `${K('https://cm2.example.test')} backup status  <<< password ***`,
       `${K('https://cm2.example.test')} backupkeys upload --file ${backupDir}/backupkey.bin  <<< password ***`,
@@ -83,6 +86,7 @@ describe('ksctl plans (admin host, password on stdin)', () => {
 
   it('node-loss', async () => {
     expect(await lines('node-loss', 'ksctl', { lost: 'cm3', survivor: 'cm1' })).toEqual([
+      'cm1: (controller) assert lost != survivor',
       `${K('https://cm1.example.test')} cluster nodes delete --id <node_id> -y  <<< password ***`,
       `${K('https://10.0.0.3:8443')} cluster fulljoin --member cm1.example.test --newnodehost 10.0.0.3 -y  <<< password ***`,
       `${K('https://cm1.example.test')} cluster nodes list  <<< password ***`,
@@ -126,6 +130,17 @@ it('run with access: ksctl is refused before any call: the ksctl path is a plan 
 });
 
 describe('REST plans (the primary path)', () => {
+  it('node-loss: removal, CSR signing and join as the vendor\'s own client sends them (ThalesGroup/terraform-provider-ciphertrust)', async () => {
+    expect(await lines('node-loss', 'api', { lost: 'cm3', survivor: 'cm1' })).toEqual([
+      'cm1: (controller) assert lost != survivor',
+      'cm1: DELETE https://cm1.example.test/api/v1/nodes/<node_id>  # cm3',
+      'cm3: POST https://10.0.0.3:8443/api/v1/cluster/csr {"localNodeHost":"10.0.0.3"}',
+      'cm3: POST https://cm1.example.test/api/v1/nodes {"csr":"<from the csr call>","newNodeHost":"10.0.0.3","publicAddress":"10.0.0.3","shared_hsm_partition":false}',
+      'cm3: POST https://10.0.0.3:8443/api/v1/cluster/join {"memberNodeHost":"cm1.example.test","localNodeHost":"10.0.0.3","cert":"<signed>","cachain":"<signed>","mkek_blob":"<signed>"}',
+      'cm1: GET https://cm1.example.test/api/v1/nodes  # every poll interval until 3 nodes are ready',
+    ]);
+  });
+
   it('backup: the calls, in order, with the body that will be sent', async () => {
     expect(await lines('backup', 'api', { node: 'cm3', scope: 'domain', key: 'k-7', description: 'dom' })).toEqual([
       'cm3: GET https://10.0.0.3:8443/api/v1/backupStatus  # refuse when a backup or restore is In Progress',

@@ -171,7 +171,7 @@ describe('node-loss playbook', () => {
     const o = opts(pb('node-loss'), { lost: 'cm3', survivor: 'cm1' });
     const out = await startRun(o);
     expect(out.status, failure(o.events)).toBe('done');
-    expect(nodes[0]!.calls).toContain(`DELETE /api/v1/cluster/nodes/${lostId}`); // the dead node's entry, removed through the survivor
+    expect(nodes[0]!.calls).toContain(`DELETE /api/v1/nodes/${lostId}`); // the dead node's entry, removed through the survivor
     expect(fresh.cluster).toBe(nodes[0]!.cluster);
     expect(fresh.vault).toEqual({ 'key-a': 'material-a', 'key-b': 'material-b' });
     expect([...nodes[0]!.cluster!.members].map((n) => n.o.name).sort()).toEqual(['cm1', 'cm2', 'cm3']);

@@ -9,7 +9,7 @@ import { listBackups, readEnvelope } from '../../../src/backup/index.ts';
 import { loadInventory } from '../../../src/inventory/index.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
 import { ipaBackupCreate } from '../../../src/profiles/ipa/actions/backup-create.ts';
-import { ipaBackupRestore } from '../../../src/profiles/ipa/actions/backup-restore.ts';
+import { ipaBackupCheck, ipaBackupRestore } from '../../../src/profiles/ipa/actions/backup-restore.ts';
 import { ipaPreflight } from '../../../src/profiles/ipa/actions/preflight.ts';
 import { ipaReplicaReinit } from '../../../src/profiles/ipa/actions/replica-reinit.ts';
 import { IPA_FACTS_COMMAND } from '../../../src/profiles/ipa/host-facts.ts';
@@ -35,6 +35,10 @@ function facts(o: { fqdn?: string; version?: string; configured?: boolean; missi
     '',
   ].join('\n');
 }
+
+/** IdM's servers as ipa.backup.create reads them (cn=masters, one level). */
+const MASTERS = "ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-EXAMPLE-COM.socket -b 'cn=masters,cn=ipa,cn=etc,dc=example,dc=com' -s one '(objectClass=*)' 'cn'";
+const MASTERS_LDIF = ['ipa1.dc1', 'ipa2.dc1', 'ipa3.dc2', 'ipa4.dc2'].map((h) => `dn: cn=${h}.example.com,cn=masters,cn=ipa,cn=etc,dc=example,dc=com\ncn: ${h}.example.com\n`).join('\n');
 
 let inv: Inventory;
 let work: string;
@@ -123,6 +127,28 @@ describe('ipa.backup.restore', () => {
   });
 });
 
+describe('a data-loss restore of a backup that predates a server (ipa-restore(1): it must be reinstalled)', () => {
+  it('is refused by ipa.backup.check and ipa.backup.restore, in plan and run, before connecting; other uses are not', async () => {
+    const dir = path.join(work, 'store/idm-prod/lifeboat-data-2026-11-30-12-14-32');
+    cpSync(DATA(), dir, { recursive: true });
+    const file = path.join(dir, 'header.json');
+    const env = JSON.parse(readFileSync(file, 'utf8'));
+    env.body.servers = ['ipa1.dc1.example.com', 'ipa2.dc1.example.com', 'ipa3.dc2.example.com'];
+    writeFileSync(file, JSON.stringify(env, null, 2));
+    const h = scriptedHost('ipa1', answers(facts()));
+    const ctx = (a: Record<string, unknown>) => fakeContext({ inv, host: 'ipa1', args: { backup: dir, ...a }, remote: h.remote, secrets: { dm_password: SECRET } });
+    const why = /lifeboat-data-2026-11-30-12-14-32 \(2026-11-30T12:14:23 UTC\) predates ipa4 \(ipa4\.dc2\.example\.com\): IdM's servers then were ipa1\.dc1\.example\.com, ipa2\.dc1\.example\.com, ipa3\.dc2\.example\.com\. .*could not be re-initialized, only reinstalled/;
+    await expect(async () => ipaBackupCheck.plan(ctx({ reinit_all: true }))).rejects.toThrow(why);
+    await expect(ipaBackupCheck.run(ctx({ reinit_all: true }))).rejects.toThrow(why);
+    await expect(async () => ipaBackupRestore.plan(ctx({ reinit_all: true }))).rejects.toThrow(why);
+    await expect(ipaBackupRestore.run(ctx({ reinit_all: true }))).rejects.toThrow(why);
+    expect(h.execs).toEqual([]);
+    // server-loss restores a server's own backup and pulls everything else from a healthy server.
+    await expect(ipaBackupCheck.run(ctx({}))).resolves.toMatchObject({ changed: false });
+    rmSync(dir, { recursive: true });
+  });
+});
+
 describe('ipa.backup.create', () => {
   it('runs ipa-backup, reads its header, stores an envelope the restore then finds as "latest"', async () => {
     const made = '/var/lib/ipa/backup/ipa-data-2026-11-30-12-14-23';
@@ -134,6 +160,7 @@ describe('ipa.backup.create', () => {
       'ipa4',
       (c) => {
         if (c === IPA_FACTS_COMMAND) return { stdout: facts({ fqdn: 'ipa1.dc1.example.com' }) };
+        if (c === MASTERS) return { stdout: MASTERS_LDIF };
         if (c === 'ipa-backup --data --online') return { stderr: `Preparing backup on ipa1.dc1.example.com\nBacked up to ${made}\nThe ipa-backup command was successful\n` };
         if (c === `cat ${made}/header`) return { stdout: readFileSync(path.join(fixtures, 'backup/ipa-data-2026-11-30-12-14-23/header'), 'utf8') };
         const m = /^tar -cf (\S+) -C \/var\/lib\/ipa\/backup ipa-data-2026-11-30-12-14-23$/.exec(c);
@@ -147,6 +174,7 @@ describe('ipa.backup.create', () => {
     expect(result.changed).toBe(true);
     expect(h.execs.map((e) => e.command)).toEqual([
       IPA_FACTS_COMMAND,
+      MASTERS,
       'ipa-backup --data --online',
       `cat ${made}/header`,
       `tar -cf ${remoteTar} -C /var/lib/ipa/backup ipa-data-2026-11-30-12-14-23`,
@@ -155,6 +183,7 @@ describe('ipa.backup.create', () => {
     const [listed] = await listBackups(dest, 'idm-prod');
     expect(listed!.envelope).toMatchObject({ formatVersion: 2, profile: 'ipa', host: 'ipa4', hostname: 'ipa1.dc1.example.com', encryption: { kind: 'none' } });
     expect(listed!.envelope!.body).toMatchObject({ method: 'ipa-backup', type: 'data', dir: 'ipa-data-2026-11-30-12-14-23', archive: 'ipa-data.tar', header: { host: 'ipa1.dc1.example.com', type: 'DATA' } });
+    expect(listed!.envelope!.body.servers).toEqual(['ipa1.dc1.example.com', 'ipa2.dc1.example.com', 'ipa3.dc2.example.com', 'ipa4.dc2.example.com']);
     // Round trip: the restore finds it as "latest" and uploads exactly the fetched bytes.
     const r = scriptedHost('ipa1', answers(facts()));
     await ipaBackupRestore.run(fakeContext({ inv, host: 'ipa1', args: { backup: 'latest', dest }, remote: r.remote, secrets: { dm_password: SECRET } }));
@@ -174,6 +203,7 @@ describe('ipa.backup.create', () => {
     const dest = path.join(work, 'refused');
     const h = scriptedHost('ipa4', (c) => {
       if (c === IPA_FACTS_COMMAND) return { stdout: facts({ fqdn: 'ipa4.dc2.example.com' }) };
+      if (c === MASTERS) return { stdout: MASTERS_LDIF };
       if (c.startsWith('ipa-backup')) return { stderr: `Backed up to ${made}\n` };
       if (c === `cat ${made}/header`) return { stdout: readFileSync(path.join(fixtures, 'backup/ipa-data-2026-11-30-12-14-23/header'), 'utf8') };
       return undefined;
@@ -185,12 +215,13 @@ describe('ipa.backup.create', () => {
   it('a GnuPG home whose default key is not the recipient: refused before ipa-backup runs', async () => {
     const h = scriptedHost('ipa4', (c) => {
       if (c === IPA_FACTS_COMMAND) return { stdout: facts() };
+      if (c === MASTERS) return { stdout: MASTERS_LDIF };
       if (c.startsWith('gpg ')) return { stdout: 'sec:u:2048:1:1111111111111111:1::::::\nfpr:::::::::0000000000000000000000001111111111111111:\n' };
       return undefined;
     });
     const args = { data: true, gpg: true, gpg_home: '/root/backup', recipient: '8F6FCF10C80359D5A05AED67BF28FFA302EF4557', dest: path.join(work, 'gpg') };
     await expect(ipaBackupCreate.run(fakeContext({ inv, host: 'ipa4', args, remote: h.remote }))).rejects.toThrow(/default key of \/root\/backup is 0000000000000000000000001111111111111111, not 8F6FCF10/);
-    expect(h.execs.map((e) => e.command)).toEqual([IPA_FACTS_COMMAND, 'gpg --homedir /root/backup --batch --with-colons --list-secret-keys']);
+    expect(h.execs.map((e) => e.command)).toEqual([IPA_FACTS_COMMAND, MASTERS, 'gpg --homedir /root/backup --batch --with-colons --list-secret-keys']);
   });
 });
 
@@ -215,6 +246,26 @@ describe('ipa.replica.reinit', () => {
       { command: 'ipa-csreplica-manage re-initialize --from=ipa1.dc1.example.com', stdin: `${SECRET}\n` },
     ]);
     expect(h.execs.map((e) => e.command)).toEqual(planned.map((c) => c.command));
+  });
+
+  it('pulls each suffix from its own parent in topology.discover\'s per-suffix plan (CA on a subset: the engine\'s merged-graph parent may have no o=ipaca agreement)', async () => {
+    const agreements = [
+      { host: 'ipa1', peer: 'ipa4', suffix: 'dc=example,dc=com' },
+      { host: 'ipa3', peer: 'ipa4', suffix: 'o=ipaca' },
+    ];
+    const reinit_plan = { 'dc=example,dc=com': { ipa4: 'ipa1' }, 'o=ipaca': { ipa4: 'ipa3' } };
+    const runDir = mkdtempSync(path.join(tmpdir(), 'lb-ipa-reinit-'));
+    const h = scriptedHost('ipa4', (c) => (c === IPA_FACTS_COMMAND ? { stdout: facts({ fqdn: 'ipa4.dc2.example.com' }) } : undefined));
+    const ctx = { ...fakeContext({ inv, host: 'ipa4', args: { suffix: 'both' }, remote: h.remote, secrets: { dm_password: SECRET } }), vars: { parent: 'ipa1', agreements, reinit_plan }, runDir };
+    const planned = await ipaReplicaReinit.plan(ctx);
+    await ipaReplicaReinit.run(ctx);
+    expect(h.execs.map((e) => e.command)).toEqual([
+      IPA_FACTS_COMMAND,
+      'ipa-replica-manage re-initialize --from=ipa1.dc1.example.com',
+      'ipa-csreplica-manage re-initialize --from=ipa3.dc2.example.com',
+    ]);
+    expect(h.execs.map((e) => e.command)).toEqual(planned.map((c) => c.command));
+    rmSync(runDir, { recursive: true, force: true });
   });
 
   it('refuses a source without an o=ipaca agreement to this server (discovered topology), naming those that have one', async () => {

@@ -36,6 +36,7 @@ const DATA = path.join(store, 'lifeboat-data-2026-11-30-12-14-30');
 const FULL = path.join(store, 'lifeboat-full-2026-11-30-12-11-50');
 const SECRET = 'golden-plan-dm-secret';
 
+const MASTER_LIST = "ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-EXAMPLE-COM.socket -b 'cn=masters,cn=ipa,cn=etc,dc=example,dc=com' -s one '(objectClass=*)' 'cn'";
 const FACTS =
   `printf 'fqdn\\t%s\\n' "$(hostname -f 2>/dev/null || hostname)"; printf 'ipa_version\\t%s\\n' "$(ipa --version 2>/dev/null | sed -n 's/^VERSION: \\([^,]*\\),.*/\\1/p')"; ` +
   `if [ -e /etc/ipa/default.conf ]; then printf 'configured\\tyes\\n'; else printf 'configured\\tno\\n'; fi; ` +
@@ -218,6 +219,7 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
     expect(lines(p)).toEqual([
       `ipa4: ${FACTS}`,
       `ipa4: ${FACTS}`,
+      `ipa4: ${MASTER_LIST}`, // IdM's servers now, recorded in the backup: data-loss refuses a backup that predates one
       'ipa4: ipa-backup --data --online', // [S002] §5.4 [B]
       "ipa4: cat '/var/lib/ipa/backup/ipa-data-<time printed by ipa-backup>/header'",
       "ipa4: tar -cf '/var/tmp/lifeboat-data-<UTC time>.tar' -C /var/lib/ipa/backup 'ipa-data-<time printed by ipa-backup>'",
@@ -231,11 +233,12 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
     const full = lines(await plan('backup', { data: 'false', online: 'false', logs: 'true' }));
     expect(full).toContain('ipa4: ipa-backup --logs'); // [S000] full-server backup with logs
     const gpg = lines(await plan('backup', { gpg: 'true', gpg_home: '/root/backup', recipient: '8F6FCF10C80359D5A05AED67BF28FFA302EF4557' }));
-    expect(gpg.slice(1, 3)).toEqual([
+    expect(gpg.slice(1, 4)).toEqual([
       `ipa4: ${FACTS}`,
+      `ipa4: ${MASTER_LIST}`,
       'ipa4: gpg --homedir /root/backup --batch --with-colons --list-secret-keys',
     ]);
-    expect(gpg[3]).toBe('ipa4: GNUPGHOME=/root/backup ipa-backup --data --online --gpg'); // [B] 278-284, [S000] §9.1.2
+    expect(gpg[4]).toBe('ipa4: GNUPGHOME=/root/backup ipa-backup --data --online --gpg'); // [B] 278-284, [S000] §9.1.2
   });
 
   it('backup on a server lacking a role used in the cluster: refused at plan time, like ipa-backup\'s check_roles', async () => {

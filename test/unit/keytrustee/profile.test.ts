@@ -44,7 +44,7 @@ describe('keytrustee profile', () => {
   });
 
   it('uses the seed\'s defaults when the inventory gives none', () => {
-    expect(ktsVars(inv([]))).toEqual({ confdir: '/var/lib/keytrustee/.keytrustee', dbPort: 11381, pgRootdir: '/var/lib/keytrustee/db', serviceUser: 'keytrustee', database: 'keytrustee', pgBindir: '/usr/lib/postgresql/15/bin' });
+    expect(ktsVars(inv([]))).toEqual({ confdir: '/var/lib/keytrustee/.keytrustee', dbPort: 11381, pgRootdir: '/var/lib/keytrustee/db', serviceUser: 'keytrustee', database: 'keytrustee', pgBindir: '/usr/lib/postgresql/15/bin', replicationSlot: '' });
   });
 
   it('a pair is exactly one active and one passive', () => {

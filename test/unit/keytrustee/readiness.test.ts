@@ -9,8 +9,10 @@ const host = (name: string, roles: string[]): InventoryHost => ({ name, address:
 const inv = (hosts: InventoryHost[]): Inventory => ({ file: 'kts.yaml', cluster: 'kts', profile: 'keytrustee', vars: {}, secrets: {}, hosts, groups: {} }) as unknown as Inventory;
 const pair = inv([host('kts1', ['active']), host('kts2', ['passive'])]);
 
-function hosts(answers: { recovery: string; replication: string; active: string; passive: string }) {
+function hosts(answers: { recovery: string; replication: string; active: string; passive: string; slot?: string; slotOnActive?: string }) {
   const answer = (side: 'active' | 'passive') => (c: string) => {
+    if (answers.slot !== undefined && c.includes('primary_slot_name')) return { stdout: `${answers.slot}\n` };
+    if (answers.slotOnActive !== undefined && c.includes('FROM pg_replication_slots')) return { stdout: `${answers.slotOnActive}\n` };
     if (c.includes('pg_is_in_recovery')) return { stdout: `${answers.recovery}\n` };
     if (c.includes('pg_stat_replication')) return { stdout: `${answers.replication}\n` };
     if (c.includes('FROM deposits')) return { stdout: `${answers[side]}\n` };
@@ -35,6 +37,13 @@ describe('keytrustee dr check: the pair in sync', () => {
     expect(lag[0]).toMatchObject({ status: 'fail', why: "kts1's standby: streaming, 4096 bytes not replayed; deposits differ: kts1 2001 (digest abd), kts2 2000 (digest abc)" });
     const none = await ktsReadinessItems(pair, hosts({ recovery: 'f', replication: 'none', active: '1 1 x', passive: '1 1 x' }).connect, 0);
     expect(none[0]).toMatchObject({ status: 'fail', why: 'kts2 is not in recovery (not a standby of kts1); kts1 has no standby connected (pg_stat_replication is empty)' });
+  });
+
+  it('a passive that streams through a slot the active lost is told apart from one that is down', async () => {
+    const gone = await ktsReadinessItems(pair, hosts({ recovery: 't', replication: 'none', active: '1 1 x', passive: '1 1 x', slot: 'kts_passive', slotOnActive: '0' }).connect, 0);
+    expect(gone[0]).toMatchObject({ status: 'fail', why: "kts1 has no standby connected (pg_stat_replication is empty): kts2 streams through replication slot kts_passive, which kts1 does not have (create it on kts1: SELECT pg_create_physical_replication_slot('kts_passive'), or run passive-loss with the inventory var replication_slot: kts_passive)" });
+    const there = await ktsReadinessItems(pair, hosts({ recovery: 't', replication: 'none', active: '1 1 x', passive: '1 1 x', slot: 'kts_passive', slotOnActive: '1' }).connect, 0);
+    expect(there[0]!.why).toBe('kts1 has no standby connected (pg_stat_replication is empty)');
   });
 
   it('an inventory without exactly one active and one passive fails the item, saying so', async () => {

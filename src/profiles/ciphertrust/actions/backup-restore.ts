@@ -48,6 +48,38 @@ export function restoreSteps(node: string, dir: string, env: CtmEnvelope, force:
 }
 
 /**
+ * Every refusal of a restore that needs the node, read-only: the stored file against its header,
+ * the release window, the cluster membership of a system restore (`inCluster`: false when the
+ * playbook takes the node out of its cluster next), an operation In Progress, the backup key.
+ */
+async function restoreRefusals(ctx: ActionContext, action: string, inCluster: boolean) {
+  const force = bool(ctx.args.force);
+  const { dir, env } = await pick(ctx);
+  const b = env.body;
+  const who = `${ctx.host.name}: ${action}`;
+  const file = path.join(dir, env.payload.file);
+  const got = await sha256File(file).catch(() => undefined);
+  if (!got || got.sha256 !== env.payload.sha256) throw new ActionError(`${who}: ${file} does not match its header (sha256 ${got?.sha256 ?? 'unreadable'}, header ${env.payload.sha256}); nothing was changed`);
+  const node = await nodeFor(ctx);
+  const { version } = await node.info();
+  const verdict = restoreWindow(b.release, version, { force, lts: ltsReleases(ctx.inventory) });
+  if (!verdict.ok) throw new ActionError(`${who}: ${verdict.reason}; nothing was changed`);
+  if (verdict.forced) ctx.emit({ kind: 'warning', message: `${who}: ${verdict.reason}` });
+  if (inCluster && b.scope === 'system') {
+    const cl = await node.cluster();
+    if (cl.nodeID) throw new ActionError(`${who}: ${ctx.host.name} is a cluster member and a system backup cannot be restored on a cluster node (seed 003); remove it first (cluster.remove), restore, then rebuild the cluster from it; nothing was changed`);
+  }
+  const busy = await node.busy();
+  if (busy) throw new ActionError(`${who}: a ${busy.operation ?? 'backup or restore'} (${busy.id ?? '?'}) is In Progress; nothing was changed`);
+  const haveKey = (await node.keys()).some((k) => k.id === b.backupKey);
+  if (!haveKey && !(b.keyFile && existsSync(path.join(dir, b.keyFile.file)))) {
+    throw new ActionError(`${who}: backup key ${b.backupKey} is not on ${ctx.host.name} and ${dir} has no key file; import it first (backupkeys op: import) or back up with include_key: true; nothing was changed`);
+  }
+  if (b.tiedToHsm) ctx.emit({ kind: 'warning', message: `${who}: the backup is tied to an HSM: it restores only where the same HSM root-of-trust key is active` });
+  return { dir, env, version, verdict };
+}
+
+/**
  * Restores a catalog backup on one node: uploads the verified file (and its key file when the
  * catalog has one), restores, waits. Refused before any change: a release outside the window
  * (unless force), a release older than the backup's (always), a system backup on a node that is
@@ -70,28 +102,8 @@ export const backupRestoreAction: Action = {
   },
   async run(ctx) {
     const force = bool(ctx.args.force);
-    const { dir, env } = await pick(ctx);
+    const { dir, env, version, verdict } = await restoreRefusals(ctx, 'backup.restore', true);
     const b = env.body;
-    const who = `${ctx.host.name}: backup.restore`;
-    const file = path.join(dir, env.payload.file);
-    const got = await sha256File(file).catch(() => undefined);
-    if (!got || got.sha256 !== env.payload.sha256) throw new ActionError(`${who}: ${file} does not match its header (sha256 ${got?.sha256 ?? 'unreadable'}, header ${env.payload.sha256}); nothing was changed`);
-    const node = await nodeFor(ctx);
-    const { version } = await node.info();
-    const verdict = restoreWindow(b.release, version, { force, lts: ltsReleases(ctx.inventory) });
-    if (!verdict.ok) throw new ActionError(`${who}: ${verdict.reason}; nothing was changed`);
-    if (verdict.forced) ctx.emit({ kind: 'warning', message: `${who}: ${verdict.reason}` });
-    if (b.scope === 'system') {
-      const cl = await node.cluster();
-      if (cl.nodeID) throw new ActionError(`${who}: ${ctx.host.name} is a cluster member and a system backup cannot be restored on a cluster node (seed 003); remove it first (cluster.remove), restore, then rebuild the cluster from it; nothing was changed`);
-    }
-    const busy = await node.busy();
-    if (busy) throw new ActionError(`${who}: a ${busy.operation ?? 'backup or restore'} (${busy.id ?? '?'}) is In Progress; nothing was changed`);
-    const haveKey = (await node.keys()).some((k) => k.id === b.backupKey);
-    if (!haveKey && !(b.keyFile && existsSync(path.join(dir, b.keyFile.file)))) {
-      throw new ActionError(`${who}: backup key ${b.backupKey} is not on ${ctx.host.name} and ${dir} has no key file; import it first (backupkeys op: import) or back up with include_key: true; nothing was changed`);
-    }
-    if (b.tiedToHsm) ctx.emit({ kind: 'warning', message: `${who}: the backup is tied to an HSM: it restores only where the same HSM root-of-trust key is active` });
     if (ctx.check) return { changed: false, summary: `would restore ${b.scope} backup ${b.backupId} (release ${b.release}) on ${ctx.host.name} (release ${version})` };
     const vars: Record<string, string> = {};
     await runCtmSteps(restoreSteps(ctx.host.name, dir, env, force), stepOptions(ctx, vars));
@@ -100,5 +112,29 @@ export const backupRestoreAction: Action = {
       output: { backup: dir, id: vars.backup_id, release: b.release, nodeRelease: version, forced: verdict.forced },
       summary: `restored ${b.scope} backup ${b.backupId} (release ${b.release}) on ${ctx.host.name} (release ${version})${verdict.forced ? ' with force' : ''}`,
     };
+  },
+};
+
+/**
+ * The restore's refusals alone, changing nothing: a playbook runs it before it takes the node out
+ * of its cluster, so a missing key or a release outside the window stops the run with the cluster
+ * intact (the restore itself would only find out after the node had left).
+ */
+export const backupCheckAction: Action = {
+  name: 'backup.check',
+  readOnly: true,
+  description: 'Check, changing nothing, that a catalog backup restores on this node: file against its header, release window, no operation In Progress, the backup key on the node or in the catalog. Cluster membership is not checked (the playbook removes the node next)',
+  args: backupRestoreAction.args,
+  async plan(ctx) {
+    const { dir, env } = await pick(ctx);
+    return [
+      { host: 'controller', command: `sha256 ${path.join(dir, env.payload.file)}`, note: 'must match header.json' },
+      ...planSteps(ctx, [{ what: 'release window, no operation In Progress, backup key present', node: ctx.host.name, call: { kind: 'guard-idle' } }]),
+    ];
+  },
+  async run(ctx) {
+    const { env, version, verdict } = await restoreRefusals(ctx, 'backup.check', false);
+    const b = env.body;
+    return { changed: false, summary: `${b.scope} backup ${b.backupId} (release ${b.release}) restores on ${ctx.host.name} (release ${version})${verdict.forced ? ' with force' : ''}; its backup key ${b.backupKey} is ${b.keyFile ? 'in the catalog' : 'on the node'}` };
   },
 };

@@ -1,9 +1,9 @@
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
-import type { ClusterNode } from '../api-paths.ts';
+import { API, nodeStatusText, type ClusterNode } from '../api-paths.ts';
 import { apiUrl, nodeFor, planSteps, stepOptions, CTM_SECRET_ARGS } from '../context.ts';
 import { runCtmSteps } from '../run-steps.ts';
 import type { CtmStep } from '../steps.ts';
-import { count, str } from './args.ts';
+import { bool, count, str } from './args.ts';
 
 function hostArg(ctx: ActionContext, name: string, action: string): string {
   const h = str(ctx.args[name]);
@@ -20,7 +20,7 @@ function listedAs(ctx: ActionContext, name: string): string[] {
 
 function find(ctx: ActionContext, list: ClusterNode[], name: string): ClusterNode | undefined {
   const as = listedAs(ctx, name);
-  return list.find((n) => as.includes(n.host) || (n.public_address !== undefined && as.includes(n.public_address)));
+  return list.find((n) => as.includes(n.host) || [n.public_address, n.publicAddress].some((a) => a !== undefined && as.includes(a)));
 }
 
 async function member(ctx: ActionContext, name = ctx.host.name): Promise<boolean> {
@@ -33,6 +33,15 @@ function members(ctx: ActionContext): number {
   return m || ctx.inventory.hosts.length;
 }
 
+/** A node that answers its API and says it is in a cluster; one that cannot be reached is not. */
+async function stillMember(ctx: ActionContext, name: string): Promise<boolean> {
+  try {
+    return await member(ctx, name);
+  } catch {
+    return false;
+  }
+}
+
 const hostOnly = (ctx: ActionContext, name: string) => new URL(apiUrl(ctx.inventory.hosts.find((x) => x.name === name)!)).hostname;
 
 export const clusterNodesAction: Action = {
@@ -40,10 +49,10 @@ export const clusterNodesAction: Action = {
   readOnly: true,
   description: 'List the cluster nodes as this node sees them (ksctl cluster nodes list).',
   args: { ...CTM_SECRET_ARGS },
-  plan: (ctx) => [{ host: ctx.host.name, command: `GET ${apiUrl(ctx.host)}/api/v1/cluster/nodes` }],
+  plan: (ctx) => [{ host: ctx.host.name, command: `GET ${apiUrl(ctx.host)}${API.clusterNodes}` }],
   async run(ctx) {
     const list = (await member(ctx)) ? await (await nodeFor(ctx)).nodes() : [];
-    return { changed: false, output: list, summary: list.length ? list.map((n) => `${n.host} ${n.status}`).join(', ') : 'not in a cluster' };
+    return { changed: false, output: list, summary: list.length ? list.map((n) => `${n.host} ${nodeStatusText(n)}`).join(', ') : 'not in a cluster' };
   },
 };
 
@@ -57,7 +66,12 @@ export const clusterRemoveAction: Action = {
   name: 'cluster.remove',
   description: 'Remove a node from the cluster (ksctl cluster nodes delete), sent to a member that stays; a node already out is left as is.',
   destructive: true,
-  args: { ...CTM_SECRET_ARGS, node: { type: 'string', required: true, description: 'Inventory host to remove (may be this host itself)' } },
+  args: {
+    ...CTM_SECRET_ARGS,
+    node: { type: 'string', required: true, description: 'Inventory host to remove (may be this host itself)' },
+    lost: { type: 'boolean', default: false, description: 'the node is lost and replaced by a fresh appliance: refused when it answers and is still a member' },
+    force: { type: 'boolean', default: false, description: 'with lost: remove it even though it answers as a member' },
+  },
   plan: (ctx) => planSteps(ctx, removeSteps(ctx, hostArg(ctx, 'node', 'cluster.remove'))),
   async run(ctx) {
     const target = hostArg(ctx, 'node', 'cluster.remove');
@@ -68,6 +82,11 @@ export const clusterRemoveAction: Action = {
       if (!(await member(ctx))) throw new ActionError(`${ctx.host.name}: cluster.remove: ${ctx.host.name} is not in a cluster; run the removal on a member`);
       const n = find(ctx, await (await nodeFor(ctx)).nodes(), target);
       if (!n) return { changed: false, summary: `${target} is not listed in ${ctx.host.name}'s cluster` };
+      if (bool(ctx.args.lost) && !bool(ctx.args.force) && (await stillMember(ctx, target))) {
+        throw new ActionError(
+          `${ctx.host.name}: cluster.remove: ${target} answers and is still a member of ${ctx.host.name}'s cluster: it is not lost (its replacement is a fresh appliance, in no cluster, at the same address). Nothing was changed; force=true removes it anyway (it must then be reinstalled to join)`,
+        );
+      }
       vars.node_id = n.id;
     }
     if (ctx.check) return { changed: false, summary: `would remove ${target} from the cluster` };

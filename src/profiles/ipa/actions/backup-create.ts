@@ -8,6 +8,11 @@ import { IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
 import { checkIpaBackupBody, type IpaBackupBody } from '../backup-body.ts';
 import { archiveName, parseIpaHeader } from '../ipa-header.ts';
 import { plannedStep, runIpaSteps, stepLine, type IpaStep } from '../steps.ts';
+import { instanceName } from '../../389ds/actions/host-vars.ts';
+import { ldapSearch, searchCommand } from '../../389ds/actions/ldap.ts';
+import type { RemoteHost } from '../../../transport/types.ts';
+import { mastersBase } from '../idm-records.ts';
+import { basednOf } from './servers-discover.ts';
 
 interface Args {
   data: boolean;
@@ -59,6 +64,21 @@ function roleCheck(ctx: ActionContext, a: Args): void {
   }
 }
 
+/**
+ * IdM's servers as the backed-up data knows them (cn=masters, one level): a data-loss restore of
+ * this backup strands any server that is not among them (ipa-restore(1), REPLICATION).
+ */
+function mastersCommand(ctx: ActionContext): string {
+  return searchCommand(instanceName(ctx.inventory, ctx.host), mastersBase(basednOf(ctx)), 'one', '(objectClass=*)', ['cn']);
+}
+
+async function readServers(ctx: ActionContext, remote: RemoteHost): Promise<string[]> {
+  const entries = await ldapSearch(remote, instanceName(ctx.inventory, ctx.host), mastersBase(basednOf(ctx)), 'one', '(objectClass=*)', ['cn'], { signal: ctx.signal });
+  const servers = entries.map((e) => (e.attrs['cn']?.[0] ?? '').toLowerCase()).filter(Boolean).sort();
+  if (servers.length === 0) throw new ActionError(`${ctx.host.name}: no server under ${mastersBase(basednOf(ctx))}: not an IdM server (or the wrong suffix in the inventory); nothing was backed up`);
+  return servers;
+}
+
 /** Before ipa-backup prints its directory: the recipient check and ipa-backup itself. */
 function backupSteps(a: Args): IpaStep[] {
   const steps: IpaStep[] = [];
@@ -106,6 +126,7 @@ export const ipaBackupCreate: Action = {
     const hostTar = `/var/tmp/${name}.tar`;
     const local = path.join(resolveBackupRoot(ctx.inventory, a.dest), ctx.inventory.cluster, name);
     const out: PlannedCommand[] = [{ host, command: IPA_FACTS_COMMAND, note: 'IdM tools present; FQDN and IPA version' }];
+    out.push({ host, command: mastersCommand(ctx), note: 'IdM\'s servers now, recorded in the backup (read only)' });
     for (const s of [...backupSteps(a), ...fetchSteps(dirName, hostTar)]) out.push(plannedStep(host, s));
     out.push({ host, command: `sftp get ${hostTar} -> ${local}/payload.tar`, note: 'sha256 verified' });
     out.push({ host, command: `rm -f ${hostTar}` });
@@ -119,6 +140,7 @@ export const ipaBackupCreate: Action = {
     const remote = await ctx.connect();
     const facts = await ipaFacts(remote, ctx, ['ipa-backup']);
     if (ctx.check) return { changed: false, summary: 'check mode: no backup taken' };
+    const servers = await readServers(ctx, remote);
     const type = a.data ? 'data' : 'full';
     const steps = backupSteps(a);
     const outputs = await runIpaSteps(remote, ctx, steps.slice(0, -1));
@@ -158,6 +180,7 @@ export const ipaBackupCreate: Action = {
         header: ih,
         roles: [...ctx.host.roles],
         clusterRoles: clusterServiceRoles(ctx.inventory),
+        servers,
       };
       const envelope: BackupEnvelope = {
         format: 'lifeboat-backup',

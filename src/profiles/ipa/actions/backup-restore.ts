@@ -20,6 +20,7 @@ export const RESTORE_ARGS = {
   gpg_home: { type: 'string', description: 'GnuPG home on the host with the key for an encrypted (ipa-backup --gpg) archive' },
   dm_password_secret: { type: 'string', default: 'dm_password', secretSource: 'inventory', description: 'inventory secret holding the Directory Manager password (given to ipa-restore on stdin)' },
   dest: { type: 'string', description: 'backup root on the controller (default: inventory var backup_dir, else ./backups)' },
+  reinit_all: { type: 'boolean', default: false, description: 'every other server will be re-initialized from this one (data-loss): refuse a backup that predates one of the inventory\'s servers' },
 } as const;
 
 /**

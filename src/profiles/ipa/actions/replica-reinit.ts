@@ -1,5 +1,6 @@
 import { FENCED_RESULT, isFenced } from '../../389ds/actions/replication/fenced.ts';
-import { caSuffix } from '../../389ds/actions/host-vars.ts';
+import { caSuffix, mainSuffixes } from '../../389ds/actions/host-vars.ts';
+import { markReinitDone, parentsFor, reinitPlanOf, waitForParent } from '../../389ds/actions/replication/reinit-per-suffix.ts';
 import { sameDn, type Agreement } from '../../389ds/actions/replication/agreements.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { csreplicaManageReinit, replicaManageReinit } from '../commands.ts';
@@ -9,8 +10,21 @@ import { plannedStep, runIpaSteps, type IpaStep } from '../steps.ts';
 type Which = 'domain' | 'ca' | 'both';
 const DM_NOTE = 'Directory Manager password ***';
 
-function source(ctx: ActionContext): string {
-  const name = (ctx.args.from as string | undefined) || (ctx.vars.parent as string | undefined);
+/** The DN of a suffix kind on this host: the domain suffix, or o=ipaca. */
+function suffixDn(ctx: ActionContext, which: 'domain' | 'ca'): string | undefined {
+  return which === 'ca' ? (caSuffix(ctx.inventory, ctx.host) ?? 'o=ipaca') : mainSuffixes(ctx.inventory, ctx.host)[0];
+}
+
+/**
+ * Where a suffix comes from: `from:` when given; else this host's parent for THAT suffix in
+ * topology.discover's per-suffix plan (the CA topology can be sparser than the domain one, and
+ * the engine's wave parent comes from their union); else the engine's topology parent.
+ */
+function source(ctx: ActionContext, which: 'domain' | 'ca' = 'domain'): string {
+  const dn = suffixDn(ctx, which);
+  const plan = reinitPlanOf(ctx);
+  const planned = plan && dn && !ctx.args.from ? parentsFor(plan, ctx.host.name, [dn])[0]?.parent : undefined;
+  const name = (ctx.args.from as string | undefined) || planned || (ctx.vars.parent as string | undefined);
   if (!name) throw new ActionError(`ipa.replica.reinit on ${ctx.host.name}: no host to re-initialize from (give from:, or use order: topology with a from host)`);
   if (name === ctx.host.name) throw new ActionError(`ipa.replica.reinit: ${ctx.host.name} cannot be re-initialized from itself`);
   return name;
@@ -24,19 +38,19 @@ function source(ctx: ActionContext): string {
 export function reinitSteps(ctx: ActionContext, password?: string): IpaStep[] {
   const which = String(ctx.args.suffix ?? 'both') as Which;
   if (!['domain', 'ca', 'both'].includes(which)) throw new ActionError(`ipa.replica.reinit: suffix must be domain, ca or both (got ${JSON.stringify(which)})`);
-  const from = hostByName(ctx.inventory, source(ctx));
-  const fromFqdn = fqdnOf(ctx.inventory, from);
   fqdnOf(ctx.inventory, ctx.host);
   const stdin = password === undefined ? {} : { stdin: `${password}\n` };
   const steps: IpaStep[] = [];
   if (which !== 'ca') {
-    steps.push({ argv: replicaManageReinit(fromFqdn), what: `re-initializing the domain suffix from ${from.name}`, stdinNote: `${DM_NOTE} (read only when no Kerberos ticket works)`, ...stdin, timeoutMs: 4 * 3_600_000 });
+    const from = hostByName(ctx.inventory, source(ctx, 'domain'));
+    steps.push({ argv: replicaManageReinit(fqdnOf(ctx.inventory, from)), what: `re-initializing the domain suffix from ${from.name}`, stdinNote: `${DM_NOTE} (read only when no Kerberos ticket works)`, ...stdin, timeoutMs: 4 * 3_600_000 });
   }
   const wantsCa = which === 'ca' || (which === 'both' && ctx.host.roles.includes('ca'));
   if (wantsCa) {
+    const from = hostByName(ctx.inventory, source(ctx, 'ca'));
     if (!ctx.host.roles.includes('ca')) throw new ActionError(`ipa.replica.reinit: ${ctx.host.name} has no ca role, so it holds no o=ipaca to re-initialize`);
     if (!from.roles.includes('ca')) throw new ActionError(`ipa.replica.reinit: the CA suffix of ${ctx.host.name} must come from a CA host; ${from.name} has no ca role`);
-    steps.push({ argv: csreplicaManageReinit(fromFqdn), what: `re-initializing o=ipaca from ${from.name}`, stdinNote: DM_NOTE, ...stdin, timeoutMs: 4 * 3_600_000 });
+    steps.push({ argv: csreplicaManageReinit(fqdnOf(ctx.inventory, from)), what: `re-initializing o=ipaca from ${from.name}`, stdinNote: DM_NOTE, ...stdin, timeoutMs: 4 * 3_600_000 });
   }
   return steps;
 }
@@ -57,6 +71,9 @@ export function caAgreementProblem(ctx: ActionContext, from: string): string | u
   return `ipa.replica.reinit: ${from} has no ${ca} agreement to ${ctx.host.name}, so ipa-csreplica-manage cannot pull from it (the CA topology differs from the domain one); ${others.length ? `re-initialize it from one that has: ${others.join(', ')} (from: …)` : `no server has one to ${ctx.host.name}`}`;
 }
 
+/** The suffix whose source names the run's output: the domain one unless only o=ipaca is pulled. */
+const which0 = (ctx: ActionContext): 'domain' | 'ca' => (String(ctx.args.suffix ?? 'both') === 'ca' ? 'ca' : 'domain');
+
 export const ipaReplicaReinit: Action = {
   name: 'ipa.replica.reinit',
   description:
@@ -74,15 +91,24 @@ export const ipaReplicaReinit: Action = {
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
     const steps0 = reinitSteps(ctx);
-    const caProblem = steps0.some((s) => s.argv[0] === 'ipa-csreplica-manage') ? caAgreementProblem(ctx, source(ctx)) : undefined;
+    const caProblem = steps0.some((s) => s.argv[0] === 'ipa-csreplica-manage') ? caAgreementProblem(ctx, source(ctx, 'ca')) : undefined;
     if (caProblem) throw new ActionError(caProblem);
     const remote = await ctx.connect();
     await ipaFacts(remote, ctx, ['ipa-replica-manage', 'ipa-csreplica-manage']);
-    if (ctx.check) return { changed: false, summary: `check mode: would re-initialize ${ctx.host.name} from ${source(ctx)}` };
+    if (ctx.check) return { changed: false, summary: `check mode: would re-initialize ${ctx.host.name} from ${source(ctx, which0(ctx))}` };
     const password = await ctx.secret(String(ctx.args.dm_password_secret ?? 'dm_password'));
     const steps = reinitSteps(ctx, password);
     const t0 = Date.now();
-    await runIpaSteps(remote, ctx, steps);
-    return { changed: true, summary: `${ctx.host.name} re-initialized from ${source(ctx)} (${steps.map((s) => s.argv[0]).join(', ')}) in ${Date.now() - t0} ms`, output: { from: source(ctx) } };
+    const plan = reinitPlanOf(ctx);
+    for (const s of steps) {
+      const which = s.argv[0] === 'ipa-csreplica-manage' ? 'ca' : 'domain';
+      const dn = suffixDn(ctx, which);
+      // A per-suffix parent other than the wave's parent may still be receiving that suffix.
+      if (plan && dn) await waitForParent(ctx, plan, source(ctx, which), dn, s.timeoutMs ?? 4 * 3_600_000);
+      await runIpaSteps(remote, ctx, [s]);
+      if (plan && dn) await markReinitDone(ctx.runDir, ctx.host.name, dn);
+    }
+    const from = [...new Set(steps.map((s) => source(ctx, s.argv[0] === 'ipa-csreplica-manage' ? 'ca' : 'domain')))].join(' and ');
+    return { changed: true, summary: `${ctx.host.name} re-initialized from ${from} (${steps.map((s) => s.argv[0]).join(', ')}) in ${Date.now() - t0} ms`, output: { from: source(ctx, which0(ctx)) } };
   },
 };

@@ -9,7 +9,7 @@ import { ActionError, type ActionContext } from '../../../actions/types.ts';
 import type { RemoteHost } from '../../../transport/types.ts';
 import { dfCommand } from '../../389ds/actions/backup/commands.ts';
 import { sh } from '../../389ds/actions/backup/host-steps.ts';
-import { ipaFacts, type IpaHostFacts } from '../host-facts.ts';
+import { fqdnOf, ipaFacts, type IpaHostFacts } from '../host-facts.ts';
 import { ipaHeaderProblems } from '../ipa-header.ts';
 
 const bool = (v: unknown) => v === true || v === 'true';
@@ -50,32 +50,50 @@ export const DISK_FACTOR = 2;
  */
 async function resolveIpaBackupDir(ctx: ActionContext): Promise<string> {
   const ref = ctx.args.backup;
-  if (typeof ref !== 'string' || !ref) throw new ActionError('ipa.backup.restore: the backup argument (a backup directory, a backup name, "latest" or "latest-good") is required');
+  if (typeof ref !== 'string' || !ref) throw new ActionError('the backup argument (a backup directory, a backup name, "latest" or "latest-good") is required');
   const root = resolveBackupRoot(ctx.inventory, typeof ctx.args.dest === 'string' && ctx.args.dest ? ctx.args.dest : undefined);
   if (ref === 'latest') {
     // The newest ipa-backup backup whose payload verifies and reads as the directory ipa-backup wrote.
     const c = await latestVerifiedBackup(root, ctx.inventory.cluster, { accept: (b) => isIpaBackupBody(b.envelope?.body), what: 'ipa-backup backup', layout: archiveLayoutIpa });
-    if (!c.dir) throw new ActionError(`ipa.backup.restore: backup=latest: ${c.why}${skippedText(c)}`);
+    if (!c.dir) throw new ActionError(`backup=latest: ${c.why}${skippedText(c)}`);
     if (c.skipped.length) ctx.emit({ kind: 'warning', message: `backup=latest: ${c.why}${skippedText(c)}` });
     return c.dir;
   }
   if (ref === 'latest-good') {
     const good = await latestGoodBackup(root, ctx.inventory.cluster, (b) => isIpaBackupBody(b.envelope?.body));
-    if (!good.dir) throw new ActionError(`ipa.backup.restore: backup=latest-good: ${good.why}`);
+    if (!good.dir) throw new ActionError(`backup=latest-good: ${good.why}`);
     return good.dir;
   }
   if (existsSync(ref)) return path.resolve(ref);
   const inStore = path.join(root, ctx.inventory.cluster, ref);
   if (existsSync(inStore)) return inStore;
-  throw new ActionError(`ipa.backup.restore: no backup at ${ref} (nor ${inStore})`);
+  throw new ActionError(`no backup at ${ref} (nor ${inStore})`);
 }
 
 /** The controller-side backup: a Lifeboat store entry made by ipa.backup.create. */
 export async function ipaBackupOnController(ctx: ActionContext): Promise<{ dir: string; h: BackupEnvelope; ipa: IpaBackupBody }> {
   const dir = await resolveIpaBackupDir(ctx);
   const h = await readEnvelope(dir, checkIpaBackupBody);
-  if (!isIpaBackupBody(h.body)) throw new ActionError(`ipa.backup.restore: ${path.basename(dir)} was not made by ipa-backup (ipa.backup.create): restore it with backup.restore`);
+  if (!isIpaBackupBody(h.body)) throw new ActionError(`${path.basename(dir)} was not made by ipa-backup (ipa.backup.create): restore it with backup.restore`);
+  if (bool(ctx.args.reinit_all)) refuseStranded(ctx, dir, h.body);
   return { dir, h, ipa: h.body };
+}
+
+/**
+ * ipa-restore(1): "If the restore point is from a period prior to a replication agreement then
+ * the master will need to be re-installed": the restored data neither registers nor replicates to
+ * a server that joined after the backup, so re-initializing it from the restored server fails half
+ * way through a data-loss run. Refused here, before anything changes (plan included).
+ */
+function refuseStranded(ctx: ActionContext, dir: string, ipa: IpaBackupBody): void {
+  if (!ipa.servers) return;
+  const known = new Set(ipa.servers.map((s) => s.toLowerCase()));
+  const later = ctx.inventory.hosts.filter((h) => !known.has(fqdnOf(ctx.inventory, h).toLowerCase()));
+  if (later.length === 0) return;
+  const names = later.map((h) => `${h.name} (${fqdnOf(ctx.inventory, h)})`).join(', ');
+  throw new ActionError(
+    `${path.basename(dir)} (${ipa.header.time} UTC) predates ${names}: IdM's servers then were ${ipa.servers.join(', ')}. Restored, the data would know nothing of ${later.length === 1 ? 'it' : 'them'}, so ${later.length === 1 ? 'it' : 'they'} could not be re-initialized, only reinstalled (ipa-restore(1), REPLICATION). Restore a backup made after ${later.length === 1 ? 'it' : 'they'} joined; or remove ${later.length === 1 ? 'it' : 'them'} from IdM (ipa server-del) and from the inventory, restore, then install ${later.length === 1 ? 'it' : 'them'} again as replicas`,
+  );
 }
 
 /**

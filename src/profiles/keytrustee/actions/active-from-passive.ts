@@ -2,6 +2,7 @@ import path from 'node:path';
 import { shellQuote as q } from '../../../transport/shell-quote.ts';
 import type { Action, ActionContext } from '../../../actions/types.ts';
 import { baseBackupCommand, dropStandbyFilesCommand, pgCtl } from '../pg.ts';
+import { ktsVars } from '../kts-vars.ts';
 import { requireRole } from './role-guard.ts';
 import { plannedSteps, runSteps, type KtsStep } from './steps.ts';
 
@@ -18,7 +19,7 @@ function steps(ctx: ActionContext): KtsStep[] {
   return [
     { what: 'pg_ctl stop (if anything runs)', command: `[ -d ${q(v.pgRootdir)} ] && ${pgCtl(v, 'stop')} || true` },
     { what: 'directories of the service account', command: `install -d -m 755 -o ${u} -g ${u} ${q(path.posix.dirname(v.confdir))}` },
-    { what: `copy of the database from ${passive.name} (pg_basebackup, no standby files)`, command: baseBackupCommand(v, passive.address, false), note: 'replaces the data directory' },
+    { what: `copy of the database from ${passive.name} (pg_basebackup, no standby files)`, command: baseBackupCommand(v, { address: passive.address, vars: ktsVars(ctx.inventory, passive) }, false), note: 'replaces the data directory' },
     { what: 'no standby.signal, recovery.conf or primary_conninfo', command: dropStandbyFilesCommand(v) },
     { what: 'pg_ctl start', command: pgCtl(v, 'start') },
   ];

@@ -4,7 +4,7 @@ import { shellQuote as q } from '../../../transport/shell-quote.ts';
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { ktsVars, pairOf } from '../kts-vars.ts';
 import { logsDir } from '../pg.ts';
-import { plannedSteps, runSteps, type KtsStep } from './steps.ts';
+import { plannedSteps, runSteps, sh, type KtsStep } from './steps.ts';
 
 const rel = (p: string) => p.replace(/^\/+/, '');
 const STAGE = '/var/tmp/kts-confdir.tar';
@@ -15,16 +15,17 @@ const STAGE = '/var/tmp/kts-confdir.tar';
  * service account is created. The tar hops through the controller: the hosts need no SSH trust
  * between them.
  */
-function steps(ctx: ActionContext, fromName: string): { pack: KtsStep; unpack: KtsStep[] } {
+function steps(ctx: ActionContext, fromName: string): { probe?: KtsStep; pack: KtsStep; unpack: KtsStep[] } {
   const v = ktsVars(ctx.inventory, ctx.host);
   const from = ctx.inventory.hosts.find((h) => h.name === fromName)!;
   const fv = ktsVars(ctx.inventory, from);
   const u = q(v.serviceUser);
   const missingOnly = ctx.args.only_if_missing === true || ctx.args.only_if_missing === 'true';
   return {
+    ...(missingOnly ? { probe: { what: 'is the confdir there', command: `[ -d ${q(v.confdir)} ] && echo present || echo missing`, note: 'read only; present: nothing below runs' } } : {}),
     pack: { what: `confdir of ${fromName} without .ssl and *.pid`, on: fromName, command: `umask 077 && tar -C / -cf ${STAGE} --exclude=${q(`${rel(fv.confdir)}/.ssl`)} --exclude='*.pid' ${q(rel(fv.confdir))}` },
     unpack: [
-      { what: 'unpack the confdir', command: `${missingOnly ? `[ -d ${q(v.confdir)} ] || ` : ''}{ rm -rf ${q(v.confdir)} && install -d -m 755 -o ${u} -g ${u} ${q(path.posix.dirname(v.confdir))} && tar -x -C / -f ${STAGE}; }; rm -f ${STAGE}` },
+      { what: 'unpack the confdir', command: `rm -rf ${q(v.confdir)} && install -d -m 755 -o ${u} -g ${u} ${q(path.posix.dirname(v.confdir))} && tar -x -C / -f ${STAGE}; rc=$?; rm -f ${STAGE}; exit $rc` },
       { what: 'logs directory owned by the service account', command: `install -d -m 755 -o ${u} -g ${u} ${q(logsDir(v))}` },
     ],
   };
@@ -50,6 +51,7 @@ export const ktsConfdirCopy: Action = {
     const from = source(ctx);
     const s = steps(ctx, from);
     return [
+      ...plannedSteps(ctx.host.name, s.probe ? [s.probe] : []),
       ...plannedSteps(ctx.host.name, [s.pack]),
       { host: 'controller', command: `sftp get ${from}:${STAGE}, put ${ctx.host.name}:${STAGE}; rm it on ${from}` },
       ...plannedSteps(ctx.host.name, s.unpack),
@@ -59,6 +61,9 @@ export const ktsConfdirCopy: Action = {
     const from = source(ctx);
     const s = steps(ctx, from);
     if (ctx.check) return { changed: false };
+    if (s.probe && (await sh(await ctx.connect(), ctx, s.probe.command, s.probe.what)).stdout.trim() === 'present') {
+      return { changed: false, summary: `${ctx.host.name}: has its configuration directory; left as it is` };
+    }
     await runSteps(ctx, [s.pack]);
     const local = path.join(ctx.runDir, `kts-confdir-${ctx.host.name}.tar`);
     const src = await ctx.connect(from);

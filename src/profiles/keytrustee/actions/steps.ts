@@ -22,7 +22,10 @@ export function plannedSteps(host: string, steps: KtsStep[]): PlannedCommand[] {
 export async function sh(remote: RemoteHost, ctx: ActionContext, command: string, what: string, opts: { stdin?: string; timeoutMs?: number } = {}) {
   const r = await remote.exec(command, { signal: ctx.signal, timeoutMs: ctx.timeoutMs ?? opts.timeoutMs ?? 900_000, stdin: opts.stdin });
   if (r.code !== 0) {
-    const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
+    // PostgreSQL's tools, run as the service account from root's home, first complain that they
+    // cannot enter it: harmless, and it would push the real cause out of the message's tail.
+    const lines = (r.stderr.trim() || r.stdout.trim()).split('\n').filter((l) => !/could not change directory to/.test(l));
+    const tail = lines.slice(-3).join(' | ');
     const how = r.code ?? (r.timedOut ? 'timeout' : (r.signal ?? 'signal'));
     throw new ActionError(mask(`${remote.name}: ${what} failed (exit ${how})${tail ? `: ${tail}` : ''}`), { command: r.command, code: r.code, stdout: r.stdout, stderr: r.stderr });
   }

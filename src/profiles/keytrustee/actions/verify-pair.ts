@@ -1,6 +1,7 @@
 import { ActionError, type Action, type ActionContext } from '../../../actions/types.ts';
 import { ktsVars } from '../kts-vars.ts';
 import { DIGEST_SQL, IN_RECOVERY_SQL, parseDigest, psqlCommand, REPLICATION_SQL, type DepositDigest } from '../pg.ts';
+import { missingSlot } from '../slot.ts';
 import { requireRole } from './role-guard.ts';
 import { sh } from './steps.ts';
 
@@ -10,6 +11,8 @@ function commands(ctx: ActionContext) {
   const { v, passive } = requireRole(ctx, 'active', 'verify.pair');
   const pv = ktsVars(ctx.inventory, passive);
   return {
+    v,
+    pv,
     passive,
     digestActive: psqlCommand(v, DIGEST_SQL),
     digestPassive: psqlCommand(pv, DIGEST_SQL),
@@ -70,7 +73,9 @@ export const ktsVerifyPair: Action = {
         }
       }
       if (Date.now() > deadline) {
-        throw new ActionError(`${ctx.host.name}: the pair did not converge in ${timeoutMs / 1000} s (replication: ${repl === 'none' ? 'no standby connected' : repl})`);
+        const ask = async (side: 'active' | 'passive', q: string) => (await sh(side === 'active' ? a : p, ctx, psqlCommand(side === 'active' ? c.v : c.pv, q, 'postgres'), 'reading replication slots')).stdout;
+        const slot = repl === 'none' ? await missingSlot(ask, ctx.host.name, c.passive.name) : undefined;
+        throw new ActionError(`${ctx.host.name}: the pair did not converge in ${timeoutMs / 1000} s (replication: ${repl === 'none' ? 'no standby connected' : repl})${slot ? `: ${slot}` : ''}`);
       }
       await sleep(250);
     }

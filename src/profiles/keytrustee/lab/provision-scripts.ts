@@ -63,5 +63,5 @@ export function activeScript(v: KtsVars, deposits: number): string {
 
 /** The passive: a streaming standby of the active (pg_basebackup -R). */
 export function passiveScript(v: KtsVars, activeAddress: string): string {
-  return ['set -eu', dirs(v), baseBackupCommand(v, activeAddress, true), pgCtl(v, 'start')].join('\n');
+  return ['set -eu', dirs(v), baseBackupCommand(v, { address: activeAddress, vars: v }, true), pgCtl(v, 'start')].join('\n');
 }
