@@ -80,7 +80,7 @@ export async function verifiedBackups(root: string, cluster: string): Promise<Dr
     // A deeper check that failed (backup verify with the key) outweighs a matching hash.
     const last = (await readVerifications(b.dir)).at(-1);
     if (checksum === true && last && !last.ok && last.how !== 'sha256') checksum = `backup verify failed (${last.how}, ${last.time}): ${last.problem ?? 'no reason recorded'}`;
-    out.push({ name: b.name, time: new Date(e.time), host: e.host, encrypted: e.encryption.kind !== 'none', checksum });
+    out.push({ name: b.name, time: new Date(e.time), host: e.host, encrypted: e.encryption.kind !== 'none', checksum, suffixes: b.header?.suffixes });
   }
   return out;
 }
