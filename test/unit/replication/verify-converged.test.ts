@@ -12,7 +12,7 @@ const SUFFIX = 'dc=lab,dc=test';
  * proof entries it serves); agreements healthy; RUV generations as given. Entries hash on the host
  * to the text of `entries[host]`.
  */
-function cluster(generations: Record<string, string>, entries: Record<string, string> = {}) {
+function cluster(generations: Record<string, string>, entries: Record<string, string> = {}, readOnly: string[] = []) {
   const looks: Record<string, number> = {};
   const writers = new Set<string>();
   const written = new Set<string>();
@@ -20,6 +20,11 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
   let deleted = false;
   let fetched = 0;
   const respond = (c: Call) => {
+    // A read-only replica (consumer) answers a write with a referral, as 389-ds does.
+    if (c.command.startsWith('ldapmodify') && readOnly.includes(c.host) && c.stdin?.includes('changetype: add')) return { code: 10, stderr: 'ldap_add: Referral (10)\n\tmatched DN: dc=lab,dc=test\n\treferrals:\n\t\tldap://ds1.lab.test:389\n' };
+    if (c.command.includes("-s base") && c.command.includes('nsDS5ReplicaType')) {
+      return { stdout: `dn: cn=replica,cn=x\nnsDS5ReplicaType: ${readOnly.includes(c.host) ? 2 : 3}\nnsDS5Flags: ${readOnly.includes(c.host) ? 0 : 1}\n` };
+    }
     if (c.command.startsWith('ldapmodify')) {
       for (const m of c.stdin?.matchAll(/^dn: cn=(lifeboat-[^,]+),\S+\nchangetype: add/gm) ?? []) {
         added = true;
@@ -44,6 +49,7 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
       return { stdout: entries[c.host] ?? `dn: uid=a,${SUFFIX}\nuid: a\n` };
     }
     if (c.command.includes('nsds5replicationagreement')) {
+      if (readOnly.includes(c.host)) return { stdout: '' };
       const me = Number(c.host.slice(2));
       // ds3's agreement to ds1 met a busy replica: it sits in a back-off.
       const status = (to: number) => (me === 3 && to === 1 ? "Error (1) Can't acquire busy replica" : 'Error (0) Replica acquired successfully: Incremental update succeeded');
@@ -102,6 +108,27 @@ describe('verify.converged', () => {
     const deletes = calls.filter((x) => x.stdin?.includes('changetype: delete'));
     expect(deletes.map((d) => d.host)).toEqual(['ds2']);
     expect(deletes[0]!.stdin!.match(/changetype: delete/g)).toHaveLength(4);
+  });
+
+  it('a read-only replica (consumer or hub) is not written on, only read: the proof passes without its write', async () => {
+    // Seen on a lab: ds4 a consumer of the suffix; the proof failed with "ds4: ldapmodify failed (exit 10): ldap://ds5…".
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, ['ds4']);
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
+    const r = await verifyConverged.run(ctx);
+    expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3']);
+    expect(calls.some((x) => x.host === 'ds4' && x.stdin?.includes('changetype: add'))).toBe(false);
+    // It still has to receive every write.
+    for (const w of ['ds1', 'ds2', 'ds3']) expect(calls.some((x) => x.host === 'ds4' && x.command.startsWith('i=0;') && x.command.includes(w === 'ds2' ? 'lifeboat-canary' : `-${w})`))).toBe(true);
+    expect(r.summary).toContain('read-only, not written on: ds4');
+  });
+
+  it('run from a read-only replica (a rebuilt consumer), the first writable host writes the canary and removes the proof', async () => {
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, ['ds4']);
+    const { ctx, calls } = context(inv, 'ds4', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
+    await verifyConverged.run(ctx);
+    expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3']);
+    expect(calls.filter((x) => x.stdin?.includes('changetype: delete')).map((d) => d.host)).toEqual(['ds1']);
+    expect(c.state().deleted).toBe(true);
   });
 
   it('reports a host whose entries differ as diverged, even with healthy statuses', async () => {
