@@ -211,6 +211,22 @@ describe('topology.discover', () => {
     );
   });
 
+  it('read-only replicas (consumers share id 65535) are no duplicate; one cannot be the master', async () => {
+    // Seen on a lab: two consumers of a suffix would have stopped the run as "replica id 65535 is used by ds3 and ds4".
+    const consumers = {
+      ds1: [{ suffix: SUFFIX, id: 1, to: [2, 3, 4] }],
+      ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3, 4] }],
+      ds3: [{ suffix: SUFFIX, id: 65535, to: [], type: 2, flags: 0 }],
+      ds4: [{ suffix: SUFFIX, id: 65535, to: [], type: 2, flags: 0 }],
+    };
+    const r = await topologyDiscover.run(context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(consumers)).ctx);
+    expect(r.facts?.reinit_plan).toEqual({ [SUFFIX]: { ds1: 'ds2', ds3: 'ds2', ds4: 'ds2' } });
+    expect(r.summary).toContain(`4 host(s) read (read-only: ds3, ds4 consumers of ${SUFFIX})`);
+    await expect(topologyDiscover.run(context(labInventory(4), 'ds3', { hosts: 'all', master: 'ds3' }, topologyResponder(consumers)).ctx)).rejects.toThrow(
+      `ds3 holds a read-only replica of ${SUFFIX} (a consumer): it cannot be the master, whose restored data every other host receives; choose a supplier of every suffix (-e master=ds1 or ds2)`,
+    );
+  });
+
   it('takes the suffixes from the servers when the inventory lists none', async () => {
     const inv = labInventory(4);
     inv.vars.suffixes = [];

@@ -14,6 +14,9 @@ import {
   describePlan,
   findOutsiders,
   outsiderMessage,
+  readOnlyMasterProblems,
+  readOnlyReplicas,
+  describeReadOnly,
   reinitPlan,
   replicaIds,
   serverSuffixes,
@@ -133,6 +136,7 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   problems.push(...duplicates.map((d) => `${d}: two suppliers of one suffix must never share a replica id`));
   const graphs = Object.fromEntries(allSuffixes(reads).map((s) => [s, suffixGraph(reads, s)]));
   const master = String(ctx.args.master ?? '') || ctx.host.name;
+  problems.push(...readOnlyMasterProblems(reads, master, fenced));
   let plan: Record<string, Record<string, string>> = {};
   if (problems.length === 0) {
     try {
@@ -143,6 +147,12 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   }
   if (problems.length) throw new ActionError(`topology check failed; nothing was changed:\n- ${problems.join('\n- ')}`);
   return { reads, graphs, plan, ids, fenced, master };
+}
+
+/** `5 supplier(s) read`, or with read-only replicas `5 host(s) read (read-only: ds4 consumer of dc=x)`. */
+function describeRead(reads: HostRead[]): string {
+  const ro = readOnlyReplicas(reads);
+  return ro.length ? `${reads.length} host(s) read (read-only: ${describeReadOnly(ro)})` : `${reads.length} supplier(s) read`;
 }
 
 export const topologyDiscover: Action = {
@@ -179,7 +189,7 @@ export const topologyDiscover: Action = {
       for (const f of d.fenced) ctx.emit({ kind: 'warning', message: `${f} is fenced: left out of this run (its agreements seen from its peers only); rejoin it (lifeboat run rejoin -e target=${f}) before it replicates again` });
       return {
         changed: false,
-        summary: `${d.reads.length} supplier(s) read${d.fenced.length ? `, fenced: ${d.fenced.join(', ')}` : ''}; ${waves.join('; ')}`,
+        summary: `${describeRead(d.reads)}${d.fenced.length ? `, fenced: ${d.fenced.join(', ')}` : ''}; ${waves.join('; ')}`,
         output: { topology, suffixTopology: d.graphs, reinitPlan: d.plan, replicaIds: d.ids, fenced: d.fenced, agreements },
         facts: {
           topology,
