@@ -96,6 +96,20 @@ describe('389ds provisioning actions', () => {
     expect(rec).toContain('nsDS5ReplicaHost: ds2.lab.test');
   });
 
+  it('agreement.create keeps an agreement to the peer for that suffix whatever its name (no second one to the same peer)', async () => {
+    // Seen on a lab: a rebuild added cn=ds4-to-ds3 beside the administrator's cn=ds4-to-ds3-extra (o=extra, to ds3).
+    const h = scriptedHost('ds1', (c) =>
+      c.startsWith('ldapsearch')
+        ? { stdout: 'dn: cn=my-link,cn=replica,cn=dc\\3Dlab\\2Cdc\\3Dtest,cn=mapping tree,cn=config\ncn: my-link\nnsDS5ReplicaRoot: dc=lab,dc=test\nnsDS5ReplicaHost: ds2.lab.test\nnsDS5ReplicaPort: 389\n\n' }
+        : undefined,
+    );
+    const r = await agreementCreate.run({ ...ctx(inv.hosts[0]!), connect: async () => h.remote });
+    expect(r.summary).toBe('agreements to ds3, ds2 (o=ipaca)');
+    const add = h.execs.find((e) => e.command.startsWith('ldapmodify'))!;
+    expect(add.stdin).not.toContain('dn: cn=ds1-to-ds2,cn=replica,cn=dc');
+    expect(add.stdin).toContain('dn: cn=ds1-to-ds3,cn=replica,cn=dc');
+  });
+
   it('writes replica, suffix and seed LDIF that 389-ds accepts (shapes checked on the real lab too)', () => {
     expect(replicaRecord('dc=lab,dc=test', 3)).toContain('nsDS5ReplicaId: 3\nnsDS5ReplicaBindDN: cn=replication manager,cn=config');
     const sfx = suffixLdif('o=ipaca', 'ipaca', 16);
