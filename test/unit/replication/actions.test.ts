@@ -5,6 +5,7 @@ import { replicationEnable } from '../../../src/profiles/389ds/actions/replicati
 import { replicationPoke } from '../../../src/profiles/389ds/actions/replication/replication-poke.ts';
 import { replicationFence } from '../../../src/profiles/389ds/actions/replication/replication-fence.ts';
 import { topologyDiscover } from '../../../src/profiles/389ds/actions/replication/topology-discover.ts';
+import { setPeerResolver } from '../../../src/profiles/389ds/actions/replication/peer-aliases.ts';
 import { agreementLdif, context, labInventory, topologyResponder, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';
@@ -164,6 +165,28 @@ describe('topology.discover', () => {
     await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(
       /ds5\.lab\.test is a supplier of this topology but is no inventory host: seen in agreement to-ds5 on ds1 \(dc=lab,dc=test\)\. .*add ds5\.lab\.test to the inventory/s,
     );
+  });
+
+  it('a peer named by an alias of an inventory host is refused as that host, with the alias to add (not as a host to add)', async () => {
+    // Seen on a lab: agreement ds1-to-ds2 sent to r1-alias-b.corp.example (/etc/hosts: ds2's address); the refusal said "add it to the inventory".
+    const respond = topologyResponder(ring);
+    const aliased = (c: Call) => {
+      const r = respond(c) as { stdout?: string };
+      return c.host === 'ds1' && r.stdout ? { ...r, stdout: r.stdout.replace('nsDS5ReplicaHost: ds2.lab.test', 'nsDS5ReplicaHost: ldap-b.corp.example') } : r;
+    };
+    setPeerResolver(async (name) => (name === 'ldap-b.corp.example' ? ['10.213.7.2'] : []));
+    try {
+      await expect(topologyDiscover.run(context(labInventory(4), 'ds2', { hosts: 'all' }, aliased).ctx)).rejects.toThrow(
+        "ldap-b.corp.example (agreement to-ds2 on ds1 (dc=lab,dc=test)) is inventory host ds2 under another name (both resolve to 10.213.7.2): add it to ds2's vars (aliases: [ldap-b.corp.example]) so the run knows them as one host",
+      );
+      // With the alias in the inventory, the agreement is ds2's and the run goes on.
+      const inv = labInventory(4);
+      inv.hosts[1]!.vars.aliases = ['ldap-b.corp.example'];
+      const r = await topologyDiscover.run(context(inv, 'ds2', { hosts: 'all' }, aliased).ctx);
+      expect(r.facts?.reinit_plan).toEqual({ [SUFFIX]: { ds1: 'ds2', ds3: 'ds2', ds4: 'ds1' } });
+    } finally {
+      setPeerResolver(undefined);
+    }
   });
 
   it('refuses a supplier seen only in a RUV', async () => {

@@ -54,6 +54,8 @@ export function inventoryHostFor(inv: Inventory, replicaHost: string): Inventory
   const wanted = replicaHost.trim().toLowerCase();
   const names = (h: InventoryHost): string[] => {
     const extra = ['hostname', 'fqdn'].map((k) => h.vars[k]).filter((v): v is string => typeof v === 'string');
+    // Other names the servers use for it (an FQDN alias in an agreement): host var `aliases`.
+    if (Array.isArray(h.vars.aliases)) extra.push(...h.vars.aliases.map(String));
     return [h.address, h.name, ...extra].map((n) => n.toLowerCase());
   };
   return (

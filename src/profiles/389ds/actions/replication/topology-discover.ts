@@ -7,6 +7,7 @@ import { peersFor } from '../provision/peers.ts';
 import { inventoryHostFor, listAgreements, sameDn, type Agreement } from './agreements.ts';
 import { fencedHosts } from './fenced.ts';
 import { portMismatches } from './port-check.ts';
+import { aliasMessage, inventoryHostByAddress } from './peer-aliases.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 import { readHostReplication, replicationConfigCommand } from './topology-read.ts';
 import {
@@ -126,7 +127,10 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   const reads: HostRead[] = await Promise.all(live.map(async (h) => readHostReplication(await ctx.connect(h.name), ctx.inventory, h, ctx.signal)));
   const problems: string[] = [];
   const nameOf = (address: string) => inventoryHostFor(ctx.inventory, address)?.name;
-  problems.push(...findOutsiders(reads, runHosts(ctx), fenced, nameOf).map(outsiderMessage));
+  for (const o of findOutsiders(reads, runHosts(ctx), fenced, nameOf)) {
+    const same = o.inInventory ? undefined : await inventoryHostByAddress(ctx.inventory, o.peer);
+    problems.push(same ? aliasMessage(o.peer, o.seenAs, same) : outsiderMessage(o));
+  }
   const mismatches = suffixMismatches(reads, (host) => hostSuffixes(ctx.inventory, ctx.inventory.hosts.find((h) => h.name === host)!));
   if (mismatches.length) problems.push(`the inventory and the servers disagree on the suffixes:\n  ${mismatches.join('\n  ')}\nfix the inventory's suffixes / ca_suffix / roles, or leave suffixes out to take the servers' word`);
   problems.push(...portMismatches(ctx.inventory, reads.flatMap((r) => r.agreements)));
