@@ -12,7 +12,7 @@ const SUFFIX = 'dc=lab,dc=test';
  * proof entries it serves); agreements healthy; RUV generations as given. Entries hash on the host
  * to the text of `entries[host]`.
  */
-function cluster(generations: Record<string, string>, entries: Record<string, string> = {}, readOnly: string[] = []) {
+function cluster(generations: Record<string, string>, entries: Record<string, string> = {}, readOnly: string[] = [], fractional: Record<number, string> = {}) {
   const looks: Record<string, number> = {};
   const writers = new Set<string>();
   const written = new Set<string>();
@@ -53,7 +53,7 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
       const me = Number(c.host.slice(2));
       // ds3's agreement to ds1 met a busy replica: it sits in a back-off.
       const status = (to: number) => (me === 3 && to === 1 ? "Error (1) Can't acquire busy replica" : 'Error (0) Replica acquired successfully: Incremental update succeeded');
-      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, extra: { nsds5replicaLastUpdateStatus: status(to) } }));
+      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, extra: { nsds5replicaLastUpdateStatus: status(to), ...(fractional[to] ? { nsDS5ReplicatedAttributeList: fractional[to] } : {}) } }));
       return { stdout: agreementLdif(SUFFIX, peers) };
     }
     if (c.command.includes('nstombstone')) return { stdout: `dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${SUFFIX}\nnsds50ruv: {replicageneration} ${generations[c.host]}\n` };
@@ -138,6 +138,20 @@ describe('verify.converged', () => {
     expect(c.state().deleted).toBe(true);
     // A hash differed: the entries were fetched to say what differs.
     expect(c.fetched()).toBeGreaterThan(0);
+  });
+
+  it('fractional replication: attributes an agreement leaves out are not compared (ds4 gets no mail), all others are', async () => {
+    // Seen on a lab: EXCLUDE mail on the agreements to ds4 made the proof report "ds4 has diverged: 200 different".
+    const full = `dn: uid=a,${SUFFIX}\nuid: a\nmail: a@lab.test\n`;
+    const noMail = `dn: uid=a,${SUFFIX}\nuid: a\n`;
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, { ds1: full, ds2: full, ds3: full, ds4: noMail }, [], { 4: '(objectclass=*) $ EXCLUDE mail telephoneNumber' });
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 2 }, c.respond);
+    await verifyConverged.run(ctx);
+    // The hosts' own hashes leave those attributes out too.
+    expect(calls.find((x) => x.command.includes('sha256sum'))!.command).toContain(' mail telephonenumber ');
+    // Any other difference is still one.
+    const other = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, { ds1: full, ds2: full, ds3: full, ds4: `dn: uid=a,${SUFFIX}\nuid: b\n` }, [], { 4: '(objectclass=*) $ EXCLUDE mail' });
+    await expect(verifyConverged.run(context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, other.respond).ctx)).rejects.toThrow('ds4 has diverged from ds2');
   });
 
   it('fails naming the hosts when replica generations differ, and still removes the canary', async () => {

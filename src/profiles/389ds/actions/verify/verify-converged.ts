@@ -100,18 +100,18 @@ const OWN_ENTRY = /^cn=lifeboat-(canary|probe)-/i;
  * Each host's entries against this host's: the hosts that differ, with what differs. The hosts
  * hash their entries first; only when a hash differs are the entries fetched and compared here.
  */
-async function entryDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
-  const hashes = await Promise.all(hosts.map(async (h) => hostDigest(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)));
+async function entryDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[], excluded: string[]): Promise<string[]> {
+  const hashes = await Promise.all(hosts.map(async (h) => hostDigest(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal, excluded)));
   if (new Set(hashes).size <= 1) return [];
-  return fetchedDifferences(ctx, suffix, hosts);
+  return fetchedDifferences(ctx, suffix, hosts, excluded);
 }
 
 /** Every host's entries fetched and digested here, against this host's. */
-async function fetchedDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
+async function fetchedDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[], excluded: string[]): Promise<string[]> {
   const digests = await Promise.all(
     hosts.map(async (h) => {
       const entries = (await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', ['*'], { signal: ctx.signal })).filter((e) => !OWN_ENTRY.test(e.dn));
-      return { host: h.name, digest: digestEntries(entries) };
+      return { host: h.name, digest: digestEntries(entries, excluded) };
     }),
   );
   const ref = digests.find((d) => d.host === ctx.host.name) ?? digests[0];
@@ -220,6 +220,8 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal }))),
   ]);
   const stuck = agreements.flat().filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a));
+  // Fractional replication: what any agreement of the suffix leaves out is not compared.
+  const excluded = [...new Set(agreements.flat().flatMap((a) => a.excluded ?? []))];
   if (stuck.length) await pokeAgreements(ctx, stuck, 'poking agreements whose last session failed out of their back-off');
   const dn = canaryDn(token, suffix);
   const writes: Write[] = [{ writer: home, dn }, ...writable.filter((h) => h.name !== home.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
@@ -229,7 +231,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   // beside them; it looks again every second while the hosts still differ.
   const differences = (async () => {
     let diverged: string[] = [];
-    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + Math.min(timeoutMs, 15_000), 1000, ctx.signal);
+    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts, excluded)).length ? undefined : true), Date.now() + Math.min(timeoutMs, 15_000), 1000, ctx.signal);
     return diverged;
   })();
   differences.catch(() => undefined);
