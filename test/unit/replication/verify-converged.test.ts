@@ -12,7 +12,7 @@ const SUFFIX = 'dc=lab,dc=test';
  * proof entries it serves); agreements healthy; RUV generations as given. Entries hash on the host
  * to the text of `entries[host]`.
  */
-function cluster(generations: Record<string, string>, entries: Record<string, string> = {}, readOnly: string[] = [], fractional: Record<number, string> = {}) {
+function cluster(generations: Record<string, string>, entries: Record<string, string> = {}, readOnly: string[] = [], fractional: Record<number, string> = {}, isolated?: string) {
   const looks: Record<string, number> = {};
   const writers = new Set<string>();
   const written = new Set<string>();
@@ -41,7 +41,7 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
     if (c.command.startsWith('i=0;')) {
       looks[c.host] = (looks[c.host] ?? 0) + 1;
       const wanted = [...c.command.matchAll(/\(cn=(lifeboat-[^)]+)\)/g)].map((m) => m[1]!);
-      const served = looks[c.host]! % 3 === 0 ? wanted.filter((cn) => written.has(cn)) : [];
+      const served = looks[c.host]! % 3 === 0 ? wanted.filter((cn) => written.has(cn) && !(isolated && cn.endsWith(`-${isolated}`))) : [];
       return { stdout: served.map((cn) => `dn: cn=${cn},${SUFFIX}\n`).join('\n') };
     }
     if (c.command.includes(`-b '${SUFFIX}' -s sub '(objectClass=*)'`)) {
@@ -53,7 +53,7 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
       const me = Number(c.host.slice(2));
       // ds3's agreement to ds1 met a busy replica: it sits in a back-off.
       const status = (to: number) => (me === 3 && to === 1 ? "Error (1) Can't acquire busy replica" : 'Error (0) Replica acquired successfully: Incremental update succeeded');
-      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, extra: { nsds5replicaLastUpdateStatus: status(to), ...(fractional[to] ? { nsDS5ReplicatedAttributeList: fractional[to] } : {}) } }));
+      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, enabled: c.host !== isolated, extra: { nsds5replicaLastUpdateStatus: status(to), ...(fractional[to] ? { nsDS5ReplicatedAttributeList: fractional[to] } : {}) } }));
       return { stdout: agreementLdif(SUFFIX, peers) };
     }
     if (c.command.includes('nstombstone')) return { stdout: `dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${SUFFIX}\nnsds50ruv: {replicageneration} ${generations[c.host]}\n` };
@@ -152,6 +152,14 @@ describe('verify.converged', () => {
     // Any other difference is still one.
     const other = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, { ds1: full, ds2: full, ds3: full, ds4: `dn: uid=a,${SUFFIX}\nuid: b\n` }, [], { 4: '(objectclass=*) $ EXCLUDE mail' });
     await expect(verifyConverged.run(context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, other.respond).ctx)).rejects.toThrow('ds4 has diverged from ds2');
+  });
+
+  it('writes that never left their writer: the failure says where that writer sends the suffix (its agreements off)', async () => {
+    // Seen on a lab: ds5's only other agreement was switched off by the administrator; "writes did not arrive: ds5 -> ds1, …" alone did not say why.
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, [], {}, 'ds4');
+    await expect(verifyConverged.run(context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, c.respond).ctx)).rejects.toThrow(
+      'writes did not arrive within 1 s (dc=lab,dc=test): ds4 -> ds1, ds4 -> ds2, ds4 -> ds3; ds4 sends dc=lab,dc=test to nobody (off: to-ds1, to-ds2, to-ds3)',
+    );
   });
 
   it('fails naming the hosts when replica generations differ, and still removes the canary', async () => {

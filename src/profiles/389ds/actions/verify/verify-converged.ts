@@ -198,6 +198,22 @@ async function awaitHealthy(ctx: ActionContext, suffix: string, hosts: Inventory
 }
 
 /**
+ * For each writer whose write did not arrive somewhere: where its enabled agreements send the
+ * suffix (an administrator's agreement left off can leave a supplier with no way out).
+ */
+function whereWritersSend(late: string[], agreements: Agreement[], suffix: string): string {
+  const writers = [...new Set(late.map((l) => l.split(' -> ')[0]!))].sort();
+  return writers
+    .map((w) => {
+      const mine = agreements.filter((a) => a.host === w);
+      const on = mine.filter((a) => a.enabled).map((a) => a.peer ?? a.peerAddress);
+      const off = mine.filter((a) => !a.enabled).map((a) => a.name);
+      return `; ${w} sends ${suffix} to ${on.join(', ') || 'nobody'}${off.length ? ` (off: ${off.join(', ')})` : ''}`;
+    })
+    .join('');
+}
+
+/**
  * A consumer or hub answers a write with a referral: it is proven by what it receives, and the
  * writes (and the canary, and its removal) come from writable hosts, this one when it is.
  */
@@ -241,7 +257,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     // Every check runs and every problem is reported together: a stale host shows up at once as
     // diverged, not delivering, and of another generation.
     const problems: string[] = [];
-    if (late.length) problems.push(`writes did not arrive within ${timeoutMs / 1000} s (${suffix}): ${late.sort().join(', ')}`);
+    if (late.length) problems.push(`writes did not arrive within ${timeoutMs / 1000} s (${suffix}): ${late.sort().join(', ')}${whereWritersSend(late, agreements.flat(), suffix)}`);
     arrivalMs[ctx.host.name] ??= 0;
 
     // Healthy: a successful last session, or no hard error and the peer's RUV already covers
