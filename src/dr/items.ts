@@ -44,6 +44,8 @@ export interface DrFacts {
   now: Date;
   /** Items only the cluster's profile knows how to score (keytrustee: the pair in sync). */
   profileItems?: DrItem[];
+  /** Hosts holding read-only replicas (consumers, hubs): host -> those suffixes. */
+  readOnly?: Record<string, string[]>;
   /** The newest rehearsal that passed, if any. */
   rehearsal?: { scenario: string; finished: string; recoveryMs?: number };
 }
@@ -76,7 +78,13 @@ export function agreementCountItem(f: DrFacts): DrItem {
       counts.set(suffix, [...(counts.get(suffix) ?? []), `${host} ${n}`]);
       if (n > MAX_AGREEMENTS || (n < MIN_AGREEMENTS && reachable.length > 2)) bad.push(`${host} has ${n} on ${suffix}`);
     }
-    if (!f.agreements.some((a) => a.host === host)) bad.push(`${host} has none`);
+    if (!f.agreements.some((a) => a.host === host)) {
+      // A consumer sends nothing by design: what matters is that more than one supplier feeds it.
+      const feeds = new Set(f.agreements.filter((a) => a.peer === host).map((a) => a.host)).size;
+      if (!f.readOnly?.[host]?.length) bad.push(`${host} has none`);
+      else if (feeds < MIN_AGREEMENTS && reachable.length > 2) bad.push(`${host} (read-only) is fed by ${feeds} supplier only`);
+      else counts.set('read-only', [...(counts.get('read-only') ?? []), `${host} (read-only) fed by ${feeds}`]);
+    }
   }
   if (bad.length) return { id, title, status: 'fail', why: list(bad) };
   return { id, title, status: 'pass', why: [...counts].map(([suffix, c]) => `${suffix}: ${list(c)}`).join('; ') };
