@@ -110,6 +110,15 @@ describe('389ds provisioning actions', () => {
     expect(add.stdin).toContain('dn: cn=ds1-to-ds3,cn=replica,cn=dc');
   });
 
+  it('agreement.create with to: creates only the agreements toward that host (a survivor, e.g. a consumer, gains none of its own)', async () => {
+    // Seen on a lab: "Recreate the peers' agreements to it" gave consumer ds4 agreements to ds3 and ds5.
+    const h = scriptedHost('ds1', (c) => (c.startsWith('ldapsearch') ? { stdout: '' } : undefined));
+    const r = await agreementCreate.run({ ...ctx(inv.hosts[0]!, { to: 'ds2' }), connect: async () => h.remote });
+    expect(r.summary).toBe('agreements to ds2, ds2 (o=ipaca)');
+    const none = await agreementCreate.run({ ...ctx(inv.hosts[2]!, { to: 'ds9' }), connect: async () => h.remote });
+    expect(none.summary).toBe('agreements exist');
+  });
+
   it('writes replica, suffix and seed LDIF that 389-ds accepts (shapes checked on the real lab too)', () => {
     expect(replicaRecord('dc=lab,dc=test', 3)).toContain('nsDS5ReplicaId: 3\nnsDS5ReplicaBindDN: cn=replication manager,cn=config');
     const sfx = suffixLdif('o=ipaca', 'ipaca', 16);

@@ -4,6 +4,7 @@ import { hostSuffixes, instanceName, ldapPort } from '../host-vars.ts';
 import { ldapModify, modifyCommand } from '../ldap.ts';
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { listAgreements, listAgreementsCommand, sameDn } from '../replication/agreements.ts';
+import { TO_ARG } from '../replication/peer-filter.ts';
 import { hostFqdn } from './instance-create.ts';
 import { mainTopology, peersFor } from './peers.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
@@ -35,8 +36,11 @@ export function agreementRecord(host: string, peer: InventoryHost, port: number,
 
 function wanted(ctx: ActionContext): { suffix: string; peer: InventoryHost }[] {
   const out: { suffix: string; peer: InventoryHost }[] = [];
+  // `to`: only toward those hosts (a rebuild: the survivors' agreements to the rebuilt host, no others).
+  const to = ctx.args.to;
+  const only = to === undefined || to === null || to === '' || to === 'all' ? undefined : Array.isArray(to) ? to.map(String) : String(to).split(',').map((x) => x.trim());
   for (const suffix of hostSuffixes(ctx.inventory, ctx.host)) {
-    for (const peer of peersFor(ctx.inventory, ctx.host, suffix, ctx.vars)) out.push({ suffix, peer });
+    for (const peer of peersFor(ctx.inventory, ctx.host, suffix, ctx.vars)) if (!only || only.includes(peer.name)) out.push({ suffix, peer });
   }
   return out;
 }
@@ -45,7 +49,7 @@ function wanted(ctx: ActionContext): { suffix: string; peer: InventoryHost }[] {
 export const agreementCreate: Action = {
   name: 'agreement.create',
   description: 'Create replication agreements to the topology peers for each suffix (CA suffix: CA hosts only)',
-  args: { repl_password_secret: REPL_PASSWORD_ARG },
+  args: { repl_password_secret: REPL_PASSWORD_ARG, to: TO_ARG },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
     // A topology an earlier step discovers is known only when the run gets there.
