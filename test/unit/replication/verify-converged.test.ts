@@ -119,7 +119,7 @@ describe('verify.converged', () => {
     expect(calls.some((x) => x.host === 'ds4' && x.stdin?.includes('changetype: add'))).toBe(false);
     // It still has to receive every write.
     for (const w of ['ds1', 'ds2', 'ds3']) expect(calls.some((x) => x.host === 'ds4' && x.command.startsWith('i=0;') && x.command.includes(w === 'ds2' ? 'lifeboat-canary' : `-${w})`))).toBe(true);
-    expect(r.summary).toContain('read-only, not written on: ds4');
+    expect(r.summary).toContain('read-only, not written on: ds4 (dc=lab,dc=test)');
   });
 
   it('run from a read-only replica (a rebuilt consumer), the first writable host writes the canary and removes the proof', async () => {

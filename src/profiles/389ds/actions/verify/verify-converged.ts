@@ -380,7 +380,8 @@ export const verifyConverged: Action = {
     const results: SuffixConvergence[] = await Promise.all(suffixes.map((suffix) => checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars), token)));
     const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
     const fenced = fencedHosts(ctx);
-    const readOnly = [...new Set(results.flatMap((r) => r.readOnly))];
+    // Per suffix: a host may be a hub of one suffix and a supplier of another.
+    const readOnly = results.filter((r) => r.readOnly.length).map((r) => `${r.readOnly.join(', ')} (${r.suffix})`);
     return {
       changed: false,
       summary: `converged: ${results.map((r) => `${r.suffix} on ${Object.keys(r.arrivalMs).length} hosts`).join(', ')} (identical entries, a write from every writable host seen everywhere); slowest write ${slowest} ms${readOnly.length ? `; read-only, not written on: ${readOnly.join(', ')}` : ''}${fenced.length ? `; NOT checked, fenced: ${fenced.join(', ')} (left out of this run: rejoin before it serves again)` : ''}`,
