@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listAgreements, statusCode } from '../profiles/389ds/actions/replication/agreements.ts';
+import { listAgreements, MAPPING_TREE, statusCode } from '../profiles/389ds/actions/replication/agreements.ts';
+import { attr, ldapSearch } from '../profiles/389ds/actions/ldap.ts';
 import { instanceName } from '../profiles/389ds/actions/host-vars.ts';
 import { listBackups, resolveBackupRoot, sha256File } from '../backup/index.ts';
 import { readVerifications } from '../backup/verifications.ts';
@@ -27,6 +28,7 @@ const errText = (e: unknown) => mask(e instanceof Error ? e.message : String(e))
 export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Promise<DrFacts> {
   const connectErrors: DrFacts['connectErrors'] = {};
   const agreements: DrAgreement[] = [];
+  const readOnly: Record<string, string[]> = {};
   let profileItems: DrItem[] = [];
   const pool = new SshPool(inv);
   try {
@@ -38,6 +40,8 @@ export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Prom
           if (inv.profile === 'keytrustee') return;
           const found = await listAgreements(remote, inv, h.name, instanceName(inv, h), undefined, { timeoutMs: 20_000 });
           agreements.push(...found.map((a) => ({ host: a.host, peer: a.peer, peerAddress: a.peerAddress, suffix: a.suffix, enabled: a.enabled, lastUpdateStatus: a.lastUpdateStatus, updateCode: statusCode(a.lastUpdateStatus) })));
+          const ro = (await ldapSearch(remote, instanceName(inv, h), MAPPING_TREE, 'sub', '(&(objectClass=nsds5replica)(nsDS5ReplicaType=2))', ['nsDS5ReplicaRoot'], { timeoutMs: 20_000 })).map((e) => attr(e, 'nsDS5ReplicaRoot') ?? e.dn);
+          if (ro.length) readOnly[h.name] = ro;
         } catch (e) {
           connectErrors[h.name] = { message: errText(e), hostKey: (e as Error)?.name === 'HostKeyError' };
         }
@@ -54,6 +58,7 @@ export async function gatherReadiness(inv: Inventory, opts: GatherOptions): Prom
     inventory: inv,
     connectErrors,
     agreements,
+    readOnly,
     backups: await verifiedBackups(resolveBackupRoot(inv, opts.backupDir), inv.cluster),
     maxBackupAgeMs: opts.maxBackupAgeMs,
     now: opts.now ?? new Date(),
@@ -80,7 +85,7 @@ export async function verifiedBackups(root: string, cluster: string): Promise<Dr
     // A deeper check that failed (backup verify with the key) outweighs a matching hash.
     const last = (await readVerifications(b.dir)).at(-1);
     if (checksum === true && last && !last.ok && last.how !== 'sha256') checksum = `backup verify failed (${last.how}, ${last.time}): ${last.problem ?? 'no reason recorded'}`;
-    out.push({ name: b.name, time: new Date(e.time), host: e.host, encrypted: e.encryption.kind !== 'none', checksum });
+    out.push({ name: b.name, time: new Date(e.time), host: e.host, encrypted: e.encryption.kind !== 'none', checksum, suffixes: b.header?.suffixes });
   }
   return out;
 }

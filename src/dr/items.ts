@@ -30,6 +30,8 @@ export interface DrBackup {
   encrypted?: boolean;
   /** True when the payload's sha256 matches its header; a reason when not. */
   checksum: true | string;
+  /** The suffixes it holds (389ds headers), to compare with what the servers replicate. */
+  suffixes?: string[];
 }
 
 export interface DrFacts {
@@ -42,6 +44,8 @@ export interface DrFacts {
   now: Date;
   /** Items only the cluster's profile knows how to score (keytrustee: the pair in sync). */
   profileItems?: DrItem[];
+  /** Hosts holding read-only replicas (consumers, hubs): host -> those suffixes. */
+  readOnly?: Record<string, string[]>;
   /** The newest rehearsal that passed, if any. */
   rehearsal?: { scenario: string; finished: string; recoveryMs?: number };
 }
@@ -74,7 +78,13 @@ export function agreementCountItem(f: DrFacts): DrItem {
       counts.set(suffix, [...(counts.get(suffix) ?? []), `${host} ${n}`]);
       if (n > MAX_AGREEMENTS || (n < MIN_AGREEMENTS && reachable.length > 2)) bad.push(`${host} has ${n} on ${suffix}`);
     }
-    if (!f.agreements.some((a) => a.host === host)) bad.push(`${host} has none`);
+    if (!f.agreements.some((a) => a.host === host)) {
+      // A consumer sends nothing by design: what matters is that more than one supplier feeds it.
+      const feeds = new Set(f.agreements.filter((a) => a.peer === host).map((a) => a.host)).size;
+      if (!f.readOnly?.[host]?.length) bad.push(`${host} has none`);
+      else if (feeds < MIN_AGREEMENTS && reachable.length > 2) bad.push(`${host} (read-only) is fed by ${feeds} supplier only`);
+      else counts.set('read-only', [...(counts.get('read-only') ?? []), `${host} (read-only) fed by ${feeds}`]);
+    }
   }
   if (bad.length) return { id, title, status: 'fail', why: list(bad) };
   return { id, title, status: 'pass', why: [...counts].map(([suffix, c]) => `${suffix}: ${list(c)}`).join('; ') };
@@ -125,6 +135,20 @@ export function hiddenReplicaItem(f: DrFacts): DrItem {
   return { id, title, status: 'pass', why: `hidden ${best.name} holds ${list(inUse) || 'every role (none in use)'}` };
 }
 
+/** Suffixes some agreement replicates that the backup does not hold: `o=extra (replicated by ds2, ds3)`. */
+function suffixesNotIn(b: DrBackup, agreements: DrAgreement[]): string[] {
+  if (!b.suffixes) return [];
+  const key = (dn: string) => dn.replace(/\s*,\s*/g, ',').toLowerCase();
+  const held = new Set(b.suffixes.map(key));
+  const by = new Map<string, { dn: string; hosts: Set<string> }>();
+  for (const a of agreements) {
+    if (held.has(key(a.suffix))) continue;
+    const e = by.get(key(a.suffix)) ?? by.set(key(a.suffix), { dn: a.suffix, hosts: new Set() }).get(key(a.suffix))!;
+    e.hosts.add(a.host);
+  }
+  return [...by.values()].map((e) => `${e.dn} (replicated by ${list([...e.hosts].sort())})`);
+}
+
 export function backupItem(f: DrFacts): DrItem {
   const id = 'backup';
   const title = `Newest good backup younger than ${ago(f.maxBackupAgeMs)}, encrypted, checksum verified`;
@@ -136,6 +160,8 @@ export function backupItem(f: DrFacts): DrItem {
   const age = f.now.getTime() - newest.time.getTime();
   const what = `${newest.name}${newest.host ? ` of ${newest.host}` : ''}, ${ago(age)} old, checksum verified`;
   if (age > f.maxBackupAgeMs) return { id, title, status: 'fail', why: `newest good backup ${what}: older than ${ago(f.maxBackupAgeMs)}${brokenNote}` };
+  const lacking = suffixesNotIn(newest, f.agreements);
+  if (lacking.length) return { id, title, status: 'fail', why: `newest good backup ${what}, lacks ${lacking.join('; ')}: a restore from it cannot bring that suffix back; back up a host that holds every suffix${brokenNote}` };
   if (!newest.encrypted) return { id, title, status: 'warn', why: `${what}, but NOT encrypted${brokenNote}` };
   return { id, title, status: broken.length ? 'warn' : 'pass', why: `${what}, encrypted${brokenNote}` };
 }

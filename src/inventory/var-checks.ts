@@ -26,6 +26,28 @@ export function checkNumericVars(src: YamlSource, vars: Record<string, unknown>,
   }
 }
 
+const RDN = /^\s*[A-Za-z][A-Za-z0-9-]*=[^=]+$/;
+
+/**
+ * `suffixes` and `ca_suffix` must be DNs. The trap: in a YAML flow list the commas of an unquoted
+ * DN separate items, so `[dc=ops,dc=example, o=extra]` is three "suffixes"; an rdn `dc=x` followed
+ * by an item starting with `dc=` is that split (the restore would otherwise stop far later with a
+ * puzzling "does not hold suffix dc=ops,dc=example").
+ */
+export function checkSuffixVars(src: YamlSource, vars: Record<string, unknown>, where: string, node: Node | null | undefined): void {
+  const list = vars.suffixes;
+  const items = Array.isArray(list) ? list.map(String) : typeof list === 'string' ? [list] : [];
+  if (typeof vars.ca_suffix === 'string') items.push(vars.ca_suffix);
+  for (const [i, dn] of items.entries()) {
+    const next = Array.isArray(list) && i + 1 < list.length ? items[i + 1]! : undefined;
+    if (/^\s*dc=[^,]+$/i.test(dn) && next !== undefined && /^\s*dc=/i.test(next)) {
+      src.error(node, `${where}: suffixes: "${dn}" and "${next.trim()}" look like one DN split at its comma (in a YAML flow list [a, b] every comma separates items): quote each DN, e.g. "${dn.trim()},${next.trim()}"`);
+      return;
+    }
+    if (!dn.split(/(?<!\\),/).every((p) => RDN.test(p))) src.error(node, `${where}: suffixes: "${dn}" is not a DN (attr=value parts such as dc=example,dc=com)`);
+  }
+}
+
 /**
  * `vars.topology` (host -> the hosts it replicates to) is what provisioning builds agreements
  * from and what `order: topology` falls back on before discovery: every name must be a host.

@@ -64,6 +64,27 @@ describe('dr check scoring', () => {
     expect(byId(f)['hidden-replica']).toMatchObject({ status: 'fail', why: 'hidden ds4 lacks dns, kra' });
   });
 
+  it('a read-only consumer has no agreements of its own by design: it passes when two suppliers feed it, a supplier without any still fails', () => {
+    // Seen on a lab: ds4 a consumer fed by ds3 and ds5; the item failed "ds4 has none".
+    const base = labFacts();
+    const agreements = base.agreements.filter((a) => a.host !== 'ds3');
+    expect(byId(labFacts({ agreements }))['agreements-per-replica']).toMatchObject({ status: 'fail', why: expect.stringContaining('ds3 has none') });
+    const consumer = byId(labFacts({ agreements, readOnly: { ds3: ['dc=lab,dc=test'] } }))['agreements-per-replica']!;
+    expect(consumer).toMatchObject({ status: 'pass', why: expect.stringContaining('ds3 (read-only) fed by 3') });
+    const once = agreements.filter((a) => !(a.peer === 'ds3' && a.host !== 'ds1'));
+    expect(byId(labFacts({ agreements: once, readOnly: { ds3: ['dc=lab,dc=test'] } }))['agreements-per-replica']).toMatchObject({ status: 'fail', why: expect.stringContaining('ds3 (read-only) is fed by 1 supplier only') });
+  });
+
+  it('a backup lacking a suffix the servers replicate fails: it cannot restore that suffix', () => {
+    // Seen on a lab: o=extra replicated among ds2..ds3 only, backups taken on the hidden host, which lacks it.
+    const extra = [['ds2', 'ds3'], ['ds3', 'ds2']].map(([h, p]) => ({ host: h!, peer: p, peerAddress: p!, suffix: 'o=extra', enabled: true }));
+    const base = labFacts();
+    const f = labFacts({ agreements: [...base.agreements, ...extra], backups: [{ ...base.backups[0]!, host: 'ds4', suffixes: ['dc=lab,dc=test', 'o=ipaca'] }] });
+    expect(byId(f).backup).toMatchObject({ status: 'fail', why: expect.stringContaining('of ds4, 2 h old, checksum verified, lacks o=extra (replicated by ds2, ds3): a restore from it cannot bring that suffix back; back up a host that holds every suffix') });
+    const whole = labFacts({ agreements: [...base.agreements, ...extra], backups: [{ ...base.backups[0]!, host: 'ds2', suffixes: ['dc=lab,dc=test', 'o=extra', 'o=ipaca'] }] });
+    expect(byId(whole).backup).toMatchObject({ status: 'pass' });
+  });
+
   it('backups: none, too old, failing checksum, unencrypted', () => {
     expect(byId(labFacts({ backups: [] })).backup).toMatchObject({ status: 'fail', why: 'no backup of this cluster found' });
     const old = labFacts({ maxBackupAgeMs: 3_600_000 });

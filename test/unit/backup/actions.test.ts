@@ -93,6 +93,13 @@ describe('restore checks', () => {
     expect(p.refuse).toEqual(['ds2 does not hold suffix(es) o=ipaca from the backup (it holds dc=lab,dc=test)']);
     expect(p.forceable).toEqual(['a full backup is restored on the host it came from (ds4), not on ds2']);
   });
+  it('a suffix the target holds and the backup lacks is refused: the restore would empty it, the re-inits spread that', () => {
+    // Seen on a lab: o=extra on ds2..ds4 only, the backup taken on ds5: bak2db left ds2's o=extra empty and its server died.
+    const p = restoreProblems(sampleHeader({ host: 'ds5', suffixes: ['dc=lab,dc=test', 'o=ipaca'] }), { ...t, suffixes: ['dc=lab,dc=test', 'o=extra', 'o=ipaca'] });
+    expect(p.refuse).toEqual([
+      'ds2 holds o=extra, which the backup (taken on ds5) does not: restoring it would leave o=extra empty on ds2 (a database restore replaces every backend) and the re-initialization would carry that to every replica of o=extra; back up a host that holds every suffix of the topology, or choose a master whose suffixes the backup holds',
+    ]);
+  });
   it('an ipa backup restores where a 389ds one does; another profile\'s backup never', () => {
     expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'ipa' }), t)).toEqual({ refuse: [], forceable: [] });
     expect(restoreProblems(sampleHeader({ host: 'ds4', profile: 'keytrustee' }), t).refuse).toEqual([

@@ -97,7 +97,7 @@ hosts:
   mkdirSync(backup389, { recursive: true });
   writeFileSync(join(backup389, 'payload.tar'), 'example payload\n');
   const sum = await sha256File(join(backup389, 'payload.tar'));
-  await writeHeader(backup389, sampleHeader({ payload: { file: 'payload.tar', size: sum.size, sha256: sum.sha256 }, archive: { size: sum.size, sha256: sum.sha256 } }));
+  await writeHeader(backup389, sampleHeader({ suffixes: ['dc=lab,dc=test', 'o=ipaca'], payload: { file: 'payload.tar', size: sum.size, sha256: sum.sha256 }, archive: { size: sum.size, sha256: sum.sha256 } }));
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -181,4 +181,13 @@ describe('loadInventory: errors name file:line:col', () => {
       `${file}:2:30: host a: ssh.port must be a whole number from 1 to 65535, got a number (70000)`,
     ]);
   });
+
+  it('refuses a suffix list YAML split at the DN commas, and a suffix that is no DN', async () => {
+    // In a YAML flow list the commas inside an unquoted DN separate items: [dc=ops,dc=example, o=extra] is three.
+    const file = tmp.write('split.yaml', 'vars: { suffixes: [dc=ops,dc=example] }\nhosts:\n  a: { vars: { suffixes: ["dc=ops,dc=example", extra], ca_suffix: "o=ipaca" } }\n  b: { vars: { suffixes: ["dc=ops,dc=example", "o=extra"] } }\n');
+    expect(await errorLines(() => loadInventory(file))).toEqual([
+      `${file}:1:1: vars: suffixes: "dc=ops" and "dc=example" look like one DN split at its comma (in a YAML flow list [a, b] every comma separates items): quote each DN, e.g. "dc=ops,dc=example"`,
+      `${file}:3:8: host a: suffixes: "extra" is not a DN (attr=value parts such as dc=example,dc=com)`,
+    ]);
+  });
 });

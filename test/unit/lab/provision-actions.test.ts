@@ -6,7 +6,8 @@ import { agreementCreate, agreementRecord } from '../../../src/profiles/389ds/ac
 import { infText, instanceCreate } from '../../../src/profiles/389ds/actions/provision/instance-create.ts';
 import { peersFor } from '../../../src/profiles/389ds/actions/provision/peers.ts';
 import { replicaRecord } from '../../../src/profiles/389ds/actions/provision/replication-setup.ts';
-import { suffixLdif } from '../../../src/profiles/389ds/actions/provision/suffix-create.ts';
+import { suffixCreate, suffixLdif } from '../../../src/profiles/389ds/actions/provision/suffix-create.ts';
+import { scriptedHost } from '../../helpers/scripted-host.ts';
 import { seedLdif } from '../../../src/profiles/389ds/actions/provision/entries-seed.ts';
 
 const ssh = { user: 'root', port: 22, hostKeyPolicy: 'strict' as const, become: false, useAgent: false, connectTimeoutMs: 1, keepaliveMs: 1, connectRetries: 0 };
@@ -57,6 +58,33 @@ describe('389ds provisioning actions', () => {
     expect(peersFor(inv, inv.hosts[2]!, 'dc=lab,dc=test', {}).map((h) => h.name)).toEqual(['ds1', 'ds2']);
   });
 
+  it('a suffix only some hosts hold follows the main topology among its holders (plan of a rebuild, before discovery)', () => {
+    // Seen on a lab: o=extra on ds1 and ds3 only; the main topology links ds1 to ds2 too. The plan
+    // refused ("topology peer ds2 is not an inventory host holding o=extra") a run that would work.
+    const some = (i: number): InventoryHost => ({ ...host(i, []), vars: { ...host(i, []).vars, suffixes: ['dc=lab,dc=test', 'o=extra'] } });
+    const mixed: Inventory = { ...inv, hosts: [some(1), host(2, []), some(3)] };
+    expect(peersFor(mixed, mixed.hosts[0]!, 'o=extra', {}).map((h) => h.name)).toEqual(['ds3']);
+    expect(peersFor(mixed, mixed.hosts[0]!, 'dc=lab,dc=test', {}).map((h) => h.name)).toEqual(['ds2', 'ds3']);
+    // No topology peer holds it: nothing to build the agreements from, said so.
+    const alone: Inventory = { ...inv, hosts: [some(1), host(2, []), host(3, [])] };
+    expect(() => peersFor(alone, alone.hosts[0]!, 'o=extra', {})).toThrow('ds1: none of its topology peers (ds2, ds3) holds o=extra');
+  });
+
+  it('suffix.create with suffix: all creates every suffix the host holds that its new instance lacks (a rebuild of a host with o=extra)', async () => {
+    // Seen on a lab: server-loss of ds3 (dc=lab,dc=test and o=extra) created only the first suffix.
+    const ds3: InventoryHost = { ...host(3, ['ca']), vars: { ...host(3, []).vars, suffixes: ['dc=lab,dc=test', 'o=extra'] } };
+    const h = scriptedHost('ds3', (c) => (c.includes("-b 'cn=dc\\3Dlab\\2Cdc\\3Dtest,cn=mapping tree,cn=config'") ? { stdout: 'dn: cn=dc\\3Dlab\\2Cdc\\3Dtest,cn=mapping tree,cn=config\ncn: dc=lab,dc=test\n\n' } : c.startsWith('ldapsearch') ? { code: 32, stdout: '' } : undefined));
+    const c = { ...ctx(ds3, { suffix: 'all' }), inventory: { ...inv, hosts: [ds3] }, connect: async () => h.remote };
+    const r = await suffixCreate.run(c);
+    expect(r.summary).toBe('created o=extra (backend extra), o=ipaca (backend ipaca); dc=lab,dc=test exists');
+    const adds = h.execs.filter((e) => e.stdin?.includes('changetype: add'));
+    expect(adds).toHaveLength(1);
+    expect(adds[0]!.stdin).toContain('nsslapd-suffix: o=extra');
+    expect(adds[0]!.stdin).toContain('nsslapd-suffix: o=ipaca');
+    expect(adds[0]!.stdin).not.toContain('nsslapd-suffix: dc=lab,dc=test');
+    expect((await suffixCreate.plan(c)).map((p) => p.stdin ?? '')).toContain('LDIF: add backend, mapping tree and root entry of every suffix of dc=lab,dc=test; o=extra; o=ipaca that does not exist');
+  });
+
   it('after discovery, each suffix follows its own discovered agreements, not the merged topology', () => {
     // A ring for the domain suffix (ds2 - ds1 - ds3, no ds2-ds3 link) whose o=ipaca links ds2 and ds3.
     const r = (a: number, b: number, suffix: string) => ({ host: `ds${a}`, peer: `ds${b}`, suffix });
@@ -78,6 +106,29 @@ describe('389ds provisioning actions', () => {
     const rec = agreementRecord('ds1', inv.hosts[1]!, 389, 'o=ipaca', 'pw');
     expect(rec).toContain('dn: cn=ds1-to-ds2,cn=replica,cn=o\\3Dipaca,cn=mapping tree,cn=config');
     expect(rec).toContain('nsDS5ReplicaHost: ds2.lab.test');
+  });
+
+  it('agreement.create keeps an agreement to the peer for that suffix whatever its name (no second one to the same peer)', async () => {
+    // Seen on a lab: a rebuild added cn=ds4-to-ds3 beside the administrator's cn=ds4-to-ds3-extra (o=extra, to ds3).
+    const h = scriptedHost('ds1', (c) =>
+      c.startsWith('ldapsearch')
+        ? { stdout: 'dn: cn=my-link,cn=replica,cn=dc\\3Dlab\\2Cdc\\3Dtest,cn=mapping tree,cn=config\ncn: my-link\nnsDS5ReplicaRoot: dc=lab,dc=test\nnsDS5ReplicaHost: ds2.lab.test\nnsDS5ReplicaPort: 389\n\n' }
+        : undefined,
+    );
+    const r = await agreementCreate.run({ ...ctx(inv.hosts[0]!), connect: async () => h.remote });
+    expect(r.summary).toBe('agreements to ds3, ds2 (o=ipaca)');
+    const add = h.execs.find((e) => e.command.startsWith('ldapmodify'))!;
+    expect(add.stdin).not.toContain('dn: cn=ds1-to-ds2,cn=replica,cn=dc');
+    expect(add.stdin).toContain('dn: cn=ds1-to-ds3,cn=replica,cn=dc');
+  });
+
+  it('agreement.create with to: creates only the agreements toward that host (a survivor, e.g. a consumer, gains none of its own)', async () => {
+    // Seen on a lab: "Recreate the peers' agreements to it" gave consumer ds4 agreements to ds3 and ds5.
+    const h = scriptedHost('ds1', (c) => (c.startsWith('ldapsearch') ? { stdout: '' } : undefined));
+    const r = await agreementCreate.run({ ...ctx(inv.hosts[0]!, { to: 'ds2' }), connect: async () => h.remote });
+    expect(r.summary).toBe('agreements to ds2, ds2 (o=ipaca)');
+    const none = await agreementCreate.run({ ...ctx(inv.hosts[2]!, { to: 'ds9' }), connect: async () => h.remote });
+    expect(none.summary).toBe('agreements exist');
   });
 
   it('writes replica, suffix and seed LDIF that 389-ds accepts (shapes checked on the real lab too)', () => {

@@ -5,6 +5,7 @@ import { replicationEnable } from '../../../src/profiles/389ds/actions/replicati
 import { replicationPoke } from '../../../src/profiles/389ds/actions/replication/replication-poke.ts';
 import { replicationFence } from '../../../src/profiles/389ds/actions/replication/replication-fence.ts';
 import { topologyDiscover } from '../../../src/profiles/389ds/actions/replication/topology-discover.ts';
+import { setPeerResolver } from '../../../src/profiles/389ds/actions/replication/peer-aliases.ts';
 import { agreementLdif, context, labInventory, topologyResponder, type Call } from './fakes.ts';
 
 const SUFFIX = 'dc=lab,dc=test';
@@ -166,6 +167,28 @@ describe('topology.discover', () => {
     );
   });
 
+  it('a peer named by an alias of an inventory host is refused as that host, with the alias to add (not as a host to add)', async () => {
+    // Seen on a lab: agreement ds1-to-ds2 sent to r1-alias-b.corp.example (/etc/hosts: ds2's address); the refusal said "add it to the inventory".
+    const respond = topologyResponder(ring);
+    const aliased = (c: Call) => {
+      const r = respond(c) as { stdout?: string };
+      return c.host === 'ds1' && r.stdout ? { ...r, stdout: r.stdout.replace('nsDS5ReplicaHost: ds2.lab.test', 'nsDS5ReplicaHost: ldap-b.corp.example') } : r;
+    };
+    setPeerResolver(async (name) => (name === 'ldap-b.corp.example' ? ['10.213.7.2'] : []));
+    try {
+      await expect(topologyDiscover.run(context(labInventory(4), 'ds2', { hosts: 'all' }, aliased).ctx)).rejects.toThrow(
+        "ldap-b.corp.example (agreement to-ds2 on ds1 (dc=lab,dc=test)) is inventory host ds2 under another name (both resolve to 10.213.7.2): add it to ds2's vars (aliases: [ldap-b.corp.example]) so the run knows them as one host",
+      );
+      // With the alias in the inventory, the agreement is ds2's and the run goes on.
+      const inv = labInventory(4);
+      inv.hosts[1]!.vars.aliases = ['ldap-b.corp.example'];
+      const r = await topologyDiscover.run(context(inv, 'ds2', { hosts: 'all' }, aliased).ctx);
+      expect(r.facts?.reinit_plan).toEqual({ [SUFFIX]: { ds1: 'ds2', ds3: 'ds2', ds4: 'ds1' } });
+    } finally {
+      setPeerResolver(undefined);
+    }
+  });
+
   it('refuses a supplier seen only in a RUV', async () => {
     const d = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring, { [SUFFIX]: [{ id: 9, host: 'old9.lab.test' }] }));
     await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(/old9\.lab\.test is a supplier .* the RUV of dc=lab,dc=test on ds1 \(replica id 9/s);
@@ -208,6 +231,22 @@ describe('topology.discover', () => {
     const other = { ...ring, ds3: [{ suffix: 'dc=other', id: 3, to: [2, 4] }] };
     await expect(topologyDiscover.run(context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(other)).ctx)).rejects.toThrow(
       /ds3: the inventory says it holds dc=lab,dc=test but its server has no replica of it/,
+    );
+  });
+
+  it('read-only replicas (consumers share id 65535) are no duplicate; one cannot be the master', async () => {
+    // Seen on a lab: two consumers of a suffix would have stopped the run as "replica id 65535 is used by ds3 and ds4".
+    const consumers = {
+      ds1: [{ suffix: SUFFIX, id: 1, to: [2, 3, 4] }],
+      ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3, 4] }],
+      ds3: [{ suffix: SUFFIX, id: 65535, to: [], type: 2, flags: 0 }],
+      ds4: [{ suffix: SUFFIX, id: 65535, to: [], type: 2, flags: 0 }],
+    };
+    const r = await topologyDiscover.run(context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(consumers)).ctx);
+    expect(r.facts?.reinit_plan).toEqual({ [SUFFIX]: { ds1: 'ds2', ds3: 'ds2', ds4: 'ds2' } });
+    expect(r.summary).toContain(`4 host(s) read (read-only: ds3, ds4 consumers of ${SUFFIX})`);
+    await expect(topologyDiscover.run(context(labInventory(4), 'ds3', { hosts: 'all', master: 'ds3' }, topologyResponder(consumers)).ctx)).rejects.toThrow(
+      `ds3 holds a read-only replica of ${SUFFIX} (a consumer): it cannot be the master, whose restored data every other host receives; choose a supplier of every suffix (-e master=ds1 or ds2)`,
     );
   });
 

@@ -97,8 +97,9 @@ export function agreementLdif(suffix: string, peers: { to: number; enabled?: boo
 }
 
 /** A server's replication config as topology.discover reads it: per suffix a replica id and agreements to `to` hosts. */
-export function replicationLdif(suffixes: { suffix: string; id: number; to: number[] }[]): string {
-  const replicas = suffixes.map((s) => `dn: cn=replica,cn=${s.suffix},cn=mapping tree,cn=config\nobjectClass: nsds5replica\nnsDS5ReplicaRoot: ${s.suffix}\nnsDS5ReplicaId: ${s.id}\n`);
+export function replicationLdif(suffixes: { suffix: string; id: number; to: number[]; type?: number; flags?: number }[]): string {
+  const role = (s: { type?: number; flags?: number }) => (s.type !== undefined ? `nsDS5ReplicaType: ${s.type}\nnsDS5Flags: ${s.flags ?? 0}\n` : '');
+  const replicas = suffixes.map((s) => `dn: cn=replica,cn=${s.suffix},cn=mapping tree,cn=config\nobjectClass: nsds5replica\nnsDS5ReplicaRoot: ${s.suffix}\nnsDS5ReplicaId: ${s.id}\n${role(s)}`);
   return [...replicas, ...suffixes.map((s) => agreementLdif(s.suffix, s.to.map((to) => ({ to }))))].join('\n');
 }
 
@@ -108,7 +109,7 @@ export function ruvLdif(suffix: string, suppliers: { id: number; host: string }[
 }
 
 /** Answers topology.discover's two searches (config, then each suffix's RUV) from a per-host description. */
-export function topologyResponder(byHost: Record<string, { suffix: string; id: number; to: number[] }[]>, ruv: Record<string, { id: number; host: string }[]> = {}): Responder {
+export function topologyResponder(byHost: Record<string, { suffix: string; id: number; to: number[]; type?: number; flags?: number }[]>, ruv: Record<string, { id: number; host: string }[]> = {}): Responder {
   return (c) => {
     const cfg = byHost[c.host] ?? [];
     if (c.command.includes("'cn=mapping tree,cn=config'")) return { stdout: replicationLdif(cfg) };

@@ -55,6 +55,18 @@ describe('replication.disable', () => {
     await expect(replicationDisable.run(d.ctx)).rejects.toThrow(`ds1: replicates ${SUFFIX} but no agreement was found for ${SUFFIX}`);
     expect(d.calls.some((c) => c.command.startsWith('ldapmodify'))).toBe(false);
   });
+
+  it('a read-only consumer with no agreement has nothing to disable: it cannot replay, so that is no error', async () => {
+    // A consumer (nsDS5ReplicaType 2, flags 0) sends nothing: "no agreement" is its normal state.
+    const d = context(labInventory(2), 'ds1', {}, (c) =>
+      c.command.includes('nsds5replicationagreement')
+        ? { stdout: '' }
+        : { stdout: `dn: cn=replica,cn=dc\\3Dlab,cn=mapping tree,cn=config\nnsDS5ReplicaRoot: ${SUFFIX}\nnsDS5ReplicaType: 2\nnsDS5Flags: 0\n` },
+    );
+    const r = await replicationDisable.run(d.ctx);
+    expect(r.summary).toBe(`0 agreement(s) disabled (read-only consumer of ${SUFFIX}: it sends nothing)`);
+    expect(d.calls.some((c) => c.command.startsWith('ldapmodify'))).toBe(false);
+  });
 });
 
 describe('replica ids per suffix (replication.setup)', () => {

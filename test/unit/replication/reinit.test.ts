@@ -123,6 +123,16 @@ describe('replication.reinit', () => {
     expect(onBefore.calls.some((c) => c.stdin?.includes('nsds5ReplicaEnabled: off'))).toBe(false);
   });
 
+  it('a suffix the named supplier does not hold is taken from a peer that holds it, never silently skipped', async () => {
+    // Seen on a lab: ca-replica-rebuild of ds2 (dc=…, o=extra, o=ipaca) from ds1 (no o=extra) left o=extra empty.
+    const inv = labInventory(4);
+    for (const h of ['ds2', 'ds3']) inv.hosts.find((x) => x.name === h)!.vars.suffixes = [SUFFIX, 'o=extra'];
+    const s = supplier({ busyFirst: false });
+    const { ctx, calls } = context(inv, 'ds3', { poll_ms: 1, from: 'ds1' }, (c) => (c.host === 'ds2' ? { stdout: '' } : s.respond(c)));
+    await expect(replicationReinit.run(ctx)).rejects.toThrow('no healthy peer to re-initialize ds3 (o=extra) from: ds2 (no agreement to ds3)');
+    expect(calls.some((c) => c.host === 'ds2')).toBe(true);
+  });
+
   it('does nothing on the root of the waves and names a missing agreement', async () => {
     const inv = labInventory(4);
     const root = context(inv, 'ds2', {}, () => ({}), { vars: { parent: null } });

@@ -12,7 +12,7 @@ const SUFFIX = 'dc=lab,dc=test';
  * proof entries it serves); agreements healthy; RUV generations as given. Entries hash on the host
  * to the text of `entries[host]`.
  */
-function cluster(generations: Record<string, string>, entries: Record<string, string> = {}) {
+function cluster(generations: Record<string, string>, entries: Record<string, string> = {}, readOnly: string[] = [], fractional: Record<number, string> = {}, isolated?: string) {
   const looks: Record<string, number> = {};
   const writers = new Set<string>();
   const written = new Set<string>();
@@ -20,6 +20,11 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
   let deleted = false;
   let fetched = 0;
   const respond = (c: Call) => {
+    // A read-only replica (consumer) answers a write with a referral, as 389-ds does.
+    if (c.command.startsWith('ldapmodify') && readOnly.includes(c.host) && c.stdin?.includes('changetype: add')) return { code: 10, stderr: 'ldap_add: Referral (10)\n\tmatched DN: dc=lab,dc=test\n\treferrals:\n\t\tldap://ds1.lab.test:389\n' };
+    if (c.command.includes("-s base") && c.command.includes('nsDS5ReplicaType')) {
+      return { stdout: `dn: cn=replica,cn=x\nnsDS5ReplicaType: ${readOnly.includes(c.host) ? 2 : 3}\nnsDS5Flags: ${readOnly.includes(c.host) ? 0 : 1}\n` };
+    }
     if (c.command.startsWith('ldapmodify')) {
       for (const m of c.stdin?.matchAll(/^dn: cn=(lifeboat-[^,]+),\S+\nchangetype: add/gm) ?? []) {
         added = true;
@@ -36,7 +41,7 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
     if (c.command.startsWith('i=0;')) {
       looks[c.host] = (looks[c.host] ?? 0) + 1;
       const wanted = [...c.command.matchAll(/\(cn=(lifeboat-[^)]+)\)/g)].map((m) => m[1]!);
-      const served = looks[c.host]! % 3 === 0 ? wanted.filter((cn) => written.has(cn)) : [];
+      const served = looks[c.host]! % 3 === 0 ? wanted.filter((cn) => written.has(cn) && !(isolated && cn.endsWith(`-${isolated}`))) : [];
       return { stdout: served.map((cn) => `dn: cn=${cn},${SUFFIX}\n`).join('\n') };
     }
     if (c.command.includes(`-b '${SUFFIX}' -s sub '(objectClass=*)'`)) {
@@ -44,10 +49,11 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
       return { stdout: entries[c.host] ?? `dn: uid=a,${SUFFIX}\nuid: a\n` };
     }
     if (c.command.includes('nsds5replicationagreement')) {
+      if (readOnly.includes(c.host)) return { stdout: '' };
       const me = Number(c.host.slice(2));
       // ds3's agreement to ds1 met a busy replica: it sits in a back-off.
       const status = (to: number) => (me === 3 && to === 1 ? "Error (1) Can't acquire busy replica" : 'Error (0) Replica acquired successfully: Incremental update succeeded');
-      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, extra: { nsds5replicaLastUpdateStatus: status(to) } }));
+      const peers = [1, 2, 3, 4].filter((p) => p !== me).map((to) => ({ to, enabled: c.host !== isolated, extra: { nsds5replicaLastUpdateStatus: status(to), ...(fractional[to] ? { nsDS5ReplicatedAttributeList: fractional[to] } : {}) } }));
       return { stdout: agreementLdif(SUFFIX, peers) };
     }
     if (c.command.includes('nstombstone')) return { stdout: `dn: nsuniqueid=ffffffff-ffffffff-ffffffff-ffffffff,${SUFFIX}\nnsds50ruv: {replicageneration} ${generations[c.host]}\n` };
@@ -104,6 +110,27 @@ describe('verify.converged', () => {
     expect(deletes[0]!.stdin!.match(/changetype: delete/g)).toHaveLength(4);
   });
 
+  it('a read-only replica (consumer or hub) is not written on, only read: the proof passes without its write', async () => {
+    // Seen on a lab: ds4 a consumer of the suffix; the proof failed with "ds4: ldapmodify failed (exit 10): ldap://ds5…".
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, ['ds4']);
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
+    const r = await verifyConverged.run(ctx);
+    expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3']);
+    expect(calls.some((x) => x.host === 'ds4' && x.stdin?.includes('changetype: add'))).toBe(false);
+    // It still has to receive every write.
+    for (const w of ['ds1', 'ds2', 'ds3']) expect(calls.some((x) => x.host === 'ds4' && x.command.startsWith('i=0;') && x.command.includes(w === 'ds2' ? 'lifeboat-canary' : `-${w})`))).toBe(true);
+    expect(r.summary).toContain('read-only, not written on: ds4 (dc=lab,dc=test)');
+  });
+
+  it('run from a read-only replica (a rebuilt consumer), the first writable host writes the canary and removes the proof', async () => {
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, ['ds4']);
+    const { ctx, calls } = context(inv, 'ds4', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
+    await verifyConverged.run(ctx);
+    expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3']);
+    expect(calls.filter((x) => x.stdin?.includes('changetype: delete')).map((d) => d.host)).toEqual(['ds1']);
+    expect(c.state().deleted).toBe(true);
+  });
+
   it('reports a host whose entries differ as diverged, even with healthy statuses', async () => {
     const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, { ds4: `dn: uid=a,${SUFFIX}\nuid: a\n\ndn: uid=late,${SUFFIX}\nuid: late\n` });
     const { ctx } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, c.respond);
@@ -111,6 +138,28 @@ describe('verify.converged', () => {
     expect(c.state().deleted).toBe(true);
     // A hash differed: the entries were fetched to say what differs.
     expect(c.fetched()).toBeGreaterThan(0);
+  });
+
+  it('fractional replication: attributes an agreement leaves out are not compared (ds4 gets no mail), all others are', async () => {
+    // Seen on a lab: EXCLUDE mail on the agreements to ds4 made the proof report "ds4 has diverged: 200 different".
+    const full = `dn: uid=a,${SUFFIX}\nuid: a\nmail: a@lab.test\n`;
+    const noMail = `dn: uid=a,${SUFFIX}\nuid: a\n`;
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, { ds1: full, ds2: full, ds3: full, ds4: noMail }, [], { 4: '(objectclass=*) $ EXCLUDE mail telephoneNumber' });
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 2 }, c.respond);
+    await verifyConverged.run(ctx);
+    // The hosts' own hashes leave those attributes out too.
+    expect(calls.find((x) => x.command.includes('sha256sum'))!.command).toContain(' mail telephonenumber ');
+    // Any other difference is still one.
+    const other = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, { ds1: full, ds2: full, ds3: full, ds4: `dn: uid=a,${SUFFIX}\nuid: b\n` }, [], { 4: '(objectclass=*) $ EXCLUDE mail' });
+    await expect(verifyConverged.run(context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, other.respond).ctx)).rejects.toThrow('ds4 has diverged from ds2');
+  });
+
+  it('writes that never left their writer: the failure says where that writer sends the suffix (its agreements off)', async () => {
+    // Seen on a lab: ds5's only other agreement was switched off by the administrator; "writes did not arrive: ds5 -> ds1, …" alone did not say why.
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, [], {}, 'ds4');
+    await expect(verifyConverged.run(context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, c.respond).ctx)).rejects.toThrow(
+      'writes did not arrive within 1 s (dc=lab,dc=test): ds4 -> ds1, ds4 -> ds2, ds4 -> ds3; ds4 sends dc=lab,dc=test to nobody (off: to-ds1, to-ds2, to-ds3)',
+    );
   });
 
   it('fails naming the hosts when replica generations differ, and still removes the canary', async () => {

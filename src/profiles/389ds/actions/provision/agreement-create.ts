@@ -1,8 +1,10 @@
 import type { Action, ActionContext, PlannedCommand } from '../../../../actions/types.ts';
 import type { InventoryHost } from '../../../../inventory/types.ts';
 import { hostSuffixes, instanceName, ldapPort } from '../host-vars.ts';
-import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
+import { ldapModify, modifyCommand } from '../ldap.ts';
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
+import { listAgreements, listAgreementsCommand, sameDn } from '../replication/agreements.ts';
+import { TO_ARG } from '../replication/peer-filter.ts';
 import { hostFqdn } from './instance-create.ts';
 import { mainTopology, peersFor } from './peers.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
@@ -34,34 +36,38 @@ export function agreementRecord(host: string, peer: InventoryHost, port: number,
 
 function wanted(ctx: ActionContext): { suffix: string; peer: InventoryHost }[] {
   const out: { suffix: string; peer: InventoryHost }[] = [];
+  // `to`: only toward those hosts (a rebuild: the survivors' agreements to the rebuilt host, no others).
+  const to = ctx.args.to;
+  const only = to === undefined || to === null || to === '' || to === 'all' ? undefined : Array.isArray(to) ? to.map(String) : String(to).split(',').map((x) => x.trim());
   for (const suffix of hostSuffixes(ctx.inventory, ctx.host)) {
-    for (const peer of peersFor(ctx.inventory, ctx.host, suffix, ctx.vars)) out.push({ suffix, peer });
+    for (const peer of peersFor(ctx.inventory, ctx.host, suffix, ctx.vars)) if (!only || only.includes(peer.name)) out.push({ suffix, peer });
   }
   return out;
 }
 
-const FILTER = '(objectClass=nsds5replicationagreement)';
 
 export const agreementCreate: Action = {
   name: 'agreement.create',
   description: 'Create replication agreements to the topology peers for each suffix (CA suffix: CA hosts only)',
-  args: { repl_password_secret: REPL_PASSWORD_ARG },
+  args: { repl_password_secret: REPL_PASSWORD_ARG, to: TO_ARG },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
     // A topology an earlier step discovers is known only when the run gets there.
     const list = mainTopology(ctx.inventory, ctx.vars) ? wanted(ctx).map((w) => `${w.peer.name} (${w.suffix})`) : ['the peers of the discovered topology'];
     return [
-      { host: ctx.host.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', FILTER, ['cn']), note: 'existing agreements are kept' },
+      { host: ctx.host.name, command: listAgreementsCommand(inst), note: 'existing agreements are kept: one to the same peer and suffix, whatever its name, counts' },
       { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: agreements to ${list.join(', ') || 'nobody'} (credentials ***)` },
     ];
   },
   async run(ctx) {
     const inst = instanceName(ctx.inventory, ctx.host);
     const remote = await ctx.connect();
-    const existing = new Set(
-      (await ldapSearch(remote, inst, 'cn=mapping tree,cn=config', 'sub', FILTER, ['cn'], { signal: ctx.signal })).map((e) => e.dn.toLowerCase()),
-    );
-    const missing = wanted(ctx).filter((w) => !existing.has(agreementDn(ctx.host.name, w.peer.name, w.suffix).toLowerCase()));
+    // An agreement to the peer for the suffix counts whatever its name (administrators name them
+    // their own way): a second one to the same consumer would only collide with it ("busy replica").
+    const existing = await listAgreements(remote, ctx.inventory, ctx.host.name, inst, undefined, { signal: ctx.signal });
+    const has = (w: { suffix: string; peer: InventoryHost }) =>
+      existing.some((a) => sameDn(a.dn, agreementDn(ctx.host.name, w.peer.name, w.suffix)) || (a.peer === w.peer.name && sameDn(a.suffix, w.suffix)));
+    const missing = wanted(ctx).filter((w) => !has(w));
     if (missing.length === 0) return { changed: false, summary: 'agreements exist' };
     const password = await replicationPassword(ctx);
     const ldif = joinRecords(missing.map((w) => agreementRecord(ctx.host.name, w.peer, ldapPort(ctx.inventory, w.peer), w.suffix, password)));

@@ -70,7 +70,14 @@ export function peersFor(inv: Inventory, host: InventoryHost, suffix: string, va
   const fromServers = seen ? peersIn(seen, host.name) : [];
   // A host no discovered agreement of that suffix touches (its peers' agreements to it were
   // removed too) falls back to the configured graph.
-  const names = fromServers.length ? fromServers : configuredPeers(inv, host, isCa, holders, vars);
+  let names = fromServers.length ? fromServers : configuredPeers(inv, host, isCa, holders, vars);
+  // The main topology also links hosts that do not hold a suffix only some hosts have (o=extra on
+  // three of five): among its holders only; the run then follows that suffix's own agreements.
+  if (!fromServers.length && !isCa) {
+    const holding = names.filter((n) => holders.some((h) => h.name === n));
+    if (names.length && !holding.length) throw new ActionError(`${host.name}: none of its topology peers (${names.join(', ')}) holds ${suffix}: no agreement for it can be planned; fix the inventory's suffixes or topology`);
+    names = holding;
+  }
   return names.map((n) => {
     const h = holders.find((x) => x.name === n);
     if (!h) throw new ActionError(`${host.name}: topology peer "${n}" is not an inventory host holding ${suffix}`);

@@ -4,6 +4,7 @@ import { caSuffix, instanceName } from '../host-vars.ts';
 import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts';
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { mappingTreeDn } from './remote-step.ts';
+import { resolveSuffixes } from '../replication/suffix-args.ts';
 
 /**
  * Adds a second suffix to the instance (IdM keeps CA data in `o=ipaca`): a backend, its mapping
@@ -49,30 +50,39 @@ export function suffixLdif(suffix: string, backend: string, entryCacheMb: number
   ]);
 }
 
+/** `all`: every suffix the host holds (a rebuilt host needs each one its lost instance had); else the one suffix. */
+function suffixesOf(ctx: ActionContext): string[] {
+  return ctx.args.suffix === 'all' ? resolveSuffixes(ctx.inventory, ctx.host, 'all', ctx.vars) : [suffixOf(ctx)];
+}
+
 export const suffixCreate: Action = {
   name: 'suffix.create',
-  description: 'Create a backend, mapping tree and root entry for a suffix (default: the inventory ca_suffix)',
+  description: 'Create a backend, mapping tree and root entry for a suffix (default: the inventory ca_suffix; `all`: every suffix the host holds that does not exist yet)',
   args: {
-    suffix: { type: 'string', description: 'Suffix to create; default: inventory var ca_suffix' },
-    backend: { type: 'string', description: 'Backend name; default: from the suffix (o=ipaca -> ipaca)' },
+    suffix: { type: 'string', description: 'Suffix to create; default: inventory var ca_suffix; `all`: every suffix the host holds (main ones, o=ipaca on CA hosts)' },
+    backend: { type: 'string', description: 'Backend name (one suffix only); default: from the suffix (o=ipaca -> ipaca)' },
     entry_cache_mb: { type: 'number', default: 16, description: 'Entry cache of the new backend, MiB' },
   },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
-    const suffix = suffixOf(ctx);
+    const suffixes = suffixesOf(ctx);
     return [
-      { host: ctx.host.name, command: searchCommand(inst, mappingTreeDn(suffix), 'base', '(objectClass=*)', ['cn']), note: 'skip when the suffix exists' },
-      { host: ctx.host.name, command: modifyCommand(inst), stdin: `LDIF: add backend, mapping tree and root entry of ${suffix}` },
+      ...suffixes.map((suffix) => ({ host: ctx.host.name, command: searchCommand(inst, mappingTreeDn(suffix), 'base', '(objectClass=*)', ['cn']), note: 'skip when the suffix exists' })),
+      { host: ctx.host.name, command: modifyCommand(inst), stdin: ctx.args.suffix === 'all' ? `LDIF: add backend, mapping tree and root entry of every suffix of ${suffixes.join('; ')} that does not exist` : `LDIF: add backend, mapping tree and root entry of ${suffixes[0]}` },
     ];
   },
   async run(ctx) {
     const inst = instanceName(ctx.inventory, ctx.host);
-    const suffix = suffixOf(ctx);
     const remote = await ctx.connect();
-    const found = await ldapSearch(remote, inst, mappingTreeDn(suffix), 'base', '(objectClass=*)', ['cn'], { signal: ctx.signal });
-    if (found.length > 0) return { changed: false, summary: `${suffix} exists` };
-    const backend = (ctx.args.backend as string | undefined) || backendFor(suffix);
-    await ldapModify(remote, inst, suffixLdif(suffix, backend, Number(ctx.args.entry_cache_mb ?? 16)), { signal: ctx.signal });
-    return { changed: true, summary: `created ${suffix} (backend ${backend})` };
+    const suffixes = suffixesOf(ctx);
+    const found = await Promise.all(suffixes.map(async (s) => (await ldapSearch(remote, inst, mappingTreeDn(s), 'base', '(objectClass=*)', ['cn'], { signal: ctx.signal })).length > 0));
+    const missing = suffixes.filter((_, i) => !found[i]);
+    const existing = suffixes.filter((_, i) => found[i]);
+    const single = suffixes.length === 1 && ctx.args.suffix !== 'all';
+    const backendOf = (s: string) => (single && (ctx.args.backend as string | undefined)) || backendFor(s);
+    if (missing.length) await ldapModify(remote, inst, joinRecords(missing.map((s) => suffixLdif(s, backendOf(s), Number(ctx.args.entry_cache_mb ?? 16)))), { signal: ctx.signal });
+    const made = missing.map((s) => `${s} (backend ${backendOf(s)})`);
+    const summary = [made.length ? `created ${made.join(', ')}` : '', existing.length ? `${existing.join(', ')} exists` : ''].filter(Boolean).join('; ');
+    return { changed: missing.length > 0, summary };
   },
 };

@@ -16,6 +16,8 @@ export const AGREEMENT_ATTRS = [
   'nsds5replicaLastInitEnd',
   'nsds5replicaLastInitStatus',
   'nsds5BeginReplicaRefresh',
+  'nsDS5ReplicatedAttributeList',
+  'nsDS5ReplicatedAttributeListTotal',
 ];
 
 export interface Agreement {
@@ -35,6 +37,18 @@ export interface Agreement {
   lastInitEnd?: string;
   lastInitStatus?: string;
   refreshPending: boolean;
+  /** Attributes fractional replication leaves out (incremental and total lists), lower-cased. */
+  excluded?: string[];
+}
+
+/** `(objectclass=*) $ EXCLUDE memberof idnssoaserial` -> [memberof, idnssoaserial]. */
+export function fractionalExcludes(values: string[]): string[] {
+  const out = new Set<string>();
+  for (const v of values) {
+    const m = /\bEXCLUDE\b(.*)$/i.exec(v);
+    for (const name of m?.[1]?.trim().split(/\s+/) ?? []) if (name) out.add(name.toLowerCase());
+  }
+  return [...out];
 }
 
 /** DNs compare case-insensitively and without the spaces people put after commas. */
@@ -54,6 +68,8 @@ export function inventoryHostFor(inv: Inventory, replicaHost: string): Inventory
   const wanted = replicaHost.trim().toLowerCase();
   const names = (h: InventoryHost): string[] => {
     const extra = ['hostname', 'fqdn'].map((k) => h.vars[k]).filter((v): v is string => typeof v === 'string');
+    // Other names the servers use for it (an FQDN alias in an agreement): host var `aliases`.
+    if (Array.isArray(h.vars.aliases)) extra.push(...h.vars.aliases.map(String));
     return [h.address, h.name, ...extra].map((n) => n.toLowerCase());
   };
   return (
@@ -79,6 +95,7 @@ export function agreementFromEntry(inv: Inventory, host: string, entry: LdapEntr
     lastInitEnd: attr(entry, 'nsds5replicaLastInitEnd'),
     lastInitStatus: attr(entry, 'nsds5replicaLastInitStatus'),
     refreshPending: attr(entry, 'nsds5BeginReplicaRefresh') !== undefined,
+    excluded: fractionalExcludes([...(entry.attrs['nsds5replicatedattributelist'] ?? []), ...(entry.attrs['nsds5replicatedattributelisttotal'] ?? [])]),
   };
 }
 

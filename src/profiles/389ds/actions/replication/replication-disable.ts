@@ -9,16 +9,19 @@ import { FENCED_RESULT, isFenced } from './fenced.ts';
 import { enabledLdif } from './enabled-ldif.ts';
 import { modifyEach } from './switch-each.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
+import { roleOf } from './replica-role.ts';
 
 /**
  * A supplier with a replica but no agreement found: either the suffixes asked for are not the ones
  * it replicates, or its agreements live elsewhere. "0 disabled" would let a restore go ahead with
  * it still replicating, so it is an error.
  */
-async function refuseSilentReplica(ctx: ActionContext, remote: RemoteHost, inst: string, suffixes: string[]): Promise<void> {
-  const replicas = (await ldapSearch(remote, inst, MAPPING_TREE, 'sub', '(objectClass=nsds5replica)', ['nsDS5ReplicaRoot'], { signal: ctx.signal }))
-    .map((e) => attr(e, 'nsDS5ReplicaRoot') ?? e.dn);
-  if (replicas.length === 0) return;
+async function refuseSilentReplica(ctx: ActionContext, remote: RemoteHost, inst: string, suffixes: string[]): Promise<string | undefined> {
+  const found = await ldapSearch(remote, inst, MAPPING_TREE, 'sub', '(objectClass=nsds5replica)', ['nsDS5ReplicaRoot', 'nsDS5ReplicaType', 'nsDS5Flags'], { signal: ctx.signal });
+  // A consumer sends nothing: no agreement is its normal state, not a hidden replayer.
+  const consumers = found.filter((e) => roleOf(attr(e, 'nsDS5ReplicaType'), attr(e, 'nsDS5Flags')) === 'consumer').map((e) => attr(e, 'nsDS5ReplicaRoot') ?? e.dn);
+  const replicas = found.filter((e) => roleOf(attr(e, 'nsDS5ReplicaType'), attr(e, 'nsDS5Flags')) !== 'consumer').map((e) => attr(e, 'nsDS5ReplicaRoot') ?? e.dn);
+  if (replicas.length === 0) return consumers.length ? `read-only consumer of ${consumers.join(', ')}: it sends nothing` : undefined;
   throw new ActionError(
     `${ctx.host.name}: replicates ${replicas.join(', ')} but no agreement was found for ${suffixes.length ? suffixes.join(', ') : 'any suffix'}: nothing could be disabled, so nothing is known to stop it replaying`,
     { hint: 'check the inventory suffixes (or leave them out so the servers are asked), and that this host really is part of the topology' },
@@ -56,7 +59,7 @@ export const replicationDisable: Action = {
     const remote = await ctx.connect();
     // No suffix known (the inventory lists none and no discovery ran): every agreement of the server.
     const agreements = await listAgreements(remote, ctx.inventory, ctx.host.name, inst, suffixes.length ? suffixes : undefined, { signal: ctx.signal });
-    if (agreements.length === 0) await refuseSilentReplica(ctx, remote, inst, suffixes);
+    const consumerOnly = agreements.length === 0 ? await refuseSilentReplica(ctx, remote, inst, suffixes) : undefined;
     const on = agreements.filter((a) => a.enabled).map((a) => a.dn);
     const alreadyOff = agreements.filter((a) => !a.enabled).map((a) => a.dn);
     if (!ctx.check && on.length > 0) {
@@ -66,7 +69,7 @@ export const replicationDisable: Action = {
     }
     return {
       changed: on.length > 0,
-      summary: `${on.length} agreement(s) disabled${alreadyOff.length ? `, ${alreadyOff.length} already off` : ''}`,
+      summary: `${on.length} agreement(s) disabled${alreadyOff.length ? `, ${alreadyOff.length} already off` : ''}${consumerOnly ? ` (${consumerOnly})` : ''}`,
       output: { host: ctx.host.name, disabled: on, alreadyDisabled: alreadyOff },
       undo: on.length ? { do: 'replication.enable', with: { agreements: on } } : undefined,
     };

@@ -49,11 +49,12 @@ function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
  * `from: auto`: the first other host (inventory order) that answers within 10 s and has an
  * agreement to this host for every suffix to re-initialize: a healthy peer.
  */
-async function pickSupplier(ctx: ActionContext): Promise<InventoryHost> {
+async function pickSupplier(ctx: ActionContext, only?: string[]): Promise<InventoryHost> {
   const tried: string[] = [];
   for (const h of ctx.inventory.hosts) {
     if (h.name === ctx.host.name || fencedHosts(ctx).includes(h.name)) continue;
-    const suffixes = sharedSuffixes(ctx, h);
+    // `only`: these suffixes, from a host holding every one of them.
+    const suffixes = only ? (only.every((s) => hostSuffixes(ctx.inventory, h).some((x) => sameDn(x, s))) ? only : []) : sharedSuffixes(ctx, h);
     if (suffixes.length === 0) continue;
     try {
       const probe = (async () => {
@@ -72,7 +73,7 @@ async function pickSupplier(ctx: ActionContext): Promise<InventoryHost> {
       tried.push(`${h.name} (${err instanceof Error ? err.message : String(err)})`);
     }
   }
-  throw new ActionError(`no healthy peer to re-initialize ${ctx.host.name} from: ${tried.join(', ') || 'no other host holds its suffixes'}`);
+  throw new ActionError(`no healthy peer to re-initialize ${ctx.host.name}${only ? ` (${only.join(', ')})` : ''} from: ${tried.join(', ') || 'no other host holds its suffixes'}`);
 }
 
 /** Suffixes both ends hold, unless the step names them. */
@@ -224,7 +225,15 @@ export const replicationReinit: Action = {
     const supplier = chosen;
     if (!supplier || supplier.name === ctx.host.name) return [];
     const inst = instanceName(ctx.inventory, supplier);
-    return sharedSuffixes(ctx, supplier).flatMap((suffix) => [
+    const shared = sharedSuffixes(ctx, supplier);
+    const all = ctx.args.suffixes === undefined || ctx.args.suffixes === 'all';
+    const rest = all ? hostSuffixes(ctx.inventory, ctx.host).filter((s) => !shared.some((x) => sameDn(x, s))) : [];
+    const elsewhere: PlannedCommand[] = rest.map((suffix) => ({
+      host: ctx.host.name,
+      command: '(controller) choose the supplier',
+      note: `${supplier.name} does not hold ${suffix}: the first reachable host holding it with an agreement to ${ctx.host.name}; then as for ${supplier.name}`,
+    }));
+    return elsewhere.concat(shared.flatMap((suffix) => [
       { host: supplier.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', AGREEMENT_ATTRS), note: `find the agreement to ${ctx.host.name} for ${suffix}` },
       { host: supplier.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled: on (only if the agreement is off)' },
       ...flowControlPlan(supplier.name, inst, reinitFlowControl(ctx.args), [
@@ -232,7 +241,7 @@ export const replicationReinit: Action = {
         { host: supplier.name, command: waitChangeCommand(inst, '<agreement dn>', Number(ctx.args.poll_ms ?? 100), 5), stdin: 'the entry last seen', note: 'repeated until LastInitStart >= trigger, refresh gone, LastInitEnd set' },
       ]),
       { host: supplier.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled: off (only if the agreement was off before this run: this run disabled the supplier\'s agreements and did not record it)' },
-    ]);
+    ]));
   },
   async run(ctx) {
     if (isFenced(ctx)) return FENCED_RESULT;
@@ -242,16 +251,21 @@ export const replicationReinit: Action = {
     // A fenced parent cannot send anything: any healthy peer will do.
     const supplier = chosen === 'auto' || (chosen && fencedHosts(ctx).includes(chosen.name)) ? await pickSupplier(ctx) : chosen;
     if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
-    const remote = await ctx.connect(supplier.name);
-    const inits = await allSuffixes(sharedSuffixes(ctx, supplier), async (suffix) => {
-      const init = await initOne(ctx, remote, supplier, suffix);
+    const shared = sharedSuffixes(ctx, supplier);
+    // Every suffix this host holds (unless the step names them): one the supplier lacks (o=extra
+    // beside a CA source without it) comes from a peer that holds it, never left empty.
+    const all = ctx.args.suffixes === undefined || ctx.args.suffixes === 'all';
+    const rest = all ? hostSuffixes(ctx.inventory, ctx.host).filter((s) => !shared.some((x) => sameDn(x, s))) : [];
+    const pairs = [...shared.map((suffix) => ({ suffix, from: supplier })), ...(await Promise.all(rest.map(async (suffix) => ({ suffix, from: await pickSupplier(ctx, [suffix]) }))))];
+    const inits = await allSuffixes(pairs, async ({ suffix, from }) => {
+      const init = { ...(await initOne(ctx, await ctx.connect(from.name), from, suffix)), from: from.name };
       await markReinitDone(ctx.runDir, ctx.host.name, suffix);
       return init;
     });
     return {
       changed: true,
-      summary: inits.map((i) => `${i.suffix} from ${supplier.name} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
-      output: { host: ctx.host.name, from: supplier.name, inits },
+      summary: inits.map((i) => `${i.suffix} from ${i.from} in ${i.serverSeconds} s${i.attempts > 1 ? ` (${i.attempts} attempts)` : ''}`).join('; '),
+      output: { host: ctx.host.name, from: [...new Set(inits.map((i) => i.from))].join(','), inits },
     };
   },
 };

@@ -7,6 +7,7 @@ import { peersFor } from '../provision/peers.ts';
 import { inventoryHostFor, listAgreements, sameDn, type Agreement } from './agreements.ts';
 import { fencedHosts } from './fenced.ts';
 import { portMismatches } from './port-check.ts';
+import { aliasMessage, inventoryHostByAddress } from './peer-aliases.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 import { readHostReplication, replicationConfigCommand } from './topology-read.ts';
 import {
@@ -14,6 +15,9 @@ import {
   describePlan,
   findOutsiders,
   outsiderMessage,
+  readOnlyMasterProblems,
+  readOnlyReplicas,
+  describeReadOnly,
   reinitPlan,
   replicaIds,
   serverSuffixes,
@@ -123,7 +127,10 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   const reads: HostRead[] = await Promise.all(live.map(async (h) => readHostReplication(await ctx.connect(h.name), ctx.inventory, h, ctx.signal)));
   const problems: string[] = [];
   const nameOf = (address: string) => inventoryHostFor(ctx.inventory, address)?.name;
-  problems.push(...findOutsiders(reads, runHosts(ctx), fenced, nameOf).map(outsiderMessage));
+  for (const o of findOutsiders(reads, runHosts(ctx), fenced, nameOf)) {
+    const same = o.inInventory ? undefined : await inventoryHostByAddress(ctx.inventory, o.peer);
+    problems.push(same ? aliasMessage(o.peer, o.seenAs, same) : outsiderMessage(o));
+  }
   const mismatches = suffixMismatches(reads, (host) => hostSuffixes(ctx.inventory, ctx.inventory.hosts.find((h) => h.name === host)!));
   if (mismatches.length) problems.push(`the inventory and the servers disagree on the suffixes:\n  ${mismatches.join('\n  ')}\nfix the inventory's suffixes / ca_suffix / roles, or leave suffixes out to take the servers' word`);
   problems.push(...portMismatches(ctx.inventory, reads.flatMap((r) => r.agreements)));
@@ -133,6 +140,7 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   problems.push(...duplicates.map((d) => `${d}: two suppliers of one suffix must never share a replica id`));
   const graphs = Object.fromEntries(allSuffixes(reads).map((s) => [s, suffixGraph(reads, s)]));
   const master = String(ctx.args.master ?? '') || ctx.host.name;
+  problems.push(...readOnlyMasterProblems(reads, master, fenced));
   let plan: Record<string, Record<string, string>> = {};
   if (problems.length === 0) {
     try {
@@ -143,6 +151,12 @@ async function discoverAll(ctx: ActionContext, hosts: InventoryHost[]) {
   }
   if (problems.length) throw new ActionError(`topology check failed; nothing was changed:\n- ${problems.join('\n- ')}`);
   return { reads, graphs, plan, ids, fenced, master };
+}
+
+/** `5 supplier(s) read`, or with read-only replicas `5 host(s) read (read-only: ds4 consumer of dc=x)`. */
+function describeRead(reads: HostRead[]): string {
+  const ro = readOnlyReplicas(reads);
+  return ro.length ? `${reads.length} host(s) read (read-only: ${describeReadOnly(ro)})` : `${reads.length} supplier(s) read`;
 }
 
 export const topologyDiscover: Action = {
@@ -179,7 +193,7 @@ export const topologyDiscover: Action = {
       for (const f of d.fenced) ctx.emit({ kind: 'warning', message: `${f} is fenced: left out of this run (its agreements seen from its peers only); rejoin it (lifeboat run rejoin -e target=${f}) before it replicates again` });
       return {
         changed: false,
-        summary: `${d.reads.length} supplier(s) read${d.fenced.length ? `, fenced: ${d.fenced.join(', ')}` : ''}; ${waves.join('; ')}`,
+        summary: `${describeRead(d.reads)}${d.fenced.length ? `, fenced: ${d.fenced.join(', ')}` : ''}; ${waves.join('; ')}`,
         output: { topology, suffixTopology: d.graphs, reinitPlan: d.plan, replicaIds: d.ids, fenced: d.fenced, agreements },
         facts: {
           topology,

@@ -5,10 +5,11 @@ import { attr, ldapSearch, searchCommand } from '../ldap.ts';
 import { RUV_FILTER } from '../verify/ruv.ts';
 import { AGREEMENT_ATTRS, agreementFromEntry, MAPPING_TREE } from './agreements.ts';
 import type { HostRead, ReplicaEntry } from './topology-walk.ts';
+import { roleOf } from './replica-role.ts';
 
 /** Replica entries and agreements of every suffix in one search: what the server replicates, to whom. */
 export const REPLICA_OR_AGREEMENT = '(|(objectClass=nsds5replica)(objectClass=nsds5replicationagreement))';
-const ATTRS = [...AGREEMENT_ATTRS, 'nsDS5ReplicaId', 'objectClass'];
+const ATTRS = [...AGREEMENT_ATTRS, 'nsDS5ReplicaId', 'nsDS5ReplicaType', 'nsDS5Flags', 'objectClass'];
 
 export function replicationConfigCommand(instance: string): string {
   return searchCommand(instance, MAPPING_TREE, 'sub', REPLICA_OR_AGREEMENT, ATTRS);
@@ -31,7 +32,7 @@ export async function readHostReplication(remote: RemoteHost, inv: Inventory, ho
   const isA = (e: (typeof entries)[number], oc: string) => (e.attrs['objectclass'] ?? []).some((v) => v.toLowerCase() === oc);
   const replicas: ReplicaEntry[] = entries
     .filter((e) => isA(e, 'nsds5replica'))
-    .map((e) => ({ suffix: attr(e, 'nsDS5ReplicaRoot') ?? '', id: Number(attr(e, 'nsDS5ReplicaId') ?? 0) }))
+    .map((e) => ({ suffix: attr(e, 'nsDS5ReplicaRoot') ?? '', id: Number(attr(e, 'nsDS5ReplicaId') ?? 0), role: roleOf(attr(e, 'nsDS5ReplicaType'), attr(e, 'nsDS5Flags')) }))
     .filter((r) => r.suffix);
   const agreements = entries.filter((e) => isA(e, 'nsds5replicationagreement')).map((e) => agreementFromEntry(inv, host.name, e));
   const ruvSuppliers: Record<string, Record<string, string>> = {};

@@ -1,5 +1,6 @@
 import { topologyWaves } from '../../../../playbook/topology.ts';
 import { normalizeDn, type Agreement } from './agreements.ts';
+import { isReadOnly, type ReplicaRole } from './replica-role.ts';
 
 /**
  * What the servers say the topology is, per suffix, and what that means for a restore: which
@@ -12,6 +13,8 @@ export type Graph = Record<string, string[]>;
 export interface ReplicaEntry {
   suffix: string;
   id: number;
+  /** From nsDS5ReplicaType / nsDS5Flags; undefined (older reads) counts as a supplier. */
+  role?: ReplicaRole;
 }
 
 /** One host as read from its own server. */
@@ -113,7 +116,8 @@ export function replicaIds(reads: HostRead[]): { ids: Record<string, Record<stri
     const m: Record<string, number> = {};
     for (const r of reads) {
       const rep = r.replicas.find((x) => normalizeDn(x.suffix) === key);
-      if (rep) m[r.host] = rep.id;
+      // Consumers and hubs all carry 65535: no id of their own, so no duplicate.
+      if (rep && !isReadOnly(rep.role)) m[r.host] = rep.id;
     }
     ids[suffix] = m;
     const byId = new Map<number, string[]>();
@@ -162,4 +166,34 @@ export function describePlan(plan: Record<string, Record<string, string>>, maste
     for (const h of Object.keys(parents)) (waves[depth(h) - 1] ??= []).push(`${parents[h]}->${h}`);
     return `${suffix}: ${waves.map((w, i) => `wave ${i + 1}: ${w.join(' ')}`).join('; ') || 'only the master holds it'}`;
   });
+}
+
+/** Per suffix, the hosts holding a read-only replica of it, with their role. */
+export function readOnlyReplicas(reads: HostRead[]): { host: string; suffix: string; role: ReplicaRole }[] {
+  return reads.flatMap((r) => r.replicas.filter((x) => isReadOnly(x.role)).map((x) => ({ host: r.host, suffix: x.suffix, role: x.role! })));
+}
+
+/** `ds3, ds4 consumers of dc=x; ds5 hub of o=y`. */
+export function describeReadOnly(list: { host: string; suffix: string; role: ReplicaRole }[]): string {
+  const groups = new Map<string, string[]>();
+  for (const x of list) groups.set(`${x.role}\0${x.suffix}`, [...(groups.get(`${x.role}\0${x.suffix}`) ?? []), x.host]);
+  return [...groups].map(([k, hosts]) => {
+    const [role, suffix] = k.split('\0') as [string, string];
+    return `${hosts.join(', ')} ${role}${hosts.length > 1 ? 's' : ''} of ${suffix}`;
+  }).join('; ');
+}
+
+/**
+ * The master's data is restored and sent to every other host: it must be able to take writes for
+ * every suffix. One line per suffix where it holds a read-only replica, naming the hosts to choose.
+ */
+export function readOnlyMasterProblems(reads: HostRead[], master: string, fenced: string[]): string[] {
+  const mine = reads.find((r) => r.host === master)?.replicas.filter((x) => isReadOnly(x.role)) ?? [];
+  if (mine.length === 0) return [];
+  const suffixes = allSuffixes(reads).map(normalizeDn);
+  const candidates = reads
+    .filter((r) => !fenced.includes(r.host) && suffixes.every((s) => r.replicas.some((x) => normalizeDn(x.suffix) === s && !isReadOnly(x.role))))
+    .map((r) => r.host);
+  const instead = candidates.length ? `choose a supplier of every suffix (-e master=${candidates.join(' or ')})` : 'no host is a supplier of every suffix';
+  return mine.map((x) => `${master} holds a read-only replica of ${x.suffix} (a ${x.role}): it cannot be the master, whose restored data every other host receives; ${instead}`);
 }

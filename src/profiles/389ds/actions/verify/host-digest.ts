@@ -17,20 +17,23 @@ const CANONICAL = [
   '  if (tolower(dn) ~ /^dn: cn=lifeboat-(canary|probe)-/) next',
   '  if (dn ~ /^dn: /) { dn = tolower(dn); gsub(/, +/, ",", dn) }',
   '  for (i = 1; i <= NF; i++) { l = $i; if (l ~ /^dn:/ || l ~ /^#/ || l == "") continue; p = index(l, ":"); if (p == 0) continue',
-  '    printf "%s\\t%s%s\\n", dn, tolower(substr(l, 1, p - 1)), substr(l, p) } }',
+  '    n = tolower(substr(l, 1, p - 1)); b = n; sub(/;.*/, "", b); if (index(skip, " " b " ")) continue',
+  '    printf "%s\\t%s%s\\n", dn, n, substr(l, p) } }',
 ].join('\n');
 
-export function hostDigestCommand(instance: string, suffix: string): string {
+/** `excluded`: attributes fractional replication leaves out (names only, lower-cased), not hashed. */
+export function hostDigestCommand(instance: string, suffix: string, excluded: string[] = []): string {
   const search = searchCommand(instance, suffix, 'sub', '(objectClass=*)', ['*']);
+  const skip = ` ${excluded.map((a) => a.toLowerCase()).filter((a) => /^[a-z0-9-]+$/.test(a)).join(' ')} `;
   return [
     `f=$(mktemp) || exit 1; trap 'rm -f "$f"' EXIT;`,
     `${search} > "$f"; rc=$?; [ $rc -ne 0 ] && [ $rc -ne 32 ] && exit $rc;`,
-    `awk ${shq(CANONICAL)} "$f" | LC_ALL=C sort | sha256sum`,
+    `awk -v skip=${shq(skip)} ${shq(CANONICAL)} "$f" | LC_ALL=C sort | sha256sum`,
   ].join(' ');
 }
 
-export async function hostDigest(remote: RemoteHost, instance: string, suffix: string, signal?: AbortSignal): Promise<string> {
-  const command = hostDigestCommand(instance, suffix);
+export async function hostDigest(remote: RemoteHost, instance: string, suffix: string, signal?: AbortSignal, excluded: string[] = []): Promise<string> {
+  const command = hostDigestCommand(instance, suffix, excluded);
   const r = await remote.exec(command, { signal });
   const hash = /^[0-9a-f]{64}/.exec(r.stdout)?.[0];
   if (r.code !== 0 || !hash) throw new ActionError(`${remote.name}: could not digest ${suffix} (exit ${r.code})`, { command, code: r.code, stdout: r.stdout, stderr: r.stderr });

@@ -16,6 +16,7 @@ import { compareDigests, digestEntries } from './entry-digest.ts';
 import { awaitEntries, awaitEntriesCommand } from './await-entries.ts';
 import { hostDigest, hostDigestCommand } from './host-digest.ts';
 import { fencedHosts } from '../replication/fenced.ts';
+import { isReadOnly, readReplicaRole, replicaRoleCommand } from '../replication/replica-role.ts';
 
 /**
  * Proves the topology converged rather than trusting any server's view of its peers (a partition
@@ -35,6 +36,8 @@ export interface SuffixConvergence {
   arrivalMs: Record<string, number>;
   generations: Record<string, string | undefined>;
   unhealthy: string[];
+  /** Hosts whose replica of the suffix is read-only (consumer, hub): read, never written on. */
+  readOnly: string[];
 }
 
 async function waitUntil<T>(what: () => Promise<T | undefined>, deadline: number, pollMs: number, signal: AbortSignal): Promise<T | undefined> {
@@ -97,18 +100,18 @@ const OWN_ENTRY = /^cn=lifeboat-(canary|probe)-/i;
  * Each host's entries against this host's: the hosts that differ, with what differs. The hosts
  * hash their entries first; only when a hash differs are the entries fetched and compared here.
  */
-async function entryDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
-  const hashes = await Promise.all(hosts.map(async (h) => hostDigest(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)));
+async function entryDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[], excluded: string[]): Promise<string[]> {
+  const hashes = await Promise.all(hosts.map(async (h) => hostDigest(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal, excluded)));
   if (new Set(hashes).size <= 1) return [];
-  return fetchedDifferences(ctx, suffix, hosts);
+  return fetchedDifferences(ctx, suffix, hosts, excluded);
 }
 
 /** Every host's entries fetched and digested here, against this host's. */
-async function fetchedDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<string[]> {
+async function fetchedDifferences(ctx: ActionContext, suffix: string, hosts: InventoryHost[], excluded: string[]): Promise<string[]> {
   const digests = await Promise.all(
     hosts.map(async (h) => {
       const entries = (await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', ['*'], { signal: ctx.signal })).filter((e) => !OWN_ENTRY.test(e.dn));
-      return { host: h.name, digest: digestEntries(entries) };
+      return { host: h.name, digest: digestEntries(entries, excluded) };
     }),
   );
   const ref = digests.find((d) => d.host === ctx.host.name) ?? digests[0];
@@ -194,25 +197,57 @@ async function awaitHealthy(ctx: ActionContext, suffix: string, hosts: Inventory
   return { unhealthy, ruvs };
 }
 
+/**
+ * For each writer whose write did not arrive somewhere: where its enabled agreements send the
+ * suffix (an administrator's agreement left off can leave a supplier with no way out).
+ */
+function whereWritersSend(late: string[], agreements: Agreement[], suffix: string): string {
+  const writers = [...new Set(late.map((l) => l.split(' -> ')[0]!))].sort();
+  return writers
+    .map((w) => {
+      const mine = agreements.filter((a) => a.host === w);
+      const on = mine.filter((a) => a.enabled).map((a) => a.peer ?? a.peerAddress);
+      const off = mine.filter((a) => !a.enabled).map((a) => a.name);
+      return `; ${w} sends ${suffix} to ${on.join(', ') || 'nobody'}${off.length ? ` (off: ${off.join(', ')})` : ''}`;
+    })
+    .join('');
+}
+
+/**
+ * A consumer or hub answers a write with a referral: it is proven by what it receives, and the
+ * writes (and the canary, and its removal) come from writable hosts, this one when it is.
+ */
+async function writableHosts(ctx: ActionContext, suffix: string, hosts: InventoryHost[]): Promise<{ home: InventoryHost; writable: InventoryHost[]; readOnly: string[] }> {
+  const roles = await Promise.all(hosts.map(async (h) => readReplicaRole(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, ctx.signal)));
+  const readOnly = hosts.filter((_, i) => isReadOnly(roles[i])).map((h) => h.name);
+  const writable = hosts.filter((h) => !readOnly.includes(h.name));
+  const home = writable.find((h) => h.name === ctx.host.name) ?? writable[0];
+  if (!home) throw new ActionError(`${suffix}: every host of the proof holds a read-only replica (${readOnly.join(', ')}): nothing can be written to prove replication`);
+  return { home, writable, readOnly };
+}
+
 async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryHost[], token: string): Promise<SuffixConvergence> {
   const timeoutMs = Number(ctx.args.timeout_s ?? 60) * 1000;
   const fenced = fencedHosts(ctx);
+  const { home, writable, readOnly } = await writableHosts(ctx, suffix, hosts);
   // Agreements sitting in a back-off (up to 300 s) would make a healthy topology look stuck.
   const [, agreements] = await Promise.all([
-    removeLeftovers(ctx, suffix),
+    removeLeftovers(ctx, suffix, home),
     Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal }))),
   ]);
   const stuck = agreements.flat().filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a));
+  // Fractional replication: what any agreement of the suffix leaves out is not compared.
+  const excluded = [...new Set(agreements.flat().flatMap((a) => a.excluded ?? []))];
   if (stuck.length) await pokeAgreements(ctx, suffix, stuck, 'their last session failed: out of their back-off');
   const dn = canaryDn(token, suffix);
-  const writes: Write[] = [{ writer: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
+  const writes: Write[] = [{ writer: home, dn }, ...writable.filter((h) => h.name !== home.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
   let removal: Promise<void> | undefined;
   // Statuses say nothing about a host that came back with old data: compare the entries
   // themselves. That does not depend on the writes (proof entries are left out), so it runs
   // beside them; it looks again every second while the hosts still differ.
   const differences = (async () => {
     let diverged: string[] = [];
-    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts)).length ? undefined : true), Date.now() + Math.min(timeoutMs, 15_000), 1000, ctx.signal);
+    await waitUntil(async () => ((diverged = await entryDifferences(ctx, suffix, hosts, excluded)).length ? undefined : true), Date.now() + Math.min(timeoutMs, 15_000), 1000, ctx.signal);
     return diverged;
   })();
   differences.catch(() => undefined);
@@ -222,7 +257,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
     // Every check runs and every problem is reported together: a stale host shows up at once as
     // diverged, not delivering, and of another generation.
     const problems: string[] = [];
-    if (late.length) problems.push(`writes did not arrive within ${timeoutMs / 1000} s (${suffix}): ${late.sort().join(', ')}`);
+    if (late.length) problems.push(`writes did not arrive within ${timeoutMs / 1000} s (${suffix}): ${late.sort().join(', ')}${whereWritersSend(late, agreements.flat(), suffix)}`);
     arrivalMs[ctx.host.name] ??= 0;
 
     // Healthy: a successful last session, or no hard error and the peer's RUV already covers
@@ -237,14 +272,14 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
 
     // Every write arrived everywhere: this host deletes them all (one supplier, so the deletes
     // do not collide), and they replicate while the comparison may still run.
-    removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts);
+    removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts, home);
     const diverged = await differences;
     await removal;
     if (diverged.length) problems.unshift(`entries differ: ${diverged.join('; ')}`);
     if (problems.length) {
       throw new ActionError(problems.join('\n'), diverged.length ? { hint: 're-initialize the diverged host from a good one (rejoin playbook) before trusting it' } : undefined);
     }
-    return { suffix, canary: dn, arrivalMs, generations, unhealthy: [] };
+    return { suffix, canary: dn, arrivalMs, generations, unhealthy: [], readOnly };
   } finally {
     // Nothing of the proof keeps running after the step.
     await differences.catch(() => undefined);
@@ -257,9 +292,9 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
  * Proof entries an earlier proof could not delete (its controller was killed mid-way) are removed
  * here, on this host, before the new proof: they replicate like any delete.
  */
-async function removeLeftovers(ctx: ActionContext, suffix: string): Promise<void> {
-  const inst = instanceName(ctx.inventory, ctx.host);
-  const remote = await ctx.connect();
+async function removeLeftovers(ctx: ActionContext, suffix: string, home: InventoryHost): Promise<void> {
+  const inst = instanceName(ctx.inventory, home);
+  const remote = await ctx.connect(home.name);
   const left = await ldapSearch(remote, inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1'], { signal: ctx.signal });
   if (left.length === 0) return;
   ctx.emit({ kind: 'warning', message: `removing ${left.length} proof entr${left.length === 1 ? 'y' : 'ies'} an interrupted earlier proof left in ${suffix}` });
@@ -277,11 +312,11 @@ async function awaitRemoved(ctx: ActionContext, suffix: string, writes: Write[],
   if (still.length) ctx.emit({ kind: 'warning', message: `proof entries still on ${still.join(', ')} after 30 s` });
 }
 
-/** Every proof entry deleted on this host, which served them all. */
-async function removeFromHere(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
+/** Every proof entry deleted on the canary's writer (this host unless it is read-only), which served them all. */
+async function removeFromHere(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[], home: InventoryHost): Promise<void> {
   try {
-    const ldifs = [...(await pokeFirst(ctx, suffix, ctx.host)), joinRecords(writes.map((w) => deleteRecord(w.dn)))];
-    await modifyEach(await ctx.connect(), instanceName(ctx.inventory, ctx.host), ldifs, { signal: ctx.signal, continueOnError: true });
+    const ldifs = [...(await pokeFirst(ctx, suffix, home)), joinRecords(writes.map((w) => deleteRecord(w.dn)))];
+    await modifyEach(await ctx.connect(home.name), instanceName(ctx.inventory, home), ldifs, { signal: ctx.signal, continueOnError: true });
     await awaitRemoved(ctx, suffix, writes, hosts);
   } catch (e) {
     ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
@@ -318,6 +353,7 @@ export const verifyConverged: Action = {
       const pollMs = Number(ctx.args.poll_ms ?? 50);
       const writers = [{ h: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ h, dn: probeDn('<run>', h.name, suffix) }))];
       return [
+        ...each((h, i) => ({ host: h.name, command: replicaRoleCommand(i, suffix), note: `on ${h.name}: its replica's role; a read-only one (consumer, hub) is only read, and the writes below skip it` })),
         { host: ctx.host.name, command: searchCommand(inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1']), note: 'proof entries an interrupted earlier proof left are deleted (one ldapmodify)' },
         ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: then its agreements whose last session failed are poked (off/on) out of their back-off` })),
         ...each((h, i) => ({ host: h.name, command: hostDigestCommand(i, suffix), note: `on ${h.name}, beside the writes: one hash of every entry, compared with ${ctx.host.name}'s (if one differs: every entry fetched and compared; again every second, up to 15 s)` })),
@@ -344,9 +380,11 @@ export const verifyConverged: Action = {
     const results: SuffixConvergence[] = await Promise.all(suffixes.map((suffix) => checkSuffix(ctx, suffix, hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars), token)));
     const slowest = Math.max(0, ...results.flatMap((r) => Object.values(r.arrivalMs)));
     const fenced = fencedHosts(ctx);
+    // Per suffix: a host may be a hub of one suffix and a supplier of another.
+    const readOnly = results.filter((r) => r.readOnly.length).map((r) => `${r.readOnly.join(', ')} (${r.suffix})`);
     return {
       changed: false,
-      summary: `converged: ${results.map((r) => `${r.suffix} on ${Object.keys(r.arrivalMs).length} hosts`).join(', ')} (identical entries, a write from every host seen everywhere); slowest write ${slowest} ms${fenced.length ? `; NOT checked, fenced: ${fenced.join(', ')} (left out of this run: rejoin before it serves again)` : ''}`,
+      summary: `converged: ${results.map((r) => `${r.suffix} on ${Object.keys(r.arrivalMs).length} hosts`).join(', ')} (identical entries, a write from every writable host seen everywhere); slowest write ${slowest} ms${readOnly.length ? `; read-only, not written on: ${readOnly.join(', ')}` : ''}${fenced.length ? `; NOT checked, fenced: ${fenced.join(', ')} (left out of this run: rejoin before it serves again)` : ''}`,
       output: { suffixes: results },
     };
   },

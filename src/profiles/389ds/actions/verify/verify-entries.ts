@@ -6,6 +6,7 @@ import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { compareDigests, digestEntries, type DigestDiff } from './entry-digest.ts';
 import { hostsHolding } from './suffix-hosts.ts';
 import { fencedHosts } from '../replication/fenced.ts';
+import { listAgreements, listAgreementsCommand } from '../replication/agreements.ts';
 
 /**
  * Compares the hosts entry by entry (DN + a hash of the chosen attributes), each host read
@@ -31,11 +32,10 @@ export const verifyEntries: Action = {
   },
   plan(ctx) {
     return resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars).flatMap((suffix) =>
-      hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars).map((h) => ({
-        host: h.name,
-        command: searchCommand(instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', attributes(ctx)),
-        note: `on ${h.name}, read-only`,
-      })),
+      hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars).flatMap((h) => [
+        { host: h.name, command: listAgreementsCommand(instanceName(ctx.inventory, h)), note: `on ${h.name}, read-only: attributes fractional agreements leave out are not compared` },
+        { host: h.name, command: searchCommand(instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', attributes(ctx)), note: `on ${h.name}, read-only` },
+      ]),
     );
   },
   async run(ctx) {
@@ -43,10 +43,14 @@ export const verifyEntries: Action = {
     const report: { suffix: string; reference: string; entries: number; diffs: DigestDiff[] }[] = [];
     for (const suffix of resolveSuffixes(ctx.inventory, ctx.host, ctx.args.suffixes, ctx.vars)) {
       const hosts = hostsHolding(ctx.inventory, ctx.args.hosts, suffix, fencedHosts(ctx), ctx.vars);
+      // Fractional replication: what any agreement of the suffix leaves out differs by design.
+      const excluded = (
+        await Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal })))
+      ).flat().flatMap((a) => a.excluded ?? []);
       const digests = await Promise.all(
         hosts.map(async (h) => ({
           host: h.name,
-          digest: digestEntries(await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', attributes(ctx), { signal: ctx.signal })),
+          digest: digestEntries(await ldapSearch(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, 'sub', '(objectClass=*)', attributes(ctx), { signal: ctx.signal }), excluded),
         })),
       );
       const ref = digests.find((d) => d.host === ctx.host.name) ?? digests[0];
