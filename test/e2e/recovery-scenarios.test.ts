@@ -164,12 +164,17 @@ describe.skipIf(!runnable)('recovery scenarios on a real 4-host lab', () => {
 
   it('ca-replica-rebuild after lab kill ds1: both suffixes back on ds1, replicating both ways', async () => {
     const warnings: string[] = [];
+    // A CA backend entry cache no lab default has, on the surviving CA hosts: the rebuilt o=ipaca backend must copy it.
+    const ipaca = 'cn=ipaca,cn=ldbm database,cn=plugins,cn=config';
+    for (const h of caHosts().filter((x) => x !== 'ds1')) await ldapModify(await s.connect(h), s.instance, `dn: ${ipaca}\nchangetype: modify\nreplace: nsslapd-cachememsize\nnsslapd-cachememsize: 20971520\n`);
     await labKill(s.lab, 'ds1');
     await labRevive(s.lab, 'ds1');
     await s.reset();
     const out = await run('ca-replica-rebuild', { lost: 'ds1' }, (e) => e.type === 'warning' && warnings.push(e.message));
     expect(out.failed?.error).toBeUndefined();
     expect(out.status).toBe('done');
+    const [backend] = await ldapSearch(await s.connect('ds1'), s.instance, ipaca, 'base', '(objectClass=*)', ['nsslapd-cachememsize']);
+    expect(backend?.attrs['nsslapd-cachememsize']).toEqual(['20971520']);
     // The lab has three CA hosts (ds1, ds2 and the hidden ds4): with ds1 rebuilt, three remain, so
     // no "fewer than three" warning; the warning itself is unit-tested with two.
     expect(caHosts()).toEqual(['ds1', 'ds2', 'ds4']);

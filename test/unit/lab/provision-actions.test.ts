@@ -76,13 +76,30 @@ describe('389ds provisioning actions', () => {
     const h = scriptedHost('ds3', (c) => (c.includes("-b 'cn=dc\\3Dlab\\2Cdc\\3Dtest,cn=mapping tree,cn=config'") ? { stdout: 'dn: cn=dc\\3Dlab\\2Cdc\\3Dtest,cn=mapping tree,cn=config\ncn: dc=lab,dc=test\n\n' } : c.startsWith('ldapsearch') ? { code: 32, stdout: '' } : undefined));
     const c = { ...ctx(ds3, { suffix: 'all' }), inventory: { ...inv, hosts: [ds3] }, connect: async () => h.remote };
     const r = await suffixCreate.run(c);
-    expect(r.summary).toBe('created o=extra (backend extra), o=ipaca (backend ipaca); dc=lab,dc=test exists');
+    expect(r.summary).toBe('created o=extra (backend extra, caches left to the server: no other host holds o=extra), o=ipaca (backend ipaca, caches left to the server: no other host holds o=ipaca); dc=lab,dc=test exists');
     const adds = h.execs.filter((e) => e.stdin?.includes('changetype: add'));
     expect(adds).toHaveLength(1);
     expect(adds[0]!.stdin).toContain('nsslapd-suffix: o=extra');
     expect(adds[0]!.stdin).toContain('nsslapd-suffix: o=ipaca');
     expect(adds[0]!.stdin).not.toContain('nsslapd-suffix: dc=lab,dc=test');
     expect((await suffixCreate.plan(c)).map((p) => p.stdin ?? '')).toContain('LDIF: add backend, mapping tree and root entry of every suffix of dc=lab,dc=test; o=extra; o=ipaca that does not exist');
+  });
+
+  it("suffix.create sizes a new backend like the same suffix's backend on a peer with fixed caches", async () => {
+    const peerLdif = 'dn: cn=bdb,cn=config,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cache-autosize: 0\nnsslapd-dbcachesize: 33554432\n\ndn: cn=ipaca,cn=ldbm database,cn=plugins,cn=config\nnsslapd-suffix: o=ipaca\nnsslapd-cachememsize: 25165824\nnsslapd-dncachememsize: 4194304\n';
+    const peer = scriptedHost('ds2', (c) => (c.includes('nsslapd-suffix=o=ipaca') ? { stdout: peerLdif } : undefined));
+    const me = scriptedHost('ds1', (c) => (c.startsWith('ldapsearch') ? { code: 32, stdout: '' } : undefined));
+    const c = { ...ctx(inv.hosts[0]!, {}), connect: async (name?: string) => (name === 'ds2' ? peer.remote : me.remote) };
+    const r = await suffixCreate.run(c);
+    expect(r.summary).toBe('created o=ipaca (backend ipaca, entry cache 24 MiB like ds2)');
+    const add = me.execs.find((e) => e.stdin?.includes('changetype: add'))!.stdin!;
+    expect(add).toContain('nsslapd-cachememsize: 25165824');
+    expect(add).toContain('nsslapd-dncachememsize: 4194304');
+    // The size given wins, and no peer is read.
+    const given = scriptedHost('ds1', (cmd) => (cmd.startsWith('ldapsearch') ? { code: 32, stdout: '' } : undefined));
+    await suffixCreate.run({ ...ctx(inv.hosts[0]!, { entry_cache_mb: 16 }), connect: async () => given.remote });
+    expect(given.execs.find((e) => e.stdin?.includes('changetype: add'))!.stdin).toContain('nsslapd-cachememsize: 16777216');
+    expect(peer.execs).toHaveLength(1);
   });
 
   it('after discovery, each suffix follows its own discovered agreements, not the merged topology', () => {
@@ -133,7 +150,7 @@ describe('389ds provisioning actions', () => {
 
   it('writes replica, suffix and seed LDIF that 389-ds accepts (shapes checked on the real lab too)', () => {
     expect(replicaRecord('dc=lab,dc=test', 3)).toContain('nsDS5ReplicaId: 3\nnsDS5ReplicaBindDN: cn=replication manager,cn=config');
-    const sfx = suffixLdif('o=ipaca', 'ipaca', 16);
+    const sfx = suffixLdif('o=ipaca', 'ipaca', { entryCache: '16777216' });
     expect(sfx).toContain('dn: cn=o\\3Dipaca,cn=mapping tree,cn=config');
     expect(sfx).toContain('dn: o=ipaca\nchangetype: add\nobjectClass: top\nobjectClass: organization\no: ipaca');
     const seed = seedLdif('dc=lab,dc=test', 1, 3, true);
@@ -143,16 +160,29 @@ describe('389ds provisioning actions', () => {
 });
 
 describe('instance.create, as a person watches it', () => {
-  it('says in words which part of the 10-30 s is running (dscreate, then caches and restart), never the password', async () => {
+  it('says in words which part of the 10-30 s is running (dscreate, then its caches and the start), never the password', async () => {
     const { scriptedHost } = await import('../../helpers/scripted-host.ts');
     const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
-    // test -d /etc/dirsrv/slapd-lab: exit 1, the instance does not exist yet.
-    const h = scriptedHost('ds3', (c) => (c.startsWith('test -d') ? { code: 1 } : undefined));
-    const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password' }, remote: h.remote, secrets: { dm_password: 'dm-secret-pw' } });
+    // test -d /etc/dirsrv/slapd-lab: exit 1, the instance does not exist yet; read back: what dse.ldif was given.
+    const readBack = 'dn: cn=bdb,cn=config,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cache-autosize: 0\nnsslapd-dbcachesize: 33554432\n\ndn: cn=userroot,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cachememsize: 33554432\n';
+    const h = scriptedHost('ds3', (c) => (c.startsWith('test -d') ? { code: 1 } : c.includes('cn=ldbm database') ? { stdout: readBack } : undefined));
+    const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password', db_cache_mb: 32, entry_cache_mb: 32 }, remote: h.remote, secrets: { dm_password: 'dm-secret-pw' } });
     const out = await instanceCreate.run(ctx);
     expect(out.changed).toBe(true);
     const said = ctx.events.filter((e) => e.kind === 'progress').map((e) => e.message);
-    expect(said).toEqual(['creating slapd-lab with dscreate', 'setting fixed caches (db 32 MiB, entry 32 MiB) and restarting slapd-lab']);
+    expect(said).toEqual(['creating slapd-lab with dscreate', "setting its caches (db cache 32 MiB, entry cache 32 MiB, from the step's arguments) and starting slapd-lab"]);
     expect(JSON.stringify(ctx.events)).not.toContain('dm-secret-pw');
+    // Created stopped, caches written, started once: no restart.
+    const order = h.execs.map((e) => e.command.split(' ')[0]);
+    expect(order.indexOf('sed')).toBeGreaterThan(order.findIndex((c) => c === 'umask'));
+    expect(h.execs.some((e) => e.command.includes('restart'))).toBe(false);
+  });
+
+  it('refuses an instance that started without the caches dse.ldif was given', async () => {
+    const { scriptedHost } = await import('../../helpers/scripted-host.ts');
+    const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
+    const h = scriptedHost('ds3', (c) => (c.startsWith('test -d') ? { code: 1 } : c.includes('cn=ldbm database') ? { stdout: 'dn: cn=bdb,cn=config,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cache-autosize: 25\n' } : undefined));
+    const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password', db_cache_mb: 32, entry_cache_mb: 32 }, remote: h.remote, secrets: { dm_password: 'x'.repeat(12) } });
+    await expect(instanceCreate.run(ctx)).rejects.toThrow(/started without the cache settings written to its dse\.ldif: nsslapd-cache-autosize is 25, not 0/);
   });
 });

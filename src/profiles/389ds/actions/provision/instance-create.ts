@@ -2,12 +2,11 @@ import type { Action, ActionContext, PlannedCommand } from '../../../../actions/
 import { ActionError } from '../../../../actions/types.ts';
 import type { RemoteHost } from '../../../../transport/types.ts';
 import type { Inventory, InventoryHost } from '../../../../inventory/types.ts';
-import { hostSuffixes, instanceName, ldapPort, mainSuffixes } from '../host-vars.ts';
+import { instanceName, ldapPort, mainSuffixes } from '../host-vars.ts';
 import { ldapSearch, shq } from '../ldap.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
-import { fencedHosts } from '../replication/fenced.ts';
-import { BDB_CONFIG, cacheChanges, cacheEditCommand, describeCaches, fixedCaches, peerCachesCommand, peerCachesFilter, readPeerCaches, type CacheSettings } from './cache-settings.ts';
-import { peersFor } from './peers.ts';
+import { BDB_CONFIG, cacheChanges, cacheEditCommand, describeCaches, fixedCaches, peerCachesCommand, peerCachesFilter, type CacheSettings } from './cache-settings.ts';
+import { cachePeers, settingsFromPeers } from './peer-caches.ts';
 import { mustExec } from './remote-step.ts';
 
 /**
@@ -69,36 +68,6 @@ function givenSizes(ctx: ActionContext): CacheSettings | undefined {
   const { db_cache_mb: db, entry_cache_mb: entry } = ctx.args;
   if (db === undefined && entry === undefined) return undefined;
   return fixedCaches(Number(db ?? 32), Number(entry ?? 32));
-}
-
-/** The replicas this host joins, for their cache settings: its topology peers, else any holder of the suffix. */
-function cachePeers(ctx: ActionContext, suffix: string): InventoryHost[] {
-  const fenced = fencedHosts(ctx);
-  const holders = () => ctx.inventory.hosts.filter((h) => h.name !== ctx.host.name && hostSuffixes(ctx.inventory, h).some((x) => x.toLowerCase() === suffix.toLowerCase()));
-  let peers: InventoryHost[];
-  try {
-    peers = peersFor(ctx.inventory, ctx.host, suffix, ctx.vars);
-  } catch {
-    peers = [];
-  }
-  return (peers.length ? peers : holders()).filter((h) => !fenced.includes(h.name));
-}
-
-/** The first peer that answers gives its settings; none: the server's own defaults, and why. */
-async function settingsFromPeers(ctx: ActionContext, suffix: string | undefined): Promise<CacheSettings | string> {
-  if (!suffix) return 'the host holds no suffix';
-  const reasons: string[] = [];
-  for (const peer of cachePeers(ctx, suffix)) {
-    try {
-      const got = await readPeerCaches(await ctx.connect(peer.name), instanceName(ctx.inventory, peer), suffix, ctx.signal);
-      if (typeof got !== 'string') return got;
-      reasons.push(got);
-    } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      reasons.push(`${peer.name}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  return reasons.length ? reasons.join('; ') : `no other host holds ${suffix}`;
 }
 
 /** The new server's values of what was set, read back: each must be what dse.ldif was given. */
