@@ -58,7 +58,7 @@ export async function verifyBackup(dir: string, env: BackupEnvelope, opts: Verif
   }
   if (opts.layout?.kind === 'opaque') return { ok: true, how: 'sha256', note: opts.layout.what };
   const encrypted = env.encryption.kind === 'openpgp';
-  if (encrypted && !opts.key) return { ok: true, how: 'sha256', note: 'encrypted: give the key to decrypt-verify' };
+  if (encrypted && !opts.key) return { ok: true, how: 'sha256', note: 'encrypted, not decrypted: no key given (`backup verify --key FILE` decrypt-verifies it)' };
   const how: VerifyHow = encrypted ? 'decrypt' : 'archive';
 
   let source: Readable;

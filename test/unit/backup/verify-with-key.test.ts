@@ -116,7 +116,7 @@ describe('backup verify --key', () => {
 
   it('without the key it re-hashes only and says so; a wrong passphrase is refused before any backup is read (exit 2, nothing recorded)', async () => {
     const r = await cli(['backup', 'verify', path.basename(truncated), '-i', inv]);
-    expect(r).toMatchObject({ code: 0, out: `${path.basename(truncated)}  sha256 verified; encrypted: give the key to decrypt-verify\n` });
+    expect(r).toMatchObject({ code: 0, out: `${path.basename(truncated)}  sha256 verified; encrypted, not decrypted: no key given (\`backup verify --key FILE\` decrypt-verifies it)\n` });
     const before = (await readVerifications(good)).length;
     const bad = await cli(['backup', 'verify', '--all', '-i', inv, '--key', key.privateKeyFile], { LIFEBOAT_BACKUP_PASSPHRASE: 'not the passphrase at all' });
     expect(bad.code).toBe(2);
