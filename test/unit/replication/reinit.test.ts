@@ -26,6 +26,7 @@ describe('assessInit', () => {
   it('tells busy from failure', () => {
     expect(assessInit({ refreshPending: false, lastInitStart: T, lastInitEnd: T, lastInitStatus: 'Error (1) Replication error acquiring replica: replica busy' }, T).state).toBe('busy');
     expect(assessInit({ refreshPending: false, lastInitStart: T, lastInitEnd: T, lastInitStatus: "Error (-1) Problem connecting to replica - LDAP error: Can't contact LDAP server" }, T).state).toBe('failed');
+    expect(assessInit({ refreshPending: false, lastInitStart: T, lastInitEnd: T, lastInitStatus: DROPPED }, T).state).toBe('dropped');
   });
 
   it('converts GeneralizedTime both ways', () => {
@@ -34,8 +35,11 @@ describe('assessInit', () => {
   });
 });
 
-/** Supplier ds1 whose agreement to ds3 goes: disabled -> stale status -> busy once -> in progress -> done. */
-function supplier(script: { busyFirst: boolean }) {
+/** Seen on a rebuild here, once in four; asked again, the update went through. */
+const DROPPED = 'Error (-11) connection error: Unknown connection error (-11) - Total update aborted';
+
+/** Supplier ds1 whose agreement to ds3 goes: disabled -> stale status -> busy once (or its connection lost `dropFirst` times) -> in progress -> done. */
+function supplier(script: { busyFirst: boolean; dropFirst?: number }) {
   let enabled = false;
   let refresh = false;
   let start = '20261122030000Z';
@@ -64,10 +68,10 @@ function supplier(script: { busyFirst: boolean }) {
         refresh = false;
         start = toGeneralizedTime(clock);
         end = '19700101000000Z';
-        status = script.busyFirst && triggers === 1 ? 'Error (1) Replication error acquiring replica: replica busy' : 'Error (0) Total update in progress';
-        if (status.includes('busy')) end = start;
+        status = script.busyFirst && triggers === 1 ? 'Error (1) Replication error acquiring replica: replica busy' : triggers <= (script.dropFirst ?? 0) ? DROPPED : 'Error (0) Total update in progress';
+        if (status.includes('busy') || status === DROPPED) end = start;
       }
-      if (polls === 5 && !status.includes('busy')) {
+      if (polls === 5 && !status.includes('busy') && status !== DROPPED) {
         end = toGeneralizedTime(clock + 6000);
         status = 'Error (0) Total update succeeded';
       }
@@ -102,6 +106,20 @@ describe('replication.reinit', () => {
     const trigger = calls.find((c) => c.command.startsWith('date -u'))!;
     expect(trigger.stdin).toContain('nsds5BeginReplicaRefresh: start');
     expect(trigger.stdin).toContain('to-ds3');
+  });
+
+  it('asks again when a begun total update lost its connection (-11, aborted), up to dropped_retries, then fails saying so', async () => {
+    const inv = labInventory(4);
+    const once = supplier({ busyFirst: false, dropFirst: 1 });
+    const ok = context(inv, 'ds3', { poll_ms: 1, busy_delay_s: 0.01 }, once.respond, { vars: { parent: 'ds1' } });
+    const r = await replicationReinit.run(ok.ctx);
+    expect(once.triggers()).toBe(2);
+    expect((r.output as { inits: { attempts: number }[] }).inits[0]!.attempts).toBe(2);
+    expect(ok.events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([`ds1 -> ds3: the total update of dc=lab,dc=test lost its connection (${DROPPED}); asking again`]);
+    const always = supplier({ busyFirst: false, dropFirst: 99 });
+    const bad = context(inv, 'ds3', { poll_ms: 1, busy_delay_s: 0.01, dropped_retries: 2 }, always.respond, { vars: { parent: 'ds1' } });
+    await expect(replicationReinit.run(bad.ctx)).rejects.toThrow(`ds1 -> ds3: re-init of dc=lab,dc=test failed: ${DROPPED} (asked 3 times)`);
+    expect(always.triggers()).toBe(3);
   });
 
   it('an agreement that was off before the run (the disable record lacks it) is switched off again after its init', async () => {

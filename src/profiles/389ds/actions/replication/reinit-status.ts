@@ -15,6 +15,8 @@ export type InitState =
   | { state: 'waiting'; why: string }
   | { state: 'done'; start: string; end: string }
   | { state: 'busy'; status: string }
+  /** The update's connection broke after it began (-11 "Total update aborted"): worth asking again. */
+  | { state: 'dropped'; status: string }
   | { state: 'failed'; status: string };
 
 /** 389-ds writes 19700101000000Z into LastInitEnd while an init runs. */
@@ -40,6 +42,7 @@ export function assessInit(agreement: Pick<Agreement, 'refreshPending' | 'lastIn
   const finished = end !== undefined && end !== NEVER && notBefore(end, start);
   if (finished && /Total update succeeded/i.test(status)) return { state: 'done', start, end: end! };
   const code = statusCode(status);
+  if (code === -11 && /abort/i.test(status)) return { state: 'dropped', status };
   if (code !== undefined && code !== 0) return { state: 'failed', status };
   if (/error|failed|abort/i.test(status) && !/^Error \(0\)/.test(status)) return { state: 'failed', status };
   return { state: 'waiting', why: status || 'no status yet' };

@@ -162,6 +162,10 @@ async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: Inv
   const startGraceMs = 30_000;
   const began = Date.now();
   const tell = reinitProgress(ctx, supplier.name, suffix, began);
+  // Seen once in four rebuilds here: "Error (-11) connection error: Unknown connection error (-11) -
+  // Total update aborted" on a consumer created seconds before; asked again, the update went through.
+  const dropRetries = Number(ctx.args.dropped_retries ?? 2);
+  let drops = 0;
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     const asked = await trigger(ctx, remote, instance, agmt.dn);
     const deadline = Date.now() + timeoutMs;
@@ -181,8 +185,18 @@ async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: Inv
         const serverSeconds = ((generalizedTimeMs(s.end) ?? 0) - (generalizedTimeMs(s.start) ?? 0)) / 1000;
         return { suffix, agreement: agmt.dn, trigger: asked, start: s.start, end: s.end, serverSeconds, attempts: attempt, enabledAgreement };
       }
-      if (s.state === 'failed') throw new ActionError(`${supplier.name} -> ${ctx.host.name}: re-init of ${suffix} failed: ${s.status}`);
-      if (s.state === 'busy') break;
+      if (s.state === 'failed' || (s.state === 'dropped' && drops >= dropRetries)) {
+        throw new ActionError(`${supplier.name} -> ${ctx.host.name}: re-init of ${suffix} failed: ${s.status}${s.state === 'dropped' ? ` (asked ${drops + 1} times)` : ''}`);
+      }
+      if (s.state === 'dropped') {
+        drops++;
+        ctx.emit({ kind: 'warning', message: `${supplier.name} -> ${ctx.host.name}: the total update of ${suffix} lost its connection (${s.status}); asking again` });
+        break;
+      }
+      if (s.state === 'busy') {
+        ctx.emit({ kind: 'warning', message: `${ctx.host.name} replica busy; retrying the re-init of ${suffix}` });
+        break;
+      }
       if (!now.refreshPending) refreshGoneAt ??= Date.now();
       if (refreshGoneAt !== undefined && Date.now() - refreshGoneAt > startGraceMs && !started) {
         throw new ActionError(`${supplier.name} -> ${ctx.host.name}: re-init of ${suffix} never started (${now.lastInitStatus ?? 'no status'})`);
@@ -194,7 +208,6 @@ async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: Inv
         );
       }
     }
-    ctx.emit({ kind: 'warning', message: `${ctx.host.name} replica busy; retrying the re-init of ${suffix}` });
     // Past the previous start second (LastInitStart has 1 s resolution), so the next one is
     // unambiguous. The consumer is busy while another supplier's incremental session holds it:
     // tenths of a second. 3 s here cost the P2 bench's single re-init 3 s of its 4 s.
@@ -212,6 +225,7 @@ export const replicationReinit: Action = {
     suffixes: { type: 'any', default: 'all', description: 'Suffixes to re-initialize; default: every suffix both hosts hold' },
     timeout_s: { type: 'number', default: 900, description: 'Per suffix; 10k entries take 5-25 s' },
     retries: { type: 'number', default: 10, description: 'Re-triggers after "replica busy"' },
+    dropped_retries: { type: 'number', default: 2, description: 'Re-triggers after a total update lost its connection once begun (-11 "Total update aborted"); a consumer that cannot be reached at all (-1) fails at once' },
     busy_delay_s: { type: 'number', default: 1, description: 'Pause before re-triggering after "replica busy" (at least 1: the servers stamp the init start to the second)' },
     poll_ms: { type: 'number', default: 100, description: 'How often the supplier reads the agreement entry while waiting (on the supplier: the controller hears only of changes)' },
     flow_window: { type: 'any', default: '', description: 'nsds5ReplicaFlowControlWindow during the re-init (entries in flight; 389-ds default 1000); put back afterwards; "" leaves it alone' },
