@@ -84,6 +84,8 @@ export interface Action {
   destructive?: boolean;
   /** Changes nothing on any host (checks, reads): a `confirm:` may follow it without a reason. */
   readOnly?: boolean;
+  /** Changes nothing with these step arguments (`shell` with `readonly: true`), as written in the playbook. */
+  readOnlyWith?(args: Record<string, unknown>): boolean;
   /** Runs once for the step rather than once per host (e.g. topology.discover may still be per host). */
   plan(ctx: ActionContext): PlannedCommand[] | Promise<PlannedCommand[]>;
   run(ctx: ActionContext): Promise<ActionResult>;

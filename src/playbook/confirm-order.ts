@@ -4,7 +4,8 @@ import type { Playbook, Step } from './types.ts';
 
 /** Does this step (may) change hosts? Unknown actions count as changing: be careful, not clever. */
 export function changesHosts(step: Step, knownActions: Map<string, Action>): boolean {
-  return !knownActions.get(step.do)?.readOnly;
+  const action = knownActions.get(step.do);
+  return !action?.readOnly && !action?.readOnlyWith?.(step.with);
 }
 
 /**

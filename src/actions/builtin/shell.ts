@@ -45,6 +45,8 @@ export const shellAction: Action = {
     changed: { type: 'boolean', default: true, description: 'Whether a successful run counts as a change.' },
     readonly: { type: 'boolean', default: false, description: 'The command changes nothing: it runs in check mode too and never counts as a change.' },
   },
+  // A literal `readonly: true` (a template is only known at run time: it counts as a change).
+  readOnlyWith: (args) => args.readonly === true,
   plan(ctx): PlannedCommand[] {
     const a = argsOf(ctx);
     const cmds: PlannedCommand[] = [];

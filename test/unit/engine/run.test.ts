@@ -229,6 +229,25 @@ steps:
     expect(c.names.map((h) => c.commands(h).length)).toEqual(before);
   });
 
+  it('the summary does not list a shell step marked readonly: true as changing hosts (a preflight)', async () => {
+    const pb = c.playbook('preflight', `name: preflight
+confirm: "Go?"
+steps:
+  - name: preflight
+    on: ds1
+    do: shell
+    with: { command: "true", readonly: true }
+  - name: change
+    on: ds1
+    do: shell
+    with: { command: "echo changed" }
+`);
+    const events: RunEvent[] = [];
+    await startRun(c.opts(pb, { yes: false, confirm: async () => false, onEvent: (e) => events.push(e) }));
+    const summary = events.find((e) => e.type === 'run.summary') as { lines: string[] };
+    expect(summary.lines.slice(1)).toEqual(['Also changes hosts:', '  2 change: ds1']);
+  });
+
   it('asks once before anything changes: refused without a way to ask, nothing runs on "no"', async () => {
     const pb = c.playbook('confirm', `name: confirm
 confirm: "Wipe {{ hosts | length }} hosts?"
