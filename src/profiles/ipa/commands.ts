@@ -168,3 +168,12 @@ export function unpackIpaBackup(tar: string): string[] {
 export function backedUpDir(output: string): string | undefined {
   return /Backed up to (\/\S+)/.exec(output)?.[1];
 }
+/** CRL generation on the local server: `status` prints "CRL generation: enabled|disabled"; `enable` restarts Dogtag and Apache. */
+export function crlgenManage(verb: 'status' | 'enable'): string[] {
+  return ['ipa-crlgen-manage', verb];
+}
+/** The state `ipa-crlgen-manage status` printed, or undefined when it printed none. */
+export function crlgenState(stdout: string): 'enabled' | 'disabled' | undefined {
+  const m = /^CRL generation:\s*(enabled|disabled)\s*$/im.exec(stdout);
+  return m ? (m[1]!.toLowerCase() as 'enabled' | 'disabled') : undefined;
+}

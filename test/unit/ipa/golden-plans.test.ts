@@ -196,6 +196,11 @@ describe('golden plans of the ipa playbooks on inventories/example-ipa.yaml', ()
       `ipa3: ${MASTERS}`, // IdM's record must agree with the inventory's renewal role
       `ipa3: ${SEGMENTS}`,
       `ipa3: ipa-csreplica-manage set-renewal-master ipa3.dc2.example.com <<< ${DM}`, // [RM]
+      // ipa-crlgen-manage(1): only one server generates the CRL; the lost one may have been it.
+      'ipa2: ipa-crlgen-manage status',
+      'ipa3: ipa-crlgen-manage status',
+      'ipa4: ipa-crlgen-manage status',
+      'ipa3: ipa-crlgen-manage enable',
       `ipa1: ${FACTS}`,
       `ipa1: ipa-replica-manage re-initialize --from=ipa3.dc2.example.com <<< ${DM_KRB}`,
       `ipa1: ipa-csreplica-manage re-initialize --from=ipa3.dc2.example.com <<< ${DM}`,

@@ -3,6 +3,7 @@ import { ipaBackupCreate } from './backup-create.ts';
 import { ipaBackupCheck, ipaBackupRestore } from './backup-restore.ts';
 import { ipaPreflight } from './preflight.ts';
 import { ipaCaRenewalMaster } from './renewal-master.ts';
+import { ipaCaCrlMaster } from './crl-master.ts';
 import { ipaReplicaReinit } from './replica-reinit.ts';
 import { ipaServersDiscover } from './servers-discover.ts';
 import { ipaServiceStart, ipaServiceStatus, ipaServiceStop } from './service.ts';
@@ -19,4 +20,5 @@ export const ipaActions: Action[] = [
   ipaReplicaReinit,
   ipaServersDiscover,
   ipaCaRenewalMaster,
+  ipaCaCrlMaster,
 ];
