@@ -75,7 +75,7 @@ async function remove(fault: Fault): Promise<void> {
   await s.reset();
 }
 
-/** The CLI in a child process, SIGKILLed when it starts the phase's step; resolves to its run id. */
+/** The CLI in a child process, SIGKILLed at the phase's step's first command; resolves to its run id. */
 function runAndSigkill(params: Record<string, string>, step: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const args = [BIN, 'run', join(PLAYBOOKS, 'data-loss.yaml'), '-i', s.inventoryFile, '--yes', '--json', '--state-dir', stateDir, ...Object.entries(params).flatMap(([k, v]) => ['-e', `${k}=${v}`])];
@@ -93,8 +93,9 @@ function runAndSigkill(params: Record<string, string>, step: number): Promise<st
         try {
           const e = JSON.parse(line) as { type?: string; runId?: string; step?: number };
           if (e.type === 'run.start' && e.runId) runId = e.runId;
-          // A moment into the step, so the kill lands while it works.
-          if (e.type === 'step.start' && e.step === step) setTimeout(() => child.kill('SIGKILL'), 1500);
+          // While the step works: at its first command on a host. A fixed 1.5 s after its start
+          // missed a proof that ended in 1.2 s (the run finished, exit 0), and a fast restore could too.
+          if ((e.type === 'host.command' || e.type === 'host.progress') && e.step === step && !child.killed) child.kill('SIGKILL');
         } catch {
           /* not an event line */
         }
