@@ -1,7 +1,7 @@
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../actions/types.ts';
 import { sh } from '../../389ds/actions/backup/host-steps.ts';
 import { commandLine, crlgenManage, crlgenState } from '../commands.ts';
-import { hostByName } from '../host-facts.ts';
+import { survivingCaTarget } from '../ca-target.ts';
 import { plannedStep, runIpaSteps, type IpaStep } from '../steps.ts';
 
 /**
@@ -16,11 +16,7 @@ function survivors(ctx: ActionContext): string[] {
 }
 
 function target(ctx: ActionContext): string {
-  const to = String(ctx.args.to ?? '');
-  const h = hostByName(ctx.inventory, to);
-  if (!h.roles.includes('ca')) throw new ActionError(`ipa.ca.crl-master: ${to} has no ca role and cannot generate the CRL`);
-  if (to === ctx.args.lost) throw new ActionError(`ipa.ca.crl-master: ${to} is the lost host`);
-  return to;
+  return survivingCaTarget(ctx, 'ipa.ca.crl-master', 'generate the CRL');
 }
 
 const ENABLE: IpaStep = { argv: crlgenManage('enable'), what: 'making this server generate the CRL (restarts Dogtag and Apache here)' };

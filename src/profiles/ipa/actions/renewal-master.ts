@@ -2,6 +2,7 @@ import { ActionError, type Action, type ActionContext, type PlannedCommand } fro
 import { csreplicaSetRenewalMaster } from '../commands.ts';
 import { fqdnOf, hostByName, IPA_FACTS_COMMAND, ipaFacts } from '../host-facts.ts';
 import { renewalMaster } from '../idm-records.ts';
+import { survivingCaTarget } from '../ca-target.ts';
 import { plannedStep, runIpaSteps, type IpaStep } from '../steps.ts';
 import { inventoryByFqdn, ipaServersDiscover, readIdm } from './servers-discover.ts';
 
@@ -11,12 +12,7 @@ function inventoryRenewal(ctx: ActionContext): string | undefined {
 }
 
 function target(ctx: ActionContext): string {
-  const to = String(ctx.args.to ?? '');
-  if (!to) throw new ActionError('ipa.ca.renewal-master: give to: (a surviving CA host, e.g. "{{ facts.ca_source }}")');
-  const h = hostByName(ctx.inventory, to);
-  if (!h.roles.includes('ca')) throw new ActionError(`ipa.ca.renewal-master: ${to} has no ca role and cannot renew CA certificates`);
-  if (to === ctx.args.lost) throw new ActionError(`ipa.ca.renewal-master: ${to} is the lost host`);
-  return to;
+  return survivingCaTarget(ctx, 'ipa.ca.renewal-master', 'renew CA certificates');
 }
 
 function moveSteps(ctx: ActionContext, password?: string): IpaStep[] {

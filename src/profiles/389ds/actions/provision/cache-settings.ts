@@ -1,5 +1,7 @@
 import type { RemoteHost } from '../../../../transport/types.ts';
-import { ldapSearch, searchCommand, shq } from '../ldap.ts';
+import { ActionError } from '../../../../actions/types.ts';
+import { attr, ldapSearch, searchCommand, shq } from '../ldap.ts';
+import { sameDn } from '../replication/agreements.ts';
 
 /**
  * The cache settings a new instance gets before its first start: a rebuilt replica sized like the
@@ -10,6 +12,11 @@ import { ldapSearch, searchCommand, shq } from '../ldap.ts';
 
 const LDBM = 'cn=ldbm database,cn=plugins,cn=config';
 export const BDB_CONFIG = `cn=bdb,cn=config,${LDBM}`;
+
+/** The config entry of a backend (`userroot`, `ipaca`, ...). */
+export function backendDn(backend: string): string {
+  return `cn=${backend},${LDBM}`;
+}
 const MB = 1024 * 1024;
 
 export interface CacheSettings {
@@ -27,8 +34,6 @@ export interface CacheSettings {
 
 const ATTRS = ['nsslapd-cache-autosize', 'nsslapd-cache-autosize-split', 'nsslapd-dbcachesize', 'nsslapd-cachememsize', 'nsslapd-dncachememsize', 'nsslapd-suffix'];
 
-const normDn = (dn: string) => dn.toLowerCase().replace(/\s*,\s*/g, ',').trim();
-
 /** The search that reads a peer's database and main-backend cache settings. */
 export function peerCachesFilter(suffix: string): string {
   // A DN holds none of the filter's special characters in practice; escape them anyway.
@@ -40,10 +45,6 @@ export function peerCachesCommand(instance: string, suffix: string): string {
   return searchCommand(instance, LDBM, 'sub', peerCachesFilter(suffix), ATTRS);
 }
 
-const first = (e: { attrs: Record<string, string[]> } | undefined, attr: string) => {
-  const key = Object.keys(e?.attrs ?? {}).find((k) => k.toLowerCase() === attr);
-  return key ? e!.attrs[key]![0] : undefined;
-};
 const number = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? v : undefined);
 
 /**
@@ -52,23 +53,33 @@ const number = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? 
  */
 export async function readPeerCaches(peer: RemoteHost, instance: string, suffix: string, signal?: AbortSignal): Promise<CacheSettings | string> {
   const entries = await ldapSearch(peer, instance, LDBM, 'sub', peerCachesFilter(suffix), ATTRS, { signal });
-  const bdb = entries.find((e) => normDn(e.dn) === normDn(BDB_CONFIG));
-  const backend = entries.find((e) => normDn(first(e, 'nsslapd-suffix') ?? '') === normDn(suffix));
+  const bdb = entries.find((e) => sameDn(e.dn, BDB_CONFIG));
+  const backend = entries.find((e) => sameDn(attr(e, 'nsslapd-suffix') ?? '', suffix));
   if (!bdb) return `${peer.name} has no ${BDB_CONFIG} entry (another database kind)`;
   if (!backend) return `${peer.name} has no backend for ${suffix}`;
-  const autosize = number(first(bdb, 'nsslapd-cache-autosize'));
+  const autosize = number(attr(bdb, 'nsslapd-cache-autosize'));
   if (autosize === undefined) return `${peer.name}'s nsslapd-cache-autosize is unreadable`;
   const fixed = autosize === '0';
   const settings: CacheSettings = {
     autosize,
-    autosizeSplit: number(first(bdb, 'nsslapd-cache-autosize-split')),
-    dbCache: fixed ? number(first(bdb, 'nsslapd-dbcachesize')) : undefined,
-    entryCache: fixed ? number(first(backend, 'nsslapd-cachememsize')) : undefined,
-    dnCache: fixed ? number(first(backend, 'nsslapd-dncachememsize')) : undefined,
+    autosizeSplit: number(attr(bdb, 'nsslapd-cache-autosize-split')),
+    dbCache: fixed ? number(attr(bdb, 'nsslapd-dbcachesize')) : undefined,
+    entryCache: fixed ? number(attr(backend, 'nsslapd-cachememsize')) : undefined,
+    dnCache: fixed ? number(attr(backend, 'nsslapd-dncachememsize')) : undefined,
     source: peer.name,
   };
   if (fixed && (!settings.dbCache || !settings.entryCache)) return `${peer.name}'s fixed cache sizes are unreadable`;
   return settings;
+}
+
+/** The new server's values of what was written, read back: each must be what dse.ldif was given. */
+export async function checkCachesApplied(remote: RemoteHost, instance: string, suffix: string, changes: Record<string, Record<string, string>>, signal?: AbortSignal): Promise<void> {
+  const entries = await ldapSearch(remote, instance, LDBM, 'sub', peerCachesFilter(suffix), Object.values(changes).flatMap((a) => Object.keys(a)), { signal });
+  const wrong = Object.entries(changes).flatMap(([dn, attrs]) => {
+    const e = entries.find((x) => sameDn(x.dn, dn));
+    return Object.entries(attrs).flatMap(([a, v]) => (attr(e, a) === v ? [] : [`${a} is ${attr(e, a) ?? 'absent'}, not ${v}`]));
+  });
+  if (wrong.length) throw new ActionError(`${remote.name}: slapd-${instance} started without the cache settings written to its dse.ldif: ${wrong.join(', ')}`);
 }
 
 export function fixedCaches(dbCacheMb: number, entryCacheMb: number): CacheSettings {

@@ -3,9 +3,9 @@ import { ActionError } from '../../../../actions/types.ts';
 import type { RemoteHost } from '../../../../transport/types.ts';
 import type { Inventory, InventoryHost } from '../../../../inventory/types.ts';
 import { instanceName, ldapPort, mainSuffixes } from '../host-vars.ts';
-import { ldapSearch, shq } from '../ldap.ts';
+import { shq } from '../ldap.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
-import { BDB_CONFIG, cacheChanges, cacheEditCommand, describeCaches, fixedCaches, peerCachesCommand, peerCachesFilter, type CacheSettings } from './cache-settings.ts';
+import { BDB_CONFIG, backendDn, cacheChanges, cacheEditCommand, checkCachesApplied, describeCaches, fixedCaches, peerCachesCommand, type CacheSettings } from './cache-settings.ts';
 import { cachePeers, settingsFromPeers } from './peer-caches.ts';
 import { mustExec } from './remote-step.ts';
 
@@ -70,21 +70,6 @@ function givenSizes(ctx: ActionContext): CacheSettings | undefined {
   return fixedCaches(Number(db ?? 32), Number(entry ?? 32));
 }
 
-/** The new server's values of what was set, read back: each must be what dse.ldif was given. */
-async function checkApplied(remote: RemoteHost, inst: string, suffix: string, changes: Record<string, Record<string, string>>, signal: AbortSignal): Promise<void> {
-  const entries = await ldapSearch(remote, inst, 'cn=ldbm database,cn=plugins,cn=config', 'sub', peerCachesFilter(suffix), Object.values(changes).flatMap((a) => Object.keys(a)), { signal });
-  const wrong: string[] = [];
-  for (const [dn, attrs] of Object.entries(changes)) {
-    const e = entries.find((x) => x.dn.toLowerCase().replace(/\s*,\s*/g, ',') === dn.toLowerCase());
-    for (const [a, v] of Object.entries(attrs)) {
-      const key = Object.keys(e?.attrs ?? {}).find((k) => k.toLowerCase() === a);
-      const got = key ? e!.attrs[key]![0] : undefined;
-      if (got !== v) wrong.push(`${a} is ${got ?? 'absent'}, not ${v}`);
-    }
-  }
-  if (wrong.length) throw new ActionError(`${remote.name}: slapd-${inst} started without the cache settings written to its dse.ldif: ${wrong.join(', ')}`);
-}
-
 /** 0 = exists, 1 = absent; anything else is an error rather than a guess. */
 async function instanceExists(remote: RemoteHost, inst: string, signal: AbortSignal): Promise<boolean> {
   const r = await remote.exec(existsCommand(inst), { signal });
@@ -107,10 +92,10 @@ export const instanceCreate: Action = {
     const [suffix] = mainSuffixes(ctx.inventory, ctx.host);
     const given = givenSizes(ctx);
     const peers = given || !suffix ? [] : cachePeers(ctx, suffix);
-    const backend = `cn=${backendName(suffix ?? '', 0)},cn=ldbm database,cn=plugins,cn=config`;
+    const backend = backendDn(backendName(suffix ?? '', 0));
     const edit = given
       ? cacheEditCommand(inst, cacheChanges(given, backend))
-      : `${cacheEditCommand(inst, { [BDB_CONFIG]: { 'nsslapd-cache-autosize': '<peer>' }, [backend]: { 'nsslapd-cachememsize': '<peer>' } })}`;
+      : cacheEditCommand(inst, { [BDB_CONFIG]: { 'nsslapd-cache-autosize': '<peer>' }, [backend]: { 'nsslapd-cachememsize': '<peer>' } });
     return [
       { host, command: existsCommand(inst), note: 'skip everything below when the instance exists' },
       ...(peers[0] && suffix ? [{ host: peers[0].name, command: peerCachesCommand(instanceName(ctx.inventory, peers[0]), suffix), note: `on ${peers[0].name}: its cache settings, which ${host} copies${peers.length > 1 ? ` (else from the next that answers: ${peers.slice(1).map((p) => p.name).join(', ')})` : ''}` }] : []),
@@ -137,7 +122,7 @@ export const instanceCreate: Action = {
     ctx.emit({ kind: 'progress', message: `creating slapd-${inst} with dscreate` });
     await mustExec(remote, 'preparing /run/dirsrv', runDirsCommand(inst), { signal: ctx.signal });
     await mustExec(remote, 'dscreate', dscreateCommand(), { stdin: infText(ctx.inventory, ctx.host, password), signal: ctx.signal, timeoutMs: 300_000 });
-    const backend = `cn=${backendName(suffix ?? '', 0)},cn=ldbm database,cn=plugins,cn=config`;
+    const backend = backendDn(backendName(suffix ?? '', 0));
     const changes = typeof caches === 'string' ? {} : cacheChanges(caches, backend);
     ctx.emit({ kind: 'progress', message: `${typeof caches === 'string' ? 'starting' : `setting its caches (${describeCaches(caches)}) and starting`} slapd-${inst}` });
     if (Object.keys(changes).length) await mustExec(remote, 'setting the caches in dse.ldif', cacheEditCommand(inst, changes), { signal: ctx.signal });
@@ -145,7 +130,7 @@ export const instanceCreate: Action = {
     const waitS = Number(ctx.args.wait_s ?? 120);
     const w = await remote.exec(waitForLdapiCommand(inst, waitS), { signal: ctx.signal, timeoutMs: (waitS + 10) * 1000 });
     if (w.code !== 0) throw new ActionError(`${ctx.host.name}: slapd-${inst} was created and started but did not answer on LDAPI within ${waitS} s`);
-    if (suffix && Object.keys(changes).length) await checkApplied(remote, inst, suffix, changes, ctx.signal);
+    if (suffix && Object.keys(changes).length) await checkCachesApplied(remote, inst, suffix, changes, ctx.signal);
     if (typeof caches === 'string') ctx.emit({ kind: 'progress', message: `caches left to the server's autotuning: ${caches}` });
     return { changed: true, summary: `created slapd-${inst} (${typeof caches === 'string' ? `caches autotuned by the server: ${caches}` : describeCaches(caches)})` };
   },

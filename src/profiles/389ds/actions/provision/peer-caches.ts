@@ -1,6 +1,7 @@
 import type { ActionContext } from '../../../../actions/types.ts';
 import type { InventoryHost } from '../../../../inventory/types.ts';
-import { hostSuffixes, instanceName } from '../host-vars.ts';
+import { instanceName } from '../host-vars.ts';
+import { hostsHolding } from '../verify/suffix-hosts.ts';
 import { fencedHosts } from '../replication/fenced.ts';
 import { readPeerCaches, type CacheSettings } from './cache-settings.ts';
 import { peersFor } from './peers.ts';
@@ -13,7 +14,7 @@ import { peersFor } from './peers.ts';
 /** The replicas this host joins, for their cache settings: its topology peers, else any holder of the suffix. */
 export function cachePeers(ctx: ActionContext, suffix: string): InventoryHost[] {
   const fenced = fencedHosts(ctx);
-  const holders = () => ctx.inventory.hosts.filter((h) => h.name !== ctx.host.name && hostSuffixes(ctx.inventory, h).some((x) => x.toLowerCase() === suffix.toLowerCase()));
+  const holders = () => hostsHolding(ctx.inventory, 'all', suffix, fenced, ctx.vars).filter((h) => h.name !== ctx.host.name);
   let peers: InventoryHost[];
   try {
     peers = peersFor(ctx.inventory, ctx.host, suffix, ctx.vars);

@@ -5,7 +5,7 @@ import { ldapModify, ldapSearch, modifyCommand, searchCommand } from '../ldap.ts
 import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { mappingTreeDn } from './remote-step.ts';
 import { cachePeers, settingsFromPeers } from './peer-caches.ts';
-import { peerCachesCommand } from './cache-settings.ts';
+import { backendDn, peerCachesCommand } from './cache-settings.ts';
 import { resolveSuffixes } from '../replication/suffix-args.ts';
 
 /**
@@ -42,7 +42,7 @@ export interface BackendCaches {
 
 export function suffixLdif(suffix: string, backend: string, caches: BackendCaches): string {
   return joinRecords([
-    addRecord(`cn=${backend},cn=ldbm database,cn=plugins,cn=config`, {
+    addRecord(backendDn(backend), {
       objectClass: ['top', 'extensibleObject', 'nsBackendInstance'],
       cn: [backend],
       'nsslapd-suffix': [suffix],
