@@ -15,7 +15,10 @@ const SUFFIX = 'dc=lab,dc=test';
 function cluster(generations: Record<string, string>, entries: Record<string, string> = {}, readOnly: string[] = [], fractional: Record<number, string> = {}, isolated?: string) {
   const looks: Record<string, number> = {};
   const writers = new Set<string>();
-  const written = new Set<string>();
+  // The proof entries other hosts serve now, and before the latest write (what a look that
+  // comes too early still sees); writes from `isolated` never leave it.
+  let visible = new Set<string>();
+  let before = new Set<string>();
   let added = false;
   let deleted = false;
   let fetched = 0;
@@ -26,14 +29,17 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
       return { stdout: `dn: cn=replica,cn=x\nnsDS5ReplicaType: ${readOnly.includes(c.host) ? 2 : 3}\nnsDS5Flags: ${readOnly.includes(c.host) ? 0 : 1}\n` };
     }
     if (c.command.startsWith('ldapmodify')) {
-      for (const m of c.stdin?.matchAll(/^dn: cn=(lifeboat-[^,]+),\S+\nchangetype: add/gm) ?? []) {
-        added = true;
+      const adds = [...(c.stdin?.matchAll(/^dn: cn=(lifeboat-[^,]+),\S+\nchangetype: add/gm) ?? [])].map((m) => m[1]!);
+      const dels = [...(c.stdin?.matchAll(/^dn: cn=(lifeboat-[^,]+),\S+\nchangetype: delete/gm) ?? [])].map((m) => m[1]!);
+      if (adds.length || dels.length) {
         writers.add(c.host);
-        written.add(m[1]!);
-      }
-      if (c.stdin?.includes('changetype: delete')) {
-        deleted = true;
-        written.clear();
+        added ||= adds.length > 0;
+        deleted ||= dels.length > 0;
+        before = new Set(visible);
+        if (c.host !== isolated) {
+          for (const cn of adds) visible.add(cn);
+          for (const cn of dels) visible.delete(cn);
+        }
       }
       return {};
     }
@@ -41,7 +47,7 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
     if (c.command.startsWith('i=0;')) {
       looks[c.host] = (looks[c.host] ?? 0) + 1;
       const wanted = [...c.command.matchAll(/\(cn=(lifeboat-[^)]+)\)/g)].map((m) => m[1]!);
-      const served = looks[c.host]! % 3 === 0 ? wanted.filter((cn) => written.has(cn) && !(isolated && cn.endsWith(`-${isolated}`))) : [];
+      const served = wanted.filter((cn) => (looks[c.host]! % 3 === 0 ? visible : before).has(cn));
       return { stdout: served.map((cn) => `dn: cn=${cn},${SUFFIX}\n`).join('\n') };
     }
     if (c.command.includes(`-b '${SUFFIX}' -s sub '(objectClass=*)'`)) {
@@ -60,7 +66,7 @@ function cluster(generations: Record<string, string>, entries: Record<string, st
     if (c.command.includes("-s one '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))'")) return { code: 32 };
     return { code: 1, stderr: `unexpected ${c.command}` };
   };
-  return { respond, state: () => ({ added, deleted }), writers, fetched: () => fetched };
+  return { respond, state: () => ({ added, deleted, left: [...visible] }), writers, fetched: () => fetched };
 }
 
 describe('verify.converged', () => {
@@ -72,7 +78,7 @@ describe('verify.converged', () => {
     const r = await verifyConverged.run(ctx);
     const out = r.output as { suffixes: { arrivalMs: Record<string, number>; generations: Record<string, string> }[] };
     expect(Object.keys(out.suffixes[0]!.arrivalMs).sort()).toEqual(['ds1', 'ds2', 'ds3', 'ds4']);
-    expect(c.state()).toEqual({ added: true, deleted: true });
+    expect(c.state()).toEqual({ added: true, deleted: true, left: [] });
     // A write from every host, each looked for on every other host.
     expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3', 'ds4']);
     for (const h of ['ds1', 'ds3', 'ds4']) expect(calls.some((x) => x.host === h && x.command.includes('lifeboat-canary'))).toBe(true);
@@ -81,33 +87,39 @@ describe('verify.converged', () => {
     expect(c.fetched()).toBe(0);
   });
 
-  it('writes one host at a time, each after the previous write was seen everywhere, its agreements in a back-off restarted first; deletes all on this host', async () => {
+  it('writes one host at a time, each after the previous write was seen everywhere: each adds its entry and deletes the one before, the last only deletes; a writer\'s agreements in a back-off restarted first', async () => {
     const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' });
     const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
     await verifyConverged.run(ctx);
-    const adds = calls.map((x, i) => ({ ...x, i })).filter((x) => x.stdin?.includes('changetype: add'));
-    expect(adds.map((a) => a.host)).toEqual(['ds2', 'ds1', 'ds3', 'ds4']);
+    const cn = (stdin: string | undefined, kind: 'add' | 'delete') => new RegExp(`^dn: cn=(lifeboat-[^,]+),.*\\nchangetype: ${kind}`, 'm').exec(stdin ?? '')?.[1];
+    const writes = calls.map((x, i) => ({ ...x, i })).filter((x) => cn(x.stdin, 'add') ?? cn(x.stdin, 'delete'));
+    expect(writes.map((a) => a.host)).toEqual(['ds2', 'ds1', 'ds3', 'ds4']);
+    // The chain: the canary first, each later write deletes the entry of the one before it.
+    expect(cn(writes[0]!.stdin, 'add')).toMatch(/^lifeboat-canary-/);
+    expect(cn(writes[0]!.stdin, 'delete')).toBeUndefined();
+    for (const n of [1, 2, 3]) expect(cn(writes[n]!.stdin, 'delete')).toBe(cn(writes[n - 1]!.stdin, 'add'));
+    expect(cn(writes[3]!.stdin, 'add')).toBeUndefined();
     const pokes = calls.map((x, i) => ({ ...x, i })).filter((x) => x.stdin?.includes('nsds5ReplicaEnabled'));
-    for (const [n, a] of adds.entries()) {
+    for (const [n, a] of writes.entries()) {
       // The write alone in its ldapmodify; the writer's agreement in a back-off is restarted
       // (off/on) by an ldapmodify of its own, beside the write and before the next writer's.
       expect(a.stdin).not.toContain('nsds5ReplicaEnabled');
-      const mine = pokes.filter((p) => p.host === a.host && p.i > (adds[n - 1]?.i ?? -1) && p.i < (adds[n + 1]?.i ?? Infinity));
+      const mine = pokes.filter((p) => p.host === a.host && p.i > (writes[n - 1]?.i ?? -1) && p.i < (writes[n + 1]?.i ?? Infinity));
       if (a.host === 'ds3') {
         expect(mine).toHaveLength(1);
         expect(mine[0]!.stdin!.match(/^replace: nsds5ReplicaEnabled$/gm)).toHaveLength(2);
         expect(mine[0]!.stdin).toContain('dn: cn=to-ds1,');
       } else expect(mine).toHaveLength(0);
-      const cn = /^dn: cn=(lifeboat-[^,]+),.*\nchangetype: add/m.exec(a.stdin!)![1]!;
-      const next = adds[n + 1]?.i ?? Infinity;
+      const name = cn(a.stdin, 'add') ?? cn(a.stdin, 'delete')!;
+      const next = writes[n + 1]?.i ?? Infinity;
       // Every other host looked for this write before the next writer wrote.
       for (const h of ['ds1', 'ds2', 'ds3', 'ds4'].filter((h) => h !== a.host)) {
-        expect(calls.some((x, i) => i > a.i && i < next && x.host === h && x.command.startsWith('i=0;') && x.command.includes(`(cn=${cn})`))).toBe(true);
+        expect(calls.some((x, i) => i > a.i && i < next && x.host === h && x.command.startsWith('i=0;') && x.command.includes(`(cn=${name})`))).toBe(true);
       }
     }
-    const deletes = calls.filter((x) => x.stdin?.includes('changetype: delete'));
-    expect(deletes.map((d) => d.host)).toEqual(['ds2']);
-    expect(deletes[0]!.stdin!.match(/changetype: delete/g)).toHaveLength(4);
+    // The last write removed the last entry: nothing is left and nothing more is deleted.
+    expect(c.state().left).toEqual([]);
+    expect(calls.filter((x) => x.stdin?.includes('changetype: delete'))).toHaveLength(3);
   });
 
   it('a read-only replica (consumer or hub) is not written on, only read: the proof passes without its write', async () => {
@@ -118,17 +130,35 @@ describe('verify.converged', () => {
     expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3']);
     expect(calls.some((x) => x.host === 'ds4' && x.stdin?.includes('changetype: add'))).toBe(false);
     // It still has to receive every write.
-    for (const w of ['ds1', 'ds2', 'ds3']) expect(calls.some((x) => x.host === 'ds4' && x.command.startsWith('i=0;') && x.command.includes(w === 'ds2' ? 'lifeboat-canary' : `-${w})`))).toBe(true);
+    // ds2's canary, then ds1's probe (the canary gone), then the last writer ds3's delete of it.
+    const looks = calls.filter((x) => x.host === 'ds4' && x.command.startsWith('i=0;')).map((x) => x.command);
+    expect(looks.some((l) => l.includes('(cn=lifeboat-canary-') && !l.includes('-ds1)'))).toBe(true);
+    expect(looks.some((l) => l.includes('(cn=lifeboat-canary-') && l.includes('-ds1)'))).toBe(true);
+    expect(looks.some((l) => !l.includes('(cn=lifeboat-canary-') && l.includes('-ds1)') && l.includes('&& ok=0'))).toBe(true);
     expect(r.summary).toContain('read-only, not written on: ds4 (dc=lab,dc=test)');
   });
 
-  it('run from a read-only replica (a rebuilt consumer), the first writable host writes the canary and removes the proof', async () => {
+  it('run from a read-only replica (a rebuilt consumer), the first writable host writes the canary and the proof leaves nothing', async () => {
     const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, ['ds4']);
     const { ctx, calls } = context(inv, 'ds4', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
     await verifyConverged.run(ctx);
     expect([...c.writers].sort()).toEqual(['ds1', 'ds2', 'ds3']);
-    expect(calls.filter((x) => x.stdin?.includes('changetype: delete')).map((d) => d.host)).toEqual(['ds1']);
-    expect(c.state().deleted).toBe(true);
+    expect(calls.find((x) => x.stdin?.includes('changetype: add'))).toMatchObject({ host: 'ds1', stdin: expect.stringMatching(/^dn: cn=lifeboat-canary-/) });
+    expect(c.state()).toMatchObject({ deleted: true, left: [] });
+  });
+
+  it('proof entries an interrupted earlier proof left are found beside the first reads and deleted on a writable host, with a warning', async () => {
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' }, {}, ['ds4']);
+    const old = `cn=lifeboat-probe-old-ds3,${SUFFIX}`;
+    const respond = (x: Call) => (x.command.includes("-s one '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))'") ? { stdout: `dn: ${old}\n` } : c.respond(x));
+    // Run from read-only ds4: it is searched, but the delete goes to ds1, the first writable host.
+    const { ctx, calls, events } = context(inv, 'ds4', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, respond);
+    await verifyConverged.run(ctx);
+    expect(calls.find((x) => x.command.includes('lifeboat-canary-*'))!.host).toBe('ds4');
+    const removal = calls.findIndex((x) => x.stdin?.includes(`dn: ${old}\nchangetype: delete`));
+    expect(calls[removal]!.host).toBe('ds1');
+    expect(removal).toBeLessThan(calls.findIndex((x) => x.stdin?.includes('changetype: add')));
+    expect(events.some((e) => e.kind === 'warning' && e.message.includes('removing 1 proof entry an interrupted earlier proof left'))).toBe(true);
   });
 
   it('reports a host whose entries differ as diverged, even with healthy statuses', async () => {
@@ -166,7 +196,7 @@ describe('verify.converged', () => {
     const c = cluster({ ds1: 'g1', ds2: 'g2', ds3: 'g1', ds4: 'g1' });
     const { ctx } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);
     await expect(verifyConverged.run(ctx)).rejects.toThrow('replica generations differ for dc=lab,dc=test: ds1=g1, ds2=g2, ds3=g1, ds4=g1');
-    expect(c.state().deleted).toBe(true);
+    expect(c.state()).toMatchObject({ deleted: true, left: [] });
   });
 });
 

@@ -51,25 +51,36 @@ describe('host-side wait for proof entries', () => {
   const p2 = `cn=lifeboat-probe-t-ds2,${S}`;
 
   it('looks again until every entry is there, then prints them (one answer)', () => {
-    const r = runWith(['', `dn: ${p1}\n\n`, `dn: ${p1}\n\ndn: ${p2}\n\n`], awaitEntriesCommand('lab', S, [p1, p2], 'present', 10, 5));
+    const r = runWith(['', `dn: ${p1}\n\n`, `dn: ${p1}\n\ndn: ${p2}\n\n`], awaitEntriesCommand('lab', S, { present: [p1, p2], absent: [] }, 10, 5));
     expect(r.calls).toBe(3);
     expect(r.stdout).toContain(`dn: ${p2}`);
   });
 
   it('looks again until none is left', () => {
-    const r = runWith([`dn: ${p1}\n\n`, ''], awaitEntriesCommand('lab', S, [p1, p2], 'absent', 10, 5));
+    const r = runWith([`dn: ${p1}\n\n`, ''], awaitEntriesCommand('lab', S, { present: [], absent: [p1, p2] }, 10, 5));
     expect(r.calls).toBe(2);
     expect(r.stdout.trim()).toBe('');
   });
 
+  it('a chained write: looks again until the new entry is there AND the one it deleted is gone', () => {
+    // p2 added and p1 deleted by one ldapmodify on its writer: the add may arrive first.
+    const r = runWith([`dn: ${p1}\n\n`, `dn: ${p1}\n\ndn: ${p2}\n\n`, `dn: ${p2}\n\n`], awaitEntriesCommand('lab', S, { present: [p2], absent: [p1] }, 10, 5));
+    expect(r.calls).toBe(3);
+    expect(r.stdout).toContain(`dn: ${p2}`);
+    expect(r.stdout).not.toContain(`dn: ${p1}`);
+    // A longer name that starts with p1's is another entry.
+    const longer = `cn=lifeboat-probe-t-ds10,${S}`;
+    expect(runWith([`dn: ${longer}\n\ndn: ${p2}\n\n`], awaitEntriesCommand('lab', S, { present: [p2], absent: [p1] }, 10, 5)).calls).toBe(1);
+  });
+
   it('gives up after its time and answers what it saw', () => {
-    const r = runWith([`dn: ${p1}\n\n`], awaitEntriesCommand('lab', S, [p1, p2], 'present', 100, 0.3));
+    const r = runWith([`dn: ${p1}\n\n`], awaitEntriesCommand('lab', S, { present: [p1, p2], absent: [] }, 100, 0.3));
     expect(r.calls).toBe(3);
     expect(r.stdout).toContain(`dn: ${p1}`);
     expect(r.stdout).not.toContain(p2);
   });
 
   it('escapes filter characters in the names it looks for', () => {
-    expect(awaitEntriesCommand('lab', S, [`cn=lifeboat-probe-t-a*b(c),${S}`], 'present', 10, 1)).toContain('(cn=lifeboat-probe-t-a\\2ab\\28c\\29)');
+    expect(awaitEntriesCommand('lab', S, { present: [`cn=lifeboat-probe-t-a*b(c),${S}`], absent: [] }, 10, 1)).toContain('(cn=lifeboat-probe-t-a\\2ab\\28c\\29)');
   });
 });

@@ -13,7 +13,7 @@ import { resolveSuffixes, SUFFIXES_ARG } from '../replication/suffix-args.ts';
 import { readRuv, ruvCommand, ruvCovers, type Ruv } from './ruv.ts';
 import { hostsHolding } from './suffix-hosts.ts';
 import { compareDigests, digestEntries } from './entry-digest.ts';
-import { awaitEntries, awaitEntriesCommand } from './await-entries.ts';
+import { awaitEntries, awaitEntriesCommand, type Expected } from './await-entries.ts';
 import { hostDigest, hostDigestCommand } from './host-digest.ts';
 import { fencedHosts } from '../replication/fenced.ts';
 import { isReadOnly, readReplicaRole, replicaRoleCommand } from '../replication/replica-role.ts';
@@ -123,10 +123,36 @@ async function fetchedDifferences(ctx: ActionContext, suffix: string, hosts: Inv
     .map((d) => `${d.host} has diverged from ${ref.host} (${suffix}): ${d.missing.length} missing, ${d.extra.length} extra, ${d.different.length} different (${[...d.extra, ...d.missing, ...d.different].slice(0, 3).join(' | ')})`);
 }
 
-type Write = { writer: InventoryHost; dn: string };
+/**
+ * One write of the proof: its writer adds its own entry and deletes the one before it, in one
+ * ldapmodify (a delete is carried by the writer's agreements like an add).
+ */
+export type ChainWrite<H> = { writer: H; add?: string; del?: string };
+type Write = ChainWrite<InventoryHost>;
+
+/**
+ * The proof's writes as a chain: each writer adds its entry and deletes the previous writer's;
+ * the last writer only deletes, so the proof ends with nothing of it left on any host (a removal
+ * round after the writes cost another round of pokes and arrivals). A single writable host adds,
+ * then deletes.
+ */
+export function chainWrites<H>(writers: { host: H; dn: string }[]): ChainWrite<H>[] {
+  const last = writers.length - 1;
+  const writes = writers.map((w, i): ChainWrite<H> => ({ writer: w.host, ...(i < last || last === 0 ? { add: w.dn } : {}), ...(i > 0 ? { del: writers[i - 1]!.dn } : {}) }));
+  if (last === 0) writes.push({ writer: writers[0]!.host, del: writers[0]!.dn });
+  return writes;
+}
+
+/** What every other host must serve once a write arrived. */
+function expected(w: ChainWrite<{ name: string }>): Expected {
+  return { present: w.add ? [w.add] : [], absent: w.del ? [w.del] : [] };
+}
 
 function writeRecord(w: Write): string {
-  return addRecord(w.dn, { objectClass: ['top', 'extensibleObject'], description: [`written on ${w.writer.name}`] });
+  return joinRecords([
+    ...(w.add ? [addRecord(w.add, { objectClass: ['top', 'extensibleObject'], description: [`written on ${w.writer.name}`] })] : []),
+    ...(w.del ? [deleteRecord(w.del)] : []),
+  ]);
 }
 
 /**
@@ -148,25 +174,28 @@ async function pokeFirst(ctx: ActionContext, suffix: string, host: InventoryHost
  * A write from EVERY host, each waited for on every other host: replication works in every
  * direction. One writer at a time: writes from every host at once reach each host from three
  * suppliers together, two of them are refused ("replica busy") and back off for seconds; one
- * after another, each arrives in tens of milliseconds. Returns the writes that did not arrive.
+ * after another, each arrives in tens of milliseconds. The first writer's agreements in a
+ * back-off are known already (`firstPokes`); each later writer's are read just before its write,
+ * since the write before it is what put them there. Returns the writes that did not arrive.
  */
-async function writeEverywhere(ctx: ActionContext, suffix: string, hosts: InventoryHost[], writes: Write[], deadline: number, arrivalMs: Record<string, number>): Promise<string[]> {
+async function writeEverywhere(ctx: ActionContext, suffix: string, hosts: InventoryHost[], writes: Write[], firstPokes: string[], deadline: number, arrivalMs: Record<string, number>): Promise<string[]> {
   const pollMs = Number(ctx.args.poll_ms ?? 50);
   const late: string[] = [];
-  for (const w of writes) {
+  for (const [i, w] of writes.entries()) {
     const written = Date.now();
-    await modifyEach(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), [...(await pokeFirst(ctx, suffix, w.writer)), writeRecord(w)], { signal: ctx.signal });
+    const pokes = i === 0 ? firstPokes : await pokeFirst(ctx, suffix, w.writer);
+    await modifyEach(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), [...pokes, writeRecord(w)], { signal: ctx.signal });
     await Promise.all(
       hosts
         .filter((h) => h.name !== w.writer.name)
         .map(async (h) => {
-          const served = await awaitEntries(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, [w.dn], 'present', deadline, { pollMs, signal: ctx.signal });
-          if (served.size === 0) late.push(`${w.writer.name} -> ${h.name}`);
+          const seen = await awaitEntries(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, expected(w), deadline, { pollMs, signal: ctx.signal });
+          if (!seen.done) late.push(`${w.writer.name} -> ${h.name}`);
           else arrivalMs[h.name] = Math.max(arrivalMs[h.name] ?? 0, Date.now() - written);
         }),
     );
   }
-  return late;
+  return [...new Set(late)];
 }
 
 /** Each host's agreements and RUV, until every enabled agreement is healthy (or the deadline). */
@@ -229,19 +258,25 @@ async function writableHosts(ctx: ActionContext, suffix: string, hosts: Inventor
 async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryHost[], token: string): Promise<SuffixConvergence> {
   const timeoutMs = Number(ctx.args.timeout_s ?? 60) * 1000;
   const fenced = fencedHosts(ctx);
-  const { home, writable, readOnly } = await writableHosts(ctx, suffix, hosts);
-  // Agreements sitting in a back-off (up to 300 s) would make a healthy topology look stuck.
-  const [, agreements] = await Promise.all([
-    removeLeftovers(ctx, suffix, home),
+  // The roles, every agreement and any proof entries left over, read side by side.
+  const [{ home, writable, readOnly }, agreements, leftovers] = await Promise.all([
+    writableHosts(ctx, suffix, hosts),
     Promise.all(hosts.map(async (h) => listAgreements(await ctx.connect(h.name), ctx.inventory, h.name, instanceName(ctx.inventory, h), [suffix], { signal: ctx.signal }))),
+    ldapSearch(await ctx.connect(), instanceName(ctx.inventory, ctx.host), suffix, 'one', LEFTOVER_FILTER, ['1.1'], { signal: ctx.signal }),
   ]);
+  if (leftovers.length) await removeLeftovers(ctx, suffix, home, leftovers.map((e) => e.dn));
   const stuck = agreements.flat().filter((a) => a.enabled && !(a.peer && fenced.includes(a.peer)) && mayBeBackingOff(a));
   // Fractional replication: what any agreement of the suffix leaves out is not compared.
   const excluded = [...new Set(agreements.flat().flatMap((a) => a.excluded ?? []))];
-  if (stuck.length) await pokeAgreements(ctx, suffix, stuck, 'their last session failed: out of their back-off');
   const dn = canaryDn(token, suffix);
-  const writes: Write[] = [{ writer: home, dn }, ...writable.filter((h) => h.name !== home.name).map((h) => ({ writer: h, dn: probeDn(token, h.name, suffix) }))];
-  let removal: Promise<void> | undefined;
+  const writes = chainWrites([{ host: home, dn }, ...writable.filter((h) => h.name !== home.name).map((h) => ({ host: h, dn: probeDn(token, h.name, suffix) }))]);
+  // Out of their back-off before the first write: the first writer's agreements (beside its
+  // write) and a hub's (it forwards the writes to its consumers). Each later writer's are read
+  // again just before its own write.
+  const later = new Set(writes.slice(1).map((w) => w.writer.name));
+  const firstPokes = stuck.filter((a) => a.host === home.name).map((a) => pokeLdif([a.dn]));
+  const elsewhere = stuck.filter((a) => a.host !== home.name && !later.has(a.host));
+  let clean = false;
   // Statuses say nothing about a host that came back with old data: compare the entries
   // themselves. That does not depend on the writes (proof entries are left out), so it runs
   // beside them; it looks again every second while the hosts still differ.
@@ -253,7 +288,10 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   differences.catch(() => undefined);
   try {
     const arrivalMs: Record<string, number> = {};
-    const late = await writeEverywhere(ctx, suffix, hosts, writes, Date.now() + timeoutMs, arrivalMs);
+    if (elsewhere.length) await pokeAgreements(ctx, suffix, elsewhere, 'their last session failed: out of their back-off');
+    const late = await writeEverywhere(ctx, suffix, hosts, writes, firstPokes, Date.now() + timeoutMs, arrivalMs);
+    // Every write, the last writer's delete included, arrived everywhere: no proof entry is left.
+    clean = late.length === 0;
     // Every check runs and every problem is reported together: a stale host shows up at once as
     // diverged, not delivering, and of another generation.
     const problems: string[] = [];
@@ -270,11 +308,7 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
       problems.push(`replica generations differ for ${suffix}: ${Object.entries(generations).sort(([a], [b]) => a.localeCompare(b)).map(([h, g]) => `${h}=${g ?? 'none'}`).join(', ')}`);
     }
 
-    // Every write arrived everywhere: this host deletes them all (one supplier, so the deletes
-    // do not collide), and they replicate while the comparison may still run.
-    removal = late.length ? undefined : removeFromHere(ctx, suffix, writes, hosts, home);
     const diverged = await differences;
-    await removal;
     if (diverged.length) problems.unshift(`entries differ: ${diverged.join('; ')}`);
     if (problems.length) {
       throw new ActionError(problems.join('\n'), diverged.length ? { hint: 're-initialize the diverged host from a good one (rejoin playbook) before trusting it' } : undefined);
@@ -283,51 +317,48 @@ async function checkSuffix(ctx: ActionContext, suffix: string, hosts: InventoryH
   } finally {
     // Nothing of the proof keeps running after the step.
     await differences.catch(() => undefined);
-    if (removal) await removal;
-    else await removeWrites(ctx, suffix, writes, hosts);
+    if (!clean) await removeWrites(ctx, suffix, writes, hosts);
   }
 }
 
+/** Proof entries of any run: the canary and the probes. */
+const LEFTOVER_FILTER = '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))';
+
 /**
  * Proof entries an earlier proof could not delete (its controller was killed mid-way) are removed
- * here, on this host, before the new proof: they replicate like any delete.
+ * on a writable host before the new proof: they replicate like any delete.
  */
-async function removeLeftovers(ctx: ActionContext, suffix: string, home: InventoryHost): Promise<void> {
-  const inst = instanceName(ctx.inventory, home);
-  const remote = await ctx.connect(home.name);
-  const left = await ldapSearch(remote, inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1'], { signal: ctx.signal });
-  if (left.length === 0) return;
-  ctx.emit({ kind: 'warning', message: `removing ${left.length} proof entr${left.length === 1 ? 'y' : 'ies'} an interrupted earlier proof left in ${suffix}` });
-  await ldapModify(remote, inst, joinRecords(left.map((e) => deleteRecord(e.dn))), { signal: ctx.signal, continueOnError: true });
+async function removeLeftovers(ctx: ActionContext, suffix: string, home: InventoryHost, dns: string[]): Promise<void> {
+  ctx.emit({ kind: 'warning', message: `removing ${dns.length} proof entr${dns.length === 1 ? 'y' : 'ies'} an interrupted earlier proof left in ${suffix}` });
+  await ldapModify(await ctx.connect(home.name), instanceName(ctx.inventory, home), joinRecords(dns.map((dn) => deleteRecord(dn))), { signal: ctx.signal, continueOnError: true });
 }
 
 /** Waits until no host serves any proof entry, so the run ends with the data as it found it (a warning after 30 s). */
-async function awaitRemoved(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
+async function awaitRemoved(ctx: ActionContext, suffix: string, dns: string[], hosts: InventoryHost[]): Promise<void> {
   const deadline = Date.now() + 30_000;
   const pollMs = Number(ctx.args.poll_ms ?? 50);
-  const dns = writes.map((w) => w.dn);
   const still = (
-    await Promise.all(hosts.map(async (h) => ((await awaitEntries(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, dns, 'absent', deadline, { pollMs, signal: ctx.signal })).size ? h.name : undefined)))
+    await Promise.all(hosts.map(async (h) => ((await awaitEntries(await ctx.connect(h.name), instanceName(ctx.inventory, h), suffix, { present: [], absent: dns }, deadline, { pollMs, signal: ctx.signal })).done ? undefined : h.name)))
   ).filter(Boolean);
   if (still.length) ctx.emit({ kind: 'warning', message: `proof entries still on ${still.join(', ')} after 30 s` });
 }
 
-/** Every proof entry deleted on the canary's writer (this host unless it is read-only), which served them all. */
-async function removeFromHere(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[], home: InventoryHost): Promise<void> {
-  try {
-    const ldifs = [...(await pokeFirst(ctx, suffix, home)), joinRecords(writes.map((w) => deleteRecord(w.dn)))];
-    await modifyEach(await ctx.connect(home.name), instanceName(ctx.inventory, home), ldifs, { signal: ctx.signal, continueOnError: true });
-    await awaitRemoved(ctx, suffix, writes, hosts);
-  } catch (e) {
-    ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
-  }
-}
-
-/** After a failure: each proof entry deleted on its writer (a write that never left it is only there). */
+/**
+ * After a failure or an interruption: each proof entry deleted on the host that added it (a write
+ * that never left it is only there) and on the canary's writer, which may hold the others.
+ */
 async function removeWrites(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
+  const added = writes.filter((w): w is Write & { add: string } => w.add !== undefined);
+  if (added.length === 0) return;
   try {
-    await Promise.all(writes.map(async (w) => ldapModify(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), deleteRecord(w.dn), { signal: ctx.signal, continueOnError: true }).catch(() => undefined)));
-    await awaitRemoved(ctx, suffix, writes, hosts);
+    const byWriter = new Map<InventoryHost, string[]>();
+    for (const w of added) byWriter.set(w.writer, [...(byWriter.get(w.writer) ?? []), w.add]);
+    const home = added[0]!.writer;
+    byWriter.set(home, [...new Set([...(byWriter.get(home) ?? []), ...added.map((w) => w.add)])]);
+    await Promise.all(
+      [...byWriter].map(async ([h, dns]) => ldapModify(await ctx.connect(h.name), instanceName(ctx.inventory, h), joinRecords(dns.map((dn) => deleteRecord(dn))), { signal: ctx.signal, continueOnError: true }).catch(() => undefined)),
+    );
+    await awaitRemoved(ctx, suffix, added.map((w) => w.add), hosts);
   } catch (e) {
     ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
   }
@@ -351,25 +382,24 @@ export const verifyConverged: Action = {
       const dn = canaryDn('<run>', suffix);
       const each = (f: (h: InventoryHost, inst: string) => PlannedCommand) => hosts.map((h) => f(h, instanceName(ctx.inventory, h)));
       const pollMs = Number(ctx.args.poll_ms ?? 50);
-      const writers = [{ h: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ h, dn: probeDn('<run>', h.name, suffix) }))];
+      const writes = chainWrites([{ host: ctx.host, dn }, ...hosts.filter((h) => h.name !== ctx.host.name).map((h) => ({ host: h, dn: probeDn('<run>', h.name, suffix) }))]);
+      const what = (w: ChainWrite<InventoryHost>) => [w.add && `add ${w.add}`, w.del && `delete ${w.del}`].filter(Boolean).join(', ');
       return [
         ...each((h, i) => ({ host: h.name, command: replicaRoleCommand(i, suffix), note: `on ${h.name}: its replica's role; a read-only one (consumer, hub) is only read, and the writes below skip it` })),
-        { host: ctx.host.name, command: searchCommand(inst, suffix, 'one', '(|(cn=lifeboat-canary-*)(cn=lifeboat-probe-*))', ['1.1']), note: 'proof entries an interrupted earlier proof left are deleted (one ldapmodify)' },
-        ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: then its agreements whose last session failed are poked (off/on) out of their back-off` })),
+        { host: ctx.host.name, command: searchCommand(inst, suffix, 'one', LEFTOVER_FILTER, ['1.1']), note: 'proof entries an interrupted earlier proof left are deleted (one ldapmodify on a writable host)' },
+        ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: its agreements whose last session failed are poked (off/on) out of their back-off: ${h.name === ctx.host.name ? 'beside its write' : "a writer's just before its own write, a hub's now"}` })),
         ...each((h, i) => ({ host: h.name, command: hostDigestCommand(i, suffix), note: `on ${h.name}, beside the writes: one hash of every entry, compared with ${ctx.host.name}'s (if one differs: every entry fetched and compared; again every second, up to 15 s)` })),
-        // One writer at a time, each write awaited on every other host.
-        ...writers.flatMap((w) => [
-          { host: w.h.name, command: listAgreementsCommand(instanceName(ctx.inventory, w.h)), note: `on ${w.h.name}: its agreements in a back-off now` },
-          { host: w.h.name, command: modifyCommand(instanceName(ctx.inventory, w.h)), stdin: `LDIF: add ${w.dn}`, note: `on ${w.h.name}: a write its outgoing agreements must carry; beside it, each of those agreements off/on (one ldapmodify each, at once)` },
+        // One writer at a time, each write awaited on every other host; the last one deletes what is left.
+        ...writes.flatMap((w, n) => [
+          ...(n > 0 ? [{ host: w.writer.name, command: listAgreementsCommand(instanceName(ctx.inventory, w.writer)), note: `on ${w.writer.name}: its agreements in a back-off now` }] : []),
+          { host: w.writer.name, command: modifyCommand(instanceName(ctx.inventory, w.writer)), stdin: `LDIF: ${what(w)}`, note: `on ${w.writer.name}: a write its outgoing agreements must carry; beside it, each of those agreements off/on (one ldapmodify each, at once)` },
           ...hosts
-            .filter((h) => h.name !== w.h.name)
-            .map((h) => ({ host: h.name, command: awaitEntriesCommand(instanceName(ctx.inventory, h), suffix, [w.dn], 'present', pollMs, 5), note: `on ${h.name}: repeated until ${w.h.name}'s write arrived` })),
+            .filter((h) => h.name !== w.writer.name)
+            .map((h) => ({ host: h.name, command: awaitEntriesCommand(instanceName(ctx.inventory, h), suffix, expected(w), pollMs, 5), note: `on ${h.name}: repeated until ${w.writer.name}'s write arrived` })),
         ]),
         ...each((h, i) => ({ host: h.name, command: listAgreementsCommand(i), note: `on ${h.name}: every enabled agreement healthy (re-read every 500 ms until it is)` })),
         ...each((h, i) => ({ host: h.name, command: ruvCommand(i, suffix), note: `on ${h.name}: RUV (generation, what it has seen)` })),
-        { host: ctx.host.name, command: listAgreementsCommand(inst), note: 'its agreements in a back-off now' },
-        { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: delete every proof entry (after a failure: each on its writer)', note: 'beside it, each of those agreements off/on (one ldapmodify each, at once)' },
-        ...each((h, i) => ({ host: h.name, command: awaitEntriesCommand(i, suffix, writers.map((w) => w.dn), 'absent', pollMs, 5), note: `on ${h.name}: repeated until no proof entry is left` })),
+        { host: ctx.host.name, command: modifyCommand(inst, { continueOnError: true }), stdin: 'LDIF: delete every proof entry added', note: 'only after a failure or an interruption: each on the host that added it, then awaited gone everywhere' },
       ];
     });
   },
