@@ -5,7 +5,7 @@ import { didYouMean } from '../source/suggest.ts';
 import { checkRole } from './roles.ts';
 import { mergeSsh } from './ssh-settings.ts';
 import { pathNameProblem } from './safe-name.ts';
-import { checkNumericVars, checkSuffixVars, checkTopologyVar } from './var-checks.ts';
+import { checkNumericVars, checkRoleVar, checkSuffixVars, checkTopologyVar } from './var-checks.ts';
 
 /** What a format reader found, with the nodes needed to point at mistakes. */
 export interface DraftHost {
@@ -56,6 +56,7 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
     const nameProblem = pathNameProblem(h.name);
     if (nameProblem) src.error(h.nameNode, `host name "${h.name}" ${nameProblem}`);
     checkNumericVars(src, h.vars, `host ${h.name}`, h.varsNode ?? h.nameNode);
+    checkRoleVar(src, h.vars, `host ${h.name}`, h.varsNode ?? h.nameNode);
     checkSuffixVars(src, h.vars, `host ${h.name}`, h.varsNode ?? h.nameNode);
     for (const { role, node } of h.roles) {
       const problem = checkRole(role, draft.profile);

@@ -26,6 +26,20 @@ export function checkNumericVars(src: YamlSource, vars: Record<string, unknown>,
   }
 }
 
+const ROLES = ['supplier', 'consumer', 'hub'];
+
+/** Host var `replica_role`: one role, or a map of suffix -> role (what a rebuilt host was). */
+export function checkRoleVar(src: YamlSource, vars: Record<string, unknown>, where: string, node: Node | null | undefined): void {
+  const v = vars.replica_role;
+  if (v === undefined || v === null) return;
+  const values = typeof v === 'object' && !Array.isArray(v) ? Object.entries(v as Record<string, unknown>) : [['', v] as const];
+  for (const [suffix, role] of values) {
+    if (typeof role !== 'string' || !ROLES.includes(role.trim().toLowerCase())) {
+      src.error(node, `${where}: replica_role${suffix ? ` (${suffix})` : ''} must be supplier, consumer or hub, got ${JSON.stringify(role)}${typeof role === 'string' ? didYouMean(role, ROLES) : ''}`);
+    }
+  }
+}
+
 const RDN = /^\s*[A-Za-z][A-Za-z0-9-]*=[^=]+$/;
 
 /**

@@ -182,6 +182,14 @@ describe('loadInventory: errors name file:line:col', () => {
     ]);
   });
 
+  it('checks host var replica_role (one role, or one per suffix) at load', async () => {
+    const file = tmp.write('role.yaml', 'hosts:\n  a: { vars: { replica_role: consumer } }\n  b: { vars: { replica_role: { "dc=x": Supplier, "o=ipaca": consumr } } }\n  c: { vars: { replica_role: [consumer] } }\n');
+    expect(await errorLines(() => loadInventory(file))).toEqual([
+      `${file}:3:8: host b: replica_role (o=ipaca) must be supplier, consumer or hub, got "consumr" (did you mean "consumer"?)`,
+      `${file}:4:8: host c: replica_role must be supplier, consumer or hub, got ["consumer"]`,
+    ]);
+  });
+
   it('refuses a suffix list YAML split at the DN commas, and a suffix that is no DN', async () => {
     // In a YAML flow list the commas inside an unquoted DN separate items: [dc=ops,dc=example, o=extra] is three.
     const file = tmp.write('split.yaml', 'vars: { suffixes: [dc=ops,dc=example] }\nhosts:\n  a: { vars: { suffixes: ["dc=ops,dc=example", extra], ca_suffix: "o=ipaca" } }\n  b: { vars: { suffixes: ["dc=ops,dc=example", "o=extra"] } }\n');

@@ -9,6 +9,7 @@ import { hostFqdn } from './instance-create.ts';
 import { mainTopology, peersFor } from './peers.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
 import { REPL_PASSWORD_ARG, replicationPassword } from './replication-setup.ts';
+import { roleFor } from './rebuilt-role.ts';
 
 /**
  * Creates this host's outgoing agreements: one per peer and suffix, peers from the topology (the
@@ -40,6 +41,8 @@ function wanted(ctx: ActionContext): { suffix: string; peer: InventoryHost }[] {
   const to = ctx.args.to;
   const only = to === undefined || to === null || to === '' || to === 'all' ? undefined : Array.isArray(to) ? to.map(String) : String(to).split(',').map((x) => x.trim());
   for (const suffix of hostSuffixes(ctx.inventory, ctx.host)) {
+    // A read-only consumer sends nothing: its suppliers' agreements to it are all it has.
+    if (roleFor(ctx, ctx.host, suffix) === 'consumer') continue;
     for (const peer of peersFor(ctx.inventory, ctx.host, suffix, ctx.vars)) if (!only || only.includes(peer.name)) out.push({ suffix, peer });
   }
   return out;

@@ -6,6 +6,7 @@ import { addRecord, joinRecords } from '../replication/ldif-build.ts';
 import { REPLICATION_MANAGER_DN, replicaDn } from './remote-step.ts';
 import { chooseReplicaId, inventoryIdFor, type ChosenId } from './replica-ids.ts';
 import { cleanAllRuvRecord } from './clean-ruv.ts';
+import { roleFor } from './rebuilt-role.ts';
 
 /**
  * Makes the host a supplier for each of its suffixes (the main ones, plus o=ipaca on CA hosts):
@@ -38,21 +39,28 @@ export function managerRecord(password: string): string {
   });
 }
 
-export function replicaRecord(suffix: string, id: number): string {
+/** A read-only consumer's replica id: the same on every consumer, never in a RUV. */
+export const CONSUMER_ID = 65535;
+
+/** A supplier's replica entry (type 3, changelog), or a consumer's (type 2, no changelog, id 65535). */
+export function replicaRecord(suffix: string, id: number, role: 'supplier' | 'consumer' = 'supplier'): string {
+  const consumer = role === 'consumer';
   return addRecord(replicaDn(suffix), {
     objectClass: ['top', 'nsds5replica', 'extensibleObject'],
     cn: ['replica'],
     nsDS5ReplicaRoot: [suffix],
-    nsDS5ReplicaType: ['3'],
-    nsDS5Flags: ['1'],
-    nsDS5ReplicaId: [String(id)],
+    nsDS5ReplicaType: [consumer ? '2' : '3'],
+    nsDS5Flags: [consumer ? '0' : '1'],
+    nsDS5ReplicaId: [String(consumer ? CONSUMER_ID : id)],
     nsDS5ReplicaBindDN: [REPLICATION_MANAGER_DN],
   });
 }
 
 const EXISTING_FILTER = '(|(objectClass=nsds5replica)(cn=replication manager))';
 
-function idOf(ctx: ActionContext): number {
+function idOf(ctx: ActionContext): number | undefined {
+  // A host whose every suffix is known to be a consumer needs no id of its own.
+  if (hostSuffixes(ctx.inventory, ctx.host).every((s) => roleFor(ctx, ctx.host, s) === 'consumer')) return undefined;
   const id = replicaId(ctx.inventory, ctx.host);
   if (!id || !Number.isInteger(id) || id < 1 || id > 65534) {
     throw new ActionError(`${ctx.host.name}: replication.setup needs host var replica_id (1..65534), got ${id}`);
@@ -61,7 +69,9 @@ function idOf(ctx: ActionContext): number {
 }
 
 function plannedIds(ctx: ActionContext): string {
-  return hostSuffixes(ctx.inventory, ctx.host).map((s) => `${s}: id from the survivors' RUVs, else ${inventoryIdFor(ctx, s)}`).join('; ');
+  return hostSuffixes(ctx.inventory, ctx.host)
+    .map((s) => (roleFor(ctx, ctx.host, s) === 'consumer' ? `${s}: read-only consumer, id ${CONSUMER_ID}` : `${s}: id from the survivors' RUVs, else ${inventoryIdFor(ctx, s)}`))
+    .join('; ');
 }
 
 /** Starts one CLEANALLRUV task per stale id, on a survivor of its suffix; returns "id N of SUFFIX on HOST". */
@@ -79,7 +89,7 @@ async function cleanStaleIds(ctx: ActionContext, added: ChosenId[]): Promise<str
 
 export const replicationSetup: Action = {
   name: 'replication.setup',
-  description: 'Enable supplier replication (replica id, replication manager) for every suffix the host holds',
+  description: 'Enable replication (replication manager, a replica entry per suffix: a supplier with its replica id, or a read-only consumer where the survivors or host var replica_role say so)',
   args: { repl_password_secret: REPL_PASSWORD_ARG },
   plan(ctx): PlannedCommand[] {
     const inst = instanceName(ctx.inventory, ctx.host);
@@ -100,20 +110,27 @@ export const replicationSetup: Action = {
     const records: string[] = [];
     if (!has(REPLICATION_MANAGER_DN)) records.push(managerRecord(await replicationPassword(ctx)));
     const added: ChosenId[] = [];
+    const consumers: string[] = [];
     for (const suffix of hostSuffixes(ctx.inventory, ctx.host)) {
       const done = existing.some((e) => (e.attrs['nsds5replicaroot']?.[0] ?? '').toLowerCase() === suffix.toLowerCase());
+      if (done) continue;
+      // What the survivors say it was (topology.discover): a consumer stays read-only.
+      if (roleFor(ctx, ctx.host, suffix) === 'consumer') consumers.push(suffix);
       // Every id is chosen and checked before anything is created.
-      if (!done) added.push(await chooseReplicaId(ctx, suffix));
+      else added.push(await chooseReplicaId(ctx, suffix));
     }
-    records.push(...added.map((a) => replicaRecord(a.suffix, a.id)));
+    records.push(...added.map((a) => replicaRecord(a.suffix, a.id)), ...consumers.map((s) => replicaRecord(s, CONSUMER_ID, 'consumer')));
     if (records.length === 0) return { changed: false, summary: 'replication already enabled' };
     await ldapModify(remote, inst, joinRecords(records), { signal: ctx.signal });
     const cleaned = await cleanStaleIds(ctx, added);
     const source = { 'survivors-ruv': " (from the survivors' RUVs)", fresh: ' (fresh: the old one is taken)', inventory: '' };
     return {
       changed: true,
-      summary: `supplier ${added.map((a) => `${a.suffix} id ${a.id}${source[a.source]}`).join(', ') || 'for existing suffixes'}${cleaned.length ? `; CLEANALLRUV started for ${cleaned.join(', ')}` : ''}`,
-      output: { replicaIds: added, cleanAllRuv: cleaned },
+      summary: [
+        added.length ? `supplier ${added.map((a) => `${a.suffix} id ${a.id}${source[a.source]}`).join(', ')}` : '',
+        consumers.length ? `read-only consumer of ${consumers.join(', ')}` : '',
+      ].filter(Boolean).join('; ') + (cleaned.length ? `; CLEANALLRUV started for ${cleaned.join(', ')}` : '') || 'replication enabled for existing suffixes',
+      output: { replicaIds: added, consumerOf: consumers, cleanAllRuv: cleaned },
     };
   },
 };

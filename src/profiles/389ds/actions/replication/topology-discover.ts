@@ -10,6 +10,7 @@ import { portMismatches } from './port-check.ts';
 import { aliasMessage, inventoryHostByAddress } from './peer-aliases.ts';
 import { resolveSuffixes, SUFFIXES_ARG } from './suffix-args.ts';
 import { readHostReplication, replicationConfigCommand } from './topology-read.ts';
+import { rebuiltRoles } from '../provision/rebuilt-role.ts';
 import {
   allSuffixes,
   describePlan,
@@ -213,6 +214,9 @@ export const topologyDiscover: Action = {
     const reads = (await Promise.all(hosts.map(async (h) => readHostReplication(await ctx.connect(h.name), ctx.inventory, h, ctx.signal)))).filter((r) => r.replicas.length > 0);
     const suffixes = suffixMismatches(reads, (host) => hostSuffixes(ctx.inventory, ctx.inventory.hosts.find((h) => h.name === host)!));
     if (suffixes.length) throw new ActionError(`the inventory and the servers disagree on the suffixes; nothing was changed:\n- ${suffixes.join('\n- ')}\nfix the inventory's suffixes / ca_suffix / roles`);
+    // Run on a host it does not read (server-loss: the lost host, read from the survivors): what
+    // that host was, per suffix, is decided here, before anything is created.
+    const rebuilding = hosts.some((h) => h.name === ctx.host.name) ? undefined : rebuiltRoles(ctx, ctx.host, hostSuffixes(ctx.inventory, ctx.host), reads);
     const topology = topologyFromAgreements(agreements, hosts.map((h) => h.name));
     for (const a of agreements.filter((x) => !x.peer)) {
       ctx.emit({ kind: 'warning', host: a.host, message: `agreement ${a.name} points to ${a.peerAddress}, which is no inventory host` });
@@ -229,11 +233,12 @@ export const topologyDiscover: Action = {
     const summary = Object.entries(topology)
       .map(([h, p]) => `${h}->${p.join('+') || '(none)'}`)
       .join(' ');
+    const readOnly = Object.entries(rebuilding ?? {}).filter(([, r]) => r !== 'supplier');
     return {
       changed: false,
-      summary,
-      output: { topology, agreements },
-      facts: { topology, agreements },
+      summary: `${summary}${readOnly.length ? `; ${ctx.host.name} is rebuilt as it was: ${readOnly.map(([s, r]) => `${r} of ${s}`).join(', ')}` : ''}`,
+      output: { topology, agreements, ...(rebuilding ? { rebuiltRoles: rebuilding } : {}) },
+      facts: { topology, agreements, ...(rebuilding ? { rebuilt_roles: { [ctx.host.name]: rebuilding } } : {}) },
     };
   },
 };
