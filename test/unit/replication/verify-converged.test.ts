@@ -192,6 +192,23 @@ describe('verify.converged', () => {
     );
   });
 
+  it('a host the writes never reach (diverged, old disk) adds its own entry instead of deleting one it never got, and the proof names it', async () => {
+    // Seen on a lab: ds3 back on its old disk; its chained delete failed "ldapmodify failed (exit 32)" and hid "ds3 has diverged".
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' });
+    const respond = (x: Call) => {
+      if (x.host === 'ds3' && x.command.startsWith('i=0;')) return { stdout: '' };
+      if (x.host === 'ds3' && x.stdin?.includes('changetype: delete')) return { code: 32, stderr: 'ldap_delete: No such object (32)' };
+      return c.respond(x);
+    };
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 1 }, respond);
+    await expect(verifyConverged.run(ctx)).rejects.toThrow(/writes did not arrive within 1 s \(dc=lab,dc=test\): .*ds2 -> ds3/);
+    const ds3Write = calls.find((x) => x.host === 'ds3' && x.stdin?.includes('changetype: add'))!;
+    expect(ds3Write.stdin).toMatch(/^dn: cn=lifeboat-probe-[^,]+-ds3,/m);
+    expect(ds3Write.stdin).not.toContain('changetype: delete');
+    // What the chain left is deleted afterwards: nothing of the proof stays on the others.
+    expect(c.state().left).toEqual([]);
+  });
+
   it('fails naming the hosts when replica generations differ, and still removes the canary', async () => {
     const c = cluster({ ds1: 'g1', ds2: 'g2', ds3: 'g1', ds4: 'g1' });
     const { ctx } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);

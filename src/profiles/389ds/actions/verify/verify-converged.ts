@@ -127,7 +127,7 @@ async function fetchedDifferences(ctx: ActionContext, suffix: string, hosts: Inv
  * One write of the proof: its writer adds its own entry and deletes the one before it, in one
  * ldapmodify (a delete is carried by the writer's agreements like an add).
  */
-export type ChainWrite<H> = { writer: H; add?: string; del?: string };
+export type ChainWrite<H> = { writer: H; add?: string; del?: string; /** the writer's own proof entry, added or not */ own: string };
 type Write = ChainWrite<InventoryHost>;
 
 /**
@@ -138,8 +138,8 @@ type Write = ChainWrite<InventoryHost>;
  */
 export function chainWrites<H>(writers: { host: H; dn: string }[]): ChainWrite<H>[] {
   const last = writers.length - 1;
-  const writes = writers.map((w, i): ChainWrite<H> => ({ writer: w.host, ...(i < last || last === 0 ? { add: w.dn } : {}), ...(i > 0 ? { del: writers[i - 1]!.dn } : {}) }));
-  if (last === 0) writes.push({ writer: writers[0]!.host, del: writers[0]!.dn });
+  const writes = writers.map((w, i): ChainWrite<H> => ({ writer: w.host, own: w.dn, ...(i < last || last === 0 ? { add: w.dn } : {}), ...(i > 0 ? { del: writers[i - 1]!.dn } : {}) }));
+  if (last === 0) writes.push({ writer: writers[0]!.host, own: writers[0]!.dn, del: writers[0]!.dn });
   return writes;
 }
 
@@ -181,7 +181,11 @@ async function pokeFirst(ctx: ActionContext, suffix: string, host: InventoryHost
 async function writeEverywhere(ctx: ActionContext, suffix: string, hosts: InventoryHost[], writes: Write[], firstPokes: string[], deadline: number, arrivalMs: Record<string, number>): Promise<string[]> {
   const pollMs = Number(ctx.args.poll_ms ?? 50);
   const late: string[] = [];
-  for (const [i, w] of writes.entries()) {
+  for (const [i, chained] of writes.entries()) {
+    // The entry before never reached this writer (a diverged or cut-off host): it cannot delete
+    // it, so it adds its own instead; what is left is removed after the proof.
+    const missed = chained.del !== undefined && i > 0 && late.includes(`${writes[i - 1]!.writer.name} -> ${chained.writer.name}`);
+    const w: Write = missed ? { writer: chained.writer, own: chained.own, add: chained.own } : chained;
     const written = Date.now();
     const pokes = i === 0 ? firstPokes : await pokeFirst(ctx, suffix, w.writer);
     await modifyEach(await ctx.connect(w.writer.name), instanceName(ctx.inventory, w.writer), [...pokes, writeRecord(w)], { signal: ctx.signal });
@@ -348,17 +352,17 @@ async function awaitRemoved(ctx: ActionContext, suffix: string, dns: string[], h
  * that never left it is only there) and on the canary's writer, which may hold the others.
  */
 async function removeWrites(ctx: ActionContext, suffix: string, writes: Write[], hosts: InventoryHost[]): Promise<void> {
-  const added = writes.filter((w): w is Write & { add: string } => w.add !== undefined);
-  if (added.length === 0) return;
+  // Every writer's own entry, whether the chain added it or not (one that is not there is skipped).
+  const dns = [...new Set(writes.map((w) => w.own))];
+  if (dns.length === 0) return;
   try {
     const byWriter = new Map<InventoryHost, string[]>();
-    for (const w of added) byWriter.set(w.writer, [...(byWriter.get(w.writer) ?? []), w.add]);
-    const home = added[0]!.writer;
-    byWriter.set(home, [...new Set([...(byWriter.get(home) ?? []), ...added.map((w) => w.add)])]);
+    for (const w of writes) byWriter.set(w.writer, [...new Set([...(byWriter.get(w.writer) ?? []), w.own])]);
+    byWriter.set(writes[0]!.writer, dns);
     await Promise.all(
-      [...byWriter].map(async ([h, dns]) => ldapModify(await ctx.connect(h.name), instanceName(ctx.inventory, h), joinRecords(dns.map((dn) => deleteRecord(dn))), { signal: ctx.signal, continueOnError: true }).catch(() => undefined)),
+      [...byWriter].map(async ([h, mine]) => ldapModify(await ctx.connect(h.name), instanceName(ctx.inventory, h), joinRecords(mine.map((dn) => deleteRecord(dn))), { signal: ctx.signal, continueOnError: true }).catch(() => undefined)),
     );
-    await awaitRemoved(ctx, suffix, added.map((w) => w.add), hosts);
+    await awaitRemoved(ctx, suffix, dns, hosts);
   } catch (e) {
     ctx.emit({ kind: 'warning', message: `could not remove the proof entries: ${e instanceof Error ? e.message : String(e)}` });
   }
