@@ -47,15 +47,18 @@ function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
 
 /**
  * `from: auto`: the first other host (inventory order) that answers within 10 s and has an
- * agreement to this host for every suffix to re-initialize: a healthy peer.
+ * agreement to this host for every suffix to re-initialize: a healthy peer. Every candidate is
+ * asked at once: one by one, each host down ahead of the right one cost its 10 s (three in a lost
+ * data centre: 30 s before the first question to the other one).
  */
 async function pickSupplier(ctx: ActionContext, only?: string[]): Promise<InventoryHost> {
-  const tried: string[] = [];
-  for (const h of ctx.inventory.hosts) {
-    if (h.name === ctx.host.name || fencedHosts(ctx).includes(h.name)) continue;
+  const candidates = ctx.inventory.hosts.flatMap((h) => {
+    if (h.name === ctx.host.name || fencedHosts(ctx).includes(h.name)) return [];
     // `only`: these suffixes, from a host holding every one of them.
     const suffixes = only ? (only.every((s) => hostSuffixes(ctx.inventory, h).some((x) => sameDn(x, s))) ? only : []) : sharedSuffixes(ctx, h);
-    if (suffixes.length === 0) continue;
+    return suffixes.length ? [{ host: h, suffixes }] : [];
+  });
+  const answers = candidates.map(async ({ host: h, suffixes }): Promise<string | undefined> => {
     try {
       const probe = (async () => {
         const remote = await ctx.connect(h.name);
@@ -63,15 +66,19 @@ async function pickSupplier(ctx: ActionContext, only?: string[]): Promise<Invent
       })();
       probe.catch(() => undefined);
       const agreements = await Promise.race([probe, sleep(10_000).then(() => undefined)]);
-      if (!agreements) {
-        tried.push(`${h.name} (no answer)`);
-        continue;
-      }
-      if (suffixes.every((s) => agreements.some((a) => a.peer === ctx.host.name && sameDn(a.suffix, s)))) return h;
-      tried.push(`${h.name} (no agreement to ${ctx.host.name})`);
+      if (!agreements) return `${h.name} (no answer)`;
+      if (suffixes.every((s) => agreements.some((a) => a.peer === ctx.host.name && sameDn(a.suffix, s)))) return undefined;
+      return `${h.name} (no agreement to ${ctx.host.name})`;
     } catch (err) {
-      tried.push(`${h.name} (${err instanceof Error ? err.message : String(err)})`);
+      return `${h.name} (${err instanceof Error ? err.message : String(err)})`;
     }
+  });
+  // The first in inventory order that qualifies, as soon as it and every one before it answered.
+  const tried: string[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const problem = await answers[i]!;
+    if (problem === undefined) return candidates[i]!.host;
+    tried.push(problem);
   }
   throw new ActionError(`no healthy peer to re-initialize ${ctx.host.name}${only ? ` (${only.join(', ')})` : ''} from: ${tried.join(', ') || 'no other host holds its suffixes'}`);
 }
