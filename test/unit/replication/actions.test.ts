@@ -126,6 +126,23 @@ describe('topology.discover', () => {
     expect(ca.events.filter((e) => e.kind === 'warning')).toEqual([]);
   });
 
+  it('safety mode warns when the inventory topology predicted other waves than the servers give', async () => {
+    // The 8-host lab's inventory still listed a second bridge removed by hand: plan showed re-inits that never ran.
+    const inv = labInventory(3);
+    const servers = { ds1: [{ suffix: SUFFIX, id: 1, to: [2] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }], ds3: [{ suffix: SUFFIX, id: 3, to: [2] }] };
+    const ruv = { [SUFFIX]: [1, 2, 3].map((id) => ({ id, host: `ds${id}.lab.test` })) };
+    inv.vars.topology = { ds1: ['ds2', 'ds3'], ds2: ['ds1', 'ds3'], ds3: ['ds1', 'ds2'] };
+    const stale = context(inv, 'ds1', { hosts: 'all', master: 'ds1' }, topologyResponder(servers, ruv));
+    await topologyDiscover.run(stale.ctx);
+    expect(stale.events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([
+      `the inventory's topology is stale: from it, plan predicted ${SUFFIX}: wave 1: ds1->ds2 ds1->ds3; the servers' agreements give ${SUFFIX}: wave 1: ds1->ds2; wave 2: ds2->ds3 (this run follows the servers): update the inventory's topology / ca_topology, or remove them`,
+    ]);
+    inv.vars.topology = { ds1: ['ds2'], ds2: ['ds1', 'ds3'], ds3: ['ds2'] };
+    const right = context(inv, 'ds1', { hosts: 'all', master: 'ds1' }, topologyResponder(servers, ruv));
+    await topologyDiscover.run(right.ctx);
+    expect(right.events.filter((e) => e.kind === 'warning')).toEqual([]);
+  });
+
   it('survivors mode refuses a stale suffix list before a rebuild creates it, and names a wrong instance name', async () => {
     const inv = labInventory(3);
     inv.vars.suffixes = ['dc=example,dc=com'];
