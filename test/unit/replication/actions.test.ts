@@ -209,6 +209,11 @@ describe('topology.discover', () => {
   it('refuses a supplier seen only in a RUV', async () => {
     const d = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring, { [SUFFIX]: [{ id: 9, host: 'old9.lab.test' }] }));
     await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(/old9\.lab\.test is a supplier .* the RUV of dc=lab,dc=test on ds1 \(replica id 9/s);
+    // No agreement names it: the refusal says how to clean a leftover RUV element (seen on an 8-host
+    // lab after a restore from a backup older than the decommissioned host's CLEANALLRUV).
+    await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(/No agreement names it: if old9\.lab\.test was decommissioned, .*clean replica id 9 of dc=lab,dc=test \(a CLEANALLRUV task on one supplier\)/s);
+    const limited = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring), { vars: { run_hosts: ['ds1', 'ds2', 'ds3'] } });
+    await expect(topologyDiscover.run(limited.ctx)).rejects.not.toThrow(/No agreement names it/);
   });
 
   it('refuses a supplier excluded by --limit, and accepts it fenced (read through its peers only)', async () => {
