@@ -107,19 +107,29 @@ export function graphItems(f: DrFacts): DrItem[] {
   const cut = { id: 'no-articulation-point', title: 'No single replica whose loss splits the graph' };
   if (f.inventory.profile === 'keytrustee') return [{ ...connected, status: 'skip', why: 'keytrustee has no replication graph' }, { ...cut, status: 'skip', why: 'keytrustee has no replication graph' }];
   const hosts = f.inventory.hosts.map((h) => h.name);
-  const g = undirected(hosts, f.agreements.filter((a) => a.peer).map((a) => ({ from: a.host, to: a.peer! })));
-  const parts = components(g);
-  const items: DrItem[] = [];
+  const linked = f.agreements.filter((a) => a.peer);
   const unread = hosts.filter((h) => f.connectErrors[h]);
   const partial = unread.length ? ` (agreements of ${list(unread)} not read)` : '';
-  items.push(parts.length === 1
-    ? { ...connected, status: 'pass', why: `${hosts.length} hosts in one graph${partial}` }
-    : { ...connected, status: 'fail', why: `${parts.length} separate parts: ${parts.map((p) => `{${list(p)}}`).join(' ')}${partial}` });
-  const cuts = articulationPoints(g);
-  items.push(cuts.length
-    ? { ...cut, status: 'fail', why: `losing ${list(cuts)} would split the graph` }
-    : { ...cut, status: 'pass', why: 'every host can be lost without splitting the rest' });
-  return items;
+  // Each suffix replicates only along its own agreements: two data centres joined by one domain
+  // agreement and by o=ipaca agreements look whole when all suffixes are merged into one graph, yet
+  // losing the domain bridge splits the domain (seen on an 8-host two-dc lab: dr check named ds5, not ds1).
+  const suffixes = [...new Set(linked.map((a) => a.suffix))].sort();
+  const named = suffixes.length > 1;
+  const splits: string[] = [];
+  const cutsBySuffix: string[] = [];
+  const whole = components(undirected(hosts, linked.map((a) => ({ from: a.host, to: a.peer! }))));
+  if (whole.length > 1) splits.push(`${whole.length} separate parts: ${whole.map((p) => `{${list(p)}}`).join(' ')}`);
+  for (const suffix of suffixes) {
+    const g = undirected([], linked.filter((a) => a.suffix === suffix).map((a) => ({ from: a.host, to: a.peer! })));
+    const parts = components(g);
+    if (parts.length > 1 && whole.length === 1) splits.push(`${suffix}: ${parts.length} separate parts: ${parts.map((p) => `{${list(p)}}`).join(' ')}`);
+    const cuts = articulationPoints(g);
+    if (cuts.length) cutsBySuffix.push(named ? `losing ${list(cuts)} would split ${suffix}` : `losing ${list(cuts)} would split the graph`);
+  }
+  return [
+    splits.length ? { ...connected, status: 'fail', why: splits.join('; ') + partial } : { ...connected, status: 'pass', why: `${hosts.length} hosts in one graph${named ? ', each suffix connected' : ''}${partial}` },
+    cutsBySuffix.length ? { ...cut, status: 'fail', why: cutsBySuffix.join('; ') } : { ...cut, status: 'pass', why: 'every host can be lost without splitting the rest' },
+  ];
 }
 
 export function hiddenReplicaItem(f: DrFacts): DrItem {

@@ -62,8 +62,14 @@ export function stepUnits(step: Step, state: RunState, hosts: InventoryHost[]): 
   const from = render(step.from, stepVars(state, hosts.map((h) => h.name)));
   const { graph, source } = topologyGraph(state, from);
   const byName = new Map(hosts.map((h) => [h.name, h]));
-  const waves = topologyWaves(graph, from, hosts.map((h) => h.name));
-  const units: Unit[] = [];
+  // A host the run fenced (fact `fenced`: unreachable, confirmed stopped) that no agreement touches
+  // (a decommissioned host still listed) has no place in the waves: its unit only reports it
+  // fenced. Walking it failed data-loss at the re-inits, after the restore (an 8-host lab).
+  const fenced = new Set(Array.isArray(state.facts.fenced) ? state.facts.fenced.map(String) : []);
+  const linked = (h: string) => (graph[h] ?? []).length > 0 || Object.values(graph).some((peers) => peers.includes(h));
+  const loose = hosts.filter((h) => fenced.has(h.name) && h.name !== from && !linked(h.name));
+  const waves = topologyWaves(graph, from, hosts.filter((h) => !loose.includes(h)).map((h) => h.name));
+  const units: Unit[] = loose.map((host) => ({ host, parent: null, waitFor: null, depth: 0 }));
   for (const w of waves) {
     const host = byName.get(w.host);
     if (!host) continue; // the root itself when the step excludes it

@@ -36,7 +36,7 @@ export function topologyWaves(graph: Record<string, string[]>, root: string, hos
     // A host no agreement touches is most often one that no longer exists (a stale inventory).
     const linked = (h: string) => (graph[h] ?? []).length > 0 || Object.values(graph).some((peers) => peers.includes(h));
     const isolated = unreachable.filter((h) => !linked(h));
-    const hint = isolated.length ? `; ${isolated.join(', ')} ${isolated.length === 1 ? 'has' : 'have'} no agreement at all: if it no longer exists, remove it from the inventory` : '';
+    const hint = isolated.length ? `; ${isolated.join(', ')} ${isolated.length === 1 ? 'has' : 'have'} no agreement at all: if it no longer exists, remove it from the inventory; if it still runs but was taken out of the replication, leave it out of the run (--limit 'all:!${isolated.join(':!')}')` : '';
     throw new InputError(
       `topology: ${unreachable.join(', ')} cannot be reached from ${root} through replication agreements among the selected hosts${hint}`,
     );

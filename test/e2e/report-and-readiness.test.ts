@@ -180,7 +180,7 @@ describe.skipIf(!runnable)('the HTML report of a real data-loss run in headless 
     }
     const { code, out } = await drCheck(inventoryFile, join(stateDir, 'backups'));
     expect(code).toBe(1);
-    expect(item(out, 'no-articulation-point')).toMatchObject({ status: 'fail', why: 'losing ds3 would split the graph' });
+    expect(item(out, 'no-articulation-point')).toMatchObject({ status: 'fail', why: 'losing ds3 would split dc=lab,dc=test' });
     expect(item(out, 'graph-connected')?.status).toBe('pass');
   });
 });

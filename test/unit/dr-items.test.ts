@@ -46,6 +46,24 @@ describe('dr check scoring', () => {
     expect(items['agreements-per-replica']).toMatchObject({ status: 'pass' }); // ds3 has exactly 4
   });
 
+  it('each suffix is judged on its own agreements: a domain bridge is a cut even when o=ipaca also crosses', () => {
+    // An 8-host two-dc lab cut down by hand: DC1 ds1-ds3, DC2 ds4-ds6, the domain joined by ds1-ds4
+    // only; o=ipaca is a triangle ds2, ds3, ds5 across the data centres. Merged, no host was a cut.
+    const both = (a: string, b: string, suffix: string) => [{ host: a, peer: b, peerAddress: b, suffix, enabled: true }, { host: b, peer: a, peerAddress: a, suffix, enabled: true }];
+    const dom = [['ds1', 'ds2'], ['ds2', 'ds3'], ['ds3', 'ds1'], ['ds4', 'ds5'], ['ds5', 'ds6'], ['ds6', 'ds4'], ['ds1', 'ds4']].flatMap(([a, b]) => both(a!, b!, 'dc=corp,dc=example'));
+    const ca = [['ds2', 'ds3'], ['ds3', 'ds5'], ['ds5', 'ds2']].flatMap(([a, b]) => both(a!, b!, 'o=ipaca'));
+    const f = labFacts({ agreements: [...dom, ...ca] });
+    f.inventory = { ...f.inventory, hosts: ['ds1', 'ds2', 'ds3', 'ds4', 'ds5', 'ds6'].map((n) => host(n, [])) };
+    f.connectErrors = {};
+    expect(byId(f)['no-articulation-point']).toMatchObject({ status: 'fail', why: 'losing ds1, ds4 would split dc=corp,dc=example' });
+    expect(byId(f)['graph-connected']).toMatchObject({ status: 'pass' });
+    // The domain split in two, joined only by o=ipaca: not connected, naming the suffix.
+    const cutOff = labFacts({ agreements: [...dom.filter((a) => !(a.host === 'ds1' && a.peer === 'ds4') && !(a.host === 'ds4' && a.peer === 'ds1')), ...ca] });
+    cutOff.inventory = f.inventory;
+    cutOff.connectErrors = {};
+    expect(byId(cutOff)['graph-connected']).toMatchObject({ status: 'fail', why: 'dc=corp,dc=example: 2 separate parts: {ds1, ds2, ds3} {ds4, ds5, ds6}' });
+  });
+
   it('one CA host, no hidden replica, too many agreements and a split graph each fail by name', () => {
     const f = labFacts();
     f.inventory = { ...f.inventory, hosts: [host('ds1', ['ca', 'renewal']), host('ds2', ['dns']), host('ds3', []), host('ds4', [])] };

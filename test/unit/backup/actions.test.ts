@@ -172,6 +172,18 @@ describe('backup.restore refuses before touching data', () => {
     expect(touchesData(h.commands)).toHaveLength(2); // unpack as it arrives, then the restore (online task or bak2db)
   });
 
+  it('plan is exact: every command backup.check and backup.restore run on the host is in their plan', async () => {
+    // Seen comparing an 8-host data-loss journal with its plan: the backends search ran, unplanned.
+    const args = { backup: good, key: key.privateKeyFile, passphrase: PASS };
+    for (const action of [backupCheck, backupRestore]) {
+      const planned = new Set((await action.plan(fakeContext({ inv, host: 'ds2', args }))).map((c) => c.command));
+      const h = host2();
+      await action.run(fakeContext({ inv, host: 'ds2', args, remote: h.remote }));
+      // The online restore's wait loop is planned as the task command; read-only checks must all be there.
+      expect(h.commands.filter((c) => !planned.has(c) && !/cn=restore|bak2db|mkfifo|rm -rf/.test(c)), action.name).toEqual([]);
+    }
+  });
+
   it('a host that hashed other bytes than were sent: refused, the unpacked copy removed, no restore', async () => {
     const h = scriptedHost('ds2', (c) => {
       if (c.includes('ns-slapd -v')) return { stdout: 'ds2.lab.test\n2.3.1\n' };

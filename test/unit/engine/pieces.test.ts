@@ -10,7 +10,9 @@ import { acquireLock, defaultLockDir, lockFileFor, type HeldLock } from '../../.
 import { LockHeldError } from '../../../src/util/errors.ts';
 import { rebuildFromJournal } from '../../../src/engine/rebuild.ts';
 import { isRunId, newRunId } from '../../../src/engine/run-id.ts';
-import { asGraph } from '../../../src/engine/units.ts';
+import { asGraph, stepUnits } from '../../../src/engine/units.ts';
+import { newRunState } from '../../../src/engine/vars.ts';
+import type { Step } from '../../../src/playbook/types.ts';
 import { SecretCache } from '../../../src/engine/context.ts';
 import type { Inventory } from '../../../src/inventory/types.ts';
 import { shellAction } from '../../../src/actions/builtin/shell.ts';
@@ -93,6 +95,21 @@ describe('topology graphs', () => {
     expect(asGraph({ graph: { a: ['b'] } })).toEqual({ a: ['b'] });
     expect(asGraph({ 'dc=x': { a: ['b'] }, 'o=ipaca': { a: ['c'], c: [] } })).toEqual({ a: ['b', 'c'], c: [] });
     expect(asGraph('nope')).toBeUndefined();
+  });
+
+  it('a fenced host no agreement touches (decommissioned, still listed) gets a unit outside the waves, not a failure', () => {
+    // Seen on an 8-host lab: data-loss with -e fence=true -e stopped=ds9 (ds9 long gone) restored
+    // the master, then failed at the re-inits: "ds9 cannot be reached from ds8 through replication agreements".
+    const host = (name: string) => ({ name, address: name, roles: [], groups: [], vars: {}, ssh: {} as Inventory['hosts'][number]['ssh'] });
+    const hosts = ['ds1', 'ds2', 'ds9'].map(host);
+    const inv: Inventory = { file: 'x.yaml', cluster: 'c', profile: '389ds', vars: {}, hosts, groups: {}, secrets: {} };
+    const state = newRunState(inv, {}, {});
+    state.facts.topology = { ds8: ['ds1'], ds1: ['ds8', 'ds2'], ds2: ['ds1'] };
+    const step = { index: 7, name: 'reinit', on: 'all', do: 'replication.reinit', with: {}, order: 'topology', from: 'ds8', retries: 0, delayMs: 0 } as unknown as Step;
+    expect(() => stepUnits(step, state, hosts)).toThrow('ds9 cannot be reached from ds8');
+    state.facts.fenced = ['ds9'];
+    const { units } = stepUnits(step, state, hosts);
+    expect(units.map((u) => [u.host.name, u.parent, u.waitFor])).toEqual([['ds9', null, null], ['ds1', 'ds8', null], ['ds2', 'ds1', 'ds1']]);
   });
 });
 

@@ -126,6 +126,23 @@ describe('topology.discover', () => {
     expect(ca.events.filter((e) => e.kind === 'warning')).toEqual([]);
   });
 
+  it('safety mode warns when the inventory topology predicted other waves than the servers give', async () => {
+    // The 8-host lab's inventory still listed a second bridge removed by hand: plan showed re-inits that never ran.
+    const inv = labInventory(3);
+    const servers = { ds1: [{ suffix: SUFFIX, id: 1, to: [2] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }], ds3: [{ suffix: SUFFIX, id: 3, to: [2] }] };
+    const ruv = { [SUFFIX]: [1, 2, 3].map((id) => ({ id, host: `ds${id}.lab.test` })) };
+    inv.vars.topology = { ds1: ['ds2', 'ds3'], ds2: ['ds1', 'ds3'], ds3: ['ds1', 'ds2'] };
+    const stale = context(inv, 'ds1', { hosts: 'all', master: 'ds1' }, topologyResponder(servers, ruv));
+    await topologyDiscover.run(stale.ctx);
+    expect(stale.events.filter((e) => e.kind === 'warning').map((e) => e.message)).toEqual([
+      `the inventory's topology is stale: from it, plan predicted ${SUFFIX}: wave 1: ds1->ds2 ds1->ds3; the servers' agreements give ${SUFFIX}: wave 1: ds1->ds2; wave 2: ds2->ds3 (this run follows the servers): update the inventory's topology / ca_topology, or remove them`,
+    ]);
+    inv.vars.topology = { ds1: ['ds2'], ds2: ['ds1', 'ds3'], ds3: ['ds2'] };
+    const right = context(inv, 'ds1', { hosts: 'all', master: 'ds1' }, topologyResponder(servers, ruv));
+    await topologyDiscover.run(right.ctx);
+    expect(right.events.filter((e) => e.kind === 'warning')).toEqual([]);
+  });
+
   it('survivors mode refuses a stale suffix list before a rebuild creates it, and names a wrong instance name', async () => {
     const inv = labInventory(3);
     inv.vars.suffixes = ['dc=example,dc=com'];
@@ -147,7 +164,7 @@ describe('topology.discover', () => {
     const planned = await topologyDiscover.plan(p.ctx);
     expect(planned.map((c) => c.note).join('\n')).toContain(`${SUFFIX}: wave 1: ds2->ds1 ds2->ds3`);
     const all = context(inv, 'ds2', { hosts: 'all', master: 'ds2' }, () => ({ code: 1 }));
-    expect(() => topologyDiscover.plan(all.ctx)).toThrow(/ds4 has no agreement at all: if it no longer exists, remove it from the inventory/);
+    expect(() => topologyDiscover.plan(all.ctx)).toThrow(/ds4 has no agreement at all: if it no longer exists, remove it from the inventory; if it still runs but was taken out of the replication, leave it out of the run \(--limit 'all:!ds4'\)/);
   });
 
   const ring = { ds1: [{ suffix: SUFFIX, id: 1, to: [2, 4] }], ds2: [{ suffix: SUFFIX, id: 2, to: [1, 3] }], ds3: [{ suffix: SUFFIX, id: 3, to: [2, 4] }], ds4: [{ suffix: SUFFIX, id: 4, to: [3, 1] }] };
@@ -192,6 +209,11 @@ describe('topology.discover', () => {
   it('refuses a supplier seen only in a RUV', async () => {
     const d = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring, { [SUFFIX]: [{ id: 9, host: 'old9.lab.test' }] }));
     await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(/old9\.lab\.test is a supplier .* the RUV of dc=lab,dc=test on ds1 \(replica id 9/s);
+    // No agreement names it: the refusal says how to clean a leftover RUV element (seen on an 8-host
+    // lab after a restore from a backup older than the decommissioned host's CLEANALLRUV).
+    await expect(topologyDiscover.run(d.ctx)).rejects.toThrow(/No agreement names it: if old9\.lab\.test was decommissioned, .*clean replica id 9 of dc=lab,dc=test \(a CLEANALLRUV task on one supplier\)/s);
+    const limited = context(labInventory(4), 'ds2', { hosts: 'all' }, topologyResponder(ring), { vars: { run_hosts: ['ds1', 'ds2', 'ds3'] } });
+    await expect(topologyDiscover.run(limited.ctx)).rejects.not.toThrow(/No agreement names it/);
   });
 
   it('refuses a supplier excluded by --limit, and accepts it fenced (read through its peers only)', async () => {

@@ -151,6 +151,35 @@ describe('replication.reinit', () => {
     expect(calls.some((c) => c.host === 'ds2')).toBe(true);
   });
 
+  it('a suffix the named supplier has no agreement to this host for comes from a peer that has one', async () => {
+    // Seen on an 8-host two-dc lab: ca-replica-rebuild of ds8 (DC2, its only domain peer ds5) from
+    // CA host ds1 (DC1) created the instance, then failed: "ds1 has no agreement to ds8 for dc=…".
+    const inv = labInventory(4);
+    const s = supplier({ busyFirst: false });
+    const { ctx, calls } = context(inv, 'ds3', { poll_ms: 1, from: 'ds1' }, (c) => (c.host === 'ds1' ? { stdout: agreementLdif(SUFFIX, [{ to: 2 }]) } : s.respond(c)));
+    const r = await replicationReinit.run(ctx);
+    expect((r.output as { from: string }).from).toBe('ds2');
+    expect(r.summary).toContain('dc=lab,dc=test from ds2');
+    expect(calls.filter((c) => c.command.startsWith('date -u')).map((c) => c.host)).toEqual(['ds2']);
+    // Along the waves (no `from`), a parent without the agreement is still an error: the plan was wrong.
+  });
+
+  it('from: auto asks every candidate at once, and still takes the first in inventory order that qualifies', async () => {
+    // One by one, each host down ahead of the right one cost its 10 s (a lost data centre: 30 s).
+    const inv = labInventory(4);
+    const s = supplier({ busyFirst: false });
+    let ds2Asked!: () => void;
+    const asked = new Promise<void>((r) => (ds2Asked = r));
+    const { ctx } = context(inv, 'ds3', { poll_ms: 1, from: 'auto' }, async (c) => {
+      if (c.host === 'ds2') ds2Asked();
+      // ds1 answers only once ds2 has been asked: one by one, it would wait its 10 s first.
+      if (c.host === 'ds1') return asked.then(() => ({ stdout: agreementLdif(SUFFIX, [{ to: 2 }]) }));
+      return s.respond(c);
+    });
+    const r = await replicationReinit.run(ctx);
+    expect((r.output as { from: string }).from).toBe('ds2');
+  }, 4000);
+
   it('does nothing on the root of the waves and names a missing agreement', async () => {
     const inv = labInventory(4);
     const root = context(inv, 'ds2', {}, () => ({}), { vars: { parent: null } });

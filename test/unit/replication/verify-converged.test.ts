@@ -87,6 +87,17 @@ describe('verify.converged', () => {
     expect(c.fetched()).toBe(0);
   });
 
+  it('with --limit, only the run\'s hosts are written on, waited on and compared', async () => {
+    // Seen on an 8-host lab: data-loss --limit 'all:!ds4' (ds4 decommissioned, still listed) restored
+    // everything, then the proof waited 2 min for writes to and from ds4 and failed the run.
+    const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' });
+    const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond, { vars: { run_hosts: ['ds1', 'ds2', 'ds3'] } });
+    const r = await verifyConverged.run(ctx);
+    const out = r.output as { suffixes: { arrivalMs: Record<string, number> }[] };
+    expect(Object.keys(out.suffixes[0]!.arrivalMs).sort()).toEqual(['ds1', 'ds2', 'ds3']);
+    expect(calls.some((x) => x.host === 'ds4')).toBe(false);
+  });
+
   it('writes one host at a time, each after the previous write was seen everywhere: each adds its entry and deletes the one before, the last only deletes; a writer\'s agreements in a back-off restarted first', async () => {
     const c = cluster({ ds1: 'g1', ds2: 'g1', ds3: 'g1', ds4: 'g1' });
     const { ctx, calls } = context(inv, 'ds2', { suffixes: [SUFFIX], poll_ms: 1, timeout_s: 5 }, c.respond);

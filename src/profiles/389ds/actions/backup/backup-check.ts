@@ -6,6 +6,7 @@ import { mask } from '../../../../util/secrets.ts';
 import { ActionError, type Action, type ActionContext } from '../../../../actions/types.ts';
 import { dfCommand, FACTS_COMMAND, bakDir } from './commands.ts';
 import { backupRestore, DISK_FACTOR, planPreflight, restorePreflight } from './backup-restore.ts';
+import { serverBackendsCommand } from './facts.ts';
 import { resolvePassphrase } from '../../../../backup/passphrase.ts';
 import { instanceName } from '../host-vars.ts';
 
@@ -58,6 +59,7 @@ export const backupCheck: Action = {
       { host: 'controller', command: `read header.json of ${dir}`, note: 'checked now: header fits this host, stored payload sha256, key fingerprint' },
       { host: h, command: FACTS_COMMAND, note: 'version window' },
       { host: h, command: dfCommand(bakDir(inst)), note: `needs ${DISK_FACTOR} x the archive size` },
+      { host: h, command: serverBackendsCommand(inst), note: 'the suffixes the server holds: the backup must hold every one (else what was discovered, else the inventory)' },
       ...(ctx.args.verify_payload === false ? [] : [{ host: 'controller', command: 'decrypt the payload into a sha256 (nothing written) and compare with the header' }]),
     ];
   },

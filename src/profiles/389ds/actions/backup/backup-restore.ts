@@ -30,7 +30,7 @@ import {
   receiveArchiveCommand,
   waitTaskCommand,
 } from './commands.ts';
-import { hostVersion, serverBackends } from './facts.ts';
+import { hostVersion, serverBackends, serverBackendsCommand } from './facts.ts';
 import { planned, runHostSteps, sh, type HostStep } from './host-steps.ts';
 import { DEFAULT_PASSPHRASE_SECRET, resolvePassphrase } from '../../../../backup/passphrase.ts';
 import { restoreProblems } from './restore-checks.ts';
@@ -299,6 +299,7 @@ export const backupRestore: Action = {
     const out: PlannedCommand[] = [
       { host, command: FACTS_COMMAND, note: `version window vs backup ${h.dsVersion}` },
       { host, command: dfCommand(bakDir(inst)), note: `needs ${DISK_FACTOR} x ${h.archive.size} bytes` },
+      { host, command: serverBackendsCommand(inst), note: 'the suffixes the server holds: the backup must hold every one (else what was discovered, else the inventory)' },
       {
         host,
         command: receiveArchiveCommand(stage),

@@ -1,6 +1,6 @@
 import type { RemoteHost } from '../../../../transport/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
-import { attr, ldapSearch } from '../ldap.ts';
+import { attr, ldapSearch, searchCommand } from '../ldap.ts';
 import { FACTS_COMMAND } from './commands.ts';
 
 /** What a backup header records about the server, read from the server itself. */
@@ -30,10 +30,19 @@ export async function hostVersion(remote: RemoteHost, signal?: AbortSignal): Pro
   return { hostname, dsVersion };
 }
 
+const BACKENDS_SEARCH = ['cn=ldbm database,cn=plugins,cn=config', 'one', '(objectClass=nsBackendInstance)', ['cn', 'nsslapd-suffix']] as const;
+
+/** The search serverBackends runs, as `plan` shows it. */
+export function serverBackendsCommand(instance: string): string {
+  const [base, scope, filter, attrs] = BACKENDS_SEARCH;
+  return searchCommand(instance, base, scope, filter, [...attrs]);
+}
+
 /** Backend name per suffix (normalized DN), over LDAPI (the server must be running). */
 export async function serverBackends(remote: RemoteHost, instance: string, signal?: AbortSignal): Promise<Record<string, string>> {
   const backends: Record<string, string> = {};
-  for (const e of await ldapSearch(remote, instance, 'cn=ldbm database,cn=plugins,cn=config', 'one', '(objectClass=nsBackendInstance)', ['cn', 'nsslapd-suffix'], { signal })) {
+  const [base, scope, filter, attrs] = BACKENDS_SEARCH;
+  for (const e of await ldapSearch(remote, instance, base, scope, filter, [...attrs], { signal })) {
     const suffix = attr(e, 'nsslapd-suffix');
     const cn = attr(e, 'cn');
     if (suffix && cn) backends[normDn(suffix)] = cn;

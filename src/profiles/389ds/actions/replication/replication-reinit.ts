@@ -47,15 +47,18 @@ function supplierOf(ctx: ActionContext): InventoryHost | 'auto' | undefined {
 
 /**
  * `from: auto`: the first other host (inventory order) that answers within 10 s and has an
- * agreement to this host for every suffix to re-initialize: a healthy peer.
+ * agreement to this host for every suffix to re-initialize: a healthy peer. Every candidate is
+ * asked at once: one by one, each host down ahead of the right one cost its 10 s (three in a lost
+ * data centre: 30 s before the first question to the other one).
  */
 async function pickSupplier(ctx: ActionContext, only?: string[]): Promise<InventoryHost> {
-  const tried: string[] = [];
-  for (const h of ctx.inventory.hosts) {
-    if (h.name === ctx.host.name || fencedHosts(ctx).includes(h.name)) continue;
+  const candidates = ctx.inventory.hosts.flatMap((h) => {
+    if (h.name === ctx.host.name || fencedHosts(ctx).includes(h.name)) return [];
     // `only`: these suffixes, from a host holding every one of them.
     const suffixes = only ? (only.every((s) => hostSuffixes(ctx.inventory, h).some((x) => sameDn(x, s))) ? only : []) : sharedSuffixes(ctx, h);
-    if (suffixes.length === 0) continue;
+    return suffixes.length ? [{ host: h, suffixes }] : [];
+  });
+  const answers = candidates.map(async ({ host: h, suffixes }): Promise<string | undefined> => {
     try {
       const probe = (async () => {
         const remote = await ctx.connect(h.name);
@@ -63,17 +66,29 @@ async function pickSupplier(ctx: ActionContext, only?: string[]): Promise<Invent
       })();
       probe.catch(() => undefined);
       const agreements = await Promise.race([probe, sleep(10_000).then(() => undefined)]);
-      if (!agreements) {
-        tried.push(`${h.name} (no answer)`);
-        continue;
-      }
-      if (suffixes.every((s) => agreements.some((a) => a.peer === ctx.host.name && sameDn(a.suffix, s)))) return h;
-      tried.push(`${h.name} (no agreement to ${ctx.host.name})`);
+      if (!agreements) return `${h.name} (no answer)`;
+      if (suffixes.every((s) => agreements.some((a) => a.peer === ctx.host.name && sameDn(a.suffix, s)))) return undefined;
+      return `${h.name} (no agreement to ${ctx.host.name})`;
     } catch (err) {
-      tried.push(`${h.name} (${err instanceof Error ? err.message : String(err)})`);
+      return `${h.name} (${err instanceof Error ? err.message : String(err)})`;
     }
+  });
+  // The first in inventory order that qualifies, as soon as it and every one before it answered.
+  const tried: string[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const problem = await answers[i]!;
+    if (problem === undefined) return candidates[i]!.host;
+    tried.push(problem);
   }
   throw new ActionError(`no healthy peer to re-initialize ${ctx.host.name}${only ? ` (${only.join(', ')})` : ''} from: ${tried.join(', ') || 'no other host holds its suffixes'}`);
+}
+
+/** Of `suffixes`, those the supplier has an agreement to this host for (one search on the supplier). */
+async function withAgreementTo(ctx: ActionContext, supplier: InventoryHost, suffixes: string[]): Promise<string[]> {
+  if (suffixes.length === 0) return suffixes;
+  const remote = await ctx.connect(supplier.name);
+  const agreements = await listAgreements(remote, ctx.inventory, supplier.name, instanceName(ctx.inventory, supplier), suffixes, { signal: ctx.signal });
+  return suffixes.filter((s) => agreements.some((a) => a.peer === ctx.host.name && sameDn(a.suffix, s)));
 }
 
 /** Suffixes both ends hold, unless the step names them. */
@@ -248,7 +263,7 @@ export const replicationReinit: Action = {
       note: `${supplier.name} does not hold ${suffix}: the first reachable host holding it with an agreement to ${ctx.host.name}; then as for ${supplier.name}`,
     }));
     return elsewhere.concat(shared.flatMap((suffix) => [
-      { host: supplier.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', AGREEMENT_ATTRS), note: `find the agreement to ${ctx.host.name} for ${suffix}` },
+      { host: supplier.name, command: searchCommand(inst, 'cn=mapping tree,cn=config', 'sub', '(objectClass=nsds5replicationagreement)', AGREEMENT_ATTRS), note: `find the agreement to ${ctx.host.name} for ${suffix}${ctx.args.from ? `; when ${supplier.name} has none, the first reachable host holding ${suffix} with one sends it` : ''}` },
       { host: supplier.name, command: modifyCommand(inst), stdin: 'LDIF: nsds5ReplicaEnabled: on (only if the agreement is off)' },
       ...flowControlPlan(supplier.name, inst, reinitFlowControl(ctx.args), [
         { host: supplier.name, command: triggerCommand(inst), stdin: `LDIF: nsds5BeginReplicaRefresh: start on the agreement to ${ctx.host.name}` },
@@ -265,11 +280,15 @@ export const replicationReinit: Action = {
     // A fenced parent cannot send anything: any healthy peer will do.
     const supplier = chosen === 'auto' || (chosen && fencedHosts(ctx).includes(chosen.name)) ? await pickSupplier(ctx) : chosen;
     if (!supplier || supplier.name === ctx.host.name) return { changed: false, summary: 'source of the re-init; nothing to do' };
-    const shared = sharedSuffixes(ctx, supplier);
+    const held = sharedSuffixes(ctx, supplier);
+    // The servers' topology decides which peer sends a suffix: a named supplier (ca-replica-rebuild's
+    // CA host in one data centre) may hold a suffix it has no agreement to this host for (its domain
+    // peer is in the other data centre); that suffix comes from a peer that has one.
+    const shared = chosen !== 'auto' && ctx.args.from ? await withAgreementTo(ctx, supplier, held) : held;
     // Every suffix this host holds (unless the step names them): one the supplier lacks (o=extra
     // beside a CA source without it) comes from a peer that holds it, never left empty.
     const all = ctx.args.suffixes === undefined || ctx.args.suffixes === 'all';
-    const rest = all ? hostSuffixes(ctx.inventory, ctx.host).filter((s) => !shared.some((x) => sameDn(x, s))) : [];
+    const rest = [...held.filter((s) => !shared.includes(s)), ...(all ? hostSuffixes(ctx.inventory, ctx.host).filter((s) => !held.some((x) => sameDn(x, s))) : [])];
     const pairs = [...shared.map((suffix) => ({ suffix, from: supplier })), ...(await Promise.all(rest.map(async (suffix) => ({ suffix, from: await pickSupplier(ctx, [suffix]) }))))];
     const inits = await allSuffixes(pairs, async ({ suffix, from }) => {
       const init = { ...(await initOne(ctx, await ctx.connect(from.name), from, suffix)), from: from.name };

@@ -33,6 +33,8 @@ export interface Outsider {
   inInventory: boolean;
   /** How it was seen: `agreement <name> on <host> (<suffix>)` or `RUV of <suffix> on <host> (replica id N)`. */
   seenAs: string;
+  /** Named by RUV elements only, no agreement anywhere: a replica id left over (e.g. a decommissioned host). */
+  ruvOnly?: { suffix: string; id: string };
 }
 
 /** Agreements (and RUV elements) leading to a supplier that is neither in the run nor fenced. */
@@ -56,6 +58,12 @@ export function findOutsiders(reads: HostRead[], runHosts: string[], fenced: str
       }
     }
   }
+  // No agreement anywhere names it: only a RUV element is left of it.
+  const linked = new Set(reads.flatMap((r) => r.agreements.map((a) => a.peer ?? a.peerAddress)));
+  for (const o of found.values()) {
+    const m = /^the RUV of (.+) on \S+ \(replica id (\d+),/.exec(o.seenAs);
+    if (m && !linked.has(o.peer)) o.ruvOnly = { suffix: m[1]!, id: m[2]! };
+  }
   return [...found.values()];
 }
 
@@ -64,7 +72,12 @@ export function outsiderMessage(o: Outsider): string {
   const fix = o.inInventory
     ? `run without --limit so ${o.peer} is included, or, if it is powered off or cut off for good, fence it: -e fence=true -e stopped=${o.peer}`
     : `add ${o.peer} to the inventory (then it is disabled and re-initialized like the others), or, if it is powered off or cut off for good, add it and fence it: -e fence=true -e stopped=<its name>`;
-  return `${what}: seen in ${o.seenAs}. Left alone it would replay every change made after the backup into the restored hosts. To do: ${fix}`;
+  // Seen on an 8-host lab: ds4 decommissioned (agreements deleted, CLEANALLRUV), then a restore from
+  // a backup older than the cleaning brought its RUV element back, and the next run refused it.
+  const leftover = o.ruvOnly
+    ? `. No agreement names it: if ${o.peer} was decommissioned, this is its RUV element left over (a restore from a backup older than its CLEANALLRUV brings it back): clean replica id ${o.ruvOnly.id} of ${o.ruvOnly.suffix} (a CLEANALLRUV task on one supplier) and run again`
+    : '';
+  return `${what}: seen in ${o.seenAs}. Left alone it would replay every change made after the backup into the restored hosts. To do: ${fix}${leftover}`;
 }
 
 /** Suffixes per host: what the servers hold (replica entries), by normalized DN -> DN as written. */
