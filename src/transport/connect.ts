@@ -10,6 +10,7 @@ import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from
 import type { HostKeyPolicy } from '../inventory/types.ts';
 import { connectBackoffMs } from '../source/bounds.ts';
 import { HostKeyError } from './host-key-error.ts';
+import { explainConnectError } from './connect-error.ts';
 import { appendKnownHost, checkHostKey, knownKeyTypes } from './known-hosts.ts';
 import { fingerprint, knownHostsName } from './known-hosts-format.ts';
 
@@ -76,7 +77,7 @@ export async function connectWithRetries(t: ConnectTarget, makeSock: () => Promi
       return await connectOnce(await loadClient(), t, await makeSock(), onEvent);
     } catch (err) {
       const e = err as Error;
-      if (isPermanent(e) || attempt >= t.connectRetries) throw e;
+      if (isPermanent(e) || attempt >= t.connectRetries) throw explainConnectError(e, t);
       const wait = retryDelayMs(attempt);
       onEvent(`connect attempt ${attempt + 1} failed (${e.message}); retrying in ${wait} ms`);
       await sleep(wait);
