@@ -110,13 +110,16 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
   }
 
   const keyAt: Record<string, SourceLocation> = {};
+  const addressAt: Record<string, SourceLocation> = {};
   for (const { draft: h } of hosts) {
+    addressAt[h.name] = src.loc(h.addressNode);
     const at = identityFileAt(h.ssh, draft.ssh);
     if (at) keyAt[h.name] = at;
   }
 
   return {
     ...(Object.keys(keyAt).length > 0 ? { identityFileAt: keyAt } : {}),
+    addressAt,
     file,
     cluster: draft.cluster,
     profile: draft.profile,

@@ -63,7 +63,8 @@ export async function identityFileProblems(inv: Inventory, hostNames: string[] =
 
 /** The same check for commands that connect without a run (`inventory check`, `dr check`): throws, exit 2. */
 export async function assertIdentityFiles(inv: Inventory): Promise<void> {
-  const errors = await identityFileProblems(inv);
+  const { sameServerProblems } = await import('./same-server.ts');
+  const errors = [...(await identityFileProblems(inv)), ...(await sameServerProblems(inv))];
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new InputErrors(errors);
 }

@@ -46,4 +46,6 @@ export interface Inventory {
   warnings?: string[];
   /** Host name -> where the inventory wrote the identity_file that host uses (errors about the key point there). */
   identityFileAt?: Record<string, SourceLocation>;
+  /** Host name -> where its address (or, without one, its name) is written. */
+  addressAt?: Record<string, SourceLocation>;
 }
