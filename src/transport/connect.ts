@@ -127,7 +127,9 @@ function connectOnce(Client: typeof ClientType, t: ConnectTarget, sock: Duplex, 
           onEvent(`accepted new host key ${fp} for ${knownHostsName(t.host, t.port)}, written to ${t.knownHosts}:${line}`);
           return true;
         }
-        hostKeyError = new HostKeyError(t.name, fp, check.status === 'unknown' ? undefined : check.where, check.status);
+        hostKeyError = new HostKeyError(t.name, fp, check.status === 'unknown' ? undefined : check.where, check.status, {
+          file: t.knownHosts, name: knownHostsName(t.host, t.port), address: t.host, port: t.port,
+        });
         return false;
       },
     };
