@@ -45,6 +45,8 @@ Examples:
         if (maxBackupAgeMs === undefined || maxBackupAgeMs <= 0) throw new InputError(`--max-backup-age "${flags.maxBackupAge}" is not a duration (e.g. 24h, 90m)`);
         const { loadInventory } = await import('../inventory/index.ts');
         const inv = await loadInventory(flags.inventory);
+        const { assertIdentityFiles } = await import('../inventory/identity-files.ts');
+        await assertIdentityFiles(inv);
         const { gatherReadiness } = await import('../dr/gather.ts');
         const { scoreReadiness } = await import('../dr/items.ts');
         const items = scoreReadiness(await gatherReadiness(inv, { backupDir: flags.backupDir, stateDir: flags.stateDir, maxBackupAgeMs }));

@@ -18,7 +18,11 @@ export function readExtraVarsFile(file: string): Record<string, string> {
   try {
     data = parse(text);
   } catch (e) {
-    throw new InvalidArgumentError(`${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+    // file:line:col like every other YAML mistake, without the yaml library's own "at line L, column C".
+    const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    const why = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new InvalidArgumentError(`${where}: not YAML or JSON: ${why}`);
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new InvalidArgumentError(`${file}: expected a map of param: value`);
   const out: Record<string, string> = {};

@@ -116,6 +116,8 @@ Exit codes: 0 every host reachable with a trusted key, 1 otherwise, 2 the invent
         const { loadInventory } = await import('../inventory/index.ts');
         const { SshPool } = await import('../transport/index.ts');
         const inv = await loadInventory(flags.inventory);
+        const { assertIdentityFiles } = await import('../inventory/identity-files.ts');
+        await assertIdentityFiles(inv);
         const policy: HostKeyPolicy | undefined = flags.acceptNewHostKeys ? 'accept-new' : undefined;
         const newKeys = new Set<string>();
         const pool = new SshPool(inv, {

@@ -9,6 +9,8 @@ import { MASK, registerSecret } from '../util/secrets.ts';
 import { loadInventory, loadPlaybook, render, resolveParams, resolveSecret, selectHosts, templateMembers, templatesIn, templateVariables, validatePlaybook, whenMembers } from './deps.ts';
 import { SecretCache } from './context.ts';
 import { resolveDeclaredSecrets } from './declared-secrets.ts';
+import { identityFileProblems } from '../inventory/identity-files.ts';
+import { sameServerProblems } from '../inventory/same-server.ts';
 import { ENGINE_NAMES } from './vars.ts';
 import { laterQuestions, needsUpFrontAnswer } from './up-front.ts';
 import { newRunState, stepVars, type RunState } from './vars.ts';
@@ -106,6 +108,8 @@ export async function loadRun(
       errors.push(e instanceof InputError ? e : new InputError((e as Error).message));
     }
   }
+  // The private keys the run connects with: a missing or too open one is bad input, not a failed step.
+  if (o.resolveSecrets) errors.push(...(await identityFileProblems(inventory, state.runHosts)), ...(await sameServerProblems(inventory, state.runHosts)));
   // Selectors that only use params can be checked now; ones using registered outputs or facts wait.
   const known = new Set(Object.keys(stepVars(state)));
   for (const step of playbook.steps) {

@@ -57,6 +57,8 @@ export async function planLoaded(loaded: Pick<LoadedRun, 'inventory' | 'playbook
     } catch {
       out.confirm = playbook.confirm ?? `Go ahead with ${name}?`;
     }
+    // The summary said "confirmations: none" under "Asks once, before step 1": the up-front question counts.
+    out.summary.confirmations.push('once, before step 1 (unless --yes)');
   }
   for (const step of playbook.steps) {
     const entry: PlanOutput['steps'][number] = { index: step.index, name: step.name, action: step.do, hosts: [], order: step.order };

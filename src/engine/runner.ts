@@ -18,6 +18,7 @@ import { upFrontSummary } from './up-front.ts';
 import type { CommandRecord } from './recording-host.ts';
 import type { HostConnector, RunOptions, RunOutcome } from './types.ts';
 import { stepHosts, stepUnits, type Unit } from './units.ts';
+import { isConnectError } from '../transport/connect-error.ts';
 import { hostVars, recordResult, stepVars, type RunState } from './vars.ts';
 
 /** Registered outputs above this size are not journaled whole (a resume then lacks them). */
@@ -332,14 +333,16 @@ export class Runner {
     this.emit({ type: 'host.start', step: step.index, host, time: now() });
     const records: CommandRecord[] = [];
     const vars = hostVars(this.r.state, unit.host, hostNames, step.order === 'topology' ? { parent: unit.parent } : {});
+    let changes = false;
     try {
       if (step.when && !evalWhen(step.when, vars)) {
         this.emit({ type: 'host.done', step: step.index, host, status: 'skipped', summary: `when: ${step.when}`, durationMs: Date.now() - t0, time: now() });
         return { status: 'skipped' };
       }
       const args = applyArgSpec(action, renderDeep(step.with, vars) as Record<string, unknown>);
-      if (!action.readOnly && !this.r.opts.check) this.mayHaveChanged = true;
+      changes = !action.readOnly && !this.r.opts.check;
       const result = await this.withRetries(step, action, unit, args, vars, records);
+      if (changes) this.mayHaveChanged = true;
       recordResult(this.r.state, step.register, host, result.output, result.facts);
       const undo = result.undo ?? (result.changed ? step.undo : undefined);
       if (result.changed && undo && !this.r.opts.check) this.r.undo.push({ step: step.index, host, spec: undo });
@@ -350,6 +353,8 @@ export class Runner {
       );
       return { status };
     } catch (err) {
+      // A host that could not be connected to ran nothing: the run may still say nothing was changed.
+      if (changes && !(isConnectError(err) && records.length === 0)) this.mayHaveChanged = true;
       const error = `step ${step.index + 1} "${step.name}" on ${host}: ${errText(err)}`;
       const detail = err instanceof ActionError ? maskDeep(err.detail ?? {}) : {};
       this.emit({ type: 'host.done', step: step.index, host, status: 'failed', error, durationMs: Date.now() - t0, time: now() }, { commands: records, detail });

@@ -72,7 +72,9 @@ export function validatePlaybook(
 ): void {
   const errors: InputError[] = [];
   const values = collectParams(pb, params, errors);
-  checkHostParams(pb, inv, values, errors);
+  // A host param already reported as wrong is not reported again at every selector that uses it.
+  const badHosts = checkHostParams(pb, inv, values, errors);
+  const usesBadHost = (text: string) => templateNames(text).some((n) => badHosts.has(n));
   const vars = playbookVars(inv, values);
   const secretParams = new Set(Object.entries(pb.params).filter(([, s]) => s.secret).map(([n]) => n));
   /** Names through which a template reaches a secret: `secrets.*` and the secret params. */
@@ -116,7 +118,7 @@ export function validatePlaybook(
     checkSecretArgs(step, 'with', step.do, step.with, knownActions, carriesSecret, fail);
     if (step.undo) checkSecretArgs(step, 'undo.with', step.undo.do, step.undo.with, knownActions, carriesSecret, fail);
 
-    if (step.on && templateField('on', step.on)) {
+    if (step.on && templateField('on', step.on) && !usesBadHost(step.on)) {
       try {
         const picked = selectHosts(inv, render(step.on, vars));
         if (picked.length === 0 && !step.allowEmpty) {
@@ -127,7 +129,7 @@ export function validatePlaybook(
         else throw err;
       }
     }
-    if (step.from && templateField('from', step.from)) {
+    if (step.from && templateField('from', step.from) && !usesBadHost(step.from)) {
       try {
         const root = render(step.from, vars);
         if (!inv.hosts.some((h) => h.name === root)) {
@@ -224,7 +226,8 @@ function checkSecretArgs(
 }
 
 /** Params of `type: host` name exactly one inventory host (`-e lost=all` is refused). */
-function checkHostParams(pb: Playbook, inv: Inventory, values: Record<string, unknown>, errors: InputError[]): void {
+function checkHostParams(pb: Playbook, inv: Inventory, values: Record<string, unknown>, errors: InputError[]): Set<string> {
+  const bad = new Set<string>();
   const names = inv.hosts.map((h) => h.name);
   const known = new Set(names);
   for (const [name, spec] of Object.entries(pb.params)) {
@@ -233,5 +236,7 @@ function checkHostParams(pb: Playbook, inv: Inventory, values: Record<string, un
     if (typeof v === 'string' && known.has(v)) continue;
     const loc = pb.locs?.[`params.${name}`] ?? pb.locs?.params;
     errors.push(new InputError(`param ${name} must name exactly one host of ${inv.file}, got ${JSON.stringify(v)}${typeof v === 'string' ? didYouMean(v, names) : ''}`, loc));
+    bad.add(name);
   }
+  return bad;
 }

@@ -4,6 +4,7 @@ import type { Entry, YamlSource, YNode } from '../source/yaml-source.ts';
 import type { DraftGroup, DraftHost, DraftInventory } from './draft.ts';
 import { KNOWN_ROLES, PROFILES } from './roles.ts';
 import { resolvePath } from './paths.ts';
+import { rememberIdentityFileAt } from './identity-files.ts';
 import { readSecretRef } from './secret-ref.ts';
 
 const GROUP_KEYS = ['hosts', 'children', 'vars'];
@@ -214,8 +215,12 @@ function takeSsh(src: YamlSource, vars: Map<string, VarDef>, baseDir: string, wh
     if (Number.isInteger(port) && port >= 1 && port <= 65535) out.port = port;
     else src.error(portDef.node, `${what}: ansible_port must be a port number (1-65535), got ${JSON.stringify(portDef.value)}`);
   }
+  const keyDef = vars.get('ansible_ssh_private_key_file');
   const key = takeString(src, vars, 'ansible_ssh_private_key_file');
-  if (key !== undefined) out.identityFile = resolvePath(key, baseDir);
+  if (key !== undefined) {
+    out.identityFile = resolvePath(key, baseDir);
+    rememberIdentityFileAt(out, src.loc(keyDef!.node));
+  }
   const becomeDef = vars.get('ansible_become');
   vars.delete('ansible_become');
   if (becomeDef) {

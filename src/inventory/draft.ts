@@ -1,9 +1,11 @@
 import type { Node } from 'yaml';
+import type { SourceLocation } from '../source/location.ts';
 import type { Inventory, SecretRef, SshSettings } from './types.ts';
 import type { YamlSource } from '../source/yaml-source.ts';
 import { didYouMean } from '../source/suggest.ts';
 import { checkRole } from './roles.ts';
 import { mergeSsh } from './ssh-settings.ts';
+import { identityFileAt } from './identity-files.ts';
 import { pathNameProblem } from './safe-name.ts';
 import { checkNumericVars, checkRoleVar, checkSuffixVars, checkTopologyVar } from './var-checks.ts';
 
@@ -108,7 +110,17 @@ export function finishInventory(src: YamlSource, file: string, draft: DraftInven
     }
   }
 
+  const keyAt: Record<string, SourceLocation> = {};
+  const addressAt: Record<string, SourceLocation> = {};
+  for (const { draft: h } of hosts) {
+    addressAt[h.name] = src.loc(h.addressNode);
+    const at = identityFileAt(h.ssh, draft.ssh);
+    if (at) keyAt[h.name] = at;
+  }
+
   return {
+    ...(Object.keys(keyAt).length > 0 ? { identityFileAt: keyAt } : {}),
+    addressAt,
     file,
     cluster: draft.cluster,
     profile: draft.profile,

@@ -11,6 +11,9 @@ export interface ResolveSecretOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Group-readable secret files already warned about: a run resolves one file for several steps. */
+const warnedFiles = new Set<string>();
+
 /** A Lifeboat warning, not Node's `(node:PID) Warning: … --trace-warnings` text. */
 function defaultWarning(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
@@ -28,15 +31,22 @@ export async function resolveSecret(ref: SecretRef, what: string, opts: ResolveS
     if (v === undefined || v === '') throw new InputError(`${what}: environment variable ${ref.env} is not set`);
     value = v;
   } else if ('file' in ref) {
+    let mode: number;
     try {
-      const info = await stat(ref.file);
-      // Group or others may read it: the secret is not as private as it should be.
-      if ((info.mode & 0o077) !== 0) {
-        warn(`${what}: ${ref.file} is readable by others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}); run chmod 600 ${ref.file}`);
-      }
+      mode = (await stat(ref.file)).mode & 0o777;
       value = await readFile(ref.file, 'utf8');
     } catch (err) {
       throw new InputError(`${what}: cannot read secret file ${ref.file} (${fileReason(err)})`);
+    }
+    const octal = mode.toString(8).padStart(4, '0');
+    // Every user of the machine may read it: refused, as OpenSSH refuses such a private key.
+    if ((mode & 0o004) !== 0) {
+      throw new InputError(`${what}: secret file ${ref.file} is readable by every user (mode ${octal}): run chmod 600 ${ref.file}, and change the secret if others may have read it`);
+    }
+    // Its group may read it: the secret is not as private as it should be (said once per file).
+    if ((mode & 0o070) !== 0 && !warnedFiles.has(ref.file)) {
+      warnedFiles.add(ref.file);
+      warn(`${what}: ${ref.file} is readable by its group (mode ${octal}); run chmod 600 ${ref.file}`);
     }
     // Editors and `echo` add one newline; anything else is part of the secret.
     if (value.endsWith('\r\n')) value = value.slice(0, -2);

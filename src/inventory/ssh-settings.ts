@@ -3,6 +3,7 @@ import type { YamlSource, YNode } from '../source/yaml-source.ts';
 import { BOUNDS } from '../source/bounds.ts';
 import { resolvePath } from './paths.ts';
 import { readSecretRef } from './secret-ref.ts';
+import { rememberIdentityFileAt } from './identity-files.ts';
 
 /** What Lifeboat uses when neither the inventory nor the host says otherwise. */
 export function defaultSshSettings(): SshSettings {
@@ -54,7 +55,10 @@ export function readSshSettings(src: YamlSource, node: YNode, what: string, base
       }
       case 'identity_file': {
         const p = src.string(value, field, keyNode);
-        if (p !== undefined) out.identityFile = resolvePath(p, baseDir);
+        if (p !== undefined) {
+          out.identityFile = resolvePath(p, baseDir);
+          rememberIdentityFileAt(out, src.loc(value, keyNode));
+        }
         break;
       }
       case 'known_hosts': {

@@ -1,3 +1,5 @@
+import type { SourceLocation } from '../source/location.ts';
+
 /** A reference to a secret: never inline by necessity. `value` exists for tests and labs only. */
 export type SecretRef = { env: string } | { file: string } | { value: string };
 
@@ -42,4 +44,8 @@ export interface Inventory {
   secrets: Record<string, SecretRef>;
   /** Things worth fixing that do not stop a run (e.g. a secret written in clear text), with file:line:col. */
   warnings?: string[];
+  /** Host name -> where the inventory wrote the identity_file that host uses (errors about the key point there). */
+  identityFileAt?: Record<string, SourceLocation>;
+  /** Host name -> where its address (or, without one, its name) is written. */
+  addressAt?: Record<string, SourceLocation>;
 }

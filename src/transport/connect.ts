@@ -10,6 +10,7 @@ import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from
 import type { HostKeyPolicy } from '../inventory/types.ts';
 import { connectBackoffMs } from '../source/bounds.ts';
 import { HostKeyError } from './host-key-error.ts';
+import { explainConnectError } from './connect-error.ts';
 import { appendKnownHost, checkHostKey, knownKeyTypes } from './known-hosts.ts';
 import { fingerprint, knownHostsName } from './known-hosts-format.ts';
 
@@ -87,7 +88,7 @@ export async function connectWithRetries(t: ConnectTarget, makeSock: () => Promi
       return await connectOnce(await loadClient(), t, await makeSock(), onEvent);
     } catch (err) {
       const e = err as Error;
-      if (isPermanent(e) || attempt >= t.connectRetries) throw e;
+      if (isPermanent(e) || attempt >= t.connectRetries) throw explainConnectError(e, t);
       const wait = retryDelayMs(attempt);
       onEvent(`connect attempt ${attempt + 1} failed (${e.message}); retrying in ${wait} ms`);
       await sleep(wait);
@@ -137,7 +138,9 @@ function connectOnce(Client: typeof ClientType, t: ConnectTarget, sock: Duplex, 
           onEvent(`accepted new host key ${fp} for ${knownHostsName(t.host, t.port)}, written to ${t.knownHosts}:${line}`);
           return true;
         }
-        hostKeyError = new HostKeyError(t.name, fp, check.status === 'unknown' ? undefined : check.where, check.status);
+        hostKeyError = new HostKeyError(t.name, fp, check.status === 'unknown' ? undefined : check.where, check.status, {
+          file: t.knownHosts, name: knownHostsName(t.host, t.port), address: t.host, port: t.port,
+        });
         return false;
       },
     };

@@ -72,11 +72,11 @@ describe('secret files others can read', () => {
   it('warn as Lifeboat, not with Node\'s (node:PID) … --trace-warnings text', async () => {
     const file = join(dir, 'token');
     writeFileSync(file, 'not-shown\n');
-    chmodSync(file, 0o644);
+    chmodSync(file, 0o640);
     const script = `const m = await import(${JSON.stringify(join(ROOT, 'src/inventory/resolve-secret.ts'))}); await m.resolveSecret({ file: ${JSON.stringify(file)} }, 'secret token');`;
     const r = await node(['--import', 'tsx', '--input-type=module', '-e', script]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(`warning: secret token: ${file} is readable by others (mode 0644); run chmod 600 ${file}\n`);
+    expect(r.stderr).toBe(`warning: secret token: ${file} is readable by its group (mode 0640); run chmod 600 ${file}\n`);
   });
 });
 

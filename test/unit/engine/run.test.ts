@@ -355,7 +355,7 @@ describe('unreachable hosts', () => {
     const out = await startRun(c.opts(pb, { inventoryFile: inventory, onEvent: (e) => events.push(e) }));
     expect(out.status).toBe('done');
     const warning = events.find((e) => e.type === 'warning' && e.host === 'ds4') as { message: string };
-    expect(warning.message).toBe('cannot connect: connect ECONNREFUSED 127.0.0.1:9');
+    expect(warning.message).toBe("cannot connect: connect ECONNREFUSED 127.0.0.1:9 (nothing accepts SSH connections at 127.0.0.1 port 9: check ssh.port and the host's address (is sshd running?))");
   });
 });
 

@@ -1,5 +1,6 @@
 /** Secrets stay masked everywhere; plan and check mode change nothing; the builtin actions do their job. */
 import { formatPlan } from '../../../src/report/plan-text.ts';
+import { formatPlanSummary } from '../../../src/report/plan-summary.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,6 +110,8 @@ steps:
     const plan = await planRun({ playbookFile: pb, inventoryFile: c.inventory, params: {}, concurrency: 10 });
     expect(plan.confirm).toBe('Wipe ds2?');
     expect(formatPlan(plan, 'Plan')).toContain('Asks once, before step 1 (unless --yes): Wipe ds2?');
+    // The closing summary agrees with the question above it (it said "confirmations: none").
+    expect(formatPlanSummary(plan)).toContain('  confirmations:       once, before step 1 (unless --yes)');
   });
 });
 

@@ -27,12 +27,23 @@ describe('resolveSecret', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('warns when the file is readable by group or others, and still reads it', async () => {
-    const file = tmp.write('open.pw', 'S3cret-value\r\n', 0o644);
+  it('warns once when the file is readable by its group, and still reads it', async () => {
+    const file = tmp.write('group.pw', 'S3cret-value\r\n', 0o640);
     const warnings: string[] = [];
     expect(await resolveSecret({ file }, 'secret dm_password', { onWarning: (m) => warnings.push(m) })).toBe('S3cret-value');
-    expect(warnings).toEqual([`secret dm_password: ${file} is readable by others (mode 0644); run chmod 600 ${file}`]);
+    // A run reads one passphrase file for several steps: one warning, not one per step.
+    expect(await resolveSecret({ file }, 'step 3 argument passphrase_file', { onWarning: (m) => warnings.push(m) })).toBe('S3cret-value');
+    expect(warnings).toEqual([`secret dm_password: ${file} is readable by its group (mode 0640); run chmod 600 ${file}`]);
     expect(warnings.join('')).not.toContain('S3cret-value');
+  });
+
+  it('refuses a file every user can read, naming it and the fix, never the value', async () => {
+    const file = tmp.write('world.pw', 'S3cret-value\n', 0o644);
+    const lines = await errorLines(() => resolveSecret({ file }, 'secret dm_password', { onWarning: () => {} }));
+    expect(lines).toEqual([
+      `secret dm_password: secret file ${file} is readable by every user (mode 0644): run chmod 600 ${file}, and change the secret if others may have read it`,
+    ]);
+    expect(lines.join('')).not.toContain('S3cret-value');
   });
 
   it('reports a missing or empty file and a value too short to mask', async () => {

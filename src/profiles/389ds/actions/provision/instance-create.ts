@@ -8,6 +8,7 @@ import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { BDB_CONFIG, backendDn, cacheChanges, cacheEditCommand, checkCachesApplied, describeCaches, fixedCaches, peerCachesCommand, type CacheSettings } from './cache-settings.ts';
 import { cachePeers, settingsFromPeers } from './peer-caches.ts';
 import { mustExec } from './remote-step.ts';
+import { checkDmPasswordOnPeers, planDmPasswordCheck } from './dm-password-check.ts';
 
 /**
  * Creates the host's 389-ds instance with dscreate. The inf (it holds the Directory Manager
@@ -99,6 +100,7 @@ export const instanceCreate: Action = {
     return [
       { host, command: existsCommand(inst), note: 'skip everything below when the instance exists' },
       ...(peers[0] && suffix ? [{ host: peers[0].name, command: peerCachesCommand(instanceName(ctx.inventory, peers[0]), suffix), note: `on ${peers[0].name}: its cache settings, which ${host} copies${peers.length > 1 ? ` (else from the next that answers: ${peers.slice(1).map((p) => p.name).join(', ')})` : ''}` }] : []),
+      ...(suffix ? planDmPasswordCheck(ctx, peers) : []),
       { host, command: runDirsCommand(inst) },
       { host, command: dscreateCommand(), stdin: `inf for slapd-${inst} (root_password ***; start = False)` },
       {
@@ -118,6 +120,7 @@ export const instanceCreate: Action = {
     // Read before anything is created: a peer that cannot be read changes nothing here.
     const caches = givenSizes(ctx) ?? (await settingsFromPeers(ctx, suffix));
     const password = await ctx.secret(String(ctx.args.dm_password_secret));
+    if (suffix && !givenSizes(ctx)) await checkDmPasswordOnPeers(ctx, cachePeers(ctx, suffix), password);
     // dscreate takes 10-30 s: the live view says which part is running, not only a spinner.
     ctx.emit({ kind: 'progress', message: `creating slapd-${inst} with dscreate` });
     await mustExec(remote, 'preparing /run/dirsrv', runDirsCommand(inst), { signal: ctx.signal });
