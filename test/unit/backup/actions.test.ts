@@ -55,7 +55,7 @@ describe('backup.create plan', () => {
     const ctx = fakeContext({ inv, host: 'ds4', args: { method: 'db2ldif-replication', type: 'full' } });
     const cmds = (await backupCreate.plan(ctx)).map((c) => c.command);
     expect(cmds[2]).toBe(
-      "dsctl 'lab' stop && { rc=0; dsctl 'lab' db2ldif --replication '<backend of dc=lab,dc=test>' '/var/lib/dirsrv/slapd-lab/ldif/lifeboat-full-<UTC time>-<backend of dc=lab,dc=test>.ldif' || rc=$?; dsctl 'lab' start; exit $rc; }",
+      "lb_out=$(mktemp) || exit 1; ( dsctl 'lab' stop && { rc=0; dsctl 'lab' db2ldif --replication '<backend of dc=lab,dc=test>' '/var/lib/dirsrv/slapd-lab/ldif/lifeboat-full-<UTC time>-<backend of dc=lab,dc=test>.ldif' || rc=$?; dsctl 'lab' start; exit $rc; } ) >\"$lb_out\" 2>&1; lb_rc=$?; cat \"$lb_out\"; rm -f \"$lb_out\"; (exit $lb_rc)",
     );
     expect(cmds[4]).toContain("--transform 's,^slapd-lab,config,' -C /etc/dirsrv 'slapd-lab'");
     expect(cmds[4]).toContain("--transform 's,^lifeboat-full-<UTC time>-,ldif/,'");
@@ -156,7 +156,7 @@ describe('backup.restore refuses before touching data', () => {
     expect(cmds).toContain(restoreCommand('lab', '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db', 'lifeboat-data-2026-11-22-04-00-00-restore'));
     const offline = (await backupRestore.plan(fakeContext({ inv, host: 'ds2', args: { backup: 'lifeboat-data-2026-11-22-04-00-00', dest: dir, key: key.privateKeyFile, method: 'bak2db' } }))).map((c) => c.command);
     expect(offline).toContain(
-      "dsctl 'lab' stop && { rc=0; dsctl 'lab' bak2db '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db' || rc=$?; dsctl 'lab' start; exit $rc; }",
+      "lb_out=$(mktemp) || exit 1; ( dsctl 'lab' stop && { rc=0; dsctl 'lab' bak2db '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db' || rc=$?; dsctl 'lab' start; exit $rc; } ) >\"$lb_out\" 2>&1; lb_rc=$?; cat \"$lb_out\"; rm -f \"$lb_out\"; (exit $lb_rc)",
     );
     expect(cmds.at(-1)).toBe("rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore'");
   });
