@@ -227,3 +227,17 @@ describe('instance.create, as a person watches it', () => {
     await expect(instanceCreate.run(ctx)).rejects.toThrow(/started without the cache settings written to its dse\.ldif: nsslapd-cache-autosize is 25, not 0/);
   });
 });
+
+describe('a remote step that must succeed', () => {
+  it('says the connection was lost when a command ends with neither exit status nor signal (host powered off, network cut), never "exit undefined"', async () => {
+    const { mustExec } = await import('../../../src/profiles/389ds/actions/provision/remote-step.ts');
+    const lost = scriptedHost('ds3', () => ({ code: null, stdout: '', stderr: 'Create directory server instance ...' }));
+    await expect(mustExec(lost.remote, 'dscreate', 'dscreate from-file f')).rejects.toThrow(
+      'ds3: dscreate failed (no exit status: the connection to the host was lost, so whether it finished there is unknown): Create directory server instance ...',
+    );
+    const timedOut = scriptedHost('ds3', () => ({ code: null, timedOut: true, signal: 'KILL' }));
+    await expect(mustExec(timedOut.remote, 'dscreate', 'x')).rejects.toThrow('ds3: dscreate failed (timed out)');
+    const failed = scriptedHost('ds3', () => ({ code: 1, stderr: 'no' }));
+    await expect(mustExec(failed.remote, 'dscreate', 'x')).rejects.toThrow('ds3: dscreate failed (exit 1): no');
+  });
+});
