@@ -23,6 +23,7 @@ import {
   waitTaskCommand,
 } from './commands.ts';
 import { normDn, serverFacts } from './facts.ts';
+import { clearEarlierAttempts, startedLine } from './earlier-attempts.ts';
 import { planned, runHostSteps, type HostStep } from './host-steps.ts';
 import { clusterServiceRoles, missingRoles } from './role-check.ts';
 
@@ -117,7 +118,11 @@ export const backupCreate: Action = {
     const placeholders = hostSuffixes(ctx.inventory, ctx.host).map((s) => `<backend of ${s}>`);
     const host = ctx.host.name;
     const root = resolveBackupRoot(ctx.inventory, args.dest);
-    const out: PlannedCommand[] = [{ host, command: FACTS_COMMAND, note: 'host name and 389-ds version' }, { host, command: 'ldapsearch (LDAPI): backends and replica ids', note: 'read only' }];
+    const out: PlannedCommand[] = [
+      { host, command: FACTS_COMMAND, note: 'host name and 389-ds version' },
+      { host, command: 'ldapsearch (LDAPI): backends and replica ids', note: 'read only' },
+      { host, command: `${hostLeftovers(inst, '<name of an unfinished earlier attempt>', placeholders)}`, note: 'on resume only: what an attempt of this run that did not finish left (its controller directory without header too)' },
+    ];
     for (const c of backupHostSteps(inst, name, args, placeholders)) out.push(planned(host, c));
     const local = path.join(root, ctx.inventory.cluster, name);
     out.push(
@@ -151,9 +156,11 @@ export const backupCreate: Action = {
     }
     if (suffixes.length === 0) throw new ActionError(`${ctx.host.name}: instance ${inst} has no database backend to back up`);
 
+    const cleared = await clearEarlierAttempts(ctx, remote, (n) => hostLeftovers(inst, n, Object.values(backends)));
     const root = resolveBackupRoot(ctx.inventory, args.dest);
     const { dir, time } = await createBackupDir(root, ctx.inventory.cluster, args.type);
     const name = path.basename(dir);
+    ctx.emit({ kind: 'progress', message: startedLine(name, dir) });
     const hostTar = hostTarPath(name);
     let done = false;
     try {
@@ -199,7 +206,7 @@ export const backupCreate: Action = {
       return {
         changed: true,
         // Where it is comes first: it is what the next restore's `-e backup=` takes.
-        summary: `${dir}: ${args.method} backup of ${suffixes.join(', ')}, ${formatBytes(fetched.bytes)}${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
+        summary: `${dir}: ${args.method} backup of ${suffixes.join(', ')}, ${formatBytes(fetched.bytes)}${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}${cleared.length ? `; removed the unfinished ${cleared.join(', ')}` : ''}`,
         output: dir,
         facts: { last_backup: dir },
       };
