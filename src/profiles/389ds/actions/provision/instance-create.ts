@@ -7,7 +7,7 @@ import { shq } from '../ldap.ts';
 import { ldapiPingCommand, waitForLdapiCommand } from '../ldapi-wait.ts';
 import { BDB_CONFIG, backendDn, cacheChanges, cacheEditCommand, checkCachesApplied, describeCaches, fixedCaches, peerCachesCommand, type CacheSettings } from './cache-settings.ts';
 import { cachePeers, settingsFromPeers } from './peer-caches.ts';
-import { mustExec } from './remote-step.ts';
+import { endOf, mustExec } from './remote-step.ts';
 
 /**
  * Creates the host's 389-ds instance with dscreate. The inf (it holds the Directory Manager
@@ -112,7 +112,7 @@ async function instanceState(remote: RemoteHost, inst: string, signal: AbortSign
   const r = await remote.exec(stateCommand(inst), { signal });
   const said = r.stdout.trim();
   if (r.code === 0 && (said === 'absent' || said === 'half-made' || said === 'exists')) return said;
-  throw new ActionError(`${remote.name}: cannot tell whether slapd-${inst} exists (exit ${r.code})`, { stderr: r.stderr });
+  throw new ActionError(`${remote.name}: cannot tell whether slapd-${inst} exists (${endOf(r)})`, { stderr: r.stderr });
 }
 
 /**

@@ -15,6 +15,7 @@ import { flowControlPlan, reinitFlowControl, withReinitFlowControl } from './rei
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
 import { waitAgreementChange, waitChangeCommand } from './reinit-wait.ts';
 import { progressText, type Progress } from '../../../../actions/progress.ts';
+import { endOf } from '../provision/remote-step.ts';
 
 /**
  * Re-initializes this host (the consumer) from its parent in the topology waves, or an explicit
@@ -99,7 +100,7 @@ async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string,
   const r = await remote.exec(command, { stdin: refreshLdif(dn), signal: ctx.signal });
   const when = r.stdout.split('\n')[0]?.trim() ?? '';
   if (r.code !== 0 || generalizedTimeMs(when) === undefined) {
-    throw new ActionError(`${remote.name}: could not start the re-init along ${dn} (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+    throw new ActionError(`${remote.name}: could not start the re-init along ${dn} (${endOf(r)}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
       command,
       code: r.code,
       stdout: r.stdout,
