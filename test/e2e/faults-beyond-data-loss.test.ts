@@ -367,7 +367,9 @@ describe.skipIf(!!skip || selectedBackupCells().length === 0)('backup under faul
     if (fault === 'kill') await powerOn(HOST);
     // The directory server is up once the killed run's remote work ended (a SIGKILLed controller
     // mid-db2bak once left it stopped): its offline shell runs on to its end without the controller.
-    await expect.poll(() => hostSh(`pgrep -f 'dsctl|db2bak' >/dev/null && echo busy; dsctl ${instance()} status`), { timeout: 120_000, interval: 1000 }).toMatch(/^Instance "\S+" is running$/);
+    // (Two calls: a pgrep pattern in the same shell as `dsctl … status` would match that shell.)
+    const serverState = async () => (await hostSh("pgrep -f '[d]sctl|[d]b2bak' >/dev/null && echo busy")) || hostSh(`dsctl ${instance()} status`);
+    await expect.poll(serverState, { timeout: 120_000, interval: 1000 }).toMatch(/^Instance "\S+" is running$/);
 
     const resumed = await resumeRun(runId, { yes: true, concurrency: 10, stateDir, onEvent: () => undefined });
     expect(resumed.failed?.error).toBeUndefined();
