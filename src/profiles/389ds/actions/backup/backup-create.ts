@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../../backup/index.ts';
+import { createBackupDir, FORMAT_VERSION, parseBackupDirName, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../../backup/index.ts';
 import { encryptingEncoder, keyFileFingerprint, readPublicKeyFile } from '../../../../crypto/index.ts';
 import { formatBytes } from '../../../../actions/progress.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../../actions/types.ts';
@@ -71,12 +72,12 @@ function roleCheck(ctx: ActionContext, args: CreateArgs): void {
 }
 
 /** Host-side commands in order; `backends` may be placeholders when planning. */
-export function backupHostSteps(inst: string, name: string, args: Pick<CreateArgs, 'type' | 'method'>, backends: string[]): HostStep[] {
+export function backupHostSteps(inst: string, name: string, args: Pick<CreateArgs, 'type' | 'method'>, backends: string[], taskName = name): HostStep[] {
   const steps: HostStep[] = [];
   const archive = `${bakDir(inst)}/${name}`;
   if (args.method === 'online') {
-    const dn = taskDn('backup', name);
-    steps.push({ kind: 'task-add', what: 'adding the backup task', command: modifyCommand(inst), stdin: taskLdif('backup', name, archive), note: `LDIF: add ${dn}` });
+    const dn = taskDn('backup', taskName);
+    steps.push({ kind: 'task-add', what: 'adding the backup task', command: modifyCommand(inst), stdin: taskLdif('backup', taskName, archive), note: `LDIF: add ${dn}` });
     steps.push({ kind: 'task-wait', what: 'waiting for the backup task', command: waitTaskCommand(inst, dn, 600), note: 'until nsTaskExitCode' });
   } else if (args.method === 'db2bak') {
     steps.push({ kind: 'shell', what: 'dsctl stop / db2bak / start', command: offlineCommand(inst, [db2bakStep(inst, archive)]), note: 'server down during the copy' });
@@ -158,14 +159,20 @@ export const backupCreate: Action = {
 
     const cleared = await clearEarlierAttempts(ctx, remote, (n) => hostLeftovers(inst, n, Object.values(backends)));
     const root = resolveBackupRoot(ctx.inventory, args.dest);
-    const { dir, time } = await createBackupDir(root, ctx.inventory.cluster, args.type);
+    // Never an unfinished attempt's name again: its task entry may still be in cn=tasks (seen: a
+    // resume in the same second failed with "Already exists" adding the backup task).
+    const after = Math.max(0, ...cleared.map((n) => (parseBackupDirName(n)?.time.getTime() ?? 0) + 1000));
+    const { dir, time } = await createBackupDir(root, ctx.inventory.cluster, args.type, new Date(Math.max(Date.now(), after)));
     const name = path.basename(dir);
     ctx.emit({ kind: 'progress', message: startedLine(name, dir) });
     const hostTar = hostTarPath(name);
     let done = false;
     try {
       const started = Date.now();
-      await runHostSteps(remote, ctx, inst, backupHostSteps(inst, name, args, Object.values(backends)));
+      // Task entries stay in cn=tasks after they end: a second backup of this host in the same
+      // second (another backup root, a quick resume) met "Already exists" with the bare name.
+      const taskName = `${name}-${randomBytes(3).toString('hex')}`;
+      await runHostSteps(remote, ctx, inst, backupHostSteps(inst, name, args, Object.values(backends), taskName));
       const serverMs = Date.now() - started;
       // Encrypted on the way: fetch and encrypt overlap, and no clear copy touches this disk.
       const payloadFile = args.recipientKey ? 'payload.tar.gpg' : 'payload.tar';
