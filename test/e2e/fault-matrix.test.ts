@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAgreements } from '../../src/profiles/389ds/actions/replication/agreements.ts';
 import { readJournal } from '../../src/engine/journal.ts';
 import { resumeRun, startRun, type RunEvent, type RunOutcome } from '../../src/engine/index.ts';
-import { labCut, labExec, labPowerOff, labUncut } from '../../src/lab/index.ts';
+import { labCut, labPowerOff, labUncut } from '../../src/lab/index.ts';
 import { labPowerOn } from '../../src/profiles/389ds/lab/power.ts';
 import { takeBackup } from '../../src/rehearse/backup-step.ts';
 import { sameEntriesEverywhere } from '../../src/profiles/389ds/rehearse/same-entries.ts';
@@ -15,6 +14,7 @@ import { applyDamage, isRestored, planDamage, readDamage, waitForDamageEverywher
 import { openSession, type LabSession } from '../../src/profiles/389ds/rehearse/lab-session.ts';
 import { probeWrites } from '../../src/profiles/389ds/rehearse/write-probe.ts';
 import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixture.ts';
+import { breakCommand, runCliUntil } from './fault-tools.ts';
 
 /**
  * The fault matrix of data-loss (issue 7): {host killed, network cut, a command failing on one
@@ -31,7 +31,6 @@ import { e2eLabName, labSkipReason, withLab, type LabFixture } from './lab-fixtu
 
 const skip = labSkipReason();
 const PLAYBOOKS = fileURLToPath(new URL('../../playbooks/389ds/', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/lifeboat.js', import.meta.url));
 const MASTER = 'ds2';
 const VICTIM = 'ds3';
 
@@ -57,10 +56,7 @@ let stateDir: string;
 let backup: string;
 
 /** A command on one host that fails: ldapmodify replaced by /bin/false in that host's own mount namespace. */
-async function breakLdapmodify(on: boolean): Promise<void> {
-  const r = await labExec(lab.name, VICTIM, on ? ['mount', '--bind', '/bin/false', '/usr/bin/ldapmodify'] : ['umount', '/usr/bin/ldapmodify']);
-  if (r.code !== 0) throw new Error(`${on ? 'mount' : 'umount'} on ${VICTIM}: ${r.stderr}`);
-}
+const breakLdapmodify = (on: boolean) => breakCommand(lab.name, VICTIM, '/usr/bin/ldapmodify', on);
 
 async function inject(fault: Fault): Promise<void> {
   if (fault === 'kill') await labPowerOff(lab.name, VICTIM);
@@ -76,34 +72,13 @@ async function remove(fault: Fault): Promise<void> {
 }
 
 /** The CLI in a child process, SIGKILLed at the phase's step's first command; resolves to its run id. */
-function runAndSigkill(params: Record<string, string>, step: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const args = [BIN, 'run', join(PLAYBOOKS, 'data-loss.yaml'), '-i', s.inventoryFile, '--yes', '--json', '--state-dir', stateDir, ...Object.entries(params).flatMap(([k, v]) => ['-e', `${k}=${v}`])];
-    // The sources beside this test, never a stale dist/ build.
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LIFEBOAT_FROM_SOURCE: '1' } });
-    let runId = '';
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (;;) {
-        const nl = buf.indexOf('\n');
-        if (nl < 0) break;
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const e = JSON.parse(line) as { type?: string; runId?: string; step?: number };
-          if (e.type === 'run.start' && e.runId) runId = e.runId;
-          // While the step works: at its first command on a host. A fixed 1.5 s after its start
-          // missed a proof that ended in 1.2 s (the run finished, exit 0), and a fast restore could too.
-          if ((e.type === 'host.command' || e.type === 'host.progress') && e.step === step && !child.killed) child.kill('SIGKILL');
-        } catch {
-          /* not an event line */
-        }
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => (signal === 'SIGKILL' && runId ? resolve(runId) : reject(new Error(`the controller was not killed in step ${step + 1} (exit ${code}, run ${runId || '?'})`))));
-  });
+async function runAndSigkill(params: Record<string, string>, step: number): Promise<string> {
+  const args = ['run', join(PLAYBOOKS, 'data-loss.yaml'), '-i', s.inventoryFile, '--yes', '--state-dir', stateDir, ...Object.entries(params).flatMap(([k, v]) => ['-e', `${k}=${v}`])];
+  // While the step works: at its first command on a host. A fixed 1.5 s after its start missed a
+  // proof that ended in 1.2 s (the run finished, exit 0), and a fast restore could too.
+  const stop = await runCliUntil(args, (e) => (e.type === 'host.command' || e.type === 'host.progress') && e.step === step, 'SIGKILL');
+  if (stop.signal !== 'SIGKILL') throw new Error(`the controller was not killed in step ${step + 1} (exit ${stop.code}, run ${stop.runId})`);
+  return stop.runId;
 }
 
 async function verifiedEndState(plan: ReturnType<typeof planDamage>): Promise<void> {

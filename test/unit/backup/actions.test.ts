@@ -35,15 +35,17 @@ describe('backup.create plan', () => {
   it('online: one task entry over LDAPI, a host-side wait loop, pack, fetch encrypting on the way, header, roll', async () => {
     const ctx = fakeContext({ inv, host: 'ds4', args: { recipient_key: pub.publicKeyFile, roll: 3, dest: '/srv/bk' } });
     const plan = await backupCreate.plan(ctx);
-    expect(plan[5]?.note).toBe(`encrypted on the way for key ${pub.fingerprint} (${pub.publicKeyFile}); sha256 of the archive verified`);
+    expect(plan[6]?.note).toBe(`encrypted on the way for key ${pub.fingerprint} (${pub.publicKeyFile}); sha256 of the archive verified`);
     const cmds = plan.map((c) => c.command);
-    expect(cmds[2]).toBe("ldapmodify -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-lab.socket");
-    expect(plan[2]?.stdin).toBe('LDIF: add cn=lifeboat-data-<UTC time>,cn=backup,cn=tasks,cn=config');
-    expect(cmds[3]).toMatch(/^i=0; down=0; out=''; while .*nsTaskExitCode.*exit 125/);
-    expect(cmds[4]).toBe(
+    // On resume only: what an unfinished attempt of the same run left.
+    expect(cmds[2]).toContain("rm -rf '/var/lib/dirsrv/slapd-lab/bak/<name of an unfinished earlier attempt>'");
+    expect(cmds[3]).toBe("ldapmodify -Q -Y EXTERNAL -H ldapi://%2Frun%2Fslapd-lab.socket");
+    expect(plan[3]?.stdin).toBe('LDIF: add cn=lifeboat-data-<UTC time>,cn=backup,cn=tasks,cn=config');
+    expect(cmds[4]).toMatch(/^i=0; down=0; out=''; while .*nsTaskExitCode.*exit 125/);
+    expect(cmds[5]).toBe(
       "umask 077; tar -cf '/var/tmp/lifeboat-data-<UTC time>.tar' --transform 's,^lifeboat-data-<UTC time>,db,' -C '/var/lib/dirsrv/slapd-lab/bak' 'lifeboat-data-<UTC time>' && rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-<UTC time>'",
     );
-    expect(cmds.slice(5)).toEqual([
+    expect(cmds.slice(6)).toEqual([
       'sftp get /var/tmp/lifeboat-data-<UTC time>.tar -> /srv/bk/lab/lifeboat-data-<UTC time>/payload.tar.gpg',
       "rm -rf '/var/tmp/lifeboat-data-<UTC time>.tar'",
       'write /srv/bk/lab/lifeboat-data-<UTC time>/header.json',
@@ -54,11 +56,11 @@ describe('backup.create plan', () => {
   it('db2ldif-replication, full: one offline shell per host that always starts the server again, config packed too', async () => {
     const ctx = fakeContext({ inv, host: 'ds4', args: { method: 'db2ldif-replication', type: 'full' } });
     const cmds = (await backupCreate.plan(ctx)).map((c) => c.command);
-    expect(cmds[2]).toBe(
-      "dsctl 'lab' stop && { rc=0; dsctl 'lab' db2ldif --replication '<backend of dc=lab,dc=test>' '/var/lib/dirsrv/slapd-lab/ldif/lifeboat-full-<UTC time>-<backend of dc=lab,dc=test>.ldif' || rc=$?; dsctl 'lab' start; exit $rc; }",
+    expect(cmds[3]).toBe(
+      "lb_out=$(mktemp) || exit 1; ( dsctl 'lab' stop && { rc=0; dsctl 'lab' db2ldif --replication '<backend of dc=lab,dc=test>' '/var/lib/dirsrv/slapd-lab/ldif/lifeboat-full-<UTC time>-<backend of dc=lab,dc=test>.ldif' || rc=$?; dsctl 'lab' start; exit $rc; } ) >\"$lb_out\" 2>&1; lb_rc=$?; cat \"$lb_out\"; rm -f \"$lb_out\"; (exit $lb_rc)",
     );
-    expect(cmds[4]).toContain("--transform 's,^slapd-lab,config,' -C /etc/dirsrv 'slapd-lab'");
-    expect(cmds[4]).toContain("--transform 's,^lifeboat-full-<UTC time>-,ldif/,'");
+    expect(cmds[5]).toContain("--transform 's,^slapd-lab,config,' -C /etc/dirsrv 'slapd-lab'");
+    expect(cmds[5]).toContain("--transform 's,^lifeboat-full-<UTC time>-,ldif/,'");
   });
 
   it('refuses a host that lacks a role used in the cluster, like ipa-backup, unless disabled', async () => {
@@ -156,7 +158,7 @@ describe('backup.restore refuses before touching data', () => {
     expect(cmds).toContain(restoreCommand('lab', '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db', 'lifeboat-data-2026-11-22-04-00-00-restore'));
     const offline = (await backupRestore.plan(fakeContext({ inv, host: 'ds2', args: { backup: 'lifeboat-data-2026-11-22-04-00-00', dest: dir, key: key.privateKeyFile, method: 'bak2db' } }))).map((c) => c.command);
     expect(offline).toContain(
-      "dsctl 'lab' stop && { rc=0; dsctl 'lab' bak2db '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db' || rc=$?; dsctl 'lab' start; exit $rc; }",
+      "lb_out=$(mktemp) || exit 1; ( dsctl 'lab' stop && { rc=0; dsctl 'lab' bak2db '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore/db' || rc=$?; dsctl 'lab' start; exit $rc; } ) >\"$lb_out\" 2>&1; lb_rc=$?; cat \"$lb_out\"; rm -f \"$lb_out\"; (exit $lb_rc)",
     );
     expect(cmds.at(-1)).toBe("rm -rf '/var/lib/dirsrv/slapd-lab/bak/lifeboat-data-2026-11-22-04-00-00.restore'");
   });

@@ -163,9 +163,9 @@ describe('instance.create, as a person watches it', () => {
   it('says in words which part of the 10-30 s is running (dscreate, then its caches and the start), never the password', async () => {
     const { scriptedHost } = await import('../../helpers/scripted-host.ts');
     const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
-    // test -d /etc/dirsrv/slapd-lab: exit 1, the instance does not exist yet; read back: what dse.ldif was given.
+    // The state check says the instance does not exist yet; read back: what dse.ldif was given.
     const readBack = 'dn: cn=bdb,cn=config,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cache-autosize: 0\nnsslapd-dbcachesize: 33554432\n\ndn: cn=userroot,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cachememsize: 33554432\n';
-    const h = scriptedHost('ds3', (c) => (c.startsWith('test -d') ? { code: 1 } : c.includes('cn=ldbm database') ? { stdout: readBack } : undefined));
+    const h = scriptedHost('ds3', (c) => (c.startsWith('if [ -e') ? { stdout: 'absent\n' } : c.includes('cn=ldbm database') ? { stdout: readBack } : undefined));
     const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password', db_cache_mb: 32, entry_cache_mb: 32 }, remote: h.remote, secrets: { dm_password: 'dm-secret-pw' } });
     const out = await instanceCreate.run(ctx);
     expect(out.changed).toBe(true);
@@ -178,11 +178,66 @@ describe('instance.create, as a person watches it', () => {
     expect(h.execs.some((e) => e.command.includes('restart'))).toBe(false);
   });
 
+  it('removes a half-made instance an interrupted create left (its marker) before creating it again, and marks the new one whole last', async () => {
+    const { scriptedHost } = await import('../../helpers/scripted-host.ts');
+    const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
+    const readBack = 'dn: cn=bdb,cn=config,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cache-autosize: 0\nnsslapd-dbcachesize: 33554432\n\ndn: cn=userroot,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cachememsize: 33554432\n';
+    const h = scriptedHost('ds3', (c) => (c.startsWith('if [ -e') ? { stdout: 'half-made\n' } : c.includes('cn=ldbm database') ? { stdout: readBack } : undefined));
+    const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password', db_cache_mb: 32, entry_cache_mb: 32 }, remote: h.remote, secrets: { dm_password: 'dm-secret-pw' } });
+    const out = await instanceCreate.run(ctx);
+    expect(out.changed).toBe(true);
+    const commands = h.execs.map((e) => e.command);
+    const removed = commands.findIndex((c) => c.includes("dsctl 'lab' remove --do-it"));
+    const created = commands.findIndex((c) => c.includes('dscreate from-file'));
+    expect(removed).toBeGreaterThan(0);
+    expect(created).toBeGreaterThan(removed);
+    // The group the marker names is stopped first; the marker goes only once the files are gone.
+    expect(commands[removed]).toMatch(/^g=\$\(cat '\/var\/lib\/dirsrv\/\.lifeboat-creating-slapd-lab'.*kill -TERM -"\$g".*remove --do-it.*rm -rf '\/etc\/dirsrv\/slapd-lab' '\/var\/lib\/dirsrv\/slapd-lab'.* && rm -f '\/var\/lib\/dirsrv\/\.lifeboat-creating-slapd-lab'$/);
+    // The marker is written in the same command, right before dscreate, and removed as the very last step.
+    expect(commands[created]).toContain("echo $$ > '/var/lib/dirsrv/.lifeboat-creating-slapd-lab' || exit 1; f=$(mktemp)");
+    expect(commands.at(-1)).toBe("rm -f '/var/lib/dirsrv/.lifeboat-creating-slapd-lab'");
+    expect(ctx.events.some((e) => e.kind === 'warning' && /left half-made by a create that did not finish/.test(e.message))).toBe(true);
+  });
+
+  it('starts a whole instance that exists but does not answer (a host powered off after the create), creating nothing', async () => {
+    const { scriptedHost } = await import('../../helpers/scripted-host.ts');
+    const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
+    const h = scriptedHost('ds3', (c) => (c.startsWith('if [ -e') ? { stdout: 'exists\n' } : c.startsWith('ldapsearch') ? { code: 255 } : undefined));
+    const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password' }, remote: h.remote, secrets: { dm_password: 'dm-secret-pw' } });
+    const out = await instanceCreate.run(ctx);
+    expect(out).toMatchObject({ changed: true, summary: 'instance slapd-lab exists; it did not answer, started it' });
+    expect(h.execs.some((e) => e.command.includes('dscreate') || e.command.includes('remove'))).toBe(false);
+    expect(h.execs.some((e) => e.command === "dsctl 'lab' start")).toBe(true);
+  });
+
+  it('leaves a whole instance that answers alone', async () => {
+    const { scriptedHost } = await import('../../helpers/scripted-host.ts');
+    const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
+    const h = scriptedHost('ds3', (c) => (c.startsWith('if [ -e') ? { stdout: 'exists\n' } : undefined));
+    const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password' }, remote: h.remote, secrets: { dm_password: 'dm-secret-pw' } });
+    expect(await instanceCreate.run(ctx)).toEqual({ changed: false, summary: 'instance slapd-lab exists' });
+    expect(h.execs).toHaveLength(2);
+  });
+
   it('refuses an instance that started without the caches dse.ldif was given', async () => {
     const { scriptedHost } = await import('../../helpers/scripted-host.ts');
     const { fakeContext, host, inventory } = await import('../backup/fake-context.ts');
-    const h = scriptedHost('ds3', (c) => (c.startsWith('test -d') ? { code: 1 } : c.includes('cn=ldbm database') ? { stdout: 'dn: cn=bdb,cn=config,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cache-autosize: 25\n' } : undefined));
+    const h = scriptedHost('ds3', (c) => (c.startsWith('if [ -e') ? { stdout: 'absent\n' } : c.includes('cn=ldbm database') ? { stdout: 'dn: cn=bdb,cn=config,cn=ldbm database,cn=plugins,cn=config\nnsslapd-cache-autosize: 25\n' } : undefined));
     const ctx = fakeContext({ inv: inventory([host('ds3', [])]), host: 'ds3', args: { dm_password_secret: 'dm_password', db_cache_mb: 32, entry_cache_mb: 32 }, remote: h.remote, secrets: { dm_password: 'x'.repeat(12) } });
     await expect(instanceCreate.run(ctx)).rejects.toThrow(/started without the cache settings written to its dse\.ldif: nsslapd-cache-autosize is 25, not 0/);
+  });
+});
+
+describe('a remote step that must succeed', () => {
+  it('says the connection was lost when a command ends with neither exit status nor signal (host powered off, network cut), never "exit undefined"', async () => {
+    const { mustExec } = await import('../../../src/profiles/389ds/actions/provision/remote-step.ts');
+    const lost = scriptedHost('ds3', () => ({ code: null, stdout: '', stderr: 'Create directory server instance ...' }));
+    await expect(mustExec(lost.remote, 'dscreate', 'dscreate from-file f')).rejects.toThrow(
+      'ds3: dscreate failed (no exit status: the connection to the host was lost, so whether it finished there is unknown): Create directory server instance ...',
+    );
+    const timedOut = scriptedHost('ds3', () => ({ code: null, timedOut: true, signal: 'KILL' }));
+    await expect(mustExec(timedOut.remote, 'dscreate', 'x')).rejects.toThrow('ds3: dscreate failed (timed out)');
+    const failed = scriptedHost('ds3', () => ({ code: 1, stderr: 'no' }));
+    await expect(mustExec(failed.remote, 'dscreate', 'x')).rejects.toThrow('ds3: dscreate failed (exit 1): no');
   });
 });

@@ -122,6 +122,14 @@ describe('replication.reinit', () => {
     expect(always.triggers()).toBe(3);
   });
 
+  it('stops with the consumer named when it stops answering during the total update (a cut is silent on the supplier)', async () => {
+    const inv = labInventory(4);
+    const s = supplier({ busyFirst: false });
+    const respond = (c: Call) => (c.host === 'ds3' ? { code: null, timedOut: true } : s.respond(c));
+    const { ctx } = context(inv, 'ds3', { poll_ms: 1, consumer_probe_s: 0 }, respond, { vars: { parent: 'ds1' } });
+    await expect(replicationReinit.run(ctx)).rejects.toThrow('ds3 stopped answering during the total update of dc=lab,dc=test from ds1 (host down or network cut): the update cannot finish; once it answers again, resume');
+  });
+
   it('an agreement that was off before the run (the disable record lacks it) is switched off again after its init', async () => {
     // Seen on a two-dc lab: ds2-to-ds3, switched off by the administrator, was on after data-loss.
     const inv = labInventory(4);

@@ -1,5 +1,6 @@
 import type { RemoteHost } from '../../../transport/types.ts';
 import { ActionError } from '../../../actions/types.ts';
+import { endOf } from './provision/remote-step.ts';
 
 /**
  * LDAP over the host's LDAPI socket with SASL EXTERNAL: root autobinds as Directory Manager, so no
@@ -76,7 +77,7 @@ export async function ldapSearch(
   const r = await remote.exec(command, opts);
   if (r.code === 32) return [];
   if (r.code !== 0) {
-    throw new ActionError(`${remote.name}: ldapsearch of ${base} failed (exit ${r.code})${noServerHint(instance, r)}`, {
+    throw new ActionError(`${remote.name}: ldapsearch of ${base} failed (${endOf(r)})${noServerHint(instance, r)}`, {
       command,
       code: r.code,
       stdout: r.stdout,
@@ -105,7 +106,7 @@ export async function ldapModify(
   const command = modifyCommand(instance, opts);
   const r = await remote.exec(command, { stdin: ldif, timeoutMs: opts.timeoutMs, signal: opts.signal });
   if (r.code !== 0) {
-    throw new ActionError(`${remote.name}: ldapmodify failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}${noServerHint(instance, r)}`, {
+    throw new ActionError(`${remote.name}: ldapmodify failed (${endOf(r)}): ${r.stderr.trim().split('\n').pop() ?? ''}${noServerHint(instance, r)}`, {
       command,
       code: r.code,
       stdout: r.stdout,

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackupDir, FORMAT_VERSION, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../../backup/index.ts';
+import { createBackupDir, FORMAT_VERSION, parseBackupDirName, resolveBackupRoot, rollBackups, sha256File, writeHeader, type BackupHeader, type BackupMethod, type BackupType } from '../../../../backup/index.ts';
 import { encryptingEncoder, keyFileFingerprint, readPublicKeyFile } from '../../../../crypto/index.ts';
 import { formatBytes } from '../../../../actions/progress.ts';
 import { ActionError, type Action, type ActionContext, type PlannedCommand } from '../../../../actions/types.ts';
@@ -23,6 +24,7 @@ import {
   waitTaskCommand,
 } from './commands.ts';
 import { normDn, serverFacts } from './facts.ts';
+import { clearEarlierAttempts, startedLine } from './earlier-attempts.ts';
 import { planned, runHostSteps, type HostStep } from './host-steps.ts';
 import { clusterServiceRoles, missingRoles } from './role-check.ts';
 
@@ -70,12 +72,12 @@ function roleCheck(ctx: ActionContext, args: CreateArgs): void {
 }
 
 /** Host-side commands in order; `backends` may be placeholders when planning. */
-export function backupHostSteps(inst: string, name: string, args: Pick<CreateArgs, 'type' | 'method'>, backends: string[]): HostStep[] {
+export function backupHostSteps(inst: string, name: string, args: Pick<CreateArgs, 'type' | 'method'>, backends: string[], taskName = name): HostStep[] {
   const steps: HostStep[] = [];
   const archive = `${bakDir(inst)}/${name}`;
   if (args.method === 'online') {
-    const dn = taskDn('backup', name);
-    steps.push({ kind: 'task-add', what: 'adding the backup task', command: modifyCommand(inst), stdin: taskLdif('backup', name, archive), note: `LDIF: add ${dn}` });
+    const dn = taskDn('backup', taskName);
+    steps.push({ kind: 'task-add', what: 'adding the backup task', command: modifyCommand(inst), stdin: taskLdif('backup', taskName, archive), note: `LDIF: add ${dn}` });
     steps.push({ kind: 'task-wait', what: 'waiting for the backup task', command: waitTaskCommand(inst, dn, 600), note: 'until nsTaskExitCode' });
   } else if (args.method === 'db2bak') {
     steps.push({ kind: 'shell', what: 'dsctl stop / db2bak / start', command: offlineCommand(inst, [db2bakStep(inst, archive)]), note: 'server down during the copy' });
@@ -117,7 +119,11 @@ export const backupCreate: Action = {
     const placeholders = hostSuffixes(ctx.inventory, ctx.host).map((s) => `<backend of ${s}>`);
     const host = ctx.host.name;
     const root = resolveBackupRoot(ctx.inventory, args.dest);
-    const out: PlannedCommand[] = [{ host, command: FACTS_COMMAND, note: 'host name and 389-ds version' }, { host, command: 'ldapsearch (LDAPI): backends and replica ids', note: 'read only' }];
+    const out: PlannedCommand[] = [
+      { host, command: FACTS_COMMAND, note: 'host name and 389-ds version' },
+      { host, command: 'ldapsearch (LDAPI): backends and replica ids', note: 'read only' },
+      { host, command: `${hostLeftovers(inst, '<name of an unfinished earlier attempt>', placeholders)}`, note: 'on resume only: what an attempt of this run that did not finish left (its controller directory without header too)' },
+    ];
     for (const c of backupHostSteps(inst, name, args, placeholders)) out.push(planned(host, c));
     const local = path.join(root, ctx.inventory.cluster, name);
     out.push(
@@ -151,14 +157,22 @@ export const backupCreate: Action = {
     }
     if (suffixes.length === 0) throw new ActionError(`${ctx.host.name}: instance ${inst} has no database backend to back up`);
 
+    const cleared = await clearEarlierAttempts(ctx, remote, (n) => hostLeftovers(inst, n, Object.values(backends)));
     const root = resolveBackupRoot(ctx.inventory, args.dest);
-    const { dir, time } = await createBackupDir(root, ctx.inventory.cluster, args.type);
+    // Never an unfinished attempt's name again: its task entry may still be in cn=tasks (seen: a
+    // resume in the same second failed with "Already exists" adding the backup task).
+    const after = Math.max(0, ...cleared.map((n) => (parseBackupDirName(n)?.time.getTime() ?? 0) + 1000));
+    const { dir, time } = await createBackupDir(root, ctx.inventory.cluster, args.type, new Date(Math.max(Date.now(), after)));
     const name = path.basename(dir);
+    ctx.emit({ kind: 'progress', message: startedLine(name, dir) });
     const hostTar = hostTarPath(name);
     let done = false;
     try {
       const started = Date.now();
-      await runHostSteps(remote, ctx, inst, backupHostSteps(inst, name, args, Object.values(backends)));
+      // Task entries stay in cn=tasks after they end: a second backup of this host in the same
+      // second (another backup root, a quick resume) met "Already exists" with the bare name.
+      const taskName = `${name}-${randomBytes(3).toString('hex')}`;
+      await runHostSteps(remote, ctx, inst, backupHostSteps(inst, name, args, Object.values(backends), taskName));
       const serverMs = Date.now() - started;
       // Encrypted on the way: fetch and encrypt overlap, and no clear copy touches this disk.
       const payloadFile = args.recipientKey ? 'payload.tar.gpg' : 'payload.tar';
@@ -199,7 +213,7 @@ export const backupCreate: Action = {
       return {
         changed: true,
         // Where it is comes first: it is what the next restore's `-e backup=` takes.
-        summary: `${dir}: ${args.method} backup of ${suffixes.join(', ')}, ${formatBytes(fetched.bytes)}${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}`,
+        summary: `${dir}: ${args.method} backup of ${suffixes.join(', ')}, ${formatBytes(fetched.bytes)}${args.recipientKey ? `, encrypted for ${recipientFingerprint}` : ', NOT encrypted'} (server ${serverMs} ms)${rolled.length ? `; rolled ${rolled.length} old` : ''}${cleared.length ? `; removed the unfinished ${cleared.join(', ')}` : ''}`,
         output: dir,
         facts: { last_backup: dir },
       };

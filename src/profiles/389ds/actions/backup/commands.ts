@@ -83,11 +83,15 @@ export function waitTasksIdleCommand(instance: string, seconds: number): string 
 
 /**
  * Stops the server, runs the offline steps, and starts it again whatever happened, in ONE remote
- * shell: a controller that dies half way does not leave the directory down.
+ * shell: a controller that dies half way does not leave the directory down. The tools write to a
+ * file on the host, shown once they are done: measured, a controller SIGKILLed during db2bak took
+ * the SSH channel with it, `dsctl stop` then failed writing "stopped" to it, and the server stayed
+ * down. Ends with the steps' status (not `exit`), so a caller's cleanup after it still runs.
  */
 export function offlineCommand(instance: string, steps: string[]): string {
   const i = shq(instance);
-  return `dsctl ${i} stop && { rc=0; ${steps.map((s) => `${s} || rc=$?;`).join(' ')} dsctl ${i} start; exit $rc; }`;
+  const work = `dsctl ${i} stop && { rc=0; ${steps.map((s) => `${s} || rc=$?;`).join(' ')} dsctl ${i} start; exit $rc; }`;
+  return `lb_out=$(mktemp) || exit 1; ( ${work} ) >"$lb_out" 2>&1; lb_rc=$?; cat "$lb_out"; rm -f "$lb_out"; (exit $lb_rc)`;
 }
 
 /** The last line of restoreCommand's output: which path ran and how long the host spent on it. */

@@ -1,6 +1,13 @@
-import type { RemoteHost, ExecOptions } from '../../../../transport/types.ts';
+import type { ExecOptions, ExecResult, RemoteHost } from '../../../../transport/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import { mask } from '../../../../util/secrets.ts';
+
+/** How a command ended, in words: no exit status and no signal means the connection went (host down, network cut). */
+export function endOf(r: Pick<ExecResult, 'code' | 'timedOut' | 'signal'>): string {
+  if (r.code !== null) return `exit ${r.code}`;
+  if (r.timedOut) return 'timed out';
+  return r.signal ? `killed by signal ${r.signal}` : 'no exit status: the connection to the host was lost, so whether it finished there is unknown';
+}
 
 /**
  * Runs one remote command that must succeed. Offline 389-ds tools print a FIPS notice on stderr,
@@ -10,7 +17,7 @@ export async function mustExec(remote: RemoteHost, what: string, command: string
   const r = await remote.exec(command, opts);
   if (r.code !== 0) {
     const tail = mask(`${r.stderr}\n${r.stdout}`).trim().split('\n').filter(Boolean).slice(-3).join(' | ');
-    throw new ActionError(`${remote.name}: ${what} failed (exit ${r.code ?? (r.timedOut ? 'timeout' : r.signal)}): ${tail}`, {
+    throw new ActionError(`${remote.name}: ${what} failed (${endOf(r)})${tail ? `: ${tail}` : ''}`, {
       command,
       code: r.code,
       stdout: mask(r.stdout),

@@ -3,6 +3,7 @@ import type { ActionContext } from '../../../../actions/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import { parseLdif, searchCommand } from '../ldap.ts';
 import { AGREEMENT_ATTRS, agreementFromEntry, type Agreement } from './agreements.ts';
+import { endOf } from '../provision/remote-step.ts';
 
 /**
  * Waiting for a total update without a controller round trip per poll: one command on the
@@ -35,7 +36,7 @@ export async function waitAgreementChange(
   const r = await remote.exec(command, { stdin: seen, signal: ctx.signal, timeoutMs: 60_000 });
   const entry = r.code === 0 ? parseLdif(r.stdout)[0] : undefined;
   if (!entry) {
-    throw new ActionError(`${supplier}: could not read agreement ${dn} during the re-init (exit ${r.code})`, {
+    throw new ActionError(`${supplier}: could not read agreement ${dn} during the re-init (${endOf(r)})`, {
       command,
       code: r.code,
       stdout: r.stdout,

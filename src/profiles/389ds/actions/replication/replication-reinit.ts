@@ -15,6 +15,7 @@ import { flowControlPlan, reinitFlowControl, withReinitFlowControl } from './rei
 import { assessInit, generalizedTimeMs } from './reinit-status.ts';
 import { waitAgreementChange, waitChangeCommand } from './reinit-wait.ts';
 import { progressText, type Progress } from '../../../../actions/progress.ts';
+import { endOf } from '../provision/remote-step.ts';
 
 /**
  * Re-initializes this host (the consumer) from its parent in the topology waves, or an explicit
@@ -114,7 +115,7 @@ async function trigger(ctx: ActionContext, remote: RemoteHost, instance: string,
   const r = await remote.exec(command, { stdin: refreshLdif(dn), signal: ctx.signal });
   const when = r.stdout.split('\n')[0]?.trim() ?? '';
   if (r.code !== 0 || generalizedTimeMs(when) === undefined) {
-    throw new ActionError(`${remote.name}: could not start the re-init along ${dn} (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
+    throw new ActionError(`${remote.name}: could not start the re-init along ${dn} (${endOf(r)}): ${r.stderr.trim().split('\n').pop() ?? ''}`, {
       command,
       code: r.code,
       stdout: r.stdout,
@@ -167,6 +168,17 @@ export async function initOne(ctx: ActionContext, remote: RemoteHost, supplier: 
   return offBefore ? { ...done, switchedBackOff: true } : done;
 }
 
+/**
+ * A partition is silent (DESIGN): measured here, a consumer cut off mid-update left the supplier's
+ * total update "running" on a dead TCP connection, and the run waited out timeout_s (15 min). The
+ * consumer is asked directly now and then; one that does not answer within 20 s stops the step.
+ */
+async function consumerAnswers(ctx: ActionContext, supplier: string, suffix: string): Promise<void> {
+  const r = await (await ctx.connect()).exec('true', { signal: ctx.signal, timeoutMs: 20_000 }).catch((e: Error) => ({ code: null, error: e.message }));
+  if (r.code === 0) return;
+  throw new ActionError(`${ctx.host.name} stopped answering during the total update of ${suffix} from ${supplier} (host down or network cut): the update cannot finish; once it answers again, resume`);
+}
+
 /** Triggers the total update along `agmt` and waits until the supplier says it really finished. */
 async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: InventoryHost, suffix: string, agmt: Agreement, enabledAgreement: boolean): Promise<InitRecord> {
   const instance = instanceName(ctx.inventory, supplier);
@@ -188,7 +200,12 @@ async function totalUpdate(ctx: ActionContext, remote: RemoteHost, supplier: Inv
     const again = attempt > 1 ? ` (attempt ${attempt})` : '';
     tell(`total update asked${again}`);
     let seen = '';
+    let probedAt = Date.now();
     for (;;) {
+      if (Date.now() - probedAt >= Number(ctx.args.consumer_probe_s ?? 30) * 1000) {
+        await consumerAnswers(ctx, supplier.name, suffix);
+        probedAt = Date.now();
+      }
       const next = await waitAgreementChange(ctx, remote, supplier.name, instance, agmt.dn, seen, pollMs);
       seen = next.text;
       const now = next.agreement;
@@ -242,6 +259,7 @@ export const replicationReinit: Action = {
     retries: { type: 'number', default: 10, description: 'Re-triggers after "replica busy"' },
     dropped_retries: { type: 'number', default: 2, description: 'Re-triggers after a total update lost its connection once begun (-11 "Total update aborted"); a consumer that cannot be reached at all (-1) fails at once' },
     busy_delay_s: { type: 'number', default: 1, description: 'Pause before re-triggering after "replica busy" (at least 1: the servers stamp the init start to the second)' },
+    consumer_probe_s: { type: 'number', default: 30, description: 'How often a running total update checks that this host still answers (a cut consumer otherwise leaves the update hanging until timeout_s)' },
     poll_ms: { type: 'number', default: 100, description: 'How often the supplier reads the agreement entry while waiting (on the supplier: the controller hears only of changes)' },
     flow_window: { type: 'any', default: '', description: 'nsds5ReplicaFlowControlWindow during the re-init (entries in flight; 389-ds default 1000); put back afterwards; "" leaves it alone' },
     flow_pause_ms: { type: 'any', default: '100', description: 'nsds5ReplicaFlowControlPause during the re-init (389-ds default 2000 ms); put back afterwards; "" leaves it alone' },

@@ -3,6 +3,7 @@ import { ActionError } from '../../../../actions/types.ts';
 import { instanceName } from '../host-vars.ts';
 import { shq } from '../ldap.ts';
 import { waitForLdapiCommand } from '../ldapi-wait.ts';
+import { endOf } from '../provision/remote-step.ts';
 
 export function startCommand(instance: string): string {
   return `dsctl ${shq(instance)} start`;
@@ -26,7 +27,7 @@ export const serviceStart: Action = {
     const inst = instanceName(ctx.inventory, ctx.host);
     const remote = await ctx.connect();
     const r = await remote.exec(startCommand(inst), { signal: ctx.signal, timeoutMs: 120_000 });
-    if (r.code !== 0) throw new ActionError(`${ctx.host.name}: dsctl start failed (exit ${r.code})`, { command: r.command, code: r.code, stdout: r.stdout, stderr: r.stderr });
+    if (r.code !== 0) throw new ActionError(`${ctx.host.name}: dsctl start failed (${endOf(r)})`, { command: r.command, code: r.code, stdout: r.stdout, stderr: r.stderr });
     const waitS = Number(ctx.args.wait_s ?? 60);
     const w = await remote.exec(waitForLdapiCommand(inst, waitS), { signal: ctx.signal, timeoutMs: (waitS + 10) * 1000 });
     if (w.code !== 0) throw new ActionError(`${ctx.host.name}: ${inst} started but LDAPI did not answer within ${waitS} s`);

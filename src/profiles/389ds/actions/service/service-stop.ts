@@ -2,6 +2,7 @@ import type { Action } from '../../../../actions/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import { instanceName } from '../host-vars.ts';
 import { shq } from '../ldap.ts';
+import { endOf } from '../provision/remote-step.ts';
 
 export function stopCommand(instance: string): string {
   return `dsctl ${shq(instance)} stop`;
@@ -21,7 +22,7 @@ export const serviceStop: Action = {
     const remote = await ctx.connect();
     const r = await remote.exec(stopCommand(inst), { signal: ctx.signal, timeoutMs: ctx.timeoutMs ?? 120_000 });
     // dsctl prints a FIPS notice on stderr: only the exit code tells failure.
-    if (r.code !== 0) throw new ActionError(`${ctx.host.name}: dsctl stop failed (exit ${r.code})`, { command: r.command, code: r.code, stdout: r.stdout, stderr: r.stderr });
+    if (r.code !== 0) throw new ActionError(`${ctx.host.name}: dsctl stop failed (${endOf(r)})`, { command: r.command, code: r.code, stdout: r.stdout, stderr: r.stderr });
     return { changed: true, summary: `${inst} stopped`, undo: { do: 'service.start', with: {} } };
   },
 };

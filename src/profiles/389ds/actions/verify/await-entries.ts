@@ -2,6 +2,7 @@ import type { RemoteHost } from '../../../../transport/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import { parseLdif, searchCommand, shq } from '../ldap.ts';
 import { normalizeDn } from '../replication/agreements.ts';
+import { endOf } from '../provision/remote-step.ts';
 
 /**
  * Waiting for proof entries to arrive on (or vanish from) a host without a controller round trip
@@ -67,7 +68,7 @@ export async function awaitEntries(
     const command = awaitEntriesCommand(instance, suffix, want, opts.pollMs, Math.min(5, left / 1000));
     const r = await remote.exec(command, { signal: opts.signal, timeoutMs: 60_000 });
     if (r.code !== 0) {
-      throw new ActionError(`${remote.name}: could not look for the proof entries in ${suffix} (exit ${r.code})`, { command, code: r.code, stdout: r.stdout, stderr: r.stderr });
+      throw new ActionError(`${remote.name}: could not look for the proof entries in ${suffix} (${endOf(r)})`, { command, code: r.code, stdout: r.stdout, stderr: r.stderr });
     }
     const served = new Set(parseLdif(r.stdout).map((e) => normalizeDn(e.dn)).filter((dn) => present.includes(dn) || absent.includes(dn)));
     const done = present.every((dn) => served.has(dn)) && absent.every((dn) => !served.has(dn));

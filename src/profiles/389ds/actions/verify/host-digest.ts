@@ -1,6 +1,7 @@
 import type { RemoteHost } from '../../../../transport/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import { searchCommand, shq } from '../ldap.ts';
+import { endOf } from '../provision/remote-step.ts';
 
 /**
  * One hash of a suffix's entries, computed on the host: every attribute line tagged with its
@@ -36,6 +37,6 @@ export async function hostDigest(remote: RemoteHost, instance: string, suffix: s
   const command = hostDigestCommand(instance, suffix, excluded);
   const r = await remote.exec(command, { signal });
   const hash = /^[0-9a-f]{64}/.exec(r.stdout)?.[0];
-  if (r.code !== 0 || !hash) throw new ActionError(`${remote.name}: could not digest ${suffix} (exit ${r.code})`, { command, code: r.code, stdout: r.stdout, stderr: r.stderr });
+  if (r.code !== 0 || !hash) throw new ActionError(`${remote.name}: could not digest ${suffix} (${endOf(r)})`, { command, code: r.code, stdout: r.stdout, stderr: r.stderr });
   return hash;
 }
