@@ -1,7 +1,8 @@
 import type { ActionContext } from '../../../../actions/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import type { InventoryHost } from '../../../../inventory/types.ts';
-import { inventoryHostFor, sameDn } from '../replication/agreements.ts';
+import { sameDn } from '../replication/agreements.ts';
+import { ruvSupplierHost } from '../replication/topology-read.ts';
 import type { ReplicaRole } from '../replication/replica-role.ts';
 import type { HostRead } from '../replication/topology-walk.ts';
 
@@ -32,7 +33,7 @@ export function rebuiltRoles(ctx: Pick<ActionContext, 'inventory'>, host: Invent
   const problems: string[] = [];
   for (const suffix of suffixes) {
     const named = survivors.some((r) =>
-      Object.entries(r.ruvSuppliers).some(([s, urls]) => sameDn(s, suffix) && Object.values(urls).some((url) => inventoryHostFor(ctx.inventory, url.replace(/:\d+$/, ''))?.name === host.name)),
+      Object.entries(r.ruvSuppliers).some(([s, urls]) => sameDn(s, suffix) && Object.values(urls).some((url) => ruvSupplierHost(ctx.inventory, url)?.name === host.name)),
     );
     const role = roleVar(host, suffix) ?? (named ? 'supplier' : undefined);
     if (role === 'hub') problems.push(`${suffix}: ${host.name} was a hub; the agreements to the consumers it fed lived on it alone, so Lifeboat cannot rebuild them: rebuild it by hand, or make it a supplier (replica_role: supplier)`);

@@ -3,8 +3,8 @@ import type { ActionContext } from '../../../../actions/types.ts';
 import { ActionError } from '../../../../actions/types.ts';
 import { caSuffix, hostSuffixes, instanceName, replicaId } from '../host-vars.ts';
 import { attr, ldapSearch } from '../ldap.ts';
-import { inventoryHostFor, sameDn } from '../replication/agreements.ts';
-import { ruvSupplierUrls } from '../replication/topology-read.ts';
+import { sameDn } from '../replication/agreements.ts';
+import { ruvSupplierHost, ruvSupplierUrls } from '../replication/topology-read.ts';
 import { RUV_FILTER } from '../verify/ruv.ts';
 
 /**
@@ -38,7 +38,7 @@ async function peerView(ctx: ActionContext, peer: InventoryHost, suffix: string)
   if (mine) {
     const [tomb] = await ldapSearch(remote, inst, suffix, 'sub', RUV_FILTER, ['nsds50ruv'], { signal: ctx.signal });
     for (const [id, hostPort] of Object.entries(ruvSupplierUrls(tomb?.attrs['nsds50ruv'] ?? []))) {
-      ruv[id] = inventoryHostFor(ctx.inventory, hostPort.replace(/:\d+$/, ''))?.name ?? hostPort;
+      ruv[id] = ruvSupplierHost(ctx.inventory, hostPort)?.name ?? hostPort;
     }
   }
   return { host: peer.name, id: mine ? Number(attr(mine, 'nsDS5ReplicaId')) : undefined, ruv };

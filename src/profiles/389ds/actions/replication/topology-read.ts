@@ -3,7 +3,7 @@ import type { RemoteHost } from '../../../../transport/types.ts';
 import { instanceName } from '../host-vars.ts';
 import { attr, ldapSearch, searchCommand } from '../ldap.ts';
 import { RUV_FILTER } from '../verify/ruv.ts';
-import { AGREEMENT_ATTRS, agreementFromEntry, MAPPING_TREE } from './agreements.ts';
+import { AGREEMENT_ATTRS, agreementFromEntry, inventoryHostFor, MAPPING_TREE } from './agreements.ts';
 import type { HostRead, ReplicaEntry } from './topology-walk.ts';
 import { roleOf } from './replica-role.ts';
 
@@ -23,6 +23,11 @@ export function ruvSupplierUrls(values: string[]): Record<string, string> {
     if (m) out[m[1]!] = m[2]!.replace(/\/$/, '');
   }
   return out;
+}
+
+/** The inventory host an RUV element's `host:port` names (FQDN, alias or name), if any. */
+export function ruvSupplierHost(inv: Inventory, hostPort: string): InventoryHost | undefined {
+  return inventoryHostFor(inv, hostPort.replace(/:\d+$/, ''));
 }
 
 /** Reads one host's replicas, agreements and, per replicated suffix, the suppliers its RUV names. */
